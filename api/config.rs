@@ -1,0 +1,262 @@
+//! Settings from `CE_*` environment variables over defaults.
+//!
+//! Every variable is parsed once at start-up; a bad value is reported as one line naming the
+//! variable so that an operator can fix it without reading code. Secrets are never logged:
+//! `Debug` for [`Settings`] redacts them.
+
+use std::{fmt, net::SocketAddr, time::Duration};
+
+/// Which database the URL selects. SQLite is the embedded default; PostgreSQL is production.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// Picks the backend from the URL scheme; anything that is not `postgres://` or
+    /// `postgresql://` is a SQLite path (optionally prefixed with `sqlite://`).
+    pub fn of_url(url: &str) -> Backend {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+}
+
+/// Output format of the log lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone)]
+pub struct Settings {
+    pub database_url: String,
+    pub bind: SocketAddr,
+    pub log_filter: String,
+    pub log_format: LogFormat,
+    /// Origins allowed by CORS; empty disables CORS, `*` allows any origin.
+    pub cors_allowed_origins: Vec<String>,
+    pub db_pool_size: u32,
+    /// How long a request waits for a database connection before answering 503.
+    pub db_timeout: Duration,
+    pub body_limit_bytes: usize,
+    /// HTTP worker threads; defaults to the number of CPUs.
+    pub workers: usize,
+    /// How long in-flight requests get to finish after SIGTERM.
+    pub shutdown_timeout: Duration,
+    /// Run pending migrations when `serve` starts.
+    pub migrate_on_start: bool,
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("database_url", &redact_url(&self.database_url))
+            .field("bind", &self.bind)
+            .field("log_filter", &self.log_filter)
+            .field("log_format", &self.log_format)
+            .field("cors_allowed_origins", &self.cors_allowed_origins)
+            .field("db_pool_size", &self.db_pool_size)
+            .field("db_timeout", &self.db_timeout)
+            .field("body_limit_bytes", &self.body_limit_bytes)
+            .field("workers", &self.workers)
+            .field("shutdown_timeout", &self.shutdown_timeout)
+            .field("migrate_on_start", &self.migrate_on_start)
+            .finish()
+    }
+}
+
+/// Hides the password of a `scheme://user:password@host` URL.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.find(':') {
+                Some(colon) => format!("{}{}:***{}", &url[..scheme_end + 3], &userinfo[..colon], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// A configuration value that cannot be used; the message names the variable.
+#[derive(Debug, thiserror::Error)]
+#[error("{variable}: {reason}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub reason: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            database_url: "ce-api.db".into(),
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            log_filter: "info".into(),
+            log_format: LogFormat::Text,
+            cors_allowed_origins: Vec::new(),
+            db_pool_size: 10,
+            db_timeout: Duration::from_secs(5),
+            body_limit_bytes: 1024 * 1024,
+            workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            shutdown_timeout: Duration::from_secs(30),
+            migrate_on_start: true,
+        }
+    }
+}
+
+impl Settings {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Settings, ConfigError> {
+        Settings::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads settings through `lookup`, so tests can supply variables without touching the
+    /// process environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
+        let defaults = Settings::default();
+        let var = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        Ok(Settings {
+            database_url: var("CE_DATABASE_URL").unwrap_or(defaults.database_url),
+            bind: parse_or(
+                "CE_BIND",
+                var("CE_BIND"),
+                defaults.bind,
+                "a socket address such as 127.0.0.1:8080",
+            )?,
+            log_filter: var("CE_LOG").unwrap_or(defaults.log_filter),
+            log_format: match var("CE_LOG_FORMAT").as_deref() {
+                None | Some("text") => LogFormat::Text,
+                Some("json") => LogFormat::Json,
+                Some(other) => return Err(invalid("CE_LOG_FORMAT", other, "`text` or `json`")),
+            },
+            cors_allowed_origins: var("CE_CORS_ALLOWED_ORIGINS")
+                .map(|v| v.split(',').map(|o| o.trim().to_string()).filter(|o| !o.is_empty()).collect())
+                .unwrap_or_default(),
+            db_pool_size: bounded("CE_DB_POOL_SIZE", var("CE_DB_POOL_SIZE"), defaults.db_pool_size, 1, 1000)?,
+            db_timeout: Duration::from_millis(bounded(
+                "CE_DB_TIMEOUT_MS",
+                var("CE_DB_TIMEOUT_MS"),
+                defaults.db_timeout.as_millis() as u64,
+                50,
+                600_000,
+            )?),
+            body_limit_bytes: bounded(
+                "CE_BODY_LIMIT_BYTES",
+                var("CE_BODY_LIMIT_BYTES"),
+                defaults.body_limit_bytes,
+                1024,
+                64 * 1024 * 1024,
+            )?,
+            workers: bounded("CE_WORKERS", var("CE_WORKERS"), defaults.workers, 1, 512)?,
+            shutdown_timeout: Duration::from_secs(bounded(
+                "CE_SHUTDOWN_TIMEOUT_SECS",
+                var("CE_SHUTDOWN_TIMEOUT_SECS"),
+                defaults.shutdown_timeout.as_secs(),
+                0,
+                3600,
+            )?),
+            migrate_on_start: parse_bool(
+                "CE_MIGRATE_ON_START",
+                var("CE_MIGRATE_ON_START"),
+                defaults.migrate_on_start,
+            )?,
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        Backend::of_url(&self.database_url)
+    }
+}
+
+fn invalid(variable: &'static str, value: &str, expected: &str) -> ConfigError {
+    ConfigError { variable, reason: format!("invalid value {value:?}, expected {expected}") }
+}
+
+fn parse_or<T: std::str::FromStr>(
+    variable: &'static str,
+    raw: Option<String>,
+    default: T,
+    expected: &str,
+) -> Result<T, ConfigError> {
+    match raw {
+        None => Ok(default),
+        Some(raw) => raw.trim().parse().map_err(|_| invalid(variable, &raw, expected)),
+    }
+}
+
+fn bounded<T>(
+    variable: &'static str,
+    raw: Option<String>,
+    default: T,
+    min: T,
+    max: T,
+) -> Result<T, ConfigError>
+where
+    T: std::str::FromStr + PartialOrd + fmt::Display + Copy,
+{
+    let expected = format!("a whole number from {min} to {max}");
+    let value = parse_or(variable, raw.clone(), default, &expected)?;
+    if value < min || value > max {
+        return Err(invalid(variable, &raw.unwrap_or_default(), &expected));
+    }
+    Ok(value)
+}
+
+fn parse_bool(variable: &'static str, raw: Option<String>, default: bool) -> Result<bool, ConfigError> {
+    match raw.as_deref().map(str::trim) {
+        None => Ok(default),
+        Some("1" | "true" | "yes" | "on") => Ok(true),
+        Some("0" | "false" | "no" | "off") => Ok(false),
+        Some(other) => Err(invalid(variable, other, "true or false")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        Settings::from_lookup(|name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string()))
+    }
+
+    #[test]
+    fn defaults_use_a_local_sqlite_file_on_port_8080() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.database_url, "ce-api.db");
+        assert_eq!(s.backend(), Backend::Sqlite);
+        assert_eq!(s.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.body_limit_bytes, 1024 * 1024);
+    }
+
+    #[test]
+    fn a_bad_value_names_its_variable() {
+        let err = settings(&[("CE_BIND", "not-an-address")]).unwrap_err();
+        assert_eq!(err.variable, "CE_BIND");
+        assert!(err.to_string().starts_with("CE_BIND: invalid value"));
+        let err = settings(&[("CE_DB_POOL_SIZE", "0")]).unwrap_err();
+        assert_eq!(err.variable, "CE_DB_POOL_SIZE");
+        let err = settings(&[("CE_LOG_FORMAT", "xml")]).unwrap_err();
+        assert_eq!(err.variable, "CE_LOG_FORMAT");
+    }
+
+    #[test]
+    fn postgres_urls_select_postgres() {
+        assert_eq!(Backend::of_url("postgres://a@b/c"), Backend::Postgres);
+        assert_eq!(Backend::of_url("postgresql://a@b/c"), Backend::Postgres);
+        assert_eq!(Backend::of_url("sqlite://x.db"), Backend::Sqlite);
+    }
+
+    #[test]
+    fn database_passwords_are_redacted_in_debug_output() {
+        let s = settings(&[("CE_DATABASE_URL", "postgres://ce:s3cret@db:5432/ce")]).unwrap();
+        let printed = format!("{s:?}");
+        assert!(!printed.contains("s3cret"));
+        assert!(printed.contains("postgres://ce:***@db:5432/ce"));
+    }
+}

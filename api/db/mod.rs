@@ -1,0 +1,201 @@
+//! The database: one connection type for SQLite and PostgreSQL, the pool, migrations and the
+//! helpers that move blocking database work off the async workers.
+//!
+//! Queries are written once against [`DbConnection`]; diesel's `MultiConnection` picks the
+//! backend at run time from the URL. Only what the two backends really do differently
+//! (pragmas, locking, `ON CONFLICT`) matches on the variant.
+
+pub mod schema;
+
+use std::time::Duration;
+
+use actix_web::web;
+use diesel::{
+    connection::{AnsiTransactionManager, SimpleConnection, TransactionManager},
+    pg::PgConnection,
+    r2d2::Error as PoolConnectError,
+    sqlite::SqliteConnection,
+    Connection,
+};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::{
+    config::Backend,
+    error::{ApiError, ApiResult},
+};
+
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+
+/// Arbitrary but fixed key of the advisory lock that serializes migrations across replicas.
+const MIGRATION_LOCK_KEY: i64 = 0x0CE_A91;
+
+/// Applied to every SQLite connection. `busy_timeout` comes first: switching to WAL takes a
+/// lock, and several pool connections opening a fresh file at once would otherwise fail.
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgres(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+impl DbConnection {
+    pub fn backend(&self) -> Backend {
+        match self {
+            DbConnection::Postgres(_) => Backend::Postgres,
+            DbConnection::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+}
+
+/// Opens connections for r2d2, choosing the backend from the URL scheme. (The derived
+/// `establish` tries each backend in turn and drops their error messages; this keeps libpq's.)
+#[derive(Debug, Clone)]
+pub struct ConnectionManager {
+    url: String,
+}
+
+impl ConnectionManager {
+    pub fn new(url: impl Into<String>) -> Self {
+        ConnectionManager { url: url.into() }
+    }
+}
+
+/// `sqlite://path` and a bare path both name a SQLite file.
+pub fn sqlite_path(url: &str) -> &str {
+    url.strip_prefix("sqlite://").unwrap_or(url)
+}
+
+pub fn establish(url: &str) -> Result<DbConnection, PoolConnectError> {
+    match Backend::of_url(url) {
+        Backend::Postgres => PgConnection::establish(url)
+            .map(DbConnection::Postgres)
+            .map_err(PoolConnectError::ConnectionError),
+        Backend::Sqlite => {
+            let mut conn =
+                SqliteConnection::establish(sqlite_path(url)).map_err(PoolConnectError::ConnectionError)?;
+            conn.batch_execute(SQLITE_PRAGMAS).map_err(PoolConnectError::QueryError)?;
+            Ok(DbConnection::Sqlite(conn))
+        }
+    }
+}
+
+impl r2d2::ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = PoolConnectError;
+
+    fn connect(&self) -> Result<DbConnection, PoolConnectError> {
+        establish(&self.url)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), PoolConnectError> {
+        conn.batch_execute("SELECT 1").map_err(PoolConnectError::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+        false
+    }
+}
+
+pub type DbPool = r2d2::Pool<ConnectionManager>;
+
+/// Builds the pool without connecting: the service starts (and `/readyz` reports 503) even
+/// while the database is still coming up.
+pub fn pool(url: &str, max_size: u32, timeout: Duration) -> DbPool {
+    r2d2::Pool::builder()
+        .max_size(max_size)
+        .min_idle(Some(0))
+        .connection_timeout(timeout)
+        .test_on_check_out(true)
+        .build_unchecked(ConnectionManager::new(url))
+}
+
+/// Runs pending migrations; on PostgreSQL under an advisory lock so that replicas starting
+/// together apply them once. Returns the versions applied.
+pub fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, String> {
+    match conn {
+        DbConnection::Postgres(pg) => {
+            pg.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))
+                .map_err(|e| e.to_string())?;
+            let applied = pg
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|versions| versions.iter().map(ToString::to_string).collect())
+                .map_err(|e| e.to_string());
+            let unlocked = pg.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"));
+            let applied = applied?;
+            unlocked.map_err(|e| e.to_string())?;
+            Ok(applied)
+        }
+        DbConnection::Sqlite(sqlite) => sqlite
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map(|versions| versions.iter().map(ToString::to_string).collect())
+            .map_err(|e| e.to_string()),
+    }
+}
+
+/// Reverts every migration (used by the migrations test and by operators rolling back).
+pub fn revert_all_migrations(conn: &mut DbConnection) -> Result<(), String> {
+    match conn {
+        DbConnection::Postgres(pg) => pg.revert_all_migrations(POSTGRES_MIGRATIONS).map(|_| ()),
+        DbConnection::Sqlite(sqlite) => sqlite.revert_all_migrations(SQLITE_MIGRATIONS).map(|_| ()),
+    }
+    .map_err(|e| e.to_string())
+}
+
+/// Runs `work` with a pooled connection on the blocking thread pool.
+pub async fn run<T, F>(pool: &DbPool, work: F) -> ApiResult<T>
+where
+    F: FnOnce(&mut DbConnection) -> ApiResult<T> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = pool.clone();
+    web::block(move || {
+        let mut conn = pool.get()?;
+        work(&mut conn)
+    })
+    .await?
+}
+
+/// Runs `work` in one write transaction on the blocking thread pool: all of it or none of it.
+pub async fn write<T, F>(pool: &DbPool, work: F) -> ApiResult<T>
+where
+    F: FnOnce(&mut DbConnection) -> ApiResult<T> + Send + 'static,
+    T: Send + 'static,
+{
+    run(pool, move |conn| write_transaction(conn, work)).await
+}
+
+/// A write transaction. On SQLite it starts with `BEGIN IMMEDIATE`, taking the write lock up
+/// front: a deferred transaction that reads and then writes can fail at once with "database
+/// is locked" when another writer got in between, whatever the busy timeout.
+pub fn write_transaction<T>(
+    conn: &mut DbConnection,
+    work: impl FnOnce(&mut DbConnection) -> ApiResult<T>,
+) -> ApiResult<T> {
+    if let DbConnection::Sqlite(sqlite) = conn {
+        AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
+    } else {
+        return conn.transaction(work);
+    }
+    let outcome = work(conn);
+    let DbConnection::Sqlite(sqlite) = conn else {
+        return Err(ApiError::internal("connection changed backend"));
+    };
+    match outcome {
+        Ok(value) => {
+            AnsiTransactionManager::commit_transaction(sqlite)?;
+            Ok(value)
+        }
+        Err(error) => {
+            AnsiTransactionManager::rollback_transaction(sqlite)?;
+            Err(error)
+        }
+    }
+}
+
+/// Checks that the database answers (for `/readyz`).
+pub async fn ping(pool: &DbPool) -> ApiResult<()> {
+    run(pool, |conn| conn.batch_execute("SELECT 1").map_err(ApiError::from)).await
+}

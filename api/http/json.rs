@@ -1,0 +1,179 @@
+//! The JSON body extractor every handler uses instead of `web::Json`.
+//!
+//! It answers the cases `web::Json` gets wrong for an API contract: a wrong content type is a
+//! 415, a body over the configured limit a 413, malformed JSON a 400, and JSON that parses but
+//! has the wrong shape (a missing field, an unknown enum value, a number out of range) a 422
+//! naming the field, like every other validation error.
+
+use std::{future::Future, ops::Deref, pin::Pin};
+
+use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+use validator::Validate;
+
+use crate::error::{ApiError, FieldError};
+
+/// Largest accepted request body, stored as app data.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
+/// A deserialized and validated JSON body.
+#[derive(Debug)]
+pub struct ApiJson<T>(pub T);
+
+impl<T> ApiJson<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> Deref for ApiJson<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: DeserializeOwned + Validate + 'static> FromRequest for ApiJson<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req.app_data::<BodyLimit>().map_or(1024 * 1024, |l| l.0);
+        let content_type_ok = is_json_content_type(req);
+        let declared_length = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if !content_type_ok {
+                return Err(ApiError::UnsupportedMediaType {
+                    detail: "send the body as application/json".into(),
+                });
+            }
+            if declared_length.is_some_and(|len| len > limit) {
+                return Err(ApiError::PayloadTooLarge { limit });
+            }
+            let mut body = web::BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk
+                    .map_err(|e| ApiError::BadRequest { detail: format!("could not read the body: {e}") })?;
+                if body.len() + chunk.len() > limit {
+                    return Err(ApiError::PayloadTooLarge { limit });
+                }
+                body.extend_from_slice(&chunk);
+            }
+            let value = parse_json::<T>(&body)?;
+            value.validate()?;
+            Ok(ApiJson(value))
+        })
+    }
+}
+
+fn is_json_content_type(req: &HttpRequest) -> bool {
+    let Some(value) = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// Parses JSON, telling syntax errors (400) from shape errors (422 naming the field).
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.into_inner();
+        if inner.is_data() {
+            shape_error(&path, &inner)
+        } else {
+            ApiError::BadRequest { detail: format!("the body is not valid JSON: {inner}") }
+        }
+    })?;
+    deserializer
+        .end()
+        .map_err(|e| ApiError::BadRequest { detail: format!("the body is not valid JSON: {e}") })?;
+    Ok(value)
+}
+
+fn shape_error(path: &str, error: &serde_json::Error) -> ApiError {
+    let message = error.to_string();
+    // serde's message ends with " at line L column C", which means nothing to API clients.
+    let message = message.split(" at line ").next().unwrap_or(&message).to_string();
+    let (field, code) = if let Some(missing) = message.strip_prefix("missing field `") {
+        let name = missing.trim_end_matches('`');
+        (join_path(path, name), "required")
+    } else if let Some(unknown) = message.strip_prefix("unknown field `") {
+        let name = unknown.split('`').next().unwrap_or_default();
+        (join_path(path, name), "unknown_field")
+    } else if message.starts_with("unknown variant") {
+        (path.to_string(), "enum")
+    } else {
+        (path.to_string(), "type")
+    };
+    let field = if field == "." || field.is_empty() { "body".to_string() } else { field };
+    ApiError::Validation { errors: vec![FieldError::new(field, code, message)] }
+}
+
+fn join_path(path: &str, name: &str) -> String {
+    if path.is_empty() || path == "." {
+        name.to_string()
+    } else {
+        format!("{path}.{name}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Inner {
+        kind: Kind,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    enum Kind {
+        Course,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Outer {
+        name: String,
+        items: Vec<Inner>,
+    }
+
+    fn field_of(err: ApiError) -> (String, String) {
+        match err {
+            ApiError::Validation { errors } => (errors[0].field.clone(), errors[0].code.clone()),
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn syntax_errors_are_bad_requests() {
+        assert!(matches!(parse_json::<Outer>(b"{\"name\": "), Err(ApiError::BadRequest { .. })));
+        assert!(matches!(parse_json::<Outer>(b"{} trailing"), Err(ApiError::BadRequest { .. })));
+    }
+
+    #[test]
+    fn shape_errors_name_the_field() {
+        let err = parse_json::<Outer>(br#"{"name": "x", "items": [{"kind": "lecture"}]}"#).unwrap_err();
+        assert_eq!(field_of(err), ("items[0].kind".into(), "enum".into()));
+        let err = parse_json::<Outer>(br#"{"items": []}"#).unwrap_err();
+        assert_eq!(field_of(err), ("name".into(), "required".into()));
+        let err = parse_json::<Outer>(br#"{"name": 3, "items": []}"#).unwrap_err();
+        assert_eq!(field_of(err), ("name".into(), "type".into()));
+        let err = parse_json::<Outer>(br#"{"name": "x", "items": [], "role": "admin"}"#).unwrap_err();
+        assert_eq!(field_of(err), ("role".into(), "unknown_field".into()));
+    }
+}

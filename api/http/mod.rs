@@ -1,0 +1,37 @@
+//! HTTP plumbing shared by every resource: the JSON extractor, request ids, the fallback
+//! for unknown routes and methods, and extractor error handlers.
+
+pub mod fallback;
+pub mod json;
+pub mod request_id;
+
+use actix_web::{error::QueryPayloadError, web, HttpRequest};
+
+use crate::error::ApiError;
+
+/// Query strings that do not parse are the client's mistake: 400 problem+json.
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|error: QueryPayloadError, _req: &HttpRequest| {
+        ApiError::BadRequest { detail: format!("invalid query string: {error}") }.into()
+    })
+}
+
+/// A path segment that does not parse names nothing that exists: 404 problem+json.
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|_error, _req| ApiError::NotFound.into())
+}
+
+/// Form bodies (only the OAuth token endpoint takes them).
+pub fn form_config(limit: usize) -> web::FormConfig {
+    web::FormConfig::default().limit(limit).error_handler(|error, _req| {
+        use actix_web::error::UrlencodedError as E;
+        match error {
+            E::ContentType => ApiError::UnsupportedMediaType {
+                detail: "send the body as application/x-www-form-urlencoded".into(),
+            },
+            E::Overflow { limit, .. } => ApiError::PayloadTooLarge { limit },
+            other => ApiError::BadRequest { detail: format!("invalid form body: {other}") },
+        }
+        .into()
+    })
+}

@@ -1,0 +1,160 @@
+//! Builds the actix application once, for `main` and for the tests alike.
+
+use std::{net::TcpListener, sync::Arc};
+
+use actix_cors::Cors;
+use actix_web::{
+    dev::Server,
+    http::header,
+    middleware::{from_fn, Condition, DefaultHeaders},
+    web, App, HttpResponse, HttpServer,
+};
+use utoipa_actix_web::{scope, service_config::ServiceConfig, AppExt};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::{
+    config::Settings,
+    db::{self, DbPool},
+    health,
+    http::{self, fallback::RouteTable, json::BodyLimit, request_id},
+    openapi,
+};
+
+/// What every handler may need, shared by all workers. Holds nothing a second replica would
+/// need to see: all state lives in the database.
+pub struct AppState {
+    pub pool: DbPool,
+    pub settings: Arc<Settings>,
+}
+
+/// Every documented route. Only `.service()` registrations reach the OpenAPI document.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.configure(health::configure);
+    cfg.service(scope::scope("/v1").configure(v1_routes));
+}
+
+fn v1_routes(_cfg: &mut ServiceConfig) {}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("database: {0}")]
+    Database(String),
+    #[error("cannot bind {address}: {source}")]
+    Bind { address: String, source: std::io::Error },
+}
+
+/// A bound, not yet running, server.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Migrates (unless disabled), binds the listener and builds the server.
+    pub fn build(settings: Settings) -> Result<Application, StartupError> {
+        if settings.migrate_on_start {
+            migrate(&settings.database_url)?;
+        }
+        let pool = db::pool(&settings.database_url, settings.db_pool_size, settings.db_timeout);
+        let listener = TcpListener::bind(settings.bind)
+            .map_err(|source| StartupError::Bind { address: settings.bind.to_string(), source })?;
+        let port = listener
+            .local_addr()
+            .map_err(|source| StartupError::Bind { address: settings.bind.to_string(), source })?
+            .port();
+        let server = serve(listener, pool, settings)?;
+        Ok(Application { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn server_handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Applies pending migrations with a dedicated connection.
+pub fn migrate(database_url: &str) -> Result<Vec<String>, StartupError> {
+    let mut conn = db::establish(database_url).map_err(|e| StartupError::Database(e.to_string()))?;
+    let applied = db::run_migrations(&mut conn).map_err(StartupError::Database)?;
+    for version in &applied {
+        tracing::info!(version, "applied migration");
+    }
+    Ok(applied)
+}
+
+fn serve(listener: TcpListener, pool: DbPool, settings: Settings) -> Result<Server, StartupError> {
+    let settings = Arc::new(settings);
+    let document = openapi::document();
+    let route_table = web::Data::new(RouteTable::from_openapi(&document));
+    let state = web::Data::new(AppState { pool, settings: settings.clone() });
+    let workers = settings.workers;
+    let shutdown_timeout = settings.shutdown_timeout.as_secs();
+    let server = HttpServer::new(move || {
+        let (app, _) = App::new().into_utoipa_app().configure(routes).split_for_parts();
+        app.app_data(state.clone())
+            .app_data(route_table.clone())
+            .app_data(BodyLimit(settings.body_limit_bytes))
+            .app_data(http::query_config())
+            .app_data(http::path_config())
+            .app_data(http::form_config(settings.body_limit_bytes))
+            .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", document.clone()))
+            .route("/docs", web::get().to(redirect_to_docs))
+            .default_service(web::to(http::fallback::unmatched))
+            .wrap(Condition::new(
+                !settings.cors_allowed_origins.is_empty(),
+                cors(&settings.cors_allowed_origins),
+            ))
+            .wrap(security_headers())
+            .wrap(from_fn(request_id::middleware))
+    })
+    .workers(workers)
+    .shutdown_timeout(shutdown_timeout)
+    .listen(listener)
+    .map_err(|source| StartupError::Bind { address: "listener".into(), source })?
+    .run();
+    Ok(server)
+}
+
+async fn redirect_to_docs() -> HttpResponse {
+    HttpResponse::PermanentRedirect().insert_header((header::LOCATION, "/docs/")).finish()
+}
+
+fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::X_FRAME_OPTIONS, "DENY"))
+        .add((header::REFERRER_POLICY, "no-referrer"))
+        .add(("Cross-Origin-Opener-Policy", "same-origin"))
+}
+
+fn cors(allowed_origins: &[String]) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods(["GET", "POST", "PATCH", "PUT", "DELETE"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            header::ACCEPT,
+            header::HeaderName::from_static("idempotency-key"),
+            request_id::HEADER,
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LINK,
+            header::LOCATION,
+            header::RETRY_AFTER,
+            request_id::HEADER,
+        ])
+        .max_age(3600);
+    for origin in allowed_origins {
+        cors = if origin == "*" { cors.allow_any_origin() } else { cors.allowed_origin(origin) };
+    }
+    cors
+}
