@@ -106,9 +106,9 @@ fn shape_error(path: &str, error: &serde_json::Error) -> ApiError {
     let (field, code) = if let Some(missing) = message.strip_prefix("missing field `") {
         let name = missing.trim_end_matches('`');
         (join_path(path, name), "required")
-    } else if let Some(unknown) = message.strip_prefix("unknown field `") {
-        let name = unknown.split('`').next().unwrap_or_default();
-        (join_path(path, name), "unknown_field")
+    } else if message.starts_with("unknown field `") {
+        // The path already ends with the unknown field's name.
+        (path.to_string(), "unknown_field")
     } else if message.starts_with("unknown variant") {
         (path.to_string(), "enum")
     } else {
@@ -162,7 +162,10 @@ mod tests {
     #[test]
     fn syntax_errors_are_bad_requests() {
         assert!(matches!(parse_json::<Outer>(b"{\"name\": "), Err(ApiError::BadRequest { .. })));
-        assert!(matches!(parse_json::<Outer>(b"{} trailing"), Err(ApiError::BadRequest { .. })));
+        assert!(matches!(
+            parse_json::<Outer>(br#"{"name": "x", "items": []} trailing"#),
+            Err(ApiError::BadRequest { .. })
+        ));
     }
 
     #[test]

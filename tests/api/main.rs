@@ -1,1 +1,9 @@
+//! The integration tests: one binary, the real application on a bound port, a real SQLite
+//! file and a real PostgreSQL database per test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
+mod contract;
+mod foundation;
+mod migrations;

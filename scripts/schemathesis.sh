@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Fuzzes the running service against its own OpenAPI document with schemathesis.
+# Starts the debug binary on a fresh SQLite file with demo data, runs every check, and fails
+# on any finding. Usage: scripts/schemathesis.sh [max seconds, default 150]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+max_time="${1:-150}"
+binary=target/debug/ce-api
+[ -x "$binary" ] || cargo build
+
+if ! command -v st >/dev/null 2>&1; then
+  python3 -m pip install --quiet --disable-pip-version-check 'schemathesis==4.32.5'
+fi
+
+workdir=$(mktemp -d)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+export CE_DATABASE_URL="$workdir/fuzz.db" CE_BIND="127.0.0.1:$port" CE_LOG=warn
+"$binary" migrate
+"$binary" serve > "$workdir/server.log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null || true; rm -rf "$workdir"' EXIT
+for _ in $(seq 1 50); do curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
+
+st run "http://127.0.0.1:$port/openapi.json" \
+  --checks all \
+  --max-time "$max_time" \
+  --workers 2 \
+  --seed 1 \
+  --suppress-health-check too_slow
