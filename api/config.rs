@@ -50,6 +50,43 @@ pub struct Settings {
     pub shutdown_timeout: Duration,
     /// Run pending migrations when `serve` starts.
     pub migrate_on_start: bool,
+    pub auth: AuthSettings,
+}
+
+/// Token, password and sign-up settings.
+#[derive(Clone)]
+pub struct AuthSettings {
+    /// `iss` of every token we issue, and the only one we accept.
+    pub issuer: String,
+    /// `aud` of every token we issue, and the only one we accept.
+    pub audience: String,
+    pub access_token_ttl: Duration,
+    pub refresh_token_ttl: Duration,
+    /// Whether `POST /v1/auth/register` is open.
+    pub self_registration: bool,
+    /// An Ed25519 private key (PKCS#8 PEM) to sign with, instead of generated keys.
+    pub signing_key_pem: Option<String>,
+    /// Failed logins allowed per account within the window before 429.
+    pub login_max_failures: u32,
+    pub login_failure_window: Duration,
+    /// Created at start-up when no account has this email (for containers).
+    pub bootstrap_admin: Option<(String, String)>,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        AuthSettings {
+            issuer: "ce-api".into(),
+            audience: "ce-api".into(),
+            access_token_ttl: Duration::from_secs(15 * 60),
+            refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
+            self_registration: true,
+            signing_key_pem: None,
+            login_max_failures: 5,
+            login_failure_window: Duration::from_secs(15 * 60),
+            bootstrap_admin: None,
+        }
+    }
 }
 
 impl fmt::Debug for Settings {
@@ -66,6 +103,12 @@ impl fmt::Debug for Settings {
             .field("workers", &self.workers)
             .field("shutdown_timeout", &self.shutdown_timeout)
             .field("migrate_on_start", &self.migrate_on_start)
+            .field("jwt_issuer", &self.auth.issuer)
+            .field("jwt_audience", &self.auth.audience)
+            .field("access_token_ttl", &self.auth.access_token_ttl)
+            .field("self_registration", &self.auth.self_registration)
+            .field("signing_key_pem", &self.auth.signing_key_pem.as_ref().map(|_| "***"))
+            .field("bootstrap_admin", &self.auth.bootstrap_admin.as_ref().map(|(email, _)| email))
             .finish()
     }
 }
@@ -106,6 +149,7 @@ impl Default for Settings {
             workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
             shutdown_timeout: Duration::from_secs(30),
             migrate_on_start: true,
+            auth: AuthSettings::default(),
         }
     }
 }
@@ -166,12 +210,72 @@ impl Settings {
                 var("CE_MIGRATE_ON_START"),
                 defaults.migrate_on_start,
             )?,
+            auth: auth_settings(&var)?,
         })
     }
 
     pub fn backend(&self) -> Backend {
         Backend::of_url(&self.database_url)
     }
+}
+
+fn auth_settings(var: &dyn Fn(&str) -> Option<String>) -> Result<AuthSettings, ConfigError> {
+    let defaults = AuthSettings::default();
+    let bootstrap_admin = match (var("CE_BOOTSTRAP_ADMIN_EMAIL"), var("CE_BOOTSTRAP_ADMIN_PASSWORD")) {
+        (Some(email), Some(password)) => Some((email, password)),
+        (None, None) => None,
+        (Some(_), None) => {
+            return Err(ConfigError {
+                variable: "CE_BOOTSTRAP_ADMIN_PASSWORD",
+                reason: "must be set together with CE_BOOTSTRAP_ADMIN_EMAIL".into(),
+            })
+        }
+        (None, Some(_)) => {
+            return Err(ConfigError {
+                variable: "CE_BOOTSTRAP_ADMIN_EMAIL",
+                reason: "must be set together with CE_BOOTSTRAP_ADMIN_PASSWORD".into(),
+            })
+        }
+    };
+    Ok(AuthSettings {
+        issuer: var("CE_JWT_ISSUER").unwrap_or(defaults.issuer),
+        audience: var("CE_JWT_AUDIENCE").unwrap_or(defaults.audience),
+        access_token_ttl: Duration::from_secs(bounded(
+            "CE_ACCESS_TOKEN_TTL_SECS",
+            var("CE_ACCESS_TOKEN_TTL_SECS"),
+            defaults.access_token_ttl.as_secs(),
+            30,
+            86_400,
+        )?),
+        refresh_token_ttl: Duration::from_secs(bounded(
+            "CE_REFRESH_TOKEN_TTL_SECS",
+            var("CE_REFRESH_TOKEN_TTL_SECS"),
+            defaults.refresh_token_ttl.as_secs(),
+            60,
+            365 * 86_400,
+        )?),
+        self_registration: parse_bool(
+            "CE_ALLOW_SELF_REGISTRATION",
+            var("CE_ALLOW_SELF_REGISTRATION"),
+            defaults.self_registration,
+        )?,
+        signing_key_pem: var("CE_JWT_PRIVATE_KEY_PEM"),
+        login_max_failures: bounded(
+            "CE_LOGIN_MAX_FAILURES",
+            var("CE_LOGIN_MAX_FAILURES"),
+            defaults.login_max_failures,
+            1,
+            1000,
+        )?,
+        login_failure_window: Duration::from_secs(bounded(
+            "CE_LOGIN_FAILURE_WINDOW_SECS",
+            var("CE_LOGIN_FAILURE_WINDOW_SECS"),
+            defaults.login_failure_window.as_secs(),
+            1,
+            86_400,
+        )?),
+        bootstrap_admin,
+    })
 }
 
 fn invalid(variable: &'static str, value: &str, expected: &str) -> ConfigError {

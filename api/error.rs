@@ -78,6 +78,13 @@ pub struct Problem {
     pub errors: Vec<FieldError>,
 }
 
+/// A quota: `limit` requests per `window_secs`.
+#[derive(Debug, Clone, Copy)]
+pub struct RateLimitPolicy {
+    pub limit: u32,
+    pub window_secs: u64,
+}
+
 /// Every error a handler can return.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -107,7 +114,7 @@ pub enum ApiError {
     #[error("precondition required")]
     PreconditionRequired,
     #[error("too many requests")]
-    TooManyRequests { retry_after_secs: u64 },
+    TooManyRequests { retry_after_secs: u64, policy: Option<RateLimitPolicy> },
     #[error("database unavailable: {0}")]
     Unavailable(String),
     #[error("internal error: {0}")]
@@ -172,7 +179,7 @@ impl ApiError {
                 "send the resource's current ETag in If-Match to avoid overwriting a concurrent change"
                     .into(),
             ),
-            ApiError::TooManyRequests { retry_after_secs } => {
+            ApiError::TooManyRequests { retry_after_secs, .. } => {
                 Some(format!("retry after {retry_after_secs} seconds"))
             }
             ApiError::Unavailable(_) => Some("the database cannot be reached; retry shortly".into()),
@@ -229,7 +236,16 @@ impl ResponseError for ApiError {
         response.content_type("application/problem+json");
         match self {
             ApiError::Unauthorized { .. } => {
-                response.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"ce-api\""));
+                response.insert_header((
+                    header::WWW_AUTHENTICATE,
+                    "Bearer realm=\"ce-api\", error=\"invalid_token\"",
+                ));
+            }
+            ApiError::Forbidden { kind: "insufficient_scope", .. } => {
+                response.insert_header((
+                    header::WWW_AUTHENTICATE,
+                    "Bearer realm=\"ce-api\", error=\"insufficient_scope\"",
+                ));
             }
             ApiError::MethodNotAllowed { allowed } => {
                 response.insert_header((header::ALLOW, allowed.join(", ")));
@@ -237,8 +253,19 @@ impl ResponseError for ApiError {
             ApiError::Unavailable(_) => {
                 response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECS.to_string()));
             }
-            ApiError::TooManyRequests { retry_after_secs } => {
+            ApiError::TooManyRequests { retry_after_secs, policy } => {
                 response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+                if let Some(policy) = policy {
+                    // draft-ietf-httpapi-ratelimit-headers
+                    response.insert_header((
+                        "RateLimit-Policy",
+                        format!("{};w={}", policy.limit, policy.window_secs),
+                    ));
+                    response.insert_header((
+                        "RateLimit",
+                        format!("limit={}, remaining=0, reset={retry_after_secs}", policy.limit),
+                    ));
+                }
             }
             _ => {}
         }

@@ -9,11 +9,17 @@
 //! - [`openapi`]: the generated contract;
 //! - one module per resource.
 
+pub mod auth;
 pub mod config;
 pub mod db;
 pub mod error;
 pub mod health;
 pub mod http;
+pub mod integration_clients;
+pub mod oauth;
 pub mod openapi;
+pub mod seed;
+pub mod sessions;
 pub mod startup;
 pub mod telemetry;
+pub mod users;

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use ce_api::{config::Settings, openapi, startup, telemetry};
+use ce_api::{auth::keys, config::Settings, db, openapi, seed, startup, telemetry};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -20,6 +20,16 @@ enum Command {
     Migrate,
     /// Print the OpenAPI document to stdout.
     Openapi,
+    /// Create an administrator. The password comes from CE_ADMIN_PASSWORD or, if unset, the
+    /// first line of standard input.
+    CreateAdmin {
+        #[arg(long)]
+        email: String,
+    },
+    /// Create demo accounts (and data) for exploring the API. Idempotent.
+    SeedDemo,
+    /// Add a new JWT signing key; older keys keep verifying until their tokens expire.
+    RotateKeys,
 }
 
 fn main() -> ExitCode {
@@ -43,6 +53,17 @@ fn main() -> ExitCode {
             .map(|applied| eprintln!("ce-api: {} migration(s) applied", applied.len()))
             .map_err(|e| e.to_string()),
         Command::Openapi => Ok(()),
+        Command::CreateAdmin { email } => create_admin(&settings, &email),
+        Command::SeedDemo => with_database(&settings, |conn| {
+            let created = seed::seed_demo(conn).map_err(|e| e.to_string())?;
+            eprintln!("ce-api: demo data ready ({created} account(s) created)");
+            Ok(())
+        }),
+        Command::RotateKeys => with_database(&settings, |conn| {
+            let kid = keys::rotate(conn).map_err(|e| e.to_string())?;
+            eprintln!("ce-api: new signing key {kid}; older keys stay valid for verification");
+            Ok(())
+        }),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -51,6 +72,36 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Migrates, then runs `work` with a connection.
+fn with_database(
+    settings: &Settings,
+    work: impl FnOnce(&mut db::DbConnection) -> Result<(), String>,
+) -> Result<(), String> {
+    startup::migrate(&settings.database_url).map_err(|e| e.to_string())?;
+    let mut conn = db::establish(&settings.database_url).map_err(|e| e.to_string())?;
+    keys::ensure_signing_key(&mut conn, settings.auth.signing_key_pem.as_deref())?;
+    work(&mut conn)
+}
+
+fn create_admin(settings: &Settings, email: &str) -> Result<(), String> {
+    let password = match std::env::var("CE_ADMIN_PASSWORD") {
+        Ok(password) if !password.is_empty() => password,
+        _ => {
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line).map_err(|e| format!("cannot read the password: {e}"))?;
+            line.trim_end_matches(['\r', '\n']).to_string()
+        }
+    };
+    with_database(settings, |conn| match seed::ensure_admin(conn, email, &password) {
+        Ok(true) => {
+            eprintln!("ce-api: administrator {email} created");
+            Ok(())
+        }
+        Ok(false) => Err(format!("an account with the email {email} already exists")),
+        Err(error) => Err(error.problem().detail.unwrap_or_else(|| error.to_string())),
+    })
 }
 
 fn serve(settings: Settings) -> Result<(), String> {

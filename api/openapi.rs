@@ -27,11 +27,71 @@ use crate::error::{FieldError, Problem};
     ),
     servers((url = "/", description = "This server")),
     tags(
+        (name = "auth", description = "Sign-up, login, token refresh and logout for people; \
+            OAuth 2.0 client credentials for machine clients; public signing keys"),
+        (name = "users", description = "Your own learner record, and the user directory"),
+        (name = "integration-clients", description = "Machine clients (hospital LMS systems)"),
         (name = "operations", description = "Health and readiness probes"),
     ),
     components(schemas(Problem, FieldError)),
+    modifiers(&SecuritySchemes),
 )]
 struct ApiDoc;
+
+/// `bearer`: a JWT from `/v1/auth/login` (people) or `/v1/oauth/token` (clients);
+/// `oauth2`: the client-credentials flow with its scopes; `client_basic`: how a client
+/// authenticates at the token endpoint.
+struct SecuritySchemes;
+
+impl utoipa::Modify for SecuritySchemes {
+    fn modify(&self, document: &mut Document) {
+        use utoipa::openapi::security::{
+            ClientCredentials, Flow, HttpAuthScheme, HttpBuilder, OAuth2, Scopes, SecurityScheme,
+        };
+        let components = document.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some("Access token from /v1/auth/login or /v1/oauth/token"))
+                    .build(),
+            ),
+        );
+        let scopes = Scopes::from_iter(
+            crate::auth::Scope::ALL.map(|scope| (scope.as_str(), scope_description(scope))),
+        );
+        components.add_security_scheme(
+            "oauth2",
+            SecurityScheme::OAuth2(OAuth2::with_description(
+                [Flow::ClientCredentials(ClientCredentials::new("/v1/oauth/token", scopes))],
+                "Machine clients (hospital LMS systems)",
+            )),
+        );
+        components.add_security_scheme(
+            "client_basic",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Basic)
+                    .description(Some("Integration client id and secret, at the token endpoint only"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+fn scope_description(scope: crate::auth::Scope) -> &'static str {
+    use crate::auth::Scope as S;
+    match scope {
+        S::ActivitiesRead => "Read published activities",
+        S::EnrollmentsRead => "Read enrollments and attendance",
+        S::EnrollmentsWrite => "Enroll learners and report completions",
+        S::CreditsRead => "Read credit claims and the credit feed",
+        S::SurveysRead => "Read aggregate outcome reports",
+        S::UsersRead => "Look up learners to match LMS accounts",
+    }
+}
 
 /// The whole document, as served at `/openapi.json` and committed in `openapi/openapi.json`.
 pub fn document() -> Document {

@@ -13,11 +13,12 @@ use utoipa_actix_web::{scope, service_config::ServiceConfig, AppExt};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::{
+    auth::keys::{self, KeyCache},
     config::Settings,
     db::{self, DbPool},
     health,
     http::{self, fallback::RouteTable, json::BodyLimit, request_id},
-    openapi,
+    integration_clients, oauth, openapi, seed, sessions, users,
 };
 
 /// What every handler may need, shared by all workers. Holds nothing a second replica would
@@ -25,15 +26,23 @@ use crate::{
 pub struct AppState {
     pub pool: DbPool,
     pub settings: Arc<Settings>,
+    /// Public keys by kid: a cache of the `signing_keys` table.
+    pub keys: KeyCache,
 }
 
 /// Every documented route. Only `.service()` registrations reach the OpenAPI document.
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.configure(health::configure);
+    cfg.configure(oauth::configure_well_known);
     cfg.service(scope::scope("/v1").configure(v1_routes));
 }
 
-fn v1_routes(_cfg: &mut ServiceConfig) {}
+fn v1_routes(cfg: &mut ServiceConfig) {
+    cfg.configure(sessions::configure);
+    cfg.configure(oauth::configure_v1);
+    cfg.configure(users::configure);
+    cfg.configure(integration_clients::configure);
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -55,6 +64,7 @@ impl Application {
         if settings.migrate_on_start {
             migrate(&settings.database_url)?;
         }
+        prepare(&settings)?;
         let pool = db::pool(&settings.database_url, settings.db_pool_size, settings.db_timeout);
         let listener = TcpListener::bind(settings.bind)
             .map_err(|source| StartupError::Bind { address: settings.bind.to_string(), source })?;
@@ -89,11 +99,24 @@ pub fn migrate(database_url: &str) -> Result<Vec<String>, StartupError> {
     Ok(applied)
 }
 
+/// What must exist before the first request: a signing key, and the bootstrap admin if
+/// configured. Both are idempotent, so every replica runs them.
+fn prepare(settings: &Settings) -> Result<(), StartupError> {
+    let mut conn =
+        db::establish(&settings.database_url).map_err(|e| StartupError::Database(e.to_string()))?;
+    keys::ensure_signing_key(&mut conn, settings.auth.signing_key_pem.as_deref())
+        .map_err(StartupError::Database)?;
+    if let Some((email, password)) = &settings.auth.bootstrap_admin {
+        seed::ensure_admin(&mut conn, email, password).map_err(|e| StartupError::Database(e.to_string()))?;
+    }
+    Ok(())
+}
+
 fn serve(listener: TcpListener, pool: DbPool, settings: Settings) -> Result<Server, StartupError> {
     let settings = Arc::new(settings);
     let document = openapi::document();
     let route_table = web::Data::new(RouteTable::from_openapi(&document));
-    let state = web::Data::new(AppState { pool, settings: settings.clone() });
+    let state = web::Data::new(AppState { pool, settings: settings.clone(), keys: KeyCache::default() });
     let workers = settings.workers;
     let shutdown_timeout = settings.shutdown_timeout.as_secs();
     let server = HttpServer::new(move || {

@@ -195,6 +195,19 @@ pub fn write_transaction<T>(
     }
 }
 
+/// The current time as stored: naive UTC with microsecond precision (what PostgreSQL keeps),
+/// so that a value reads back exactly as it was written on both backends.
+pub fn now() -> chrono::NaiveDateTime {
+    use chrono::Timelike;
+    let now = chrono::Utc::now().naive_utc();
+    now.with_nanosecond(now.nanosecond() / 1000 * 1000).unwrap_or(now)
+}
+
+/// A stored naive UTC time as an API time (serialized RFC 3339 with `Z`).
+pub fn to_utc(time: chrono::NaiveDateTime) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_naive_utc_and_offset(time, chrono::Utc)
+}
+
 /// Checks that the database answers (for `/readyz`).
 pub async fn ping(pool: &DbPool) -> ApiResult<()> {
     run(pool, |conn| conn.batch_execute("SELECT 1").map_err(ApiError::from)).await

@@ -13,3 +13,106 @@ diesel::table! {
         created_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        email -> Text,
+        email_normalized -> Text,
+        password_hash -> Nullable<Text>,
+        role -> Text,
+        active -> Bool,
+        first_name -> Text,
+        last_name -> Text,
+        profession -> Nullable<Text>,
+        degree -> Nullable<Text>,
+        npi -> Nullable<Text>,
+        nabp_eprofile_id -> Nullable<Text>,
+        birth_mmdd -> Nullable<Text>,
+        consent_to_report -> Bool,
+        external_id -> Nullable<Text>,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    user_board_ids (user_id, board) {
+        user_id -> Text,
+        board -> Text,
+        board_id -> Text,
+    }
+}
+
+diesel::table! {
+    user_licenses (id) {
+        id -> Text,
+        user_id -> Text,
+        position -> Integer,
+        state -> Text,
+        license_type -> Text,
+        license_number -> Text,
+        expires_on -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (id) {
+        id -> Text,
+        family_id -> Text,
+        user_id -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        rotated_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    login_failures (id) {
+        id -> Text,
+        email_normalized -> Text,
+        failed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    signing_keys (kid) {
+        kid -> Text,
+        algorithm -> Text,
+        private_key -> Text,
+        public_key -> Text,
+        created_at -> Timestamp,
+        retired_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    integration_clients (id) {
+        id -> Text,
+        name -> Text,
+        secret_hash -> Text,
+        scopes -> Text,
+        active -> Bool,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(user_board_ids -> users (user_id));
+diesel::joinable!(user_licenses -> users (user_id));
+diesel::joinable!(refresh_tokens -> users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    user_board_ids,
+    user_licenses,
+    refresh_tokens,
+    login_failures,
+    signing_keys,
+    integration_clients,
+    idempotency_keys,
+);

@@ -9,7 +9,7 @@ use std::{future::Future, ops::Deref, pin::Pin};
 
 use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
 use futures_util::StreamExt;
-use serde::de::DeserializeOwned;
+use serde::{de::DeserializeOwned, Deserialize};
 use validator::Validate;
 
 use crate::error::{ApiError, FieldError};
@@ -124,6 +124,16 @@ fn join_path(path: &str, name: &str) -> String {
     } else {
         format!("{path}.{name}")
     }
+}
+
+/// For JSON Merge Patch fields (RFC 7396): absent stays `None` (through `#[serde(default)]`),
+/// `null` becomes `Some(None)` (clear the field), a value becomes `Some(Some(value))`.
+pub fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 #[cfg(test)]

@@ -1,8 +1,10 @@
 //! HTTP plumbing shared by every resource: the JSON extractor, request ids, the fallback
 //! for unknown routes and methods, and extractor error handlers.
 
+pub mod etag;
 pub mod fallback;
 pub mod json;
+pub mod pagination;
 pub mod request_id;
 
 use actix_web::{error::QueryPayloadError, web, HttpRequest};

@@ -1,0 +1,129 @@
+//! The [`Caller`] extractor: verifies the bearer token and yields who is calling, a person
+//! with a role or a machine client with scopes. It also checks, on every request, that the
+//! account or client is still active, so disabling one takes effect at once.
+
+use std::{future::Future, pin::Pin};
+
+use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
+use diesel::prelude::*;
+
+use crate::{
+    auth::{
+        jwt::{self, PrincipalKind},
+        Role, Scope,
+    },
+    db::{
+        schema::{integration_clients, users},
+        DbConnection,
+    },
+    error::{ApiError, ApiResult},
+    startup::AppState,
+};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Caller {
+    User { id: String, role: Role },
+    Client { id: String, scopes: Vec<Scope> },
+}
+
+/// A caller when a bearer token is sent, `None` when none is. A token that is sent but
+/// invalid is still a 401: a broken client should hear about it, not be served anonymously.
+#[derive(Debug, Clone)]
+pub struct OptionalCaller(pub Option<Caller>);
+
+fn bearer_token(req: &HttpRequest) -> Option<Result<String, ApiError>> {
+    let value = req.headers().get(header::AUTHORIZATION)?;
+    let parsed = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, token)| scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty())
+        .map(|(_, token)| token.trim().to_string())
+        .ok_or_else(|| ApiError::Unauthorized { detail: "use `Authorization: Bearer <token>`".into() });
+    Some(parsed)
+}
+
+async fn authenticate(req: &HttpRequest, token: String) -> ApiResult<Caller> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| ApiError::internal("application state missing"))?;
+    let kid = jwt::key_id(&token)?;
+    crate::db::run(&state.pool.clone(), move |conn| {
+        let key = state.keys.get(conn, &kid)?.ok_or_else(|| ApiError::Unauthorized {
+            detail: "the bearer token's key id is unknown".into(),
+        })?;
+        let claims = jwt::verify(&token, &key, &state.settings.auth)?;
+        active_principal(conn, claims)
+    })
+    .await
+}
+
+/// Turns verified claims into a caller, refusing disabled or deleted principals.
+fn active_principal(conn: &mut DbConnection, claims: jwt::Claims) -> ApiResult<Caller> {
+    let inactive = || ApiError::Unauthorized { detail: "the account behind this token is disabled".into() };
+    match claims.kind {
+        PrincipalKind::User => {
+            let found: Option<(String, bool)> =
+                users::table.find(&claims.sub).select((users::role, users::active)).first(conn).optional()?;
+            match found {
+                // The role is read from the database, not the token, so a demotion is
+                // effective immediately.
+                Some((role, true)) => Ok(Caller::User {
+                    id: claims.sub,
+                    role: Role::parse(&role).ok_or_else(|| ApiError::internal("unknown role in database"))?,
+                }),
+                _ => Err(inactive()),
+            }
+        }
+        PrincipalKind::Client => {
+            let found: Option<(String, bool)> = integration_clients::table
+                .find(&claims.sub)
+                .select((integration_clients::scopes, integration_clients::active))
+                .first(conn)
+                .optional()?;
+            match found {
+                Some((allowed, true)) => {
+                    // Scopes granted at token time, narrowed by any since withdrawn.
+                    let allowed = Scope::parse_list(&allowed);
+                    let scopes = Scope::parse_list(claims.scope.as_deref().unwrap_or_default())
+                        .into_iter()
+                        .filter(|s| allowed.contains(s))
+                        .collect();
+                    Ok(Caller::Client { id: claims.sub, scopes })
+                }
+                _ => Err(inactive()),
+            }
+        }
+    }
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            match bearer_token(&req) {
+                Some(token) => authenticate(&req, token?).await,
+                None => Err(ApiError::Unauthorized { detail: "this endpoint needs a bearer token".into() }),
+            }
+        })
+    }
+}
+
+impl FromRequest for OptionalCaller {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            match bearer_token(&req) {
+                Some(token) => Ok(OptionalCaller(Some(authenticate(&req, token?).await?))),
+                None => Ok(OptionalCaller(None)),
+            }
+        })
+    }
+}

@@ -1,0 +1,252 @@
+//! JWT signing keys (Ed25519), kept in the database so that every replica signs and verifies
+//! alike. The newest unretired key signs; all keys verify, so a rotation never invalidates a
+//! token before it expires. Public keys are cached per process by `kid` (a cache only: a miss
+//! reads the database, so a key added by another replica is found at once).
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, RwLock},
+};
+
+use base64::{
+    engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD},
+    Engine,
+};
+use chrono::{NaiveDateTime, Utc};
+use diesel::prelude::*;
+use jsonwebtoken::{DecodingKey, EncodingKey};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+use crate::{
+    auth::secrets,
+    db::{schema::signing_keys, DbConnection},
+    error::{ApiError, ApiResult},
+};
+
+/// PKCS#8 v1 DER header of an Ed25519 private key; the 32-byte seed follows it.
+const PKCS8_ED25519_PREFIX: [u8; 16] =
+    [0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20];
+
+pub const ALGORITHM: &str = "EdDSA";
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = signing_keys)]
+pub struct SigningKeyRow {
+    pub kid: String,
+    pub algorithm: String,
+    /// Base64 of the 32-byte Ed25519 seed.
+    pub private_key: String,
+    /// Base64url of the 32-byte public key (the JWK `x`).
+    pub public_key: String,
+    pub created_at: NaiveDateTime,
+    pub retired_at: Option<NaiveDateTime>,
+}
+
+/// The key that signs new tokens.
+pub struct ActiveKey {
+    pub kid: String,
+    pub encoding: EncodingKey,
+}
+
+/// A public key as a JSON Web Key (RFC 8037).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Jwk {
+    #[schema(example = "OKP")]
+    pub kty: &'static str,
+    #[schema(example = "Ed25519")]
+    pub crv: &'static str,
+    /// Base64url of the public key.
+    pub x: String,
+    /// Key id, the RFC 7638 thumbprint of the key.
+    pub kid: String,
+    #[serde(rename = "use")]
+    #[schema(example = "sig")]
+    pub key_use: &'static str,
+    #[schema(example = "EdDSA")]
+    pub alg: &'static str,
+}
+
+/// The JWK set published at `/.well-known/jwks.json`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct JwkSet {
+    pub keys: Vec<Jwk>,
+}
+
+fn public_key_of(seed: &[u8; 32]) -> [u8; 32] {
+    ed25519_dalek::SigningKey::from_bytes(seed).verifying_key().to_bytes()
+}
+
+/// RFC 7638 thumbprint of an Ed25519 JWK.
+fn thumbprint(x: &str) -> String {
+    let canonical = format!(r#"{{"crv":"Ed25519","kty":"OKP","x":"{x}"}}"#);
+    URL_SAFE_NO_PAD.encode(Sha256::digest(canonical.as_bytes()))
+}
+
+fn row_from_seed(seed: [u8; 32]) -> SigningKeyRow {
+    let x = URL_SAFE_NO_PAD.encode(public_key_of(&seed));
+    SigningKeyRow {
+        kid: thumbprint(&x),
+        algorithm: ALGORITHM.into(),
+        private_key: STANDARD.encode(seed),
+        public_key: x,
+        created_at: Utc::now().naive_utc(),
+        retired_at: None,
+    }
+}
+
+fn generate() -> SigningKeyRow {
+    let mut seed = [0u8; 32];
+    seed.copy_from_slice(&secrets::random_bytes(32));
+    row_from_seed(seed)
+}
+
+/// Reads the seed from an Ed25519 PKCS#8 PEM (`openssl genpkey -algorithm ed25519`).
+pub fn seed_from_pem(pem: &str) -> Result<[u8; 32], String> {
+    let body: String = pem.lines().filter(|line| !line.starts_with("-----")).map(str::trim).collect();
+    let der = STANDARD.decode(body).map_err(|e| format!("not base64 PEM: {e}"))?;
+    match der.strip_prefix(&PKCS8_ED25519_PREFIX[..]) {
+        Some(seed) if seed.len() == 32 => {
+            let mut out = [0u8; 32];
+            out.copy_from_slice(seed);
+            Ok(out)
+        }
+        _ => Err("not an Ed25519 PKCS#8 private key".into()),
+    }
+}
+
+fn encoding_key(row: &SigningKeyRow) -> ApiResult<EncodingKey> {
+    let seed = STANDARD.decode(&row.private_key).map_err(ApiError::internal)?;
+    let mut der = PKCS8_ED25519_PREFIX.to_vec();
+    der.extend_from_slice(&seed);
+    Ok(EncodingKey::from_ed_der(&der))
+}
+
+/// Makes sure a signing key exists: the configured one (added if new) or a generated one.
+pub fn ensure_signing_key(conn: &mut DbConnection, configured_pem: Option<&str>) -> Result<(), String> {
+    if let Some(pem) = configured_pem {
+        let row = row_from_seed(seed_from_pem(pem).map_err(|e| format!("CE_JWT_PRIVATE_KEY_PEM: {e}"))?);
+        let known =
+            signing_keys::table.find(&row.kid).count().get_result::<i64>(conn).map_err(|e| e.to_string())?;
+        if known == 0 {
+            insert_as_current(conn, row).map_err(|e| e.to_string())?;
+        }
+        return Ok(());
+    }
+    let active = signing_keys::table
+        .filter(signing_keys::retired_at.is_null())
+        .count()
+        .get_result::<i64>(conn)
+        .map_err(|e| e.to_string())?;
+    if active == 0 {
+        insert_as_current(conn, generate()).map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// Adds a new key and retires the others from signing (they keep verifying). Returns its kid.
+pub fn rotate(conn: &mut DbConnection) -> QueryResult<String> {
+    insert_as_current(conn, generate())
+}
+
+fn insert_as_current(conn: &mut DbConnection, row: SigningKeyRow) -> QueryResult<String> {
+    conn.transaction(|conn| {
+        diesel::update(signing_keys::table.filter(signing_keys::retired_at.is_null()))
+            .set(signing_keys::retired_at.eq(Some(row.created_at)))
+            .execute(conn)?;
+        diesel::insert_into(signing_keys::table).values(&row).execute(conn)?;
+        Ok(row.kid)
+    })
+}
+
+/// The newest unretired key.
+pub fn active_key(conn: &mut DbConnection) -> ApiResult<ActiveKey> {
+    let row = signing_keys::table
+        .filter(signing_keys::retired_at.is_null())
+        .order((signing_keys::created_at.desc(), signing_keys::kid.desc()))
+        .select(SigningKeyRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| ApiError::internal("no signing key: start the service once to create one"))?;
+    Ok(ActiveKey { encoding: encoding_key(&row)?, kid: row.kid })
+}
+
+/// Keys that may still have unexpired tokens: unretired, or retired less than
+/// `token_lifetime` ago.
+pub fn published_keys(conn: &mut DbConnection, token_lifetime: chrono::Duration) -> ApiResult<JwkSet> {
+    let oldest = Utc::now().naive_utc() - token_lifetime;
+    let rows = signing_keys::table
+        .filter(signing_keys::retired_at.is_null().or(signing_keys::retired_at.gt(oldest)))
+        .order((signing_keys::created_at.desc(), signing_keys::kid.desc()))
+        .select(SigningKeyRow::as_select())
+        .load(conn)?;
+    Ok(JwkSet {
+        keys: rows
+            .into_iter()
+            .map(|row| Jwk {
+                kty: "OKP",
+                crv: "Ed25519",
+                x: row.public_key,
+                kid: row.kid,
+                key_use: "sig",
+                alg: ALGORITHM,
+            })
+            .collect(),
+    })
+}
+
+/// Per-process cache of public keys by kid.
+#[derive(Default)]
+pub struct KeyCache {
+    keys: RwLock<HashMap<String, Arc<DecodingKey>>>,
+}
+
+impl KeyCache {
+    pub fn cached(&self, kid: &str) -> Option<Arc<DecodingKey>> {
+        self.keys.read().ok()?.get(kid).cloned()
+    }
+
+    /// The key for `kid`, from the cache or the database; `None` for an unknown kid.
+    pub fn get(&self, conn: &mut DbConnection, kid: &str) -> ApiResult<Option<Arc<DecodingKey>>> {
+        if let Some(key) = self.cached(kid) {
+            return Ok(Some(key));
+        }
+        let public_key = signing_keys::table
+            .find(kid)
+            .select(signing_keys::public_key)
+            .first::<String>(conn)
+            .optional()?;
+        let Some(public_key) = public_key else { return Ok(None) };
+        let key = Arc::new(DecodingKey::from_ed_components(&public_key).map_err(ApiError::internal)?);
+        if let Ok(mut keys) = self.keys.write() {
+            keys.insert(kid.to_string(), key.clone());
+        }
+        Ok(Some(key))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pem_keys_are_read_back_to_the_same_seed() {
+        let seed = [7u8; 32];
+        let mut der = PKCS8_ED25519_PREFIX.to_vec();
+        der.extend_from_slice(&seed);
+        let pem =
+            format!("-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n", STANDARD.encode(&der));
+        assert_eq!(seed_from_pem(&pem).unwrap(), seed);
+        assert!(seed_from_pem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----").is_err());
+    }
+
+    #[test]
+    fn kids_are_rfc7638_thumbprints() {
+        // RFC 8037 appendix A.3: the thumbprint of its example Ed25519 key.
+        assert_eq!(
+            thumbprint("11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"),
+            "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k"
+        );
+    }
+}

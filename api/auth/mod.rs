@@ -1,0 +1,120 @@
+//! Who is calling and what may they do: roles, scopes, password hashing, JWT signing keys and
+//! claims, the [`Caller`] extractor and the [`policy`] every handler asks.
+
+pub mod caller;
+pub mod jwt;
+pub mod keys;
+pub mod password;
+pub mod policy;
+pub mod secrets;
+
+pub use caller::{Caller, OptionalCaller};
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// What a person may do in the program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Enrolls, attends, claims credit; sees only their own records.
+    Learner,
+    /// Plans and runs activities; sees the learners of their activities.
+    Planner,
+    /// Runs the program: every record, users and integration clients.
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Learner => "learner",
+            Role::Planner => "planner",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Role> {
+        match value {
+            "learner" => Some(Role::Learner),
+            "planner" => Some(Role::Planner),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+}
+
+/// What a machine client (a hospital LMS) may do. Granted per client by an admin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+pub enum Scope {
+    #[serde(rename = "activities:read")]
+    ActivitiesRead,
+    #[serde(rename = "enrollments:read")]
+    EnrollmentsRead,
+    #[serde(rename = "enrollments:write")]
+    EnrollmentsWrite,
+    #[serde(rename = "credits:read")]
+    CreditsRead,
+    #[serde(rename = "surveys:read")]
+    SurveysRead,
+    /// Look up learners (to match them with the LMS's own accounts).
+    #[serde(rename = "users:read")]
+    UsersRead,
+}
+
+impl Scope {
+    pub const ALL: [Scope; 6] = [
+        Scope::ActivitiesRead,
+        Scope::EnrollmentsRead,
+        Scope::EnrollmentsWrite,
+        Scope::CreditsRead,
+        Scope::SurveysRead,
+        Scope::UsersRead,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::ActivitiesRead => "activities:read",
+            Scope::EnrollmentsRead => "enrollments:read",
+            Scope::EnrollmentsWrite => "enrollments:write",
+            Scope::CreditsRead => "credits:read",
+            Scope::SurveysRead => "surveys:read",
+            Scope::UsersRead => "users:read",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Scope> {
+        Scope::ALL.into_iter().find(|s| s.as_str() == value)
+    }
+
+    /// Parses a space-separated scope list (the OAuth form); unknown names are dropped.
+    pub fn parse_list(value: &str) -> Vec<Scope> {
+        let mut scopes: Vec<Scope> = value.split_whitespace().filter_map(Scope::parse).collect();
+        scopes.sort();
+        scopes.dedup();
+        scopes
+    }
+
+    pub fn join(scopes: &[Scope]) -> String {
+        scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scope_lists_round_trip_and_drop_unknown_names() {
+        let scopes = Scope::parse_list("credits:read  enrollments:write bogus credits:read");
+        assert_eq!(scopes, vec![Scope::EnrollmentsWrite, Scope::CreditsRead]);
+        assert_eq!(Scope::join(&scopes), "enrollments:write credits:read");
+    }
+
+    #[test]
+    fn scope_names_match_their_serde_names() {
+        for scope in Scope::ALL {
+            assert_eq!(serde_json::to_value(scope).unwrap(), scope.as_str());
+        }
+    }
+}

@@ -1,0 +1,97 @@
+//! Who may do what, in one place. Handlers ask; they do not hand-roll checks.
+//!
+//! Two kinds of answer: *function-level* ("may this caller use this endpoint at all?") is a
+//! 403 when refused; *object-level* ("may this caller see this record?") answers 404 when
+//! refused, so that nobody learns that another learner's record exists.
+
+use diesel::prelude::*;
+
+use crate::{
+    auth::{Caller, Role, Scope},
+    db::DbConnection,
+    error::{ApiError, ApiResult},
+};
+
+fn forbidden(detail: &'static str) -> ApiError {
+    ApiError::Forbidden { kind: "forbidden", detail: detail.into() }
+}
+
+fn insufficient_scope(scope: Scope) -> ApiError {
+    ApiError::Forbidden {
+        kind: "insufficient_scope",
+        detail: format!("this needs the `{}` scope", scope.as_str()).into(),
+    }
+}
+
+impl Caller {
+    /// The person calling; machine clients are refused (403).
+    pub fn person(&self) -> ApiResult<(&str, Role)> {
+        match self {
+            Caller::User { id, role } => Ok((id, *role)),
+            Caller::Client { .. } => Err(forbidden("this endpoint is for people, not integration clients")),
+        }
+    }
+
+    pub fn is_admin(&self) -> bool {
+        matches!(self, Caller::User { role: Role::Admin, .. })
+    }
+
+    pub fn has_scope(&self, scope: Scope) -> bool {
+        matches!(self, Caller::Client { scopes, .. } if scopes.contains(&scope))
+    }
+
+    /// Admins only.
+    pub fn require_admin(&self) -> ApiResult<&str> {
+        match self {
+            Caller::User { id, role: Role::Admin } => Ok(id),
+            _ => Err(forbidden("only administrators may do this")),
+        }
+    }
+
+    /// People with one of `roles`.
+    pub fn require_role(&self, roles: &[Role]) -> ApiResult<(&str, Role)> {
+        let (id, role) = self.person()?;
+        if roles.contains(&role) {
+            Ok((id, role))
+        } else {
+            Err(forbidden("your role may not do this"))
+        }
+    }
+
+    /// Admins, or clients holding `scope` (403 `insufficient_scope` for other clients).
+    pub fn require_admin_or_scope(&self, scope: Scope) -> ApiResult<()> {
+        match self {
+            Caller::User { role: Role::Admin, .. } => Ok(()),
+            Caller::User { .. } => Err(forbidden("only administrators may do this")),
+            Caller::Client { scopes, .. } if scopes.contains(&scope) => Ok(()),
+            Caller::Client { .. } => Err(insufficient_scope(scope)),
+        }
+    }
+}
+
+/// Whether `caller` may read the account and learner record of `user_id`: themselves, admins,
+/// clients with `users:read`, and planners for learners enrolled in activities they plan.
+pub fn may_read_user(caller: &Caller, user_id: &str, conn: &mut DbConnection) -> ApiResult<bool> {
+    Ok(match caller {
+        Caller::User { id, .. } if id == user_id => true,
+        Caller::User { role: Role::Admin, .. } => true,
+        Caller::User { id, role: Role::Planner } => planner_has_learner(conn, id, user_id)?,
+        Caller::User { role: Role::Learner, .. } => false,
+        Caller::Client { .. } => caller.has_scope(Scope::UsersRead),
+    })
+}
+
+/// Planners see the learners of the activities they plan; enrollments arrive with their own
+/// resource, and until then a planner sees no learner.
+fn planner_has_learner(_conn: &mut DbConnection, _planner_id: &str, _learner_id: &str) -> QueryResult<bool> {
+    Ok(false)
+}
+
+/// `Ok(())` when visible; 404 otherwise.
+pub fn ensure_may_read_user(caller: &Caller, user_id: &str, conn: &mut DbConnection) -> ApiResult<()> {
+    if may_read_user(caller, user_id, conn)? {
+        Ok(())
+    } else {
+        Err(ApiError::NotFound)
+    }
+}
