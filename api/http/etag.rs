@@ -16,21 +16,40 @@ pub enum Precondition {
     None,
     /// `If-Match: *`: any current version.
     Any,
-    /// One version, or `Unmatchable` if the header names none we could have issued.
+    /// One version, or `Unmatchable` if the header names only tags we never issue.
     Version(i32),
     Unmatchable,
+    /// Not a list of entity tags at all: the client's mistake (400).
+    Malformed,
 }
 
 pub fn if_match(req: &HttpRequest) -> Precondition {
     let Some(value) = req.headers().get(header::IF_MATCH) else { return Precondition::None };
-    let Ok(value) = value.to_str() else { return Precondition::Unmatchable };
+    let Ok(value) = value.to_str() else { return Precondition::Malformed };
     if value.trim() == "*" {
         return Precondition::Any;
     }
-    // Weak tags never match under If-Match (strong comparison), so only "N" is accepted.
-    value
-        .split(',')
-        .map(str::trim)
+    let tags: Vec<&str> = value.split(',').map(str::trim).collect();
+    // Lenient: a bare version number (a client that dropped the quotes) counts as its tag.
+    if let [bare] = tags.as_slice() {
+        if !bare.is_empty() && bare.bytes().all(|b| b.is_ascii_digit()) {
+            return bare.parse::<i32>().map_or(Precondition::Unmatchable, Precondition::Version);
+        }
+    }
+    let is_entity_tag = |tag: &str| {
+        let opaque = tag.strip_prefix("W/").unwrap_or(tag);
+        opaque.len() >= 2
+            && opaque.starts_with('"')
+            && opaque.ends_with('"')
+            && !opaque[1..opaque.len() - 1].contains('"')
+    };
+    if tags.iter().any(|tag| !is_entity_tag(tag)) {
+        return Precondition::Malformed;
+    }
+    // Weak tags never match under If-Match (strong comparison), so only "N" can.
+    // Weak tags never match under If-Match (strong comparison), and a number we cannot have
+    // issued matches nothing.
+    tags.iter()
         .find_map(|tag| tag.strip_prefix('"')?.strip_suffix('"')?.parse::<i32>().ok())
         .map_or(Precondition::Unmatchable, Precondition::Version)
 }
@@ -49,7 +68,10 @@ impl Precondition {
         match self {
             Precondition::None | Precondition::Any => Ok(()),
             Precondition::Version(v) if v == current => Ok(()),
-            _ => Err(ApiError::PreconditionFailed),
+            Precondition::Malformed => Err(ApiError::BadRequest {
+                detail: "If-Match must be `*` or a list of quoted entity tags".into(),
+            }),
+            Precondition::Version(_) | Precondition::Unmatchable => Err(ApiError::PreconditionFailed),
         }
     }
 }
@@ -69,6 +91,12 @@ mod tests {
         assert_eq!(parse("*"), Precondition::Any);
         assert_eq!(parse("W/\"3\""), Precondition::Unmatchable);
         assert_eq!(parse("\"x\", \"4\""), Precondition::Version(4));
+        assert_eq!(parse(""), Precondition::Malformed);
+        assert_eq!(parse("3"), Precondition::Version(3));
+        assert_eq!(parse("abc"), Precondition::Malformed);
+        assert_eq!(parse("99999999999999"), Precondition::Unmatchable);
+        assert_eq!(parse("\"99999999999999\""), Precondition::Unmatchable);
+        assert!(matches!(Precondition::Malformed.check(1), Err(ApiError::BadRequest { .. })));
         assert_eq!(if_match(&TestRequest::default().to_http_request()), Precondition::None);
         assert!(Precondition::Version(2).check(3).is_err());
         assert!(Precondition::Version(3).check(3).is_ok());

@@ -81,8 +81,13 @@ fn is_json_content_type(req: &HttpRequest) -> bool {
     essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
-/// Parses JSON, telling syntax errors (400) from shape errors (422 naming the field).
+/// Parses JSON, telling syntax errors (400) from shape errors (422 naming the field). Every
+/// request body of this API is an object; serde would also read a struct from an array.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    if first.is_some_and(|b| *b != b'{') && serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok() {
+        return Err(ApiError::validation("body", "type", "the body must be a JSON object"));
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();
@@ -176,6 +181,12 @@ mod tests {
             parse_json::<Outer>(br#"{"name": "x", "items": []} trailing"#),
             Err(ApiError::BadRequest { .. })
         ));
+    }
+
+    #[test]
+    fn bodies_must_be_objects() {
+        let err = parse_json::<Outer>(br#"["x", []]"#).unwrap_err();
+        assert_eq!(field_of(err), ("body".into(), "type".into()));
     }
 
     #[test]

@@ -36,7 +36,8 @@ pub fn encode_cursor<K: Serialize>(key: &K) -> String {
 
 /// Decodes a cursor made by [`encode_cursor`]; anything else is a 400.
 pub fn decode_cursor<K: DeserializeOwned>(cursor: Option<&str>) -> ApiResult<Option<K>> {
-    let Some(cursor) = cursor else { return Ok(None) };
+    // An empty `cursor=` is what naive clients send for "from the start".
+    let Some(cursor) = cursor.filter(|c| !c.is_empty()) else { return Ok(None) };
     let invalid = || ApiError::BadRequest {
         detail: "the cursor is invalid; use next_cursor from a previous page".into(),
     };

@@ -30,7 +30,7 @@ pub struct IntegrationClient {
     #[schema(example = "St. Mary's LMS")]
     pub name: String,
     pub scopes: Vec<Scope>,
-    /// Disabled clients cannot get tokens, and their tokens stop working.
+    /// Always true for clients the API shows; deleted clients are kept inactive.
     pub active: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -64,10 +64,9 @@ pub struct ClientListQuery {
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     pub cursor: Option<String>,
-    pub active: Option<bool>,
 }
 
-/// Integration clients (administrators).
+/// Integration clients that have not been deleted (administrators).
 #[utoipa::path(
     tag = "integration-clients",
     operation_id = "list_integration_clients",
@@ -91,7 +90,7 @@ async fn list_clients(
     let limit = pagination::limit(query.limit)?;
     let after = pagination::decode_cursor::<String>(query.cursor.as_deref())?;
     let page = db::run(&state.pool, move |conn| {
-        let rows = store::list(conn, query.active, limit, after)?;
+        let rows = store::list(conn, limit, after)?;
         Ok(pagination::paginate(rows, limit, |row| row.id.clone(), store::ClientRow::into_api))
     })
     .await?;
@@ -128,7 +127,8 @@ async fn create_client(
         .json(created))
 }
 
-/// One client (administrators).
+/// One client (administrators). Deleted clients are gone from the API (404); their records
+/// stay in the database for the audit trail.
 #[utoipa::path(
     tag = "integration-clients",
     operation_id = "get_integration_client",
@@ -149,22 +149,23 @@ async fn get_client(
 ) -> ApiResult<HttpResponse> {
     caller.require_admin()?;
     let id = path.into_inner();
-    let client = db::run(&state.pool, move |conn| store::find(conn, &id)?.ok_or(ApiError::NotFound)).await?;
+    let client =
+        db::run(&state.pool, move |conn| store::find_active(conn, &id)?.ok_or(ApiError::NotFound)).await?;
     Ok(HttpResponse::Ok().json(client.into_api()))
 }
 
-/// Disable a client: it can no longer get tokens and the tokens it has stop working. The
-/// record stays, for the audit trail.
+/// Delete a client: it can no longer get tokens and the tokens it has stop working at once.
+/// The record is kept (inactive) for the audit trail, but the API no longer shows it.
 #[utoipa::path(
     tag = "integration-clients",
     operation_id = "disable_integration_client",
     security(("bearer" = [])),
     params(("client_id" = String, Path, description = "Client id")),
     responses(
-        (status = 204, description = "Disabled (also when it already was)"),
+        (status = 204, description = "Deleted"),
         (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Unknown client", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown or already deleted client", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[delete("/integration-clients/{client_id}")]

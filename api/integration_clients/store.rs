@@ -71,29 +71,32 @@ pub fn find(conn: &mut DbConnection, id: &str) -> ApiResult<Option<ClientRow>> {
     Ok(integration_clients::table.find(id).select(ClientRow::as_select()).first(conn).optional()?)
 }
 
-pub fn list(
-    conn: &mut DbConnection,
-    active: Option<bool>,
-    limit: i64,
-    after: Option<String>,
-) -> ApiResult<Vec<ClientRow>> {
-    let mut query =
-        integration_clients::table.select(ClientRow::as_select()).order(integration_clients::id).into_boxed();
-    if let Some(active) = active {
-        query = query.filter(integration_clients::active.eq(active));
-    }
+/// A client that has not been deleted.
+pub fn find_active(conn: &mut DbConnection, id: &str) -> ApiResult<Option<ClientRow>> {
+    Ok(find(conn, id)?.filter(|client| client.active))
+}
+
+pub fn list(conn: &mut DbConnection, limit: i64, after: Option<String>) -> ApiResult<Vec<ClientRow>> {
+    let mut query = integration_clients::table
+        .filter(integration_clients::active.eq(true))
+        .select(ClientRow::as_select())
+        .order(integration_clients::id)
+        .into_boxed();
     if let Some(after) = after {
         query = query.filter(integration_clients::id.gt(after));
     }
     Ok(query.limit(limit + 1).load(conn)?)
 }
 
+/// Deactivates a client; 404 when it is unknown or already deleted.
+/// Deactivates a client; 404 when it is unknown or already deleted.
 pub fn disable(conn: &mut DbConnection, id: &str) -> ApiResult<()> {
-    let client = find(conn, id)?.ok_or(ApiError::NotFound)?;
-    if client.active {
-        diesel::update(integration_clients::table.find(id))
+    let updated =
+        diesel::update(integration_clients::table.find(id).filter(integration_clients::active.eq(true)))
             .set((integration_clients::active.eq(false), integration_clients::updated_at.eq(now())))
             .execute(conn)?;
+    if updated == 0 {
+        return Err(ApiError::NotFound);
     }
     Ok(())
 }

@@ -9,10 +9,10 @@ use validator::Validate;
 #[schema(example = json!({"email": "learner@demo.ce-api.dev", "password": "demo-learner-password"}))]
 pub struct LoginRequest {
     #[validate(length(min = 1, max = 254))]
-    #[schema(max_length = 254)]
+    #[schema(min_length = 1, max_length = 254)]
     pub email: String,
     #[validate(length(min = 1, max = 128))]
-    #[schema(max_length = 128)]
+    #[schema(min_length = 1, max_length = 128)]
     pub password: String,
 }
 

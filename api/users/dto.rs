@@ -122,10 +122,18 @@ pub struct RegisterRequest {
     #[schema(min_length = 12, max_length = 128)]
     pub password: String,
     #[validate(length(min = 1, max = 100), custom(function = "rules::name"))]
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub first_name: String,
     #[validate(length(min = 1, max = 100), custom(function = "rules::name"))]
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub last_name: String,
     #[serde(default)]
     pub profession: Option<Profession>,
@@ -151,10 +159,18 @@ pub struct CreateUserRequest {
     #[schema(min_length = 12, max_length = 128)]
     pub password: Option<String>,
     #[validate(length(min = 1, max = 100), custom(function = "rules::name"))]
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub first_name: String,
     #[validate(length(min = 1, max = 100), custom(function = "rules::name"))]
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub last_name: String,
     #[serde(default = "default_role")]
     pub role: Role,
@@ -180,11 +196,11 @@ macro_rules! profile_patch {
             $($extra)*
             #[serde(default)]
             #[validate(length(min = 1, max = 100), custom(function = "rules::name"))]
-            #[schema(min_length = 1, max_length = 100)]
+            #[schema(min_length = 1, max_length = 100, pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$")]
             pub first_name: Option<String>,
             #[serde(default)]
             #[validate(length(min = 1, max = 100), custom(function = "rules::name"))]
-            #[schema(min_length = 1, max_length = 100)]
+            #[schema(min_length = 1, max_length = 100, pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$")]
             pub last_name: Option<String>,
             #[serde(default, deserialize_with = "nullable")]
             #[schema(value_type = Option<Profession>)]
@@ -206,7 +222,7 @@ macro_rules! profile_patch {
             /// `MMDD`.
             #[serde(default, deserialize_with = "nullable")]
             #[validate(custom(function = "rules::birth_mmdd"))]
-            #[schema(value_type = Option<String>, pattern = "^[0-9]{4}$", example = "0714")]
+            #[schema(value_type = Option<String>, pattern = "^((0[1-9]|1[0-2])(0[1-9]|1[0-9]|2[0-9])|(0[13-9]|1[0-2])30|(0[13578]|1[02])31)$", example = "0714")]
             pub birth_mmdd: Option<Option<String>>,
             /// Merged into the current IDs: a board set to `null` is removed.
             #[serde(default)]

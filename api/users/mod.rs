@@ -80,7 +80,7 @@ async fn get_me(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpRes
     operation_id = "patch_me",
     security(("bearer" = [])),
     request_body(content = MePatch, content_type = "application/merge-patch+json"),
-    params(("If-Match" = Option<String>, Header, description = "ETag of the version you edited")),
+    params(("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|"[0-9]+"|[0-9]+)$"#, description = "ETag of the version you edited")),
     responses(
         (status = 200, description = "The updated record", body = User, headers(("ETag" = String))),
         (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
@@ -225,7 +225,7 @@ async fn get_user(
     security(("bearer" = [])),
     params(
         ("user_id" = String, Path, description = "User id"),
-        ("If-Match" = Option<String>, Header, description = "ETag of the version you edited"),
+        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|"[0-9]+"|[0-9]+)$"#, description = "ETag of the version you edited"),
     ),
     request_body(content = UserPatch, content_type = "application/merge-patch+json"),
     responses(

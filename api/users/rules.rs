@@ -123,7 +123,8 @@ pub fn board_ids(value: &std::collections::BTreeMap<String, Option<String>>) -> 
     Ok(())
 }
 
-/// A display name: not blank, no control characters.
+/// A display name: not blank, no control characters. (The schemas state the same rule as a
+/// `pattern`, so that clients can check it before sending.)
 pub fn name(value: &str) -> Result<(), ValidationError> {
     if value.trim().is_empty() || value.chars().any(char::is_control) {
         Err(error("name", "must not be blank or hold control characters"))

@@ -200,7 +200,7 @@ pub fn list(
     if let Some(active) = query.active {
         select = select.filter(users::active.eq(active));
     }
-    if let Some(email) = &query.email {
+    if let Some(email) = query.email.as_deref().filter(|e| !e.is_empty()) {
         select = select.filter(users::email_normalized.eq(normalize_email(email)));
     }
     if let Some(since) = query.updated_since {

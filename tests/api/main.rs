@@ -6,4 +6,6 @@ mod support;
 
 mod contract;
 mod foundation;
+mod foundation_errors;
+mod identity;
 mod migrations;

@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod database;
+pub mod identity;
 pub mod proxy;
 
 pub use app::TestApp;
