@@ -285,3 +285,40 @@ fn a_database_test_variant_never_silently_passes_without_postgres_under_ci() {
         assert!(postgres_admin_url().is_some());
     }
 }
+
+/// docker-compose.yml runs this binary with its own environment: every `CE_*` value there
+/// must be one the binary accepts (the compose file is for users; no Docker engine runs here).
+#[test]
+fn the_compose_file_configures_the_api_with_accepted_values() {
+    let compose =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docker-compose.yml")).unwrap();
+    let vars: Vec<(String, String)> = compose
+        .lines()
+        .filter_map(|line| {
+            let (key, value) = line.trim().split_once(':')?;
+            key.starts_with("CE_").then(|| (key.to_string(), compose_default(value.trim())))
+        })
+        .collect();
+    assert!(vars.iter().any(|(k, v)| k == "CE_DATABASE_URL" && v.starts_with("postgres://")), "{vars:?}");
+    let settings = ce_api::config::Settings::from_lookup(|name| {
+        vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+    })
+    .unwrap_or_else(|e| panic!("docker-compose.yml sets a value the binary refuses: {e}"));
+    assert_eq!(settings.bind.to_string(), "0.0.0.0:8080");
+    assert_eq!(settings.backend(), Backend::Postgres);
+}
+
+/// `${NAME:-default}` as compose expands it when NAME is unset; quotes removed.
+fn compose_default(value: &str) -> String {
+    let mut out = String::new();
+    let mut rest = value.trim_matches('"');
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let end = rest[start..].find('}').map_or(rest.len(), |e| start + e);
+        let inner = &rest[start + 2..end];
+        out.push_str(inner.split_once(":-").map_or("", |(_, default)| default));
+        rest = &rest[(end + 1).min(rest.len())..];
+    }
+    out.push_str(rest);
+    out
+}

@@ -538,3 +538,74 @@ db_test!(
         response.assert_problem(403, "forbidden");
     }
 );
+
+db_test!(
+    async fn a_bootstrap_admin_is_created_once_from_the_environment(app: TestApp) {
+        let bootstrap = Some(("root@example.org".to_string(), "bootstrap password 123".to_string()));
+        // A second instance with the same bootstrap settings (another replica) changes nothing.
+        let url = app.database.url.clone();
+        let (first, _h1) =
+            crate::support::app::start_instance(&url, |s| s.auth.bootstrap_admin = bootstrap.clone());
+        let (_second, _h2) =
+            crate::support::app::start_instance(&url, |s| s.auth.bootstrap_admin = bootstrap.clone());
+        let client = crate::support::app::client();
+        let login = crate::support::app::RequestBuilder::new(
+            &client,
+            Method::POST,
+            &format!("{first}/v1/auth/login"),
+        )
+        .json(&json!({"email": "root@example.org", "password": "bootstrap password 123"}))
+        .send()
+        .await;
+        login.assert_status(200);
+        let token = login.json()["access_token"].as_str().unwrap().to_string();
+        let admins = app.request(Method::GET, "/v1/users?role=admin").bearer(&token).send().await.json();
+        assert_eq!(admins["data"].as_array().unwrap().len(), 1);
+    }
+);
+
+fn run_command(database_url: &str, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_ce-api"));
+    command.args(args).env("CE_DATABASE_URL", database_url).env("CE_LOG", "warn");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command.output().unwrap()
+}
+
+db_test!(
+    async fn commands_create_admins_seed_demo_accounts_and_rotate_keys(app: TestApp) {
+        let url = app.database.url.clone();
+        let created = run_command(
+            &url,
+            &["create-admin", "--email", "ops@example.org"],
+            &[("CE_ADMIN_PASSWORD", PASSWORD)],
+        );
+        assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+        let again = run_command(
+            &url,
+            &["create-admin", "--email", "OPS@example.org"],
+            &[("CE_ADMIN_PASSWORD", PASSWORD)],
+        );
+        assert!(!again.status.success(), "a second admin with the same email is refused");
+        let admin =
+            app.login("ops@example.org", PASSWORD).await["access_token"].as_str().unwrap().to_string();
+        assert_eq!(me(&app, &admin).await.json()["role"], "admin");
+
+        for _ in 0..2 {
+            let seeded = run_command(&url, &["seed-demo"], &[]);
+            assert!(seeded.status.success(), "{}", String::from_utf8_lossy(&seeded.stderr));
+        }
+        for (email, password, role, _, _) in ce_api::seed::DEMO_ACCOUNTS {
+            let token = app.login(email, password).await["access_token"].as_str().unwrap().to_string();
+            assert_eq!(me(&app, &token).await.json()["role"], role.as_str());
+        }
+
+        let before = app.get("/.well-known/jwks.json").await.json()["keys"].as_array().unwrap().len();
+        let rotated = run_command(&url, &["rotate-keys"], &[]);
+        assert!(rotated.status.success(), "{}", String::from_utf8_lossy(&rotated.stderr));
+        let after = app.get("/.well-known/jwks.json").await.json()["keys"].as_array().unwrap().len();
+        assert_eq!(after, before + 1);
+        me(&app, &admin).await.assert_status(200);
+    }
+);
