@@ -9,6 +9,7 @@
 //! - [`openapi`]: the generated contract;
 //! - one module per resource.
 
+pub mod activities;
 pub mod auth;
 pub mod config;
 pub mod db;

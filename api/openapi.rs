@@ -3,6 +3,7 @@
 //! info, servers, tags, security schemes and the problem responses every operation shares.
 
 use actix_web::App;
+use chrono::NaiveDate;
 use utoipa::{
     openapi::{
         self,
@@ -29,6 +30,8 @@ use crate::error::{FieldError, Problem};
     tags(
         (name = "auth", description = "Sign-up, login, token refresh and logout for people; \
             OAuth 2.0 client credentials for machine clients; public signing keys"),
+        (name = "activities", description = "The catalog of accredited activities, their sessions, \
+            disclosures and the publish workflow"),
         (name = "users", description = "Your own learner record, and the user directory"),
         (name = "integration-clients", description = "Machine clients (hospital LMS systems)"),
         (name = "operations", description = "Health and readiness probes"),
@@ -93,15 +96,37 @@ fn scope_description(scope: crate::auth::Scope) -> &'static str {
     }
 }
 
-/// The whole document, as served at `/openapi.json` and committed in `openapi/openapi.json`.
+/// The date the committed document's examples are built from. The served document builds
+/// them from the day the process starts, so that dated examples stay valid (see
+/// `activities::examples`); nothing else differs.
+pub fn example_anchor() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 12, 1).unwrap_or_default()
+}
+
+/// The committed document (`openapi/openapi.json`).
 pub fn document() -> Document {
+    document_at(example_anchor())
+}
+
+/// The whole document, with dated examples built from `today`.
+pub fn document_at(today: NaiveDate) -> Document {
     let (_, mut document) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .configure(crate::startup::routes)
         .split_for_parts();
     add_problem_responses(&mut document);
+    add_dated_examples(&mut document, today);
     document
+}
+
+fn add_dated_examples(document: &mut Document, today: NaiveDate) {
+    let create = document.paths.paths.get_mut("/v1/activities").and_then(|item| item.post.as_mut());
+    if let Some(RefOr::T(body)) = create.and_then(|operation| operation.request_body.as_mut()) {
+        if let Some(RefOr::T(content)) = body.content.get_mut("application/json") {
+            content.example = Some(crate::activities::examples::create_activity(today));
+        }
+    }
 }
 
 /// The document as pretty JSON with a trailing newline (the committed file's exact form).

@@ -13,6 +13,7 @@ use utoipa_actix_web::{scope, service_config::ServiceConfig, AppExt};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::{
+    activities,
     auth::keys::{self, KeyCache},
     config::Settings,
     db::{self, DbPool},
@@ -39,6 +40,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 
 fn v1_routes(cfg: &mut ServiceConfig) {
     cfg.configure(sessions::configure);
+    cfg.configure(activities::configure);
     cfg.configure(oauth::configure_v1);
     cfg.configure(users::configure);
     cfg.configure(integration_clients::configure);
@@ -114,7 +116,8 @@ fn prepare(settings: &Settings) -> Result<(), StartupError> {
 
 fn serve(listener: TcpListener, pool: DbPool, settings: Settings) -> Result<Server, StartupError> {
     let settings = Arc::new(settings);
-    let document = openapi::document();
+    // Served with today's examples (see `activities::examples`).
+    let document = openapi::document_at(chrono::Utc::now().date_naive());
     let route_table = web::Data::new(RouteTable::from_openapi(&document));
     let state = web::Data::new(AppState { pool, settings: settings.clone(), keys: KeyCache::default() });
     let workers = settings.workers;

@@ -106,6 +106,113 @@ diesel::joinable!(user_board_ids -> users (user_id));
 diesel::joinable!(user_licenses -> users (user_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 
+diesel::table! {
+    specialties (code) {
+        code -> Text,
+        name -> Text,
+        parent_code -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    topics (code) {
+        code -> Text,
+        name -> Text,
+    }
+}
+
+diesel::table! {
+    activities (id) {
+        id -> Text,
+        title -> Text,
+        title_search -> Text,
+        format -> Text,
+        status -> Text,
+        time_zone -> Text,
+        starts_at -> Nullable<Timestamp>,
+        ends_at -> Nullable<Timestamp>,
+        release_date -> Nullable<Date>,
+        expiry_date -> Nullable<Date>,
+        sort_at -> Timestamp,
+        capacity -> Nullable<Integer>,
+        registration_opens_at -> Nullable<Timestamp>,
+        registration_closes_at -> Nullable<Timestamp>,
+        claim_deadline -> Nullable<Date>,
+        details -> Text,
+        created_by -> Text,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        published_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    activity_credit_designations (activity_id, credit_type) {
+        activity_id -> Text,
+        credit_type -> Text,
+        position -> Integer,
+        max_amount_hundredths -> Integer,
+        acpe_uan -> Nullable<Text>,
+        eligible_professions -> Text,
+    }
+}
+
+diesel::table! {
+    activity_specialties (activity_id, code) {
+        activity_id -> Text,
+        code -> Text,
+    }
+}
+
+diesel::table! {
+    activity_topics (activity_id, code) {
+        activity_id -> Text,
+        code -> Text,
+    }
+}
+
+diesel::table! {
+    activity_professions (activity_id, profession) {
+        activity_id -> Text,
+        profession -> Text,
+    }
+}
+
+diesel::table! {
+    activity_people (activity_id, position) {
+        activity_id -> Text,
+        position -> Integer,
+        role -> Text,
+        name -> Text,
+        user_id -> Nullable<Text>,
+        disclosure -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    activity_sessions (id) {
+        id -> Text,
+        activity_id -> Text,
+        title -> Text,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        location -> Nullable<Text>,
+        presenters -> Text,
+        credit_hundredths -> Nullable<Integer>,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(activity_credit_designations -> activities (activity_id));
+diesel::joinable!(activity_specialties -> activities (activity_id));
+diesel::joinable!(activity_topics -> activities (activity_id));
+diesel::joinable!(activity_professions -> activities (activity_id));
+diesel::joinable!(activity_people -> activities (activity_id));
+diesel::joinable!(activity_sessions -> activities (activity_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     user_board_ids,
@@ -115,4 +222,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     signing_keys,
     integration_clients,
     idempotency_keys,
+    specialties,
+    topics,
+    activities,
+    activity_credit_designations,
+    activity_specialties,
+    activity_topics,
+    activity_professions,
+    activity_people,
+    activity_sessions,
 );

@@ -141,6 +141,51 @@ where
     Option::<T>::deserialize(deserializer).map(Some)
 }
 
+/// A JSON object body taken as it is: the body of a JSON Merge Patch, which is applied to the
+/// current document and then validated as a whole.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(transparent)]
+#[schema(value_type = Object)]
+pub struct JsonObject(pub serde_json::Map<String, serde_json::Value>);
+
+impl Validate for JsonObject {
+    fn validate(&self) -> Result<(), validator::ValidationErrors> {
+        Ok(())
+    }
+}
+
+/// RFC 7396 JSON Merge Patch: objects merge key by key, `null` removes, anything else replaces.
+pub fn merge_patch(target: &mut serde_json::Value, patch: &serde_json::Value) {
+    use serde_json::Value;
+    let Value::Object(patch) = patch else {
+        *target = patch.clone();
+        return;
+    };
+    if !target.is_object() {
+        *target = Value::Object(serde_json::Map::new());
+    }
+    if let Value::Object(target) = target {
+        for (key, value) in patch {
+            if value.is_null() {
+                target.remove(key);
+            } else {
+                merge_patch(target.entry(key.clone()).or_insert(Value::Null), value);
+            }
+        }
+    }
+}
+
+/// Deserializes a JSON value into `T` with the same errors as a request body (422 naming the
+/// field), then runs `T`'s validation rules.
+pub fn from_value<T: DeserializeOwned + Validate>(value: serde_json::Value) -> Result<T, ApiError> {
+    let parsed: T = serde_path_to_error::deserialize(value).map_err(|error| {
+        let path = error.path().to_string();
+        shape_error(&path, error.inner())
+    })?;
+    parsed.validate()?;
+    Ok(parsed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,6 +226,13 @@ mod tests {
             parse_json::<Outer>(br#"{"name": "x", "items": []} trailing"#),
             Err(ApiError::BadRequest { .. })
         ));
+    }
+
+    #[test]
+    fn merge_patches_follow_rfc_7396() {
+        let mut target = serde_json::json!({"a": "b", "c": {"d": "e", "f": "g"}, "list": [1, 2]});
+        merge_patch(&mut target, &serde_json::json!({"a": "z", "c": {"f": null}, "list": [3]}));
+        assert_eq!(target, serde_json::json!({"a": "z", "c": {"d": "e"}, "list": [3]}));
     }
 
     #[test]

@@ -1,0 +1,379 @@
+//! The accreditation rules of an activity, as pure functions: what makes an activity
+//! well-formed (checked on every write) and what makes it publishable (checked on publish).
+
+use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
+use validator::ValidationError;
+
+use crate::{
+    activities::dto::{ActivityFormat, ActivityInput, CreditType},
+    error::FieldError,
+};
+
+/// Credits and hours move in quarter steps; amounts are kept as hundredths.
+pub fn hundredths(amount: f64) -> Option<i32> {
+    let scaled = amount * 100.0;
+    let rounded = scaled.round();
+    if !amount.is_finite() || (scaled - rounded).abs() > 1e-6 || rounded < 0.0 || rounded > 1e9 {
+        return None;
+    }
+    Some(rounded as i32)
+}
+
+/// A positive amount in 0.25 steps, at most `max`.
+pub fn is_quarter_step(amount: f64, max: f64) -> bool {
+    amount > 0.0 && amount <= max && hundredths(amount).is_some_and(|h| h % 25 == 0)
+}
+
+pub fn from_hundredths(value: i32) -> f64 {
+    f64::from(value) / 100.0
+}
+
+/// `PPPP-JJJJ-YY-SSS-XTT-A`.
+pub fn is_valid_uan(uan: &str) -> bool {
+    let parts: Vec<&str> = uan.split('-').collect();
+    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+    matches!(parts.as_slice(), [p, j, y, s, xtt, a]
+        if digits(p, 4) && digits(j, 4) && digits(y, 2) && digits(s, 3)
+            && xtt.len() == 3 && matches!(&xtt[..1], "L" | "H" | "B") && digits(&xtt[1..], 2)
+            && matches!(*a, "P" | "T"))
+}
+
+/// The UAN's activity type letter must fit the format: live formats are L, enduring
+/// materials H (home study); other formats may be any, including B (blended).
+fn uan_fits_format(uan: &str, format: ActivityFormat) -> bool {
+    let letter = uan.split('-').nth(4).and_then(|xtt| xtt.chars().next());
+    match (format, letter) {
+        (f, Some(l)) if f.is_live() => l == 'L' || l == 'B',
+        (ActivityFormat::Enduring, Some(l)) => l == 'H' || l == 'B',
+        (_, Some(_)) => true,
+        (_, None) => false,
+    }
+}
+
+pub fn objectives(objectives: &[String]) -> Result<(), ValidationError> {
+    if objectives.iter().any(|o| o.trim().is_empty() || o.chars().count() > 500) {
+        return Err(ValidationError::new("objective")
+            .with_message("each learning objective must hold 1-500 characters".into()));
+    }
+    Ok(())
+}
+
+fn error(errors: &mut Vec<FieldError>, field: impl Into<String>, code: &str, message: impl Into<String>) {
+    errors.push(FieldError::new(field, code, message));
+}
+
+/// Cross-field rules every stored activity satisfies (field-level lengths and ranges are
+/// checked by the validator attributes on the types).
+pub fn check_activity(input: &ActivityInput, today: NaiveDate) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if input.time_zone.parse::<chrono_tz::Tz>().is_err() {
+        error(&mut errors, "time_zone", "time_zone", "must be an IANA time zone such as America/New_York");
+    }
+    check_schedule(input, &mut errors);
+    if input.format == ActivityFormat::Course && input.delivery.is_none() {
+        error(
+            &mut errors,
+            "delivery",
+            "required",
+            "courses need a delivery: in_person, live_stream or hybrid",
+        );
+    }
+    if input.format != ActivityFormat::Course && input.delivery.is_some() {
+        error(&mut errors, "delivery", "not_applicable", "only courses have a delivery");
+    }
+    if input.format == ActivityFormat::Enduring && input.medium.is_none() {
+        error(
+            &mut errors,
+            "medium",
+            "required",
+            "enduring materials need a medium: online, video, audio or print",
+        );
+    }
+    if input.format != ActivityFormat::Enduring && input.medium.is_some() {
+        error(&mut errors, "medium", "not_applicable", "only enduring materials have a medium");
+    }
+    if let (Some(opens), Some(closes)) = (input.registration_opens_at, input.registration_closes_at) {
+        if closes <= opens {
+            error(&mut errors, "registration_closes_at", "order", "must be after registration_opens_at");
+        }
+    }
+    if let Some(fee) = &input.fee {
+        if !is_currency(&fee.currency) {
+            error(&mut errors, "fee.currency", "currency", "must be an ISO 4217 code such as USD");
+        }
+    }
+    check_designations(input, &mut errors);
+    check_people(input, today, &mut errors);
+    check_support(input, &mut errors);
+    check_unique(&input.specialties, "specialties", &mut errors);
+    check_unique(&input.topics, "topics", &mut errors);
+    if let (Some(deadline), Some(end)) = (input.claim_deadline, end_date(input)) {
+        if deadline < end {
+            error(&mut errors, "claim_deadline", "order", "must not be before the activity ends");
+        }
+    }
+    errors
+}
+
+fn is_currency(code: &str) -> bool {
+    code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase())
+}
+
+fn check_unique(values: &[String], field: &str, errors: &mut Vec<FieldError>) {
+    for (index, value) in values.iter().enumerate() {
+        if values[..index].contains(value) {
+            error(errors, format!("{field}[{index}]"), "duplicate", "listed twice");
+        }
+    }
+}
+
+fn check_schedule(input: &ActivityInput, errors: &mut Vec<FieldError>) {
+    if input.format.is_live() {
+        if input.starts_at.is_none() {
+            error(errors, "starts_at", "required", "live activities need a start");
+        }
+        if input.ends_at.is_none() {
+            error(errors, "ends_at", "required", "live activities need an end");
+        }
+    }
+    if let (Some(starts), Some(ends)) = (input.starts_at, input.ends_at) {
+        if ends <= starts {
+            error(errors, "ends_at", "order", "must be after starts_at");
+        } else if input.format == ActivityFormat::Rss
+            && starts.checked_add_months(Months::new(12)).is_some_and(|limit| ends > limit)
+        {
+            error(errors, "ends_at", "rss_span", "a regularly scheduled series spans at most 12 months");
+        }
+    }
+    if input.format == ActivityFormat::Enduring {
+        match (input.release_date, input.expiry_date) {
+            (None, _) => error(errors, "release_date", "required", "enduring materials need a release date"),
+            (_, None) => error(errors, "expiry_date", "required", "enduring materials need an expiry date"),
+            (Some(release), Some(expiry)) => {
+                if expiry <= release {
+                    error(errors, "expiry_date", "order", "must be after release_date");
+                } else if release.checked_add_months(Months::new(36)).is_some_and(|limit| expiry > limit) {
+                    error(
+                        errors,
+                        "expiry_date",
+                        "enduring_term",
+                        "must be at most 3 years after release_date (then re-review)",
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn check_designations(input: &ActivityInput, errors: &mut Vec<FieldError>) {
+    for (index, designation) in input.credit_designations.iter().enumerate() {
+        let field = |name: &str| format!("credit_designations[{index}].{name}");
+        if input.credit_designations[..index].iter().any(|d| d.credit_type == designation.credit_type) {
+            error(errors, field("credit_type"), "duplicate", "one designation per credit type");
+        }
+        if !is_quarter_step(designation.max_amount, 1000.0) {
+            error(
+                errors,
+                field("max_amount"),
+                "increment",
+                "must be more than 0 and at most 1000, in 0.25 steps",
+            );
+        }
+        match (designation.credit_type, &designation.acpe_uan) {
+            (CreditType::Acpe, None) => {
+                error(errors, field("acpe_uan"), "required", "ACPE credit needs the activity's UAN")
+            }
+            (CreditType::Acpe, Some(uan)) if !is_valid_uan(uan) => {
+                error(errors, field("acpe_uan"), "uan", "must look like 0197-0000-26-001-L01-P")
+            }
+            (CreditType::Acpe, Some(uan)) if !uan_fits_format(uan, input.format) => error(
+                errors,
+                field("acpe_uan"),
+                "uan_type",
+                "the UAN's type letter must fit the format (L live, H home study, B blended)",
+            ),
+            (CreditType::Acpe, Some(_)) => {}
+            (_, Some(_)) => {
+                error(errors, field("acpe_uan"), "not_applicable", "only ACPE designations carry a UAN")
+            }
+            (_, None) => {}
+        }
+    }
+}
+
+fn check_people(input: &ActivityInput, today: NaiveDate, errors: &mut Vec<FieldError>) {
+    for (index, person) in input.people.iter().enumerate() {
+        let Some(disclosure) = &person.disclosure else { continue };
+        let field = |name: &str| format!("people[{index}].disclosure.{name}");
+        if disclosure.disclosed_on > today {
+            error(errors, field("disclosed_on"), "future", "must not be in the future");
+        }
+        if disclosure.has_relationships && disclosure.relationships.is_empty() {
+            error(errors, field("relationships"), "required", "list the relationships (company and nature)");
+        }
+        if !disclosure.has_relationships && !disclosure.relationships.is_empty() {
+            error(
+                errors,
+                field("relationships"),
+                "contradiction",
+                "has_relationships is false but relationships are listed",
+            );
+        }
+    }
+}
+
+fn check_support(input: &ActivityInput, errors: &mut Vec<FieldError>) {
+    for (index, support) in input.commercial_support.iter().enumerate() {
+        let field = |name: &str| format!("commercial_support[{index}].{name}");
+        if support.amount_minor.is_none() && support.in_kind_description.is_none() {
+            error(errors, field("amount_minor"), "required", "give an amount or an in-kind description");
+        }
+        match (&support.amount_minor, &support.currency) {
+            (Some(_), None) => error(errors, field("currency"), "required", "an amount needs a currency"),
+            (_, Some(code)) if !is_currency(code) => {
+                error(errors, field("currency"), "currency", "must be an ISO 4217 code")
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The last calendar day of the activity, in its time zone.
+pub fn end_date(input: &ActivityInput) -> Option<NaiveDate> {
+    match (input.ends_at, input.expiry_date) {
+        (Some(ends), _) => Some(local_date(ends, &input.time_zone)),
+        (None, Some(expiry)) => Some(expiry),
+        _ => None,
+    }
+}
+
+/// The calendar date of an instant in an IANA time zone (UTC if the zone is unknown).
+pub fn local_date(instant: DateTime<Utc>, time_zone: &str) -> NaiveDate {
+    match time_zone.parse::<chrono_tz::Tz>() {
+        Ok(zone) => instant.with_timezone(&zone).date_naive(),
+        Err(_) => instant.date_naive(),
+    }
+}
+
+/// The claim deadline in force: the one set, or one year after the activity ends.
+pub fn effective_claim_deadline(input: &ActivityInput) -> Option<NaiveDate> {
+    input.claim_deadline.or_else(|| {
+        let end = end_date(input)?;
+        end.with_year(end.year() + 1).or_else(|| end.checked_add_months(Months::new(12)))
+    })
+}
+
+/// Everything that keeps an activity from being published, each naming its field.
+pub fn publish_blockers(input: &ActivityInput, now: DateTime<Utc>) -> Vec<FieldError> {
+    let today = now.date_naive();
+    let mut blockers = Vec::new();
+    if input.credit_designations.is_empty() {
+        error(
+            &mut blockers,
+            "credit_designations",
+            "required",
+            "designate at least one credit type before publishing",
+        );
+    }
+    if input.learning_objectives.is_empty() {
+        error(&mut blockers, "learning_objectives", "required", "state the learning objectives");
+    }
+    if input.practice_gap.as_deref().is_none_or(|gap| gap.trim().is_empty()) {
+        error(&mut blockers, "practice_gap", "required", "state the professional practice gap");
+    }
+    if !input.people.iter().any(|p| p.role == crate::activities::dto::PersonRole::Planner) {
+        error(&mut blockers, "people", "planner_required", "name at least one planner (with a disclosure)");
+    }
+    let renewal_cutoff = today.checked_sub_months(Months::new(12)).unwrap_or(today);
+    for (index, person) in input.people.iter().enumerate() {
+        let field = |name: &str| format!("people[{index}].{name}");
+        let Some(disclosure) = &person.disclosure else {
+            error(
+                &mut blockers,
+                field("disclosure"),
+                "required",
+                format!("{} has not disclosed (or declared none)", person.name),
+            );
+            continue;
+        };
+        if disclosure.disclosed_on < renewal_cutoff {
+            error(
+                &mut blockers,
+                field("disclosure.disclosed_on"),
+                "stale",
+                "the disclosure is older than 12 months: renew it",
+            );
+        }
+        if disclosure.has_relationships {
+            match (disclosure.relevant, &disclosure.mitigation) {
+                (None, _) => error(
+                    &mut blockers,
+                    field("disclosure.relevant"),
+                    "undecided",
+                    "decide whether the relationships are relevant",
+                ),
+                (Some(true), None) => error(
+                    &mut blockers,
+                    field("disclosure.mitigation"),
+                    "unmitigated",
+                    "relevant relationships must be mitigated before the person takes the role",
+                ),
+                _ => {}
+            }
+        }
+    }
+    // Credit is designated before the activity, never after it has begun.
+    if let Some(starts) = input.starts_at {
+        if starts <= now {
+            error(
+                &mut blockers,
+                "starts_at",
+                "in_past",
+                "the activity has already started; credit cannot be designated retroactively",
+            );
+        }
+    }
+    if let Some(expiry) = input.expiry_date {
+        if expiry <= today {
+            error(&mut blockers, "expiry_date", "in_past", "the material has expired");
+        }
+    }
+    blockers
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_move_in_quarter_steps() {
+        assert!(is_quarter_step(1.5, 1000.0));
+        assert!(is_quarter_step(0.25, 1000.0));
+        assert!(!is_quarter_step(1.3, 1000.0));
+        assert!(!is_quarter_step(0.0, 1000.0));
+        assert!(!is_quarter_step(-1.0, 1000.0));
+        assert!(!is_quarter_step(2.25, 2.0));
+        assert!(!is_quarter_step(f64::NAN, 1000.0));
+        assert_eq!(hundredths(1.75), Some(175));
+        assert_eq!(hundredths(1.001), None);
+    }
+
+    #[test]
+    fn uans_follow_the_acpe_pattern() {
+        assert!(is_valid_uan("0197-0000-26-001-L01-P"));
+        assert!(is_valid_uan("0197-9999-26-123-H04-T"));
+        assert!(!is_valid_uan("0197-0000-26-001-X01-P"));
+        assert!(!is_valid_uan("0197-0000-26-001-L01"));
+        assert!(!is_valid_uan("197-0000-26-001-L01-P"));
+        assert!(uan_fits_format("0197-0000-26-001-L01-P", ActivityFormat::Course));
+        assert!(!uan_fits_format("0197-0000-26-001-H01-P", ActivityFormat::Course));
+        assert!(uan_fits_format("0197-0000-26-001-H01-P", ActivityFormat::Enduring));
+    }
+
+    #[test]
+    fn local_dates_use_the_activity_time_zone() {
+        let instant = "2026-03-01T03:30:00Z".parse::<DateTime<Utc>>().unwrap();
+        assert_eq!(local_date(instant, "America/New_York"), NaiveDate::from_ymd_opt(2026, 2, 28).unwrap());
+        assert_eq!(local_date(instant, "Europe/Berlin"), NaiveDate::from_ymd_opt(2026, 3, 1).unwrap());
+    }
+}

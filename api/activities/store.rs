@@ -1,0 +1,432 @@
+//! Queries of activities. The whole activity document is stored as JSON in `details`; the
+//! columns and the `activity_*` tables index what the catalog filters and sorts on, and are
+//! rewritten from the document on every write (one function, one transaction).
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::{
+    activities::{
+        dto::{Activity, ActivityInput, ActivityListQuery, ActivityStatus, PersonRole},
+        rules,
+    },
+    db::{
+        now,
+        schema::{
+            activities, activity_credit_designations, activity_people, activity_professions,
+            activity_specialties, activity_topics, specialties, topics,
+        },
+        to_utc, DbConnection,
+    },
+    error::{ApiError, ApiResult, FieldError},
+};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = activities, treat_none_as_null = true)]
+pub struct ActivityRow {
+    pub id: String,
+    pub title: String,
+    pub title_search: String,
+    pub format: String,
+    pub status: String,
+    pub time_zone: String,
+    pub starts_at: Option<NaiveDateTime>,
+    pub ends_at: Option<NaiveDateTime>,
+    pub release_date: Option<NaiveDate>,
+    pub expiry_date: Option<NaiveDate>,
+    pub sort_at: NaiveDateTime,
+    pub capacity: Option<i32>,
+    pub registration_opens_at: Option<NaiveDateTime>,
+    pub registration_closes_at: Option<NaiveDateTime>,
+    pub claim_deadline: Option<NaiveDate>,
+    pub details: String,
+    pub created_by: String,
+    pub version: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub published_at: Option<NaiveDateTime>,
+}
+
+pub fn status_str(status: ActivityStatus) -> &'static str {
+    match status {
+        ActivityStatus::Draft => "draft",
+        ActivityStatus::Published => "published",
+        ActivityStatus::Closed => "closed",
+        ActivityStatus::Archived => "archived",
+        ActivityStatus::Cancelled => "cancelled",
+    }
+}
+
+pub fn enum_str<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
+fn parse_enum<T: serde::de::DeserializeOwned>(value: &str) -> ApiResult<T> {
+    serde_json::from_value(serde_json::Value::String(value.to_string()))
+        .map_err(|_| ApiError::internal(format!("unknown stored value {value}")))
+}
+
+impl ActivityRow {
+    pub fn status(&self) -> ApiResult<ActivityStatus> {
+        parse_enum(&self.status)
+    }
+
+    pub fn input(&self) -> ApiResult<ActivityInput> {
+        serde_json::from_str(&self.details).map_err(ApiError::internal)
+    }
+
+    pub fn into_api(self) -> ApiResult<Activity> {
+        let details = self.input()?;
+        Ok(Activity {
+            status: self.status()?,
+            effective_claim_deadline: rules::effective_claim_deadline(&details),
+            details,
+            id: self.id,
+            created_by: self.created_by,
+            version: self.version,
+            created_at: to_utc(self.created_at),
+            updated_at: to_utc(self.updated_at),
+            published_at: self.published_at.map(to_utc),
+        })
+    }
+}
+
+/// The row for `input`, keeping identity and history fields from `base`.
+fn row_for(input: &ActivityInput, base: RowBase) -> ApiResult<ActivityRow> {
+    let sort_at = input
+        .starts_at
+        .map(|t| t.naive_utc())
+        .or_else(|| input.release_date.and_then(|d| d.and_hms_opt(0, 0, 0)))
+        .unwrap_or(base.created_at);
+    Ok(ActivityRow {
+        id: base.id,
+        title: input.title.trim().to_string(),
+        title_search: input.title.trim().to_lowercase(),
+        format: enum_str(&input.format),
+        status: base.status,
+        time_zone: input.time_zone.clone(),
+        starts_at: input.starts_at.map(|t| t.naive_utc()),
+        ends_at: input.ends_at.map(|t| t.naive_utc()),
+        release_date: input.release_date,
+        expiry_date: input.expiry_date,
+        sort_at,
+        capacity: input.capacity.map(|c| c as i32),
+        registration_opens_at: input.registration_opens_at.map(|t| t.naive_utc()),
+        registration_closes_at: input.registration_closes_at.map(|t| t.naive_utc()),
+        claim_deadline: input.claim_deadline,
+        details: serde_json::to_string(input).map_err(ApiError::internal)?,
+        created_by: base.created_by,
+        version: base.version,
+        created_at: base.created_at,
+        updated_at: base.updated_at,
+        published_at: base.published_at,
+    })
+}
+
+struct RowBase {
+    id: String,
+    status: String,
+    created_by: String,
+    version: i32,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+    published_at: Option<NaiveDateTime>,
+}
+
+/// Codes that are not in the controlled vocabularies, as field errors.
+pub fn unknown_codes(conn: &mut DbConnection, input: &ActivityInput) -> ApiResult<Vec<FieldError>> {
+    let known_specialties: Vec<String> = specialties::table
+        .filter(specialties::code.eq_any(&input.specialties))
+        .select(specialties::code)
+        .load(conn)?;
+    let known_topics: Vec<String> =
+        topics::table.filter(topics::code.eq_any(&input.topics)).select(topics::code).load(conn)?;
+    let mut errors = Vec::new();
+    for (index, code) in input.specialties.iter().enumerate() {
+        if !known_specialties.contains(code) {
+            errors.push(FieldError::new(
+                format!("specialties[{index}]"),
+                "unknown_code",
+                "not a specialty code (see GET /v1/specialties)",
+            ));
+        }
+    }
+    for (index, code) in input.topics.iter().enumerate() {
+        if !known_topics.contains(code) {
+            errors.push(FieldError::new(
+                format!("topics[{index}]"),
+                "unknown_code",
+                "not a topic code (see GET /v1/topics)",
+            ));
+        }
+    }
+    Ok(errors)
+}
+
+pub fn insert(conn: &mut DbConnection, input: &ActivityInput, created_by: &str) -> ApiResult<ActivityRow> {
+    let now = now();
+    let row = row_for(
+        input,
+        RowBase {
+            id: uuid::Uuid::now_v7().to_string(),
+            status: status_str(ActivityStatus::Draft).into(),
+            created_by: created_by.into(),
+            version: 1,
+            created_at: now,
+            updated_at: now,
+            published_at: None,
+        },
+    )?;
+    diesel::insert_into(activities::table).values(&row).execute(conn)?;
+    write_indexes(conn, &row.id, input)?;
+    Ok(row)
+}
+
+/// Replaces the document under optimistic concurrency: only one writer of a version wins.
+pub fn replace(
+    conn: &mut DbConnection,
+    current: &ActivityRow,
+    input: &ActivityInput,
+) -> ApiResult<ActivityRow> {
+    let row = row_for(
+        input,
+        RowBase {
+            id: current.id.clone(),
+            status: current.status.clone(),
+            created_by: current.created_by.clone(),
+            version: current.version + 1,
+            created_at: current.created_at,
+            updated_at: now().max(current.updated_at),
+            published_at: current.published_at,
+        },
+    )?;
+    save_if_version(conn, &row, current.version)?;
+    write_indexes(conn, &row.id, input)?;
+    Ok(row)
+}
+
+/// Moves the activity to `status`, under the same version check as any change.
+pub fn set_status(
+    conn: &mut DbConnection,
+    current: &ActivityRow,
+    status: ActivityStatus,
+) -> ApiResult<ActivityRow> {
+    let mut row = current.clone();
+    row.status = status_str(status).into();
+    row.version = current.version + 1;
+    row.updated_at = now().max(current.updated_at);
+    if status == ActivityStatus::Published && row.published_at.is_none() {
+        row.published_at = Some(row.updated_at);
+    }
+    save_if_version(conn, &row, current.version)?;
+    Ok(row)
+}
+
+fn save_if_version(conn: &mut DbConnection, row: &ActivityRow, expected: i32) -> ApiResult<()> {
+    let updated = diesel::update(
+        activities::table.filter(activities::id.eq(&row.id)).filter(activities::version.eq(expected)),
+    )
+    .set(row)
+    .execute(conn)?;
+    if updated == 0 {
+        return Err(ApiError::PreconditionFailed);
+    }
+    Ok(())
+}
+
+fn write_indexes(conn: &mut DbConnection, id: &str, input: &ActivityInput) -> ApiResult<()> {
+    diesel::delete(
+        activity_credit_designations::table.filter(activity_credit_designations::activity_id.eq(id)),
+    )
+    .execute(conn)?;
+    diesel::delete(activity_specialties::table.filter(activity_specialties::activity_id.eq(id)))
+        .execute(conn)?;
+    diesel::delete(activity_topics::table.filter(activity_topics::activity_id.eq(id))).execute(conn)?;
+    diesel::delete(activity_professions::table.filter(activity_professions::activity_id.eq(id)))
+        .execute(conn)?;
+    diesel::delete(activity_people::table.filter(activity_people::activity_id.eq(id))).execute(conn)?;
+    for (position, designation) in input.credit_designations.iter().enumerate() {
+        diesel::insert_into(activity_credit_designations::table)
+            .values((
+                activity_credit_designations::activity_id.eq(id),
+                activity_credit_designations::credit_type.eq(enum_str(&designation.credit_type)),
+                activity_credit_designations::position.eq(position as i32),
+                activity_credit_designations::max_amount_hundredths
+                    .eq(rules::hundredths(designation.max_amount).unwrap_or(0)),
+                activity_credit_designations::acpe_uan.eq(&designation.acpe_uan),
+                activity_credit_designations::eligible_professions.eq(designation
+                    .eligible_professions
+                    .iter()
+                    .map(enum_str)
+                    .collect::<Vec<_>>()
+                    .join(",")),
+            ))
+            .execute(conn)?;
+    }
+    for code in &input.specialties {
+        diesel::insert_into(activity_specialties::table)
+            .values((activity_specialties::activity_id.eq(id), activity_specialties::code.eq(code)))
+            .execute(conn)?;
+    }
+    for code in &input.topics {
+        diesel::insert_into(activity_topics::table)
+            .values((activity_topics::activity_id.eq(id), activity_topics::code.eq(code)))
+            .execute(conn)?;
+    }
+    let mut professions: Vec<String> = input.target_professions.iter().map(enum_str).collect();
+    professions.sort();
+    professions.dedup();
+    for profession in professions {
+        diesel::insert_into(activity_professions::table)
+            .values((
+                activity_professions::activity_id.eq(id),
+                activity_professions::profession.eq(profession),
+            ))
+            .execute(conn)?;
+    }
+    for (position, person) in input.people.iter().enumerate() {
+        diesel::insert_into(activity_people::table)
+            .values((
+                activity_people::activity_id.eq(id),
+                activity_people::position.eq(position as i32),
+                activity_people::role.eq(enum_str(&person.role)),
+                activity_people::name.eq(&person.name),
+                activity_people::user_id.eq(&person.user_id),
+                activity_people::disclosure
+                    .eq(person.disclosure.as_ref().and_then(|d| serde_json::to_string(d).ok())),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> ApiResult<Option<ActivityRow>> {
+    Ok(activities::table.find(id).select(ActivityRow::as_select()).first(conn).optional()?)
+}
+
+/// Whether `user_id` plans the activity: its creator, or a planner listed with that account.
+pub fn is_planner_of(conn: &mut DbConnection, activity: &ActivityRow, user_id: &str) -> ApiResult<bool> {
+    if activity.created_by == user_id {
+        return Ok(true);
+    }
+    let listed: i64 = activity_people::table
+        .filter(activity_people::activity_id.eq(&activity.id))
+        .filter(activity_people::user_id.eq(user_id))
+        .filter(activity_people::role.eq(enum_str(&PersonRole::Planner)))
+        .count()
+        .get_result(conn)?;
+    Ok(listed > 0)
+}
+
+/// Who is listing, which decides what they may see.
+pub enum Audience {
+    /// Anonymous callers, learners and clients: published activities only.
+    Public,
+    /// A planner: everything but other people's drafts.
+    Planner(String),
+    Admin,
+}
+
+/// Catalog order key (or change order key with `updated_since`).
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct ActivityCursor {
+    pub at: NaiveDateTime,
+    pub id: String,
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    query: &ActivityListQuery,
+    audience: &Audience,
+    limit: i64,
+    after: Option<ActivityCursor>,
+) -> ApiResult<Vec<ActivityRow>> {
+    let mut select = activities::table.select(ActivityRow::as_select()).into_boxed();
+    match audience {
+        Audience::Public => {
+            select = select.filter(activities::status.eq(status_str(ActivityStatus::Published)))
+        }
+        Audience::Planner(user_id) => {
+            let own_drafts = activity_people::table
+                .filter(activity_people::user_id.eq(user_id.clone()))
+                .filter(activity_people::role.eq(enum_str(&PersonRole::Planner)))
+                .select(activity_people::activity_id);
+            select = select.filter(
+                activities::status
+                    .ne(status_str(ActivityStatus::Draft))
+                    .or(activities::created_by.eq(user_id.clone()))
+                    .or(activities::id.eq_any(own_drafts)),
+            );
+        }
+        Audience::Admin => {}
+    }
+    if let (Some(status), false) = (query.status, matches!(audience, Audience::Public)) {
+        select = select.filter(activities::status.eq(status_str(status)));
+    }
+    if let Some(format) = query.format {
+        select = select.filter(activities::format.eq(enum_str(&format)));
+    }
+    if let Some(code) = query.specialty.as_deref().filter(|c| !c.is_empty()) {
+        let with_specialty = activity_specialties::table
+            .filter(activity_specialties::code.eq(code.to_string()))
+            .select(activity_specialties::activity_id);
+        select = select.filter(activities::id.eq_any(with_specialty));
+    }
+    if let Some(profession) = query.profession {
+        let for_profession = activity_professions::table
+            .filter(activity_professions::profession.eq(enum_str(&profession)))
+            .select(activity_professions::activity_id);
+        select = select.filter(activities::id.eq_any(for_profession));
+    }
+    if let Some(credit_type) = query.credit_type {
+        let designating = activity_credit_designations::table
+            .filter(activity_credit_designations::credit_type.eq(enum_str(&credit_type)))
+            .select(activity_credit_designations::activity_id);
+        select = select.filter(activities::id.eq_any(designating));
+    }
+    if let Some(after_time) = query.starts_after {
+        select = select.filter(activities::sort_at.ge(after_time.naive_utc()));
+    }
+    if let Some(before) = query.starts_before {
+        select = select.filter(activities::sort_at.lt(before.naive_utc()));
+    }
+    if let Some(words) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        for word in words.to_lowercase().split_whitespace().take(8) {
+            let escaped = word.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+            select = select.filter(activities::title_search.like(format!("%{escaped}%")).escape('\\'));
+        }
+    }
+    if let Some(since) = query.updated_since {
+        select = select
+            .filter(activities::updated_at.ge(since.naive_utc()))
+            .order((activities::updated_at, activities::id));
+        if let Some(cursor) = after {
+            select = select.filter(
+                activities::updated_at
+                    .gt(cursor.at)
+                    .or(activities::updated_at.eq(cursor.at).and(activities::id.gt(cursor.id))),
+            );
+        }
+    } else {
+        select = select.order((activities::sort_at, activities::id));
+        if let Some(cursor) = after {
+            select = select.filter(
+                activities::sort_at
+                    .gt(cursor.at)
+                    .or(activities::sort_at.eq(cursor.at).and(activities::id.gt(cursor.id))),
+            );
+        }
+    }
+    Ok(select.limit(limit + 1).load(conn)?)
+}
+
+pub fn specialties(conn: &mut DbConnection) -> ApiResult<Vec<(String, String, Option<String>)>> {
+    Ok(specialties::table
+        .order(specialties::code)
+        .select((specialties::code, specialties::name, specialties::parent_code))
+        .load(conn)?)
+}
+
+pub fn topics(conn: &mut DbConnection) -> ApiResult<Vec<(String, String)>> {
+    Ok(topics::table.order(topics::code).select((topics::code, topics::name)).load(conn)?)
+}

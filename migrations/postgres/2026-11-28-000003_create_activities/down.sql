@@ -1,0 +1,9 @@
+DROP TABLE activity_sessions;
+DROP TABLE activity_people;
+DROP TABLE activity_professions;
+DROP TABLE activity_topics;
+DROP TABLE activity_specialties;
+DROP TABLE activity_credit_designations;
+DROP TABLE activities;
+DROP TABLE topics;
+DROP TABLE specialties;
