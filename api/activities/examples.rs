@@ -41,15 +41,15 @@ pub fn create_activity(today: NaiveDate) -> Value {
         "outcome_levels": ["1", "2", "3a", "4", "5"],
         "joint_providers": ["Example County Hospital"],
         "credit_designations": [
-            {"credit_type": "ama_pra_1", "max_amount": 3.5},
-            {"credit_type": "ancc", "max_amount": 3.5},
+            {"credit_type": "ama_pra_1", "max_amount": 3.5, "eligible_professions": ["physician", "physician_assistant"]},
+            {"credit_type": "ancc", "max_amount": 3.5, "eligible_professions": ["nurse", "nurse_practitioner"]},
             {"credit_type": "acpe", "max_amount": 3.5, "acpe_uan": "0197-0000-26-001-L01-P", "eligible_professions": ["pharmacist"]}
         ],
         "people": [
             {
                 "role": "planner",
                 "name": "Dr. Priya Raman",
-                "disclosure": {"disclosed_on": disclosed_on, "has_relationships": false}
+                "disclosure": {"disclosed_on": disclosed_on, "has_relationships": false, "relationships": []}
             },
             {
                 "role": "faculty",
@@ -65,7 +65,7 @@ pub fn create_activity(today: NaiveDate) -> Value {
             {
                 "role": "reviewer",
                 "name": "Jordan Lee, RN",
-                "disclosure": {"disclosed_on": disclosed_on, "has_relationships": false}
+                "disclosure": {"disclosed_on": disclosed_on, "has_relationships": false, "relationships": []}
             }
         ],
         "commercial_support": [],

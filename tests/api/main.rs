@@ -4,6 +4,7 @@
 
 mod support;
 
+mod activities;
 mod contract;
 mod foundation;
 mod foundation_errors;

@@ -1,0 +1,569 @@
+//! The activity catalog: create, read back, publish with accreditation checks, edit under
+//! optimistic concurrency, life cycle, sessions, visibility, filters and pagination.
+
+use actix_web::http::Method;
+use ce_api::activities::examples;
+use serde_json::{json, Value};
+
+use crate::{
+    db_test,
+    support::{app::TestResponse, TestApp},
+};
+
+/// A JSON value with its `null` members removed: optional fields come back as `null`.
+fn without_nulls(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k.clone(), without_nulls(v))).collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(without_nulls).collect()),
+        other => other.clone(),
+    }
+}
+
+fn today() -> chrono::NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+/// A planner's token (through an administrator).
+async fn planner(app: &TestApp) -> String {
+    let admin = app.admin_token().await;
+    app.user_with_role(&admin, "planner").await.1
+}
+
+async fn create(app: &TestApp, token: &str, body: &Value) -> TestResponse {
+    app.request(Method::POST, "/v1/activities").bearer(token).json(body).send().await
+}
+
+async fn created_id(app: &TestApp, token: &str, body: &Value) -> String {
+    let response = create(app, token, body).await;
+    response.assert_status(201);
+    response.json()["id"].as_str().unwrap().to_string()
+}
+
+async fn action(app: &TestApp, token: &str, id: &str, verb: &str) -> TestResponse {
+    app.request(Method::POST, &format!("/v1/activities/{id}/{verb}")).bearer(token).send().await
+}
+
+/// The example with the start moved by `days` and another title.
+fn variant(days: i64, title: &str) -> Value {
+    let mut body = examples::create_activity(today());
+    let day = today() + chrono::Days::new(100 + days as u64);
+    body["starts_at"] = json!(format!("{day}T13:00:00Z"));
+    body["ends_at"] = json!(format!("{day}T16:30:00Z"));
+    body["registration_closes_at"] = json!(format!("{day}T12:00:00Z"));
+    body["title"] = json!(title);
+    body
+}
+
+db_test!(
+    async fn the_specs_own_example_creates_an_activity_that_publishes_as_is(app: TestApp) {
+        let token = planner(&app).await;
+        let spec = app.get("/openapi.json").await.json();
+        let example = spec["paths"]["/v1/activities"]["post"]["requestBody"]["content"]["application/json"]
+            ["example"]
+            .clone();
+        assert!(example.is_object(), "the operation has a request example");
+        let response = create(&app, &token, &example).await;
+        response.assert_status(201);
+        assert_eq!(response.header("etag").as_deref(), Some("\"1\""));
+        let created = response.json();
+        assert_eq!(created["status"], "draft");
+        // Read back identically: every field sent comes back as sent.
+        let id = created["id"].as_str().unwrap();
+        let read =
+            app.request(Method::GET, &format!("/v1/activities/{id}")).bearer(&token).send().await.json();
+        for (key, value) in example.as_object().unwrap() {
+            assert_eq!(without_nulls(&read[key]), without_nulls(value), "field {key}");
+        }
+        let published = action(&app, &token, id, "publish").await;
+        published.assert_status(200);
+        assert_eq!(published.json()["status"], "published");
+        assert!(published.json()["published_at"].is_string());
+        // Now in the public catalog.
+        let catalog = app.get("/v1/activities").await.json();
+        assert_eq!(catalog["data"][0]["id"], id);
+    }
+);
+
+db_test!(
+    async fn publishing_an_incomplete_activity_names_every_missing_piece(app: TestApp) {
+        let token = planner(&app).await;
+        let stale = today() - chrono::Days::new(400);
+        let body = json!({
+            "title": "Journal club: anticoagulation",
+            "format": "journal",
+            "time_zone": "America/Chicago",
+            "people": [
+                {"role": "faculty", "name": "No Disclosure"},
+                {"role": "faculty", "name": "Unmitigated", "disclosure": {
+                    "disclosed_on": today(), "has_relationships": true,
+                    "relationships": [{"company": "Acme", "nature": "Speaker"}], "relevant": true}},
+                {"role": "reviewer", "name": "Undecided", "disclosure": {
+                    "disclosed_on": today(), "has_relationships": true,
+                    "relationships": [{"company": "Acme", "nature": "Grant"}]}},
+                {"role": "reviewer", "name": "Stale", "disclosure": {"disclosed_on": stale, "has_relationships": false}}
+            ]
+        });
+        let id = created_id(&app, &token, &body).await;
+        let problem = action(&app, &token, &id, "publish").await.assert_problem(422, "not-publishable");
+        let mut fields: Vec<String> = problem["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap().to_string())
+            .collect();
+        fields.sort();
+        assert_eq!(
+            fields,
+            vec![
+                "credit_designations",
+                "learning_objectives",
+                "people",
+                "people[0].disclosure",
+                "people[1].disclosure.mitigation",
+                "people[2].disclosure.relevant",
+                "people[3].disclosure.disclosed_on",
+                "practice_gap",
+            ],
+            "{problem}"
+        );
+        let after =
+            app.request(Method::GET, &format!("/v1/activities/{id}")).bearer(&token).send().await.json();
+        assert_eq!(after["status"], "draft");
+        assert_eq!(after["version"], 1, "nothing changed");
+    }
+);
+
+db_test!(
+    async fn invalid_activities_are_refused_naming_the_field(app: TestApp) {
+        let token = planner(&app).await;
+        let base = examples::create_activity(today());
+        let cases: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+            (
+                "credit_designations[0].max_amount",
+                Box::new(|b| b["credit_designations"][0]["max_amount"] = json!(1.3)),
+            ),
+            (
+                "credit_designations[0].max_amount",
+                Box::new(|b| b["credit_designations"][0]["max_amount"] = json!(0)),
+            ),
+            (
+                "credit_designations[2].acpe_uan",
+                Box::new(|b| b["credit_designations"][2]["acpe_uan"] = json!("0197-0000-26-001-Q01-P")),
+            ),
+            (
+                "credit_designations[2].acpe_uan",
+                Box::new(|b| b["credit_designations"][2]["acpe_uan"] = json!("0197-0000-26-001-H01-P")),
+            ),
+            (
+                "credit_designations[2].acpe_uan",
+                Box::new(|b| {
+                    b["credit_designations"][2].as_object_mut().unwrap().remove("acpe_uan");
+                }),
+            ),
+            (
+                "credit_designations[1].credit_type",
+                Box::new(|b| b["credit_designations"][1]["credit_type"] = json!("ama_pra_1")),
+            ),
+            ("ends_at", Box::new(|b| b["ends_at"] = b["starts_at"].clone())),
+            ("format", Box::new(|b| b["format"] = json!("webinar"))),
+            ("time_zone", Box::new(|b| b["time_zone"] = json!("Mars/Olympus_Mons"))),
+            ("title", Box::new(|b| b["title"] = json!("x".repeat(301)))),
+            ("learning_objectives", Box::new(|b| b["learning_objectives"] = json!(vec!["Objective"; 31]))),
+            ("specialties[1]", Box::new(|b| b["specialties"][1] = json!("astrology"))),
+            (
+                "people[0].disclosure.relationships",
+                Box::new(|b| {
+                    b["people"][0]["disclosure"]["relationships"] = json!([{"company": "A", "nature": "B"}])
+                }),
+            ),
+            (
+                "delivery",
+                Box::new(|b| {
+                    b.as_object_mut().unwrap().remove("delivery");
+                }),
+            ),
+            (
+                "registration_closes_at",
+                Box::new(|b| b["registration_closes_at"] = b["registration_opens_at"].clone()),
+            ),
+            ("unexpected", Box::new(|b| b["unexpected"] = json!(true))),
+        ];
+        for (field, mutate) in cases {
+            let mut body = base.clone();
+            mutate(&mut body);
+            let problem = create(&app, &token, &body).await.assert_problem(422, "validation");
+            let fields: Vec<&str> =
+                problem["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+            assert!(fields.contains(&field), "expected {field}: {problem}");
+        }
+        // Enduring materials: release and expiry at most 3 years apart.
+        let mut enduring = base.clone();
+        let object = enduring.as_object_mut().unwrap();
+        for key in ["starts_at", "ends_at", "delivery", "location", "join_url"] {
+            object.remove(key);
+        }
+        enduring["format"] = json!("enduring");
+        enduring["medium"] = json!("online");
+        enduring["credit_designations"][2]["acpe_uan"] = json!("0197-0000-26-001-H01-P");
+        enduring["release_date"] = json!("2027-01-01");
+        enduring["expiry_date"] = json!("2030-01-02");
+        let problem = create(&app, &token, &enduring).await.assert_problem(422, "validation");
+        assert_eq!(problem["errors"][0]["field"], "expiry_date", "{problem}");
+        enduring["expiry_date"] = json!("2029-12-31");
+        create(&app, &token, &enduring).await.assert_status(201);
+        // Nothing of the refused ones was stored.
+        let mine = app.request(Method::GET, "/v1/activities?status=draft").bearer(&token).send().await.json();
+        assert_eq!(mine["data"].as_array().unwrap().len(), 1);
+    }
+);
+
+db_test!(
+    async fn patches_need_a_current_etag_and_exactly_one_concurrent_writer_wins(app: TestApp) {
+        let token = planner(&app).await;
+        let id = created_id(&app, &token, &examples::create_activity(today())).await;
+        let path = format!("/v1/activities/{id}");
+        let patch = |if_match: Option<&str>, body: Value| {
+            let mut request = app.request(Method::PATCH, &path).bearer(&token);
+            if let Some(tag) = if_match {
+                request = request.header("if-match", tag);
+            }
+            request.json(&body).send()
+        };
+        patch(None, json!({"capacity": 80})).await.assert_problem(428, "precondition-required");
+        patch(Some("\"7\""), json!({"capacity": 80})).await.assert_problem(412, "precondition-failed");
+        let (a, b) = futures_util::future::join(
+            patch(Some("\"1\""), json!({"title": "Writer A"})),
+            patch(Some("\"1\""), json!({"title": "Writer B"})),
+        )
+        .await;
+        let mut statuses = vec![a.status.as_u16(), b.status.as_u16()];
+        statuses.sort();
+        assert_eq!(statuses, vec![200, 412]);
+        let winner = if a.status.as_u16() == 200 { "Writer A" } else { "Writer B" };
+        let current = app.request(Method::GET, &path).bearer(&token).send().await;
+        assert_eq!(current.json()["title"], winner);
+        assert_eq!(current.header("etag").as_deref(), Some("\"2\""));
+        // Merge patch: null removes an optional field; the rest stays.
+        let cleared = patch(Some("\"2\""), json!({"capacity": null})).await;
+        cleared.assert_status(200);
+        assert_eq!(cleared.json()["capacity"], Value::Null);
+        assert_eq!(cleared.json()["title"], winner);
+        // A patch that breaks a rule is refused whole.
+        patch(
+            Some("\"3\""),
+            json!({"capacity": 5, "credit_designations": [{"credit_type": "ancc", "max_amount": 1.1}]}),
+        )
+        .await
+        .assert_problem(422, "validation");
+        assert_eq!(
+            app.request(Method::GET, &path).bearer(&token).send().await.json()["capacity"],
+            Value::Null
+        );
+    }
+);
+
+db_test!(
+    async fn published_activities_keep_their_credit_designations(app: TestApp) {
+        let token = planner(&app).await;
+        let id = created_id(&app, &token, &examples::create_activity(today())).await;
+        action(&app, &token, &id, "publish").await.assert_status(200);
+        let path = format!("/v1/activities/{id}");
+        let change = app
+            .request(Method::PATCH, &path)
+            .bearer(&token)
+            .header("if-match", "\"2\"")
+            .json(&json!({"credit_designations": [{"credit_type": "ama_pra_1", "max_amount": 4.0}]}))
+            .send()
+            .await;
+        change.assert_problem(409, "designations-locked");
+        let capacity = app
+            .request(Method::PATCH, &path)
+            .bearer(&token)
+            .header("if-match", "\"2\"")
+            .json(&json!({"capacity": 200}))
+            .send()
+            .await;
+        capacity.assert_status(200);
+        assert_eq!(capacity.json()["credit_designations"][0]["max_amount"], 3.5);
+    }
+);
+
+db_test!(
+    async fn the_life_cycle_allows_only_its_transitions(app: TestApp) {
+        let token = planner(&app).await;
+        let id = created_id(&app, &token, &examples::create_activity(today())).await;
+        action(&app, &token, &id, "close").await.assert_problem(409, "invalid-transition");
+        action(&app, &token, &id, "publish").await.assert_status(200);
+        action(&app, &token, &id, "publish").await.assert_problem(409, "invalid-transition");
+        action(&app, &token, &id, "close").await.assert_status(200);
+        action(&app, &token, &id, "cancel").await.assert_problem(409, "invalid-transition");
+        let archived = action(&app, &token, &id, "archive").await;
+        archived.assert_status(200);
+        assert_eq!(archived.json()["status"], "archived");
+        let other = created_id(&app, &token, &examples::create_activity(today())).await;
+        let cancelled = action(&app, &token, &other, "cancel").await;
+        assert_eq!(cancelled.json()["status"], "cancelled");
+        app.request(Method::PATCH, &format!("/v1/activities/{other}"))
+            .bearer(&token)
+            .header("if-match", "*")
+            .json(&json!({"title": "Too late"}))
+            .send()
+            .await
+            .assert_problem(409, "activity-finished");
+    }
+);
+
+db_test!(
+    async fn learners_see_only_published_activities_and_cannot_create(app: TestApp) {
+        let admin = app.admin_token().await;
+        let (_, planner_token) = app.user_with_role(&admin, "planner").await;
+        let (_, other_planner) = app.user_with_role(&admin, "planner").await;
+        let (_, learner) = app.learner("reader@example.org").await;
+        let draft = created_id(&app, &planner_token, &examples::create_activity(today())).await;
+        let path = format!("/v1/activities/{draft}");
+        app.request(Method::GET, &path).bearer(&learner).send().await.assert_problem(404, "not-found");
+        app.get(&path).await.assert_problem(404, "not-found");
+        app.request(Method::GET, &path).bearer(&other_planner).send().await.assert_problem(404, "not-found");
+        app.request(Method::GET, &path).bearer(&admin).send().await.assert_status(200);
+        create(&app, &learner, &examples::create_activity(today())).await.assert_problem(403, "forbidden");
+
+        action(&app, &planner_token, &draft, "publish").await.assert_status(200);
+        app.request(Method::GET, &path).bearer(&learner).send().await.assert_status(200);
+        // Another planner can see the published activity but not change it.
+        app.request(Method::PATCH, &path)
+            .bearer(&other_planner)
+            .header("if-match", "*")
+            .json(&json!({"title": "Hijacked"}))
+            .send()
+            .await
+            .assert_problem(403, "forbidden");
+        // A learner asking for drafts still gets only published ones.
+        let listed =
+            app.request(Method::GET, "/v1/activities?status=draft").bearer(&learner).send().await.json();
+        assert!(listed["data"].as_array().unwrap().iter().all(|a| a["status"] == "published"));
+
+        // Machine clients need activities:read.
+        let (with, with_secret) = app.integration_client(&admin, &["activities:read"]).await;
+        let (without, without_secret) = app.integration_client(&admin, &["credits:read"]).await;
+        let token = app.client_token(&with, &with_secret, None).await.json()["access_token"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        app.request(Method::GET, "/v1/activities").bearer(&token).send().await.assert_status(200);
+        let token = app.client_token(&without, &without_secret, None).await.json()["access_token"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        app.request(Method::GET, "/v1/activities")
+            .bearer(&token)
+            .send()
+            .await
+            .assert_problem(403, "insufficient_scope");
+    }
+);
+
+db_test!(
+    async fn walking_the_catalog_while_activities_are_added_never_repeats_or_skips(app: TestApp) {
+        let token = planner(&app).await;
+        let mut original = Vec::new();
+        for n in 0..12 {
+            let id = created_id(&app, &token, &variant(n * 2, &format!("Original {n}"))).await;
+            action(&app, &token, &id, "publish").await.assert_status(200);
+            original.push(id);
+        }
+        let mut seen: Vec<String> = Vec::new();
+        let mut next = Some("/v1/activities?limit=5".to_string());
+        let mut inserted = 0;
+        while let Some(path) = next {
+            let page = app.get(&path).await;
+            page.assert_status(200);
+            for activity in page.json()["data"].as_array().unwrap() {
+                seen.push(activity["id"].as_str().unwrap().to_string());
+            }
+            next =
+                page.header("link").map(|l| l.split('>').next().unwrap().trim_start_matches('<').to_string());
+            // New activities land before, between and after the walk's position.
+            for days in [1 + inserted * 2, 30 + inserted] {
+                let id = created_id(&app, &token, &variant(days as i64, "Added during the walk")).await;
+                action(&app, &token, &id, "publish").await.assert_status(200);
+            }
+            inserted += 1;
+        }
+        let mut unique = seen.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), seen.len(), "no activity appears twice");
+        for id in &original {
+            assert!(seen.contains(id), "activity {id} that existed when the walk began was skipped");
+        }
+    }
+);
+
+db_test!(
+    async fn catalog_filters_combine(app: TestApp) {
+        let token = planner(&app).await;
+        let publish = |body: Value| {
+            let token = token.clone();
+            let app = &app;
+            async move {
+                let id = created_id(app, &token, &body).await;
+                action(app, &token, &id, "publish").await.assert_status(200);
+                id
+            }
+        };
+        let sepsis = publish(variant(0, "Sepsis update")).await;
+        let mut cardiology = variant(10, "Heart failure update");
+        cardiology["specialties"] = json!(["cardiology"]);
+        cardiology["credit_designations"] = json!([{"credit_type": "ama_pra_1", "max_amount": 2.0}]);
+        cardiology["target_professions"] = json!(["physician"]);
+        let heart = publish(cardiology).await;
+        let mut nursing = variant(20, "Sepsis for nurses");
+        nursing["credit_designations"] = json!([{"credit_type": "ancc", "max_amount": 2.0}]);
+        nursing["target_professions"] = json!(["nurse"]);
+        let nurses = publish(nursing).await;
+        created_id(&app, &token, &variant(5, "Sepsis draft")).await;
+
+        let ids = |query: &'static str| {
+            let app = &app;
+            async move {
+                let body = app.get(&format!("/v1/activities?{query}")).await.json();
+                body["data"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|a| a["id"].as_str().unwrap().to_string())
+                    .collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(ids("q=sepsis").await, vec![sepsis.clone(), nurses.clone()]);
+        assert_eq!(ids("q=SEPSIS+nurses").await, vec![nurses.clone()]);
+        assert_eq!(ids("credit_type=ancc").await, vec![sepsis.clone(), nurses.clone()]);
+        assert_eq!(ids("credit_type=acpe&q=sepsis").await, vec![sepsis.clone()]);
+        assert_eq!(ids("specialty=cardiology").await, vec![heart.clone()]);
+        assert_eq!(ids("profession=nurse").await, vec![sepsis.clone(), nurses.clone()]);
+        assert_eq!(
+            ids("profession=physician&credit_type=ama_pra_1").await,
+            vec![sepsis.clone(), heart.clone()]
+        );
+        assert_eq!(
+            ids("format=course&specialty=emergency_medicine&profession=nurse").await,
+            vec![sepsis.clone(), nurses.clone()]
+        );
+        assert_eq!(ids("format=rss").await, Vec::<String>::new());
+        let after = today() + chrono::Days::new(105);
+        let before = today() + chrono::Days::new(115);
+        let window = app
+            .get(&format!("/v1/activities?starts_after={after}T00:00:00Z&starts_before={before}T00:00:00Z"))
+            .await
+            .json();
+        let window: Vec<&str> =
+            window["data"].as_array().unwrap().iter().map(|a| a["id"].as_str().unwrap()).collect();
+        assert_eq!(window, vec![heart.as_str()]);
+        // LMS polling: changes since an instant, oldest change first.
+        let since = app.get(&format!("/v1/activities/{heart}")).await.json()["updated_at"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let changed =
+            app.get(&format!("/v1/activities?updated_since={}", since.replace('+', "%2B"))).await.json();
+        let changed: Vec<&str> =
+            changed["data"].as_array().unwrap().iter().map(|a| a["id"].as_str().unwrap()).collect();
+        assert_eq!(changed, vec![heart.as_str(), nurses.as_str()]);
+    }
+);
+
+db_test!(
+    async fn series_sessions_stay_within_twelve_months(app: TestApp) {
+        let token = planner(&app).await;
+        let mut series = examples::create_activity(today());
+        series["format"] = json!("rss");
+        series.as_object_mut().unwrap().remove("delivery");
+        series["title"] = json!("Medicine Grand Rounds");
+        let id = created_id(&app, &token, &series).await;
+        let sessions = format!("/v1/activities/{id}/sessions");
+        let session = |day: u64, title: &str| {
+            let date = today() + chrono::Days::new(day);
+            json!({"title": title, "starts_at": format!("{date}T12:00:00Z"), "ends_at": format!("{date}T13:00:00Z"),
+                   "presenters": ["Dr. Ana Silva"], "credit_amount": 1.0})
+        };
+        let first =
+            app.request(Method::POST, &sessions).bearer(&token).json(&session(130, "Week 1")).send().await;
+        first.assert_status(201);
+        let first_id = first.json()["id"].as_str().unwrap().to_string();
+        app.request(Method::POST, &sessions)
+            .bearer(&token)
+            .json(&session(137, "Week 2"))
+            .send()
+            .await
+            .assert_status(201);
+        let too_far = app
+            .request(Method::POST, &sessions)
+            .bearer(&token)
+            .json(&session(130 + 400, "Next year"))
+            .send()
+            .await;
+        assert_eq!(too_far.assert_problem(422, "validation")["errors"][0]["code"], "rss_span");
+        let mut bad_credit = session(140, "Odd credit");
+        bad_credit["credit_amount"] = json!(0.3);
+        app.request(Method::POST, &sessions)
+            .bearer(&token)
+            .json(&bad_credit)
+            .send()
+            .await
+            .assert_problem(422, "validation");
+
+        let listed = app.request(Method::GET, &sessions).bearer(&token).send().await.json();
+        let titles: Vec<&str> =
+            listed.as_array().unwrap().iter().map(|s| s["title"].as_str().unwrap()).collect();
+        assert_eq!(titles, vec!["Week 1", "Week 2"]);
+        let patched = app
+            .request(Method::PATCH, &format!("/v1/sessions/{first_id}"))
+            .bearer(&token)
+            .header("if-match", "\"1\"")
+            .json(&json!({"location": "Auditorium C"}))
+            .send()
+            .await;
+        patched.assert_status(200);
+        assert_eq!(patched.json()["location"], "Auditorium C");
+        assert_eq!(patched.json()["title"], "Week 1");
+        // Learners cannot touch sessions (nor see those of a draft).
+        let (_, learner) = app.learner("attendee@example.org").await;
+        app.request(Method::GET, &sessions).bearer(&learner).send().await.assert_problem(404, "not-found");
+        app.request(Method::DELETE, &format!("/v1/sessions/{first_id}"))
+            .bearer(&learner)
+            .send()
+            .await
+            .assert_problem(404, "not-found");
+        app.request(Method::DELETE, &format!("/v1/sessions/{first_id}"))
+            .bearer(&token)
+            .send()
+            .await
+            .assert_status(204);
+        let listed = app.request(Method::GET, &sessions).bearer(&token).send().await.json();
+        assert_eq!(listed.as_array().unwrap().len(), 1);
+    }
+);
+
+db_test!(
+    async fn vocabularies_and_disclosures_are_public(app: TestApp) {
+        let specialties = app.get("/v1/specialties").await.json();
+        assert!(specialties
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["code"] == "cardiology" && s["parent_code"] == "internal_medicine"));
+        let topics = app.get("/v1/topics").await.json();
+        assert!(topics.as_array().unwrap().iter().any(|t| t["code"] == "patient_safety"));
+        let token = planner(&app).await;
+        let id = created_id(&app, &token, &examples::create_activity(today())).await;
+        action(&app, &token, &id, "publish").await.assert_status(200);
+        let summary = app.get(&format!("/v1/activities/{id}/disclosures")).await.json();
+        let faculty = &summary["people"][1];
+        assert_eq!(faculty["relationships"][0]["company"], "Acme Diagnostics");
+        assert_eq!(faculty["mitigated"], true);
+        assert_eq!(summary["people"][0]["relationships"], json!([]));
+        assert!(summary["statement"].as_str().unwrap().contains("mitigated"));
+    }
+);
