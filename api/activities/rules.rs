@@ -13,7 +13,7 @@ use crate::{
 pub fn hundredths(amount: f64) -> Option<i32> {
     let scaled = amount * 100.0;
     let rounded = scaled.round();
-    if !amount.is_finite() || (scaled - rounded).abs() > 1e-6 || rounded < 0.0 || rounded > 1e9 {
+    if !amount.is_finite() || (scaled - rounded).abs() > 1e-6 || !(0.0..=1e9).contains(&rounded) {
         return None;
     }
     Some(rounded as i32)
