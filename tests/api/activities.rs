@@ -21,6 +21,9 @@ fn without_nulls(value: &Value) -> Value {
     }
 }
 
+/// A change that makes a valid activity invalid.
+type Mutation = Box<dyn Fn(&mut Value)>;
+
 fn today() -> chrono::NaiveDate {
     chrono::Utc::now().date_naive()
 }
@@ -139,7 +142,7 @@ db_test!(
     async fn invalid_activities_are_refused_naming_the_field(app: TestApp) {
         let token = planner(&app).await;
         let base = examples::create_activity(today());
-        let cases: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+        let cases: Vec<(&str, Mutation)> = vec![
             (
                 "credit_designations[0].max_amount",
                 Box::new(|b| b["credit_designations"][0]["max_amount"] = json!(1.3)),
