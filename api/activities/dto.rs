@@ -363,7 +363,7 @@ pub struct ActivityInput {
     #[schema(max_items = 8)]
     pub outcome_levels: Vec<OutcomeLevel>,
     #[serde(default)]
-    #[validate(length(max = 20))]
+    #[validate(length(max = 20), custom(function = "crate::activities::rules::names"))]
     #[schema(max_items = 20)]
     pub joint_providers: Vec<String>,
     #[serde(default)]
@@ -452,7 +452,7 @@ pub struct SessionInput {
     #[schema(min_length = 1, max_length = 500)]
     pub location: Option<String>,
     #[serde(default)]
-    #[validate(length(max = 20))]
+    #[validate(length(max = 20), custom(function = "crate::activities::rules::names"))]
     #[schema(max_items = 20)]
     pub presenters: Vec<String>,
     /// Credit for attending this session, in 0.25 steps.

@@ -58,6 +58,16 @@ pub fn objectives(objectives: &[String]) -> Result<(), ValidationError> {
     Ok(())
 }
 
+/// Names in a list (presenters, joint providers): 1-200 characters, not blank.
+pub fn names(names: &[String]) -> Result<(), ValidationError> {
+    if names.iter().any(|n| n.trim().is_empty() || n.chars().count() > 200 || n.chars().any(char::is_control))
+    {
+        return Err(ValidationError::new("name")
+            .with_message("each name must hold 1-200 characters, none of them control characters".into()));
+    }
+    Ok(())
+}
+
 fn error(errors: &mut Vec<FieldError>, field: impl Into<String>, code: &str, message: impl Into<String>) {
     errors.push(FieldError::new(field, code, message));
 }
