@@ -1,0 +1,197 @@
+//! Catalog benchmark: seeds 100,000 activities through the same store code the API uses, then
+//! measures `GET /v1/activities` (first page, and a deep page reached by cursor) with
+//! concurrent clients against the real application on a bound port.
+//!
+//! cargo bench --bench catalog                       # SQLite, plus PostgreSQL when
+//! CE_BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres cargo bench --bench catalog
+//!
+//! Environment: CE_BENCH_ACTIVITIES (default 100000), CE_BENCH_SECONDS per scenario (10),
+//! CE_BENCH_CLIENTS concurrent clients (16).
+
+use std::{
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use ce_api::{
+    activities::{dto::ActivityInput, examples, store},
+    config::Settings,
+    db::{self, schema::activities},
+    http::pagination,
+    startup::Application,
+    users::store::{self as users, NewUser},
+};
+use diesel::{connection::SimpleConnection, prelude::*};
+
+fn env_number(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// A lean but realistic activity: one designation, specialty, topic, profession and person.
+fn activity(n: u64, template: &ActivityInput) -> ActivityInput {
+    let mut input = template.clone();
+    let formats = ["course", "rss", "internet_live"];
+    input.title = format!("Activity {n}: {}", ["sepsis", "heart failure", "opioid stewardship", "burnout"][(n % 4) as usize]);
+    input.format = serde_json::from_value(serde_json::json!(formats[(n % 3) as usize])).unwrap_or(input.format);
+    if input.format != ce_api::activities::dto::ActivityFormat::Course {
+        input.delivery = None;
+    }
+    let start = chrono::Utc::now() + chrono::Duration::minutes(10 * n as i64 + 60 * 24 * 30);
+    input.starts_at = Some(start);
+    input.ends_at = Some(start + chrono::Duration::hours(1));
+    input.registration_closes_at = Some(start);
+    input.credit_designations.truncate(1);
+    input.specialties = vec![["cardiology", "emergency_medicine", "oncology", "pediatrics"][(n % 4) as usize].into()];
+    input.topics.truncate(1);
+    input.target_professions.truncate(1);
+    input.people.truncate(1);
+    input
+}
+
+fn seed(url: &str, count: u64) -> Result<(), String> {
+    let mut conn = db::establish(url).map_err(|e| e.to_string())?;
+    db::run_migrations(&mut conn)?;
+    let existing: i64 = activities::table.count().get_result(&mut conn).map_err(|e| e.to_string())?;
+    if existing as u64 >= count {
+        return Ok(());
+    }
+    let planner = users::insert(
+        &mut conn,
+        NewUser {
+            email: format!("bench-{}@example.org", uuid::Uuid::now_v7().simple()),
+            password_hash: None,
+            role: ce_api::auth::Role::Planner,
+            first_name: "Bench".into(),
+            last_name: "Planner".into(),
+            profession: None,
+            external_id: None,
+        },
+    )
+    .map_err(|e| e.to_string())?;
+    let template: ActivityInput =
+        serde_json::from_value(examples::create_activity(chrono::Utc::now().date_naive())).map_err(|e| e.to_string())?;
+    let started = Instant::now();
+    for chunk_start in (existing as u64..count).step_by(1000) {
+        db::write_transaction(&mut conn, |conn| {
+            for n in chunk_start..(chunk_start + 1000).min(count) {
+                store::insert(conn, &activity(n, &template), &planner.id)?;
+            }
+            Ok(())
+        })
+        .map_err(|e| e.to_string())?;
+    }
+    diesel::update(activities::table).set(activities::status.eq("published")).execute(&mut conn).map_err(|e| e.to_string())?;
+    conn.batch_execute("ANALYZE").map_err(|e| e.to_string())?;
+    eprintln!("seeded {} activities in {:.1}s", count - existing as u64, started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// The cursor that starts the page at `offset` in catalog order (a "deep page").
+fn deep_cursor(url: &str, offset: i64) -> Result<String, String> {
+    let mut conn = db::establish(url).map_err(|e| e.to_string())?;
+    let (at, id): (chrono::NaiveDateTime, String) = activities::table
+        .filter(activities::status.eq("published"))
+        .order((activities::sort_at, activities::id))
+        .offset(offset)
+        .select((activities::sort_at, activities::id))
+        .first(&mut conn)
+        .map_err(|e| e.to_string())?;
+    Ok(pagination::encode_cursor(&store::ActivityCursor { at, id }))
+}
+
+struct Figures {
+    requests: usize,
+    per_second: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+}
+
+async fn measure(url: String, clients: u64, seconds: u64) -> Figures {
+    let latencies = Arc::new(Mutex::new(Vec::new()));
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let (url, latencies) = (url.clone(), latencies.clone());
+        tasks.push(actix_web::rt::spawn(async move {
+            let client = awc::Client::builder().timeout(Duration::from_secs(30)).finish();
+            let mut mine = Vec::new();
+            while Instant::now() < deadline {
+                let sent = Instant::now();
+                let mut response = client.get(&url).send().await.expect("request");
+                let body = response.body().limit(10 << 20).await.expect("body");
+                assert!(response.status().is_success(), "{}", String::from_utf8_lossy(&body));
+                mine.push(sent.elapsed().as_secs_f64() * 1000.0);
+            }
+            latencies.lock().expect("lock").extend(mine);
+        }));
+    }
+    for task in tasks {
+        task.await.expect("client task");
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let mut all = latencies.lock().expect("lock").clone();
+    all.sort_by(|a, b| a.total_cmp(b));
+    let percentile = |p: f64| all.get(((all.len() as f64 - 1.0) * p).round() as usize).copied().unwrap_or(0.0);
+    Figures { requests: all.len(), per_second: all.len() as f64 / elapsed, p50_ms: percentile(0.50), p99_ms: percentile(0.99) }
+}
+
+async fn bench(label: &str, url: &str, count: u64, clients: u64, seconds: u64) -> Result<(), String> {
+    seed(url, count)?;
+    let settings = Settings {
+        database_url: url.to_string(),
+        bind: "127.0.0.1:0".parse().map_err(|_| "address")?,
+        db_pool_size: clients.min(32) as u32,
+        log_filter: "warn".into(),
+        ..Settings::default()
+    };
+    let app = Application::build(settings).map_err(|e| e.to_string())?;
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let handle = app.server_handle();
+    actix_web::rt::spawn(app.run_until_stopped());
+    let deep = deep_cursor(url, (count as i64 * 9) / 10)?;
+    let scenarios = [
+        ("first page (limit 25)", format!("{base}/v1/activities?limit=25")),
+        ("deep page at 90% (limit 25)", format!("{base}/v1/activities?limit=25&cursor={deep}")),
+        ("filtered: specialty + q (limit 25)", format!("{base}/v1/activities?limit=25&specialty=cardiology&q=sepsis")),
+    ];
+    for (name, url) in scenarios {
+        let figures = measure(url, clients, seconds).await;
+        println!(
+            "| {label} | {name} | {} | {:.0} | {:.1} | {:.1} |",
+            figures.requests, figures.per_second, figures.p50_ms, figures.p99_ms
+        );
+    }
+    handle.stop(true).await;
+    Ok(())
+}
+
+fn main() {
+    let count = env_number("CE_BENCH_ACTIVITIES", 100_000);
+    let clients = env_number("CE_BENCH_CLIENTS", 16);
+    let seconds = env_number("CE_BENCH_SECONDS", 10);
+    actix_web::rt::System::new().block_on(async move {
+        println!("\n{count} activities, {clients} concurrent clients, {seconds} s per scenario\n");
+        println!("| database | scenario | requests | req/s | p50 ms | p99 ms |\n|---|---|---|---|---|---|");
+        let sqlite = std::env::temp_dir().join(format!("ce-bench-{count}.db"));
+        if let Err(error) = bench("SQLite", &sqlite.to_string_lossy(), count, clients, seconds).await {
+            eprintln!("SQLite benchmark failed: {error}");
+        }
+        match std::env::var("CE_BENCH_POSTGRES_URL") {
+            Ok(admin) => {
+                let name = format!("ce_bench_{count}");
+                if let Ok(mut conn) = diesel::PgConnection::establish(&admin) {
+                    let _ = conn.batch_execute(&format!("CREATE DATABASE {name}"));
+                }
+                let url = format!("{}/{name}", admin.rsplit_once('/').map_or(admin.as_str(), |(base, _)| base));
+                if let Err(error) = bench("PostgreSQL", &url, count, clients, seconds).await {
+                    eprintln!("PostgreSQL benchmark failed: {error}");
+                }
+            }
+            Err(_) => eprintln!("PostgreSQL skipped: set CE_BENCH_POSTGRES_URL"),
+        }
+    });
+    // Leave at once: the stopped servers' pool threads may still be closing libpq
+    // connections, and process teardown racing them has aborted the run after the figures.
+    std::process::exit(0);
+}
