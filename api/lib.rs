@@ -13,6 +13,7 @@ pub mod activities;
 pub mod auth;
 pub mod config;
 pub mod db;
+pub mod enrollments;
 pub mod error;
 pub mod health;
 pub mod http;

@@ -32,6 +32,7 @@ use crate::error::{FieldError, Problem};
             OAuth 2.0 client credentials for machine clients; public signing keys"),
         (name = "activities", description = "The catalog of accredited activities, their sessions, \
             disclosures and the publish workflow"),
+        (name = "enrollments", description = "Registration, waitlists, cancellation and completion"),
         (name = "users", description = "Your own learner record, and the user directory"),
         (name = "integration-clients", description = "Machine clients (hospital LMS systems)"),
         (name = "operations", description = "Health and readiness probes"),

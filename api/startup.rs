@@ -17,7 +17,7 @@ use crate::{
     auth::keys::{self, KeyCache},
     config::Settings,
     db::{self, DbPool},
-    health,
+    enrollments, health,
     http::{self, fallback::RouteTable, json::BodyLimit, request_id},
     integration_clients, oauth, openapi, seed, sessions, users,
 };
@@ -41,6 +41,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 fn v1_routes(cfg: &mut ServiceConfig) {
     cfg.configure(sessions::configure);
     cfg.configure(activities::configure);
+    cfg.configure(enrollments::configure);
     cfg.configure(oauth::configure_v1);
     cfg.configure(users::configure);
     cfg.configure(integration_clients::configure);

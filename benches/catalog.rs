@@ -31,8 +31,12 @@ fn env_number(name: &str, default: u64) -> u64 {
 fn activity(n: u64, template: &ActivityInput) -> ActivityInput {
     let mut input = template.clone();
     let formats = ["course", "rss", "internet_live"];
-    input.title = format!("Activity {n}: {}", ["sepsis", "heart failure", "opioid stewardship", "burnout"][(n % 4) as usize]);
-    input.format = serde_json::from_value(serde_json::json!(formats[(n % 3) as usize])).unwrap_or(input.format);
+    input.title = format!(
+        "Activity {n}: {}",
+        ["sepsis", "heart failure", "opioid stewardship", "burnout"][(n % 4) as usize]
+    );
+    input.format =
+        serde_json::from_value(serde_json::json!(formats[(n % 3) as usize])).unwrap_or(input.format);
     if input.format != ce_api::activities::dto::ActivityFormat::Course {
         input.delivery = None;
     }
@@ -41,7 +45,8 @@ fn activity(n: u64, template: &ActivityInput) -> ActivityInput {
     input.ends_at = Some(start + chrono::Duration::hours(1));
     input.registration_closes_at = Some(start);
     input.credit_designations.truncate(1);
-    input.specialties = vec![["cardiology", "emergency_medicine", "oncology", "pediatrics"][(n % 4) as usize].into()];
+    input.specialties =
+        vec![["cardiology", "emergency_medicine", "oncology", "pediatrics"][(n % 4) as usize].into()];
     input.topics.truncate(1);
     input.target_professions.truncate(1);
     input.people.truncate(1);
@@ -69,7 +74,8 @@ fn seed(url: &str, count: u64) -> Result<(), String> {
     )
     .map_err(|e| e.to_string())?;
     let template: ActivityInput =
-        serde_json::from_value(examples::create_activity(chrono::Utc::now().date_naive())).map_err(|e| e.to_string())?;
+        serde_json::from_value(examples::create_activity(chrono::Utc::now().date_naive()))
+            .map_err(|e| e.to_string())?;
     let started = Instant::now();
     for chunk_start in (existing as u64..count).step_by(1000) {
         db::write_transaction(&mut conn, |conn| {
@@ -80,7 +86,10 @@ fn seed(url: &str, count: u64) -> Result<(), String> {
         })
         .map_err(|e| e.to_string())?;
     }
-    diesel::update(activities::table).set(activities::status.eq("published")).execute(&mut conn).map_err(|e| e.to_string())?;
+    diesel::update(activities::table)
+        .set(activities::status.eq("published"))
+        .execute(&mut conn)
+        .map_err(|e| e.to_string())?;
     conn.batch_execute("ANALYZE").map_err(|e| e.to_string())?;
     eprintln!("seeded {} activities in {:.1}s", count - existing as u64, started.elapsed().as_secs_f64());
     Ok(())
@@ -132,8 +141,14 @@ async fn measure(url: String, clients: u64, seconds: u64) -> Figures {
     let elapsed = started.elapsed().as_secs_f64();
     let mut all = latencies.lock().expect("lock").clone();
     all.sort_by(|a, b| a.total_cmp(b));
-    let percentile = |p: f64| all.get(((all.len() as f64 - 1.0) * p).round() as usize).copied().unwrap_or(0.0);
-    Figures { requests: all.len(), per_second: all.len() as f64 / elapsed, p50_ms: percentile(0.50), p99_ms: percentile(0.99) }
+    let percentile =
+        |p: f64| all.get(((all.len() as f64 - 1.0) * p).round() as usize).copied().unwrap_or(0.0);
+    Figures {
+        requests: all.len(),
+        per_second: all.len() as f64 / elapsed,
+        p50_ms: percentile(0.50),
+        p99_ms: percentile(0.99),
+    }
 }
 
 async fn bench(label: &str, url: &str, count: u64, clients: u64, seconds: u64) -> Result<(), String> {
@@ -153,7 +168,10 @@ async fn bench(label: &str, url: &str, count: u64, clients: u64, seconds: u64) -
     let scenarios = [
         ("first page (limit 25)", format!("{base}/v1/activities?limit=25")),
         ("deep page at 90% (limit 25)", format!("{base}/v1/activities?limit=25&cursor={deep}")),
-        ("filtered: specialty + q (limit 25)", format!("{base}/v1/activities?limit=25&specialty=cardiology&q=sepsis")),
+        (
+            "filtered: specialty + q (limit 25)",
+            format!("{base}/v1/activities?limit=25&specialty=cardiology&q=sepsis"),
+        ),
     ];
     for (name, url) in scenarios {
         let figures = measure(url, clients, seconds).await;
@@ -183,7 +201,8 @@ fn main() {
                 if let Ok(mut conn) = diesel::PgConnection::establish(&admin) {
                     let _ = conn.batch_execute(&format!("CREATE DATABASE {name}"));
                 }
-                let url = format!("{}/{name}", admin.rsplit_once('/').map_or(admin.as_str(), |(base, _)| base));
+                let url =
+                    format!("{}/{name}", admin.rsplit_once('/').map_or(admin.as_str(), |(base, _)| base));
                 if let Err(error) = bench("PostgreSQL", &url, count, clients, seconds).await {
                     eprintln!("PostgreSQL benchmark failed: {error}");
                 }

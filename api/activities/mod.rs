@@ -272,7 +272,13 @@ async fn patch_activity(
             });
         }
         check_document(conn, &after)?;
-        store::replace(conn, &current, &after)?.into_api()
+        let saved = store::replace(conn, &current, &after)?;
+        if after.capacity != before.capacity {
+            // More seats (or none to limit) go to the waitlist at once, in order.
+            crate::enrollments::store::lock_activity(conn, &saved.id)?;
+            crate::enrollments::store::fill_seats(conn, &saved)?;
+        }
+        saved.into_api()
     })
     .await?;
     Ok(activity_response(actix_web::http::StatusCode::OK, &activity))

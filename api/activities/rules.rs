@@ -7,6 +7,7 @@ use validator::ValidationError;
 use crate::{
     activities::dto::{ActivityFormat, ActivityInput, CreditType},
     error::FieldError,
+    users::dto::Profession,
 };
 
 /// Credits and hours move in quarter steps; amounts are kept as hundredths.
@@ -349,6 +350,56 @@ pub fn publish_blockers(input: &ActivityInput, now: DateTime<Utc>) -> Vec<FieldE
         }
     }
     blockers
+}
+
+/// Who may claim a credit type when the designation does not list professions.
+pub fn usual_professions(credit_type: CreditType) -> Vec<Profession> {
+    use Profession as P;
+    match credit_type {
+        CreditType::AmaPra1 => vec![P::Physician],
+        CreditType::Ancc => vec![P::Nurse, P::NursePractitioner],
+        CreditType::Acpe => vec![P::Pharmacist, P::PharmacyTechnician],
+        CreditType::Aapa1 => vec![P::PhysicianAssistant],
+        CreditType::AbimMoc
+        | CreditType::AbaMoc
+        | CreditType::AbpMoc
+        | CreditType::AbpathMoc
+        | CreditType::AbsMoc
+        | CreditType::AbohnsMoc
+        | CreditType::AbtsMoc
+        | CreditType::AbosMoc => vec![P::Physician],
+        // IPCE is for the whole team; "other" bodies set their own audiences.
+        CreditType::Ipce | CreditType::Other => vec![
+            P::Physician,
+            P::Nurse,
+            P::Pharmacist,
+            P::PharmacyTechnician,
+            P::PhysicianAssistant,
+            P::NursePractitioner,
+            P::Psychologist,
+            P::SocialWorker,
+            P::Dietitian,
+            P::Other,
+        ],
+    }
+}
+
+/// The credit types of an activity that a learner of `profession` may claim.
+pub fn eligible_credit_types(input: &ActivityInput, profession: Option<Profession>) -> Vec<CreditType> {
+    let Some(profession) = profession else { return Vec::new() };
+    input
+        .credit_designations
+        .iter()
+        .filter(|d| {
+            let professions = if d.eligible_professions.is_empty() {
+                usual_professions(d.credit_type)
+            } else {
+                d.eligible_professions.clone()
+            };
+            professions.contains(&profession)
+        })
+        .map(|d| d.credit_type)
+        .collect()
 }
 
 #[cfg(test)]

@@ -426,7 +426,11 @@ fn after_key(column: &'static str, cursor: ActivityCursor) -> KeysetFilter {
 }
 
 type KeysetFilter = Box<
-    dyn BoxableExpression<activities::table, <DbConnection as diesel::Connection>::Backend, SqlType = diesel::sql_types::Bool>,
+    dyn BoxableExpression<
+        activities::table,
+        <DbConnection as diesel::Connection>::Backend,
+        SqlType = diesel::sql_types::Bool,
+    >,
 >;
 
 pub fn specialties(conn: &mut DbConnection) -> ApiResult<Vec<(String, String, Option<String>)>> {

@@ -206,6 +206,28 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    enrollments (id) {
+        id -> Text,
+        activity_id -> Text,
+        user_id -> Text,
+        status -> Text,
+        waitlist_position -> Nullable<Integer>,
+        enrolled_by -> Text,
+        cancel_reason -> Nullable<Text>,
+        cancelled_by -> Nullable<Text>,
+        cancelled_at -> Nullable<Timestamp>,
+        minutes_spent -> Nullable<Integer>,
+        completed_at -> Nullable<Timestamp>,
+        completion_date -> Nullable<Date>,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(enrollments -> activities (activity_id));
+diesel::joinable!(enrollments -> users (user_id));
 diesel::joinable!(activity_credit_designations -> activities (activity_id));
 diesel::joinable!(activity_specialties -> activities (activity_id));
 diesel::joinable!(activity_topics -> activities (activity_id));
@@ -231,4 +253,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     activity_professions,
     activity_people,
     activity_sessions,
+    enrollments,
 );

@@ -3,6 +3,7 @@
 
 pub mod etag;
 pub mod fallback;
+pub mod idempotency;
 pub mod json;
 pub mod pagination;
 pub mod request_id;

@@ -62,7 +62,11 @@ impl TestApp {
 
     /// Another instance (a second replica) on the same database.
     pub fn replica(&self) -> Replica {
-        let (address, handle) = start_instance(&self.database.url, |_| {});
+        self.replica_with(|_| {})
+    }
+
+    pub fn replica_with(&self, tweak: impl FnOnce(&mut Settings)) -> Replica {
+        let (address, handle) = start_instance(&self.database.url, tweak);
         Replica { address, handle, client: client() }
     }
 

@@ -1,0 +1,94 @@
+//! Bodies of the enrollment resources.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use crate::activities::dto::CreditType;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EnrollmentStatus {
+    /// Holds a seat.
+    Registered,
+    /// Waiting for a seat; promoted first-come, first-served.
+    Waitlisted,
+    Cancelled,
+    Completed,
+    /// Did not attend a live activity that has ended.
+    NoShow,
+}
+
+/// Enroll yourself (learners: send `{}`), or a learner (planners, administrators and clients
+/// with `enrollments:write`: name them by `user_id` or `email`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({}))]
+pub struct EnrollRequest {
+    #[serde(default)]
+    #[validate(length(min = 1, max = 64))]
+    #[schema(min_length = 1, max_length = 64)]
+    pub user_id: Option<String>,
+    #[serde(default)]
+    #[validate(email, length(max = 254))]
+    #[schema(format = "email", max_length = 254)]
+    pub email: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Enrollment {
+    pub id: String,
+    pub activity_id: String,
+    pub user_id: String,
+    pub status: EnrollmentStatus,
+    /// 1-based place in the waitlist (waitlisted only).
+    pub waitlist_position: Option<i32>,
+    /// The activity's credit types this learner's profession may claim.
+    pub eligible_credit_types: Vec<CreditType>,
+    pub cancel_reason: Option<String>,
+    pub cancelled_at: Option<DateTime<Utc>>,
+    pub minutes_spent: Option<i32>,
+    pub completed_at: Option<DateTime<Utc>>,
+    /// Calendar date of completion in the activity's time zone (what boards receive).
+    pub completion_date: Option<NaiveDate>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "Schedule conflict"}))]
+pub struct CancelRequest {
+    #[validate(length(min = 1, max = 500))]
+    #[schema(min_length = 1, max_length = 500)]
+    pub reason: String,
+}
+
+/// Completion of self-paced participation (enduring materials), reported by a planner or LMS.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"minutes_spent": 95}))]
+pub struct CompletionRequest {
+    #[validate(range(min = 1, max = 100_000))]
+    #[schema(minimum = 1, maximum = 100_000)]
+    pub minutes_spent: i32,
+    /// When the learner finished; default now. Not in the future.
+    #[serde(default)]
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EnrollmentListQuery {
+    /// Page size, 1-100 (default 25).
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+    pub activity_id: Option<String>,
+    pub user_id: Option<String>,
+    pub status: Option<EnrollmentStatus>,
+    /// Only enrollments changed at or after this instant, oldest change first (LMS polling).
+    pub updated_since: Option<DateTime<Utc>>,
+}

@@ -1,0 +1,272 @@
+//! Queries of enrollments, and the seat accounting that must hold under concurrency.
+//!
+//! Every change that can take or free a seat runs in one write transaction that first locks
+//! the activity: `SELECT ... FOR UPDATE` on PostgreSQL (so that API processes sharing the
+//! database queue up on the row), and the database-wide write lock that `BEGIN IMMEDIATE`
+//! already holds on SQLite. Counting seats and inserting then cannot race.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::{
+    activities::{rules, store::ActivityRow},
+    db::{now, schema::enrollments, to_utc, DbConnection},
+    enrollments::dto::{Enrollment, EnrollmentListQuery, EnrollmentStatus},
+    error::{ApiError, ApiResult},
+    users::dto::Profession,
+};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = enrollments, treat_none_as_null = true)]
+pub struct EnrollmentRow {
+    pub id: String,
+    pub activity_id: String,
+    pub user_id: String,
+    pub status: String,
+    pub waitlist_position: Option<i32>,
+    pub enrolled_by: String,
+    pub cancel_reason: Option<String>,
+    pub cancelled_by: Option<String>,
+    pub cancelled_at: Option<NaiveDateTime>,
+    pub minutes_spent: Option<i32>,
+    pub completed_at: Option<NaiveDateTime>,
+    pub completion_date: Option<NaiveDate>,
+    pub version: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn status_str(status: EnrollmentStatus) -> &'static str {
+    match status {
+        EnrollmentStatus::Registered => "registered",
+        EnrollmentStatus::Waitlisted => "waitlisted",
+        EnrollmentStatus::Cancelled => "cancelled",
+        EnrollmentStatus::Completed => "completed",
+        EnrollmentStatus::NoShow => "no_show",
+    }
+}
+
+impl EnrollmentRow {
+    pub fn status(&self) -> ApiResult<EnrollmentStatus> {
+        serde_json::from_value(serde_json::Value::String(self.status.clone())).map_err(ApiError::internal)
+    }
+
+    pub fn into_api(self, activity: &ActivityRow, profession: Option<Profession>) -> ApiResult<Enrollment> {
+        Ok(Enrollment {
+            status: self.status()?,
+            eligible_credit_types: rules::eligible_credit_types(&activity.input()?, profession),
+            id: self.id,
+            activity_id: self.activity_id,
+            user_id: self.user_id,
+            waitlist_position: self.waitlist_position,
+            cancel_reason: self.cancel_reason,
+            cancelled_at: self.cancelled_at.map(to_utc),
+            minutes_spent: self.minutes_spent,
+            completed_at: self.completed_at.map(to_utc),
+            completion_date: self.completion_date,
+            version: self.version,
+            created_at: to_utc(self.created_at),
+            updated_at: to_utc(self.updated_at),
+        })
+    }
+}
+
+/// Serializes seat changes of one activity (see the module notes).
+pub fn lock_activity(conn: &mut DbConnection, activity_id: &str) -> ApiResult<()> {
+    if let DbConnection::Postgres(pg) = conn {
+        diesel::sql_query("SELECT id FROM activities WHERE id = $1 FOR UPDATE")
+            .bind::<diesel::sql_types::Text, _>(activity_id)
+            .execute(pg)?;
+    }
+    Ok(())
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> ApiResult<Option<EnrollmentRow>> {
+    Ok(enrollments::table.find(id).select(EnrollmentRow::as_select()).first(conn).optional()?)
+}
+
+/// The learner's live (not cancelled) enrollment in the activity.
+pub fn live_enrollment(
+    conn: &mut DbConnection,
+    activity_id: &str,
+    user_id: &str,
+) -> ApiResult<Option<EnrollmentRow>> {
+    Ok(enrollments::table
+        .filter(enrollments::activity_id.eq(activity_id))
+        .filter(enrollments::user_id.eq(user_id))
+        .filter(enrollments::status.ne(status_str(EnrollmentStatus::Cancelled)))
+        .select(EnrollmentRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+fn count_status(conn: &mut DbConnection, activity_id: &str, statuses: &[EnrollmentStatus]) -> ApiResult<i64> {
+    let names: Vec<&str> = statuses.iter().map(|s| status_str(*s)).collect();
+    Ok(enrollments::table
+        .filter(enrollments::activity_id.eq(activity_id))
+        .filter(enrollments::status.eq_any(names))
+        .count()
+        .get_result(conn)?)
+}
+
+/// Seats held: registered and completed enrollments.
+fn seats_taken(conn: &mut DbConnection, activity_id: &str) -> ApiResult<i64> {
+    count_status(conn, activity_id, &[EnrollmentStatus::Registered, EnrollmentStatus::Completed])
+}
+
+/// Enrolls a learner (the activity is locked by the caller): a seat if one is free, else the
+/// end of the waitlist.
+pub fn enroll(
+    conn: &mut DbConnection,
+    activity: &ActivityRow,
+    user_id: &str,
+    enrolled_by: &str,
+) -> ApiResult<EnrollmentRow> {
+    let has_seat = match activity.capacity {
+        None => true,
+        Some(capacity) => seats_taken(conn, &activity.id)? < i64::from(capacity),
+    };
+    let (status, position) = if has_seat {
+        (EnrollmentStatus::Registered, None)
+    } else {
+        let waiting = count_status(conn, &activity.id, &[EnrollmentStatus::Waitlisted])?;
+        (EnrollmentStatus::Waitlisted, Some(waiting as i32 + 1))
+    };
+    let now = now();
+    let row = EnrollmentRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        activity_id: activity.id.clone(),
+        user_id: user_id.to_string(),
+        status: status_str(status).into(),
+        waitlist_position: position,
+        enrolled_by: enrolled_by.to_string(),
+        cancel_reason: None,
+        cancelled_by: None,
+        cancelled_at: None,
+        minutes_spent: None,
+        completed_at: None,
+        completion_date: None,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    diesel::insert_into(enrollments::table).values(&row).execute(conn)?;
+    Ok(row)
+}
+
+pub fn save(
+    conn: &mut DbConnection,
+    current: &EnrollmentRow,
+    mut next: EnrollmentRow,
+) -> ApiResult<EnrollmentRow> {
+    next.version = current.version + 1;
+    next.updated_at = now().max(current.updated_at);
+    let updated = diesel::update(
+        enrollments::table
+            .filter(enrollments::id.eq(&current.id))
+            .filter(enrollments::version.eq(current.version)),
+    )
+    .set(&next)
+    .execute(conn)?;
+    if updated == 0 {
+        return Err(ApiError::PreconditionFailed);
+    }
+    Ok(next)
+}
+
+/// Gives free seats to the waitlist in order, then renumbers the rest 1, 2, 3... without gaps
+/// (the activity is locked by the caller).
+pub fn fill_seats(conn: &mut DbConnection, activity: &ActivityRow) -> ApiResult<()> {
+    let waiting: Vec<EnrollmentRow> = enrollments::table
+        .filter(enrollments::activity_id.eq(&activity.id))
+        .filter(enrollments::status.eq(status_str(EnrollmentStatus::Waitlisted)))
+        .order((enrollments::waitlist_position, enrollments::created_at, enrollments::id))
+        .select(EnrollmentRow::as_select())
+        .load(conn)?;
+    if waiting.is_empty() {
+        return Ok(());
+    }
+    let free = match activity.capacity {
+        None => waiting.len() as i64,
+        Some(capacity) => (i64::from(capacity) - seats_taken(conn, &activity.id)?).max(0),
+    };
+    for (index, row) in waiting.iter().enumerate() {
+        let mut next = row.clone();
+        if (index as i64) < free {
+            next.status = status_str(EnrollmentStatus::Registered).into();
+            next.waitlist_position = None;
+        } else {
+            next.waitlist_position = Some((index as i64 - free + 1) as i32);
+        }
+        if next.status != row.status || next.waitlist_position != row.waitlist_position {
+            save(conn, row, next)?;
+        }
+    }
+    Ok(())
+}
+
+/// Change-order key for `updated_since`, id order otherwise.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct EnrollmentCursor {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+/// Who is listing: a learner sees their own, a planner their activities', everyone else
+/// allowed to list sees all.
+pub enum Scope {
+    Learner(String),
+    Planner(String),
+    All,
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    query: &EnrollmentListQuery,
+    scope: &Scope,
+    limit: i64,
+    after: Option<EnrollmentCursor>,
+) -> ApiResult<Vec<EnrollmentRow>> {
+    use crate::db::schema::{activities, activity_people};
+    let mut select = enrollments::table.select(EnrollmentRow::as_select()).into_boxed();
+    match scope {
+        Scope::Learner(user_id) => select = select.filter(enrollments::user_id.eq(user_id.clone())),
+        Scope::Planner(user_id) => {
+            let created =
+                activities::table.filter(activities::created_by.eq(user_id.clone())).select(activities::id);
+            let listed = activity_people::table
+                .filter(activity_people::user_id.eq(user_id.clone()))
+                .filter(activity_people::role.eq("planner"))
+                .select(activity_people::activity_id);
+            select = select
+                .filter(enrollments::activity_id.eq_any(created).or(enrollments::activity_id.eq_any(listed)));
+        }
+        Scope::All => {}
+    }
+    if let Some(activity_id) = query.activity_id.as_deref().filter(|v| !v.is_empty()) {
+        select = select.filter(enrollments::activity_id.eq(activity_id.to_string()));
+    }
+    if let Some(user_id) = query.user_id.as_deref().filter(|v| !v.is_empty()) {
+        select = select.filter(enrollments::user_id.eq(user_id.to_string()));
+    }
+    if let Some(status) = query.status {
+        select = select.filter(enrollments::status.eq(status_str(status)));
+    }
+    if let Some(since) = query.updated_since {
+        select = select
+            .filter(enrollments::updated_at.ge(since.naive_utc()))
+            .order((enrollments::updated_at, enrollments::id));
+        if let Some(EnrollmentCursor { id, updated_at: Some(at) }) = after {
+            select = select.filter(
+                enrollments::updated_at.gt(at).or(enrollments::updated_at.eq(at).and(enrollments::id.gt(id))),
+            );
+        }
+    } else {
+        select = select.order(enrollments::id);
+        if let Some(cursor) = after {
+            select = select.filter(enrollments::id.gt(cursor.id));
+        }
+    }
+    Ok(select.limit(limit + 1).load(conn)?)
+}

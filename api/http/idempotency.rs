@@ -1,0 +1,172 @@
+//! `Idempotency-Key` for creating POSTs (Stripe's semantics): the same key with the same body
+//! replays the first response, status and body alike; the same key with another body is a 422.
+//! Keys live in the database (so every replica sees them) for at least 24 hours.
+//!
+//! A handler claims the key inside its own write transaction, before doing anything else. A
+//! concurrent request with the same key then waits on the first one's row (PostgreSQL) or on
+//! its write lock (SQLite); [`with_retry`] runs it again once the first has committed, and
+//! it replays what the first stored.
+
+use actix_web::{http::StatusCode, HttpRequest, HttpResponse};
+use diesel::prelude::*;
+
+use crate::{
+    auth::secrets,
+    db::{now, schema::idempotency_keys, DbConnection},
+    error::{ApiError, ApiResult},
+};
+
+pub const HEADER: &str = "idempotency-key";
+
+/// Keys are kept this long (twice the promised 24 hours) before they are purged.
+const RETENTION_HOURS: i64 = 48;
+
+/// The header's key, if sent: 1-255 visible ASCII characters (else 400).
+pub fn key(req: &HttpRequest) -> ApiResult<Option<String>> {
+    let Some(value) = req.headers().get(HEADER) else { return Ok(None) };
+    match value.to_str() {
+        Ok(key) if !key.is_empty() && key.len() <= 255 && key.bytes().all(|b| b.is_ascii_graphic()) => {
+            Ok(Some(key.to_string()))
+        }
+        _ => Err(ApiError::BadRequest {
+            detail: "Idempotency-Key must be 1-255 visible ASCII characters".into(),
+        }),
+    }
+}
+
+/// Who sent the request, the key, and a fingerprint of what was asked.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub caller: String,
+    pub key: String,
+    pub method: String,
+    pub path: String,
+    pub fingerprint: String,
+}
+
+impl Request {
+    pub fn new(caller: &str, key: String, req: &HttpRequest, body: &impl serde::Serialize) -> Request {
+        let canonical = serde_json::to_string(body).unwrap_or_default();
+        Request {
+            caller: caller.to_string(),
+            key,
+            method: req.method().to_string(),
+            path: req.path().to_string(),
+            fingerprint: secrets::sha256_hex(&format!("{} {}\n{canonical}", req.method(), req.path())),
+        }
+    }
+}
+
+/// A response to send, fresh or replayed.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub status: u16,
+    pub body: String,
+    pub replayed: bool,
+}
+
+impl Stored {
+    pub fn respond(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(StatusCode::from_u16(self.status).unwrap_or(StatusCode::OK));
+        response.content_type("application/json");
+        if self.replayed {
+            response.insert_header(("Idempotent-Replayed", "true"));
+        }
+        response.body(self.body.clone())
+    }
+}
+
+const RACE: &str = "idempotency-race";
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = idempotency_keys)]
+struct KeyRow {
+    request_method: String,
+    request_path: String,
+    request_hash: String,
+    response_status: Option<i16>,
+    response_body: Option<String>,
+}
+
+/// Claims the key: `Some(stored)` to replay, `None` to go ahead (the key is then held by this
+/// transaction until it commits with [`record`]).
+pub fn claim(conn: &mut DbConnection, request: &Request) -> ApiResult<Option<Stored>> {
+    diesel::delete(
+        idempotency_keys::table
+            .filter(idempotency_keys::created_at.lt(now() - chrono::Duration::hours(RETENTION_HOURS))),
+    )
+    .execute(conn)?;
+    let existing = idempotency_keys::table
+        .find((&request.caller, &request.key))
+        .select(KeyRow::as_select())
+        .first(conn)
+        .optional()?;
+    if let Some(row) = existing {
+        if row.request_method != request.method
+            || row.request_path != request.path
+            || row.request_hash != request.fingerprint
+        {
+            return Err(ApiError::Rule {
+                kind: "idempotency-key-reused",
+                title: "The Idempotency-Key was used for another request",
+                detail: "use a new key for a different request".into(),
+                errors: Vec::new(),
+            });
+        }
+        return match (row.response_status, row.response_body) {
+            (Some(status), Some(body)) => Ok(Some(Stored { status: status as u16, body, replayed: true })),
+            _ => Err(ApiError::Conflict {
+                kind: RACE,
+                detail: "the first request with this key is still running".into(),
+            }),
+        };
+    }
+    diesel::insert_into(idempotency_keys::table)
+        .values((
+            idempotency_keys::caller.eq(&request.caller),
+            idempotency_keys::idempotency_key.eq(&request.key),
+            idempotency_keys::request_method.eq(&request.method),
+            idempotency_keys::request_path.eq(&request.path),
+            idempotency_keys::request_hash.eq(&request.fingerprint),
+            idempotency_keys::created_at.eq(now()),
+        ))
+        .execute(conn)
+        .map_err(|e| match ApiError::from(e) {
+            ApiError::Conflict { .. } => ApiError::Conflict {
+                kind: RACE,
+                detail: "the first request with this key is still running".into(),
+            },
+            other => other,
+        })?;
+    Ok(None)
+}
+
+/// Stores the response to replay, in the claiming transaction.
+pub fn record(conn: &mut DbConnection, request: &Request, status: u16, body: &str) -> ApiResult<()> {
+    diesel::update(idempotency_keys::table.find((&request.caller, &request.key)))
+        .set((
+            idempotency_keys::response_status.eq(Some(status as i16)),
+            idempotency_keys::response_body.eq(Some(body)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Runs `attempt` again while it loses a race for its key to a concurrent duplicate (which
+/// then has committed, so the next attempt replays it). Gives up after a few tries with 409.
+pub async fn with_retry<T, F, Fut>(attempt: F) -> ApiResult<T>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = ApiResult<T>>,
+{
+    let mut tries = 0;
+    loop {
+        match attempt().await {
+            Err(ApiError::Conflict { kind: RACE, .. }) if tries < 20 => {
+                tries += 1;
+                actix_web::rt::time::sleep(std::time::Duration::from_millis(10 * tries)).await;
+            }
+            other => return other,
+        }
+    }
+}

@@ -1,0 +1,325 @@
+//! Enrollments: capacity and waitlist under concurrency (also across two processes on one
+//! PostgreSQL), promotion, idempotent retries, visibility and completion dates.
+
+use actix_web::http::Method;
+use ce_api::{activities::examples, auth::Role, users::store::NewUser};
+use serde_json::{json, Value};
+
+use crate::{db_test, support::TestApp};
+
+struct Setup {
+    planner: String,
+    activity: String,
+}
+
+/// A published activity with `capacity` seats, and its planner's token.
+async fn activity_with_seats(app: &TestApp, capacity: Option<u32>, mut body: Value) -> Setup {
+    let admin = app.admin_token().await;
+    let (_, planner) = app.user_with_role(&admin, "planner").await;
+    body["capacity"] = json!(capacity);
+    let created = app.request(Method::POST, "/v1/activities").bearer(&planner).json(&body).send().await;
+    created.assert_status(201);
+    let activity = created.json()["id"].as_str().unwrap().to_string();
+    app.request(Method::POST, &format!("/v1/activities/{activity}/publish"))
+        .bearer(&planner)
+        .send()
+        .await
+        .assert_status(200);
+    Setup { planner, activity }
+}
+
+fn course() -> Value {
+    examples::create_activity(chrono::Utc::now().date_naive())
+}
+
+/// `count` learner accounts made directly in the database (no passwords: they are enrolled
+/// by their planner).
+fn learners(app: &TestApp, count: usize) -> Vec<String> {
+    let mut conn = app.database.connect();
+    (0..count)
+        .map(|n| {
+            ce_api::users::store::insert(
+                &mut conn,
+                NewUser {
+                    email: format!("learner{n}-{}@example.org", uuid::Uuid::now_v7().simple()),
+                    password_hash: None,
+                    role: Role::Learner,
+                    first_name: "L".into(),
+                    last_name: format!("{n}"),
+                    profession: None,
+                    external_id: None,
+                },
+            )
+            .unwrap()
+            .id
+        })
+        .collect()
+}
+
+fn enroll_path(setup: &Setup) -> String {
+    format!("/v1/activities/{}/enrollments", setup.activity)
+}
+
+async fn roster(app: &TestApp, setup: &Setup) -> Vec<Value> {
+    let mut all = Vec::new();
+    let mut next = Some(format!("/v1/activities/{}/enrollments?limit=100", setup.activity));
+    while let Some(path) = next {
+        let page = app.request(Method::GET, &path).bearer(&setup.planner).send().await;
+        page.assert_status(200);
+        all.extend(page.json()["data"].as_array().unwrap().iter().cloned());
+        next = page.header("link").map(|l| l.split('>').next().unwrap().trim_start_matches('<').to_string());
+    }
+    all
+}
+
+/// Checks the seat invariant: `seats` registered, the rest waitlisted 1..n without gaps.
+fn assert_seats(enrollments: &[Value], seats: usize, waiting: usize) {
+    let registered = enrollments.iter().filter(|e| e["status"] == "registered").count();
+    let mut positions: Vec<i64> = enrollments
+        .iter()
+        .filter(|e| e["status"] == "waitlisted")
+        .map(|e| e["waitlist_position"].as_i64().unwrap())
+        .collect();
+    positions.sort();
+    assert_eq!(registered, seats, "registered");
+    assert_eq!(positions, (1..=waiting as i64).collect::<Vec<_>>(), "waitlist positions 1..n without gaps");
+}
+
+/// 200 requests at once for 20 seats: exactly 20 registered, 180 waitlisted 1..180. The
+/// requests queue on the activity's lock, so the instances get a longer pool wait than the
+/// tests' default (a burst like this is what `CE_DB_TIMEOUT_MS` is for).
+#[actix_web::test]
+async fn two_hundred_concurrent_enrollments_fill_twenty_seats_exactly() {
+    let patient = |s: &mut ce_api::config::Settings| {
+        s.db_timeout = std::time::Duration::from_secs(60);
+        s.db_pool_size = 8;
+    };
+    for backend in [ce_api::config::Backend::Sqlite, ce_api::config::Backend::Postgres] {
+        let Some(app) = TestApp::spawn_with(backend, patient).await else { continue };
+        let setup = activity_with_seats(&app, Some(20), course()).await;
+        let ids = learners(&app, 200);
+        // On PostgreSQL, half of the requests go to a second instance on the same database.
+        let replica = (backend == ce_api::config::Backend::Postgres).then(|| app.replica_with(patient));
+        let path = enroll_path(&setup);
+        let requests = ids.iter().enumerate().map(|(n, id)| {
+            let body = json!({"user_id": id});
+            let request = match (&replica, n % 2) {
+                (Some(replica), 1) => replica.request(Method::POST, &path),
+                _ => app.request(Method::POST, &path),
+            };
+            request.bearer(&setup.planner).json(&body).send()
+        });
+        let responses = futures_util::future::join_all(requests).await;
+        for response in &responses {
+            response.assert_status(201);
+        }
+        let enrollments = roster(&app, &setup).await;
+        assert_eq!(enrollments.len(), 200);
+        assert_seats(&enrollments, 20, 180);
+    }
+}
+
+db_test!(
+    async fn cancelling_a_seat_promotes_the_first_of_the_waitlist(app: TestApp) {
+        let setup = activity_with_seats(&app, Some(2), course()).await;
+        let ids = learners(&app, 5);
+        let mut enrollment_ids = Vec::new();
+        for id in &ids {
+            let response = app
+                .request(Method::POST, &enroll_path(&setup))
+                .bearer(&setup.planner)
+                .json(&json!({"user_id": id}))
+                .send()
+                .await;
+            response.assert_status(201);
+            enrollment_ids.push(response.json()["id"].as_str().unwrap().to_string());
+        }
+        let first = app
+            .request(Method::POST, &format!("/v1/enrollments/{}/cancel", enrollment_ids[0]))
+            .bearer(&setup.planner)
+            .json(&json!({"reason": "Schedule conflict"}))
+            .send()
+            .await;
+        first.assert_status(200);
+        assert_eq!(first.json()["status"], "cancelled");
+        let enrollments = roster(&app, &setup).await;
+        let status_of = |id: &str| enrollments.iter().find(|e| e["id"] == id).unwrap().clone();
+        assert_eq!(status_of(&enrollment_ids[2])["status"], "registered", "position 1 promoted");
+        assert_eq!(status_of(&enrollment_ids[3])["waitlist_position"], 1);
+        assert_eq!(status_of(&enrollment_ids[4])["waitlist_position"], 2);
+        assert_eq!(status_of(&enrollment_ids[0])["cancel_reason"], "Schedule conflict", "kept on record");
+        // Cancelling a waitlisted learner renumbers those behind them.
+        app.request(Method::POST, &format!("/v1/enrollments/{}/cancel", enrollment_ids[3]))
+            .bearer(&setup.planner)
+            .json(&json!({"reason": "No longer needed"}))
+            .send()
+            .await
+            .assert_status(200);
+        let enrollments = roster(&app, &setup).await;
+        let live: Vec<Value> = enrollments.into_iter().filter(|e| e["status"] != "cancelled").collect();
+        assert_seats(&live, 2, 1);
+        // More seats: the waitlist is promoted at once.
+        app.request(Method::PATCH, &format!("/v1/activities/{}", setup.activity))
+            .bearer(&setup.planner)
+            .header("if-match", "*")
+            .json(&json!({"capacity": 10}))
+            .send()
+            .await
+            .assert_status(200);
+        let live: Vec<Value> =
+            roster(&app, &setup).await.into_iter().filter(|e| e["status"] != "cancelled").collect();
+        assert_seats(&live, 3, 0);
+    }
+);
+
+db_test!(
+    async fn retries_with_an_idempotency_key_replay_and_create_nothing(app: TestApp) {
+        let setup = activity_with_seats(&app, Some(5), course()).await;
+        let ids = learners(&app, 2);
+        let post = |key: &str, body: Value| {
+            app.request(Method::POST, &enroll_path(&setup))
+                .bearer(&setup.planner)
+                .header("idempotency-key", key)
+                .json(&body)
+                .send()
+        };
+        let first = post("retry-1", json!({"user_id": ids[0]})).await;
+        first.assert_status(201);
+        let again = post("retry-1", json!({"user_id": ids[0]})).await;
+        again.assert_status(201);
+        assert_eq!(again.json(), first.json(), "identical response");
+        assert_eq!(again.header("idempotent-replayed").as_deref(), Some("true"));
+        post("retry-1", json!({"user_id": ids[1]})).await.assert_problem(422, "idempotency-key-reused");
+        assert_eq!(roster(&app, &setup).await.len(), 1);
+
+        // 50 concurrent replays of one key: one enrollment, one identical answer.
+        let replays = (0..50).map(|_| post("burst-1", json!({"user_id": ids[1]})));
+        let responses = futures_util::future::join_all(replays).await;
+        let bodies: Vec<Value> = responses
+            .iter()
+            .map(|r| {
+                r.assert_status(201);
+                r.json()
+            })
+            .collect();
+        assert!(bodies.iter().all(|b| b == &bodies[0]));
+        assert_eq!(roster(&app, &setup).await.len(), 2);
+
+        // Without a key, a second enrollment of the same learner is a conflict naming it.
+        let twice = app
+            .request(Method::POST, &enroll_path(&setup))
+            .bearer(&setup.planner)
+            .json(&json!({"user_id": ids[0]}))
+            .send()
+            .await;
+        let problem = twice.assert_problem(409, "already-enrolled");
+        assert!(problem["detail"].as_str().unwrap().contains(first.json()["id"].as_str().unwrap()));
+    }
+);
+
+db_test!(
+    async fn learners_see_only_their_own_enrollments(app: TestApp) {
+        let setup = activity_with_seats(&app, None, course()).await;
+        let (a_id, a) = app.learner("a@example.org").await;
+        let (_, b) = app.learner("b@example.org").await;
+        let mine = app.request(Method::POST, &enroll_path(&setup)).bearer(&a).json(&json!({})).send().await;
+        mine.assert_status(201);
+        let enrollment = mine.json();
+        assert_eq!(enrollment["user_id"], a_id.as_str());
+        assert_eq!(enrollment["status"], "registered");
+        let path = format!("/v1/enrollments/{}", enrollment["id"].as_str().unwrap());
+        app.request(Method::GET, &path).bearer(&a).send().await.assert_status(200);
+        app.request(Method::GET, &path).bearer(&b).send().await.assert_problem(404, "not-found");
+        let theirs = app.request(Method::GET, "/v1/enrollments").bearer(&b).send().await.json();
+        assert_eq!(theirs["data"], json!([]));
+        // A learner cannot enroll someone else.
+        app.request(Method::POST, &enroll_path(&setup))
+            .bearer(&b)
+            .json(&json!({"user_id": a_id}))
+            .send()
+            .await
+            .assert_problem(403, "forbidden");
+        // Clients: enrollments:read to read, enrollments:write to enroll.
+        let admin = app.admin_token().await;
+        let (without, secret) = app.integration_client(&admin, &["credits:read"]).await;
+        let token = app.client_token(&without, &secret, None).await.json()["access_token"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        app.request(Method::GET, "/v1/enrollments")
+            .bearer(&token)
+            .send()
+            .await
+            .assert_problem(403, "insufficient_scope");
+        app.request(Method::POST, &enroll_path(&setup))
+            .bearer(&token)
+            .json(&json!({"email": "b@example.org"}))
+            .send()
+            .await
+            .assert_problem(403, "insufficient_scope");
+        let (with, secret) = app.integration_client(&admin, &["enrollments:read", "enrollments:write"]).await;
+        let token =
+            app.client_token(&with, &secret, None).await.json()["access_token"].as_str().unwrap().to_string();
+        let by_email = app
+            .request(Method::POST, &enroll_path(&setup))
+            .bearer(&token)
+            .json(&json!({"email": "B@example.org"}))
+            .send()
+            .await;
+        by_email.assert_status(201);
+        let all = app.request(Method::GET, "/v1/enrollments").bearer(&token).send().await.json();
+        assert_eq!(all["data"].as_array().unwrap().len(), 2);
+    }
+);
+
+db_test!(
+    async fn completion_dates_are_local_to_the_activity(app: TestApp) {
+        let mut enduring = course();
+        let object = enduring.as_object_mut().unwrap();
+        for key in ["starts_at", "ends_at", "delivery", "location", "join_url", "registration_closes_at"] {
+            object.remove(key);
+        }
+        let today = chrono::Utc::now().date_naive();
+        enduring["format"] = json!("enduring");
+        enduring["medium"] = json!("online");
+        enduring["release_date"] = json!(today);
+        enduring["expiry_date"] = json!(today + chrono::Days::new(700));
+        enduring["credit_designations"][2]["acpe_uan"] = json!("0197-0000-26-001-H01-P");
+        enduring["completion_requirements"] = json!({"min_minutes": 60});
+        let setup = activity_with_seats(&app, None, enduring).await;
+        let (_, learner) = app.learner("reader@example.org").await;
+        let enrollment = app
+            .request(Method::POST, &enroll_path(&setup))
+            .bearer(&learner)
+            .json(&json!({}))
+            .send()
+            .await
+            .json();
+        let completion = format!("/v1/enrollments/{}/completion", enrollment["id"].as_str().unwrap());
+        let short = app
+            .request(Method::POST, &completion)
+            .bearer(&setup.planner)
+            .json(&json!({"minutes_spent": 30}))
+            .send()
+            .await;
+        assert_eq!(short.assert_problem(422, "requirements-not-met")["errors"][0]["field"], "minutes_spent");
+        // A learner cannot report their own completion.
+        app.request(Method::POST, &completion)
+            .bearer(&learner)
+            .json(&json!({"minutes_spent": 90}))
+            .send()
+            .await
+            .assert_status(403);
+        let done = app
+            .request(Method::POST, &completion)
+            .bearer(&setup.planner)
+            .json(&json!({"minutes_spent": 75, "completed_at": "2026-03-01T03:30:00Z"}))
+            .send()
+            .await;
+        done.assert_status(200);
+        let done = done.json();
+        assert_eq!(done["status"], "completed");
+        assert_eq!(done["completion_date"], "2026-02-28", "the evening of Feb 28 in New York");
+        assert_eq!(done["completed_at"], "2026-03-01T03:30:00Z");
+    }
+);
