@@ -7,6 +7,8 @@
 //!
 //! Environment: CE_BENCH_ACTIVITIES (default 100000), CE_BENCH_SECONDS per scenario (10),
 //! CE_BENCH_CLIENTS concurrent clients (16).
+// A benchmark stops at its first failure: panicking is how it reports one.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use std::{
     sync::{Arc, Mutex},
