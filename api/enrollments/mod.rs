@@ -174,7 +174,7 @@ fn learner_to_enroll(
     security(("bearer" = []), ("oauth2" = ["enrollments:write"])),
     params(
         ("activity_id" = String, Path, description = "Activity id"),
-        ("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 255,
+        ("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 255, pattern = "^[!-~]+$",
             description = "Same key and body replay the first response"),
     ),
     request_body = EnrollRequest,

@@ -82,26 +82,35 @@ fn is_json_content_type(req: &HttpRequest) -> bool {
 }
 
 /// Parses JSON, telling syntax errors (400) from shape errors (422 naming the field). Every
-/// request body of this API is an object; serde would also read a struct from an array.
+/// request body of this API is an object (serde would also read a struct from an array).
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    let first = body.iter().find(|b| !b.is_ascii_whitespace());
-    if first.is_some_and(|b| *b != b'{') && serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok() {
+    let mut value: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|e| ApiError::BadRequest { detail: format!("the body is not valid JSON: {e}") })?;
+    if !value.is_object() {
         return Err(ApiError::validation("body", "type", "the body must be a JSON object"));
     }
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+    whole_numbers_as_integers(&mut value);
+    serde_path_to_error::deserialize(value).map_err(|error| {
         let path = error.path().to_string();
-        let inner = error.into_inner();
-        if inner.is_data() {
-            shape_error(&path, &inner)
-        } else {
-            ApiError::BadRequest { detail: format!("the body is not valid JSON: {inner}") }
+        shape_error(&path, error.inner())
+    })
+}
+
+/// JSON does not tell `3` from `3.0`, and JSON Schema calls both integers; serde does not.
+fn whole_numbers_as_integers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(number) if number.is_f64() => {
+            if let Some(float) = number.as_f64() {
+                if float.fract() == 0.0 && float.abs() < 9.0e15 {
+                    *value = Value::from(float as i64);
+                }
+            }
         }
-    })?;
-    deserializer
-        .end()
-        .map_err(|e| ApiError::BadRequest { detail: format!("the body is not valid JSON: {e}") })?;
-    Ok(value)
+        Value::Array(items) => items.iter_mut().for_each(whole_numbers_as_integers),
+        Value::Object(map) => map.values_mut().for_each(whole_numbers_as_integers),
+        _ => {}
+    }
 }
 
 fn shape_error(path: &str, error: &serde_json::Error) -> ApiError {
@@ -233,6 +242,17 @@ mod tests {
         let mut target = serde_json::json!({"a": "b", "c": {"d": "e", "f": "g"}, "list": [1, 2]});
         merge_patch(&mut target, &serde_json::json!({"a": "z", "c": {"f": null}, "list": [3]}));
         assert_eq!(target, serde_json::json!({"a": "z", "c": {"d": "e"}, "list": [3]}));
+    }
+
+    #[test]
+    fn whole_floats_are_integers() {
+        #[derive(Debug, Deserialize)]
+        struct Minutes {
+            minutes: i32,
+            amount: f64,
+        }
+        let parsed: Minutes = parse_json(br#"{"minutes": 345.0, "amount": 2}"#).unwrap();
+        assert_eq!((parsed.minutes, parsed.amount), (345, 2.0));
     }
 
     #[test]
