@@ -196,6 +196,9 @@ impl Process {
     }
 
     fn terminate(&mut self) -> std::process::ExitStatus {
+        // actix installs its signal handlers just after it starts accepting: a SIGTERM in
+        // those first moments meets the default action (kill), not the graceful shutdown.
+        std::thread::sleep(Duration::from_millis(300));
         let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
@@ -254,7 +257,12 @@ async fn the_binary_serves_a_new_sqlite_file_and_stops_on_sigterm() {
     process.wait_ready().await.assert_status(200);
     assert!(std::path::Path::new(&database.url).exists());
     let status = process.terminate();
-    assert!(status.success(), "exit status {status}");
+    let mut stderr = String::new();
+    if let Some(mut pipe) = process.child.stderr.take() {
+        use std::io::Read;
+        let _ = pipe.read_to_string(&mut stderr);
+    }
+    assert!(status.success(), "exit status {status}; stderr: {stderr}");
 }
 
 #[test]
