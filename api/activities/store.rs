@@ -366,23 +366,28 @@ pub fn list(
     if let Some(format) = query.format {
         select = select.filter(activities::format.eq(enum_str(&format)));
     }
+    // Correlated EXISTS, not `id IN (subquery)`: the planner can then walk the catalog index in
+    // order and stop after a page, instead of collecting every match and sorting it.
     if let Some(code) = query.specialty.as_deref().filter(|c| !c.is_empty()) {
-        let with_specialty = activity_specialties::table
-            .filter(activity_specialties::code.eq(code.to_string()))
-            .select(activity_specialties::activity_id);
-        select = select.filter(activities::id.eq_any(with_specialty));
+        select = select.filter(diesel::dsl::exists(
+            activity_specialties::table
+                .filter(activity_specialties::activity_id.eq(activities::id))
+                .filter(activity_specialties::code.eq(code.to_string())),
+        ));
     }
     if let Some(profession) = query.profession {
-        let for_profession = activity_professions::table
-            .filter(activity_professions::profession.eq(enum_str(&profession)))
-            .select(activity_professions::activity_id);
-        select = select.filter(activities::id.eq_any(for_profession));
+        select = select.filter(diesel::dsl::exists(
+            activity_professions::table
+                .filter(activity_professions::activity_id.eq(activities::id))
+                .filter(activity_professions::profession.eq(enum_str(&profession))),
+        ));
     }
     if let Some(credit_type) = query.credit_type {
-        let designating = activity_credit_designations::table
-            .filter(activity_credit_designations::credit_type.eq(enum_str(&credit_type)))
-            .select(activity_credit_designations::activity_id);
-        select = select.filter(activities::id.eq_any(designating));
+        select = select.filter(diesel::dsl::exists(
+            activity_credit_designations::table
+                .filter(activity_credit_designations::activity_id.eq(activities::id))
+                .filter(activity_credit_designations::credit_type.eq(enum_str(&credit_type))),
+        ));
     }
     if let Some(after_time) = query.starts_after {
         select = select.filter(activities::sort_at.ge(after_time.naive_utc()));
