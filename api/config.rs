@@ -50,6 +50,8 @@ pub struct Settings {
     pub shutdown_timeout: Duration,
     /// Run pending migrations when `serve` starts.
     pub migrate_on_start: bool,
+    /// How long after a session ends learners may still check in.
+    pub check_in_grace: Duration,
     pub auth: AuthSettings,
 }
 
@@ -103,6 +105,7 @@ impl fmt::Debug for Settings {
             .field("workers", &self.workers)
             .field("shutdown_timeout", &self.shutdown_timeout)
             .field("migrate_on_start", &self.migrate_on_start)
+            .field("check_in_grace", &self.check_in_grace)
             .field("jwt_issuer", &self.auth.issuer)
             .field("jwt_audience", &self.auth.audience)
             .field("access_token_ttl", &self.auth.access_token_ttl)
@@ -149,6 +152,7 @@ impl Default for Settings {
             workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
             shutdown_timeout: Duration::from_secs(30),
             migrate_on_start: true,
+            check_in_grace: Duration::from_secs(30 * 60),
             auth: AuthSettings::default(),
         }
     }
@@ -210,6 +214,15 @@ impl Settings {
                 var("CE_MIGRATE_ON_START"),
                 defaults.migrate_on_start,
             )?,
+            check_in_grace: Duration::from_secs(
+                60 * bounded(
+                    "CE_CHECK_IN_GRACE_MINUTES",
+                    var("CE_CHECK_IN_GRACE_MINUTES"),
+                    defaults.check_in_grace.as_secs() / 60,
+                    0,
+                    24 * 60,
+                )?,
+            ),
             auth: auth_settings(&var)?,
         })
     }

@@ -27,19 +27,20 @@ pub fn configure(cfg: &mut ServiceConfig) {
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = activity_sessions, treat_none_as_null = true)]
-struct SessionRow {
-    id: String,
-    activity_id: String,
-    title: String,
-    starts_at: NaiveDateTime,
-    ends_at: NaiveDateTime,
-    location: Option<String>,
+pub struct SessionRow {
+    pub id: String,
+    pub activity_id: String,
+    pub title: String,
+    pub starts_at: NaiveDateTime,
+    pub ends_at: NaiveDateTime,
+    pub location: Option<String>,
     /// JSON array of names.
-    presenters: String,
-    credit_hundredths: Option<i32>,
-    version: i32,
-    created_at: NaiveDateTime,
-    updated_at: NaiveDateTime,
+    pub presenters: String,
+    pub credit_hundredths: Option<i32>,
+    pub version: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub check_in_code: Option<String>,
 }
 
 impl SessionRow {
@@ -73,6 +74,15 @@ impl SessionRow {
         self.presenters = serde_json::to_string(&input.presenters).unwrap_or_else(|_| "[]".into());
         self.credit_hundredths = input.credit_amount.and_then(rules::hundredths);
     }
+}
+
+/// Six characters from an alphabet without look-alikes (no 0/O, 1/I/L), easy to read out.
+pub fn new_check_in_code() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+    crate::auth::secrets::random_bytes(6)
+        .iter()
+        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
+        .collect()
 }
 
 fn sessions_of(conn: &mut DbConnection, activity_id: &str) -> ApiResult<Vec<SessionRow>> {
@@ -205,6 +215,7 @@ async fn create_session(
             version: 1,
             created_at: now,
             updated_at: now,
+            check_in_code: Some(new_check_in_code()),
         };
         row.apply(&input);
         diesel::insert_into(activity_sessions::table).values(&row).execute(conn)?;

@@ -203,8 +203,23 @@ diesel::table! {
         version -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        check_in_code -> Nullable<Text>,
     }
 }
+
+diesel::table! {
+    session_attendance (session_id, enrollment_id) {
+        session_id -> Text,
+        enrollment_id -> Text,
+        minutes -> Integer,
+        source -> Text,
+        recorded_by -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(session_attendance -> activity_sessions (session_id));
+diesel::joinable!(session_attendance -> enrollments (enrollment_id));
 
 diesel::table! {
     enrollments (id) {
@@ -254,4 +269,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     activity_people,
     activity_sessions,
     enrollments,
+    session_attendance,
 );

@@ -1,6 +1,7 @@
 //! Enrollments: registration with capacity and a first-come waitlist, safe retries with
 //! `Idempotency-Key`, cancellation with automatic promotion, reading, and completion.
 
+pub mod attendance;
 pub mod dto;
 pub mod rules;
 pub mod store;
@@ -36,7 +37,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(list_enrollments)
         .service(get_enrollment)
         .service(cancel_enrollment)
-        .service(complete_enrollment);
+        .service(complete_enrollment)
+        .configure(attendance::configure);
 }
 
 /// Whom the activity is shown as: clients see what the public sees (their enrollment scopes,

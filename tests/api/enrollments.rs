@@ -323,3 +323,113 @@ db_test!(
         assert_eq!(done["completed_at"], "2026-03-01T03:30:00Z");
     }
 );
+
+/// A session of the setup's activity from `start_minutes` to `end_minutes` from now; its id
+/// and check-in code.
+async fn session_at(app: &TestApp, setup: &Setup, start_minutes: i64, end_minutes: i64) -> (String, String) {
+    let now = chrono::Utc::now();
+    let at = |m: i64| (now + chrono::Duration::minutes(m)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let created = app
+        .request(Method::POST, &format!("/v1/activities/{}/sessions", setup.activity))
+        .bearer(&setup.planner)
+        .json(&json!({"title": "Session", "starts_at": at(start_minutes), "ends_at": at(end_minutes)}))
+        .send()
+        .await;
+    created.assert_status(201);
+    let id = created.json()["id"].as_str().unwrap().to_string();
+    let code = app
+        .request(Method::GET, &format!("/v1/sessions/{id}/check-in-code"))
+        .bearer(&setup.planner)
+        .send()
+        .await;
+    code.assert_status(200);
+    (id, code.json()["code"].as_str().unwrap().to_string())
+}
+
+db_test!(
+    async fn learners_check_in_with_the_code_inside_the_window(app: TestApp) {
+        let setup = activity_with_seats(&app, None, course()).await;
+        let (now_session, code) = session_at(&app, &setup, 5, 65).await;
+        let (later_session, later_code) = session_at(&app, &setup, 3 * 24 * 60, 3 * 24 * 60 + 60).await;
+        let (_, learner) = app.learner("attendee@example.org").await;
+        let (_, stranger) = app.learner("stranger@example.org").await;
+        let check_in = |session: &str, token: &str, code: &str| {
+            app.request(Method::POST, &format!("/v1/sessions/{session}/check-in"))
+                .bearer(token)
+                .json(&json!({"code": code}))
+                .send()
+        };
+        // Not enrolled: nothing to check in to.
+        check_in(&now_session, &stranger, &code).await.assert_problem(404, "not-found");
+        app.request(Method::POST, &enroll_path(&setup))
+            .bearer(&learner)
+            .json(&json!({}))
+            .send()
+            .await
+            .assert_status(201);
+        check_in(&now_session, &learner, "WRONG1").await.assert_problem(422, "validation");
+        check_in(&later_session, &learner, &later_code).await.assert_problem(409, "check-in-window");
+        let first = check_in(&now_session, &learner, &code.to_lowercase()).await;
+        first.assert_status(200);
+        let first = first.json();
+        assert_eq!(first["source"], "check_in");
+        assert_eq!(first["minutes"], 60);
+        let twice = check_in(&now_session, &learner, &code).await;
+        twice.assert_status(200);
+        assert_eq!(twice.json()["recorded_at"], first["recorded_at"], "checking in twice changes nothing");
+        // 60 of 120 scheduled minutes: below the example's 80% requirement.
+        assert_eq!(first["enrollment_status"], "registered");
+        // Learners cannot read or rotate the code.
+        app.request(Method::GET, &format!("/v1/sessions/{now_session}/check-in-code"))
+            .bearer(&learner)
+            .send()
+            .await
+            .assert_status(403);
+        let rotated = app
+            .request(Method::POST, &format!("/v1/sessions/{now_session}/check-in-code"))
+            .bearer(&setup.planner)
+            .send()
+            .await;
+        assert_ne!(rotated.json()["code"], code.as_str());
+    }
+);
+
+db_test!(
+    async fn planners_record_attendance_in_bulk_and_completion_follows(app: TestApp) {
+        let setup = activity_with_seats(&app, Some(1), course()).await;
+        let (session, _) = session_at(&app, &setup, 5, 65).await;
+        let ids = learners(&app, 2);
+        for id in &ids {
+            app.request(Method::POST, &enroll_path(&setup))
+                .bearer(&setup.planner)
+                .json(&json!({"user_id": id}))
+                .send()
+                .await
+                .assert_status(201);
+        }
+        let report = app
+            .request(Method::POST, &format!("/v1/sessions/{session}/attendance"))
+            .bearer(&setup.planner)
+            .json(&json!({"entries": [
+                {"user_id": ids[0], "minutes": 55},
+                {"user_id": ids[1], "minutes": 60},
+                {"user_id": "not-a-learner", "minutes": 60},
+                {"user_id": ids[0], "minutes": 500}
+            ]}))
+            .send()
+            .await;
+        report.assert_status(200);
+        let results = report.json()["results"].clone();
+        assert_eq!(results[0]["accepted"], true);
+        // One session of 60 minutes is all that is scheduled: 55 minutes is 91% >= 80%.
+        assert_eq!(results[0]["attendance"]["enrollment_status"], "completed");
+        assert_eq!(results[1]["accepted"], false, "waitlisted");
+        assert!(results[1]["reason"].as_str().unwrap().contains("waitlisted"));
+        assert_eq!(results[2]["accepted"], false);
+        assert_eq!(results[3]["accepted"], false, "more minutes than scheduled");
+        let roster = roster(&app, &setup).await;
+        let done = roster.iter().find(|e| e["user_id"] == ids[0].as_str()).unwrap();
+        assert_eq!(done["status"], "completed");
+        assert!(done["completion_date"].is_string());
+    }
+);

@@ -1,0 +1,2 @@
+DROP TABLE session_attendance;
+ALTER TABLE activity_sessions DROP COLUMN check_in_code;
