@@ -81,10 +81,22 @@ pub fn may_read_user(caller: &Caller, user_id: &str, conn: &mut DbConnection) ->
     })
 }
 
-/// Planners see the learners of the activities they plan; enrollments arrive with their own
-/// resource, and until then a planner sees no learner.
-fn planner_has_learner(_conn: &mut DbConnection, _planner_id: &str, _learner_id: &str) -> QueryResult<bool> {
-    Ok(false)
+/// Planners see the learners enrolled (in any state) in the activities they plan: those they
+/// created and those that list them as a planner.
+fn planner_has_learner(conn: &mut DbConnection, planner_id: &str, learner_id: &str) -> QueryResult<bool> {
+    use crate::db::schema::{activities, activity_people, enrollments};
+    let created =
+        activities::table.filter(activities::created_by.eq(planner_id.to_string())).select(activities::id);
+    let listed = activity_people::table
+        .filter(activity_people::user_id.eq(planner_id.to_string()))
+        .filter(activity_people::role.eq("planner"))
+        .select(activity_people::activity_id);
+    diesel::select(diesel::dsl::exists(
+        enrollments::table
+            .filter(enrollments::user_id.eq(learner_id.to_string()))
+            .filter(enrollments::activity_id.eq_any(created).or(enrollments::activity_id.eq_any(listed))),
+    ))
+    .get_result(conn)
 }
 
 /// `Ok(())` when visible; 404 otherwise.

@@ -433,3 +433,24 @@ db_test!(
         assert!(done["completion_date"].is_string());
     }
 );
+
+db_test!(
+    async fn planners_read_the_learners_of_their_activities_only(app: TestApp) {
+        let setup = activity_with_seats(&app, None, course()).await;
+        let admin = app.admin_token().await;
+        let (_, other_planner) = app.user_with_role(&admin, "planner").await;
+        let (enrolled_id, enrolled) = app.learner("enrolled@example.org").await;
+        let (outsider_id, _) = app.learner("outsider@example.org").await;
+        app.request(Method::POST, &enroll_path(&setup))
+            .bearer(&enrolled)
+            .json(&json!({}))
+            .send()
+            .await
+            .assert_status(201);
+        let read =
+            |token: &str, id: &str| app.request(Method::GET, &format!("/v1/users/{id}")).bearer(token).send();
+        read(&setup.planner, &enrolled_id).await.assert_status(200);
+        read(&setup.planner, &outsider_id).await.assert_problem(404, "not-found");
+        read(&other_planner, &enrolled_id).await.assert_problem(404, "not-found");
+    }
+);
