@@ -317,7 +317,11 @@ async fn list_enrollments(
     security(("bearer" = []), ("oauth2" = ["enrollments:read"])),
     params(("activity_id" = String, Path, description = "Activity id"), EnrollmentListQuery),
     responses(
-        (status = 200, description = "A page of the roster", body = pagination::Page<Enrollment>),
+        (status = 200, description = "A page of the roster (JSON), or the whole roster with the learners' names \
+            and emails (`Accept: text/csv`, at most 10,000 rows)", content(
+            (pagination::Page<Enrollment> = "application/json"),
+            (String = "text/csv"),
+        )),
         (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a planner of this activity", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown activity", body = Problem, content_type = "application/problem+json"),
@@ -333,6 +337,25 @@ async fn roster(
 ) -> ApiResult<HttpResponse> {
     let activity_id = path.into_inner();
     let mut query = query.into_inner();
+    if wants_csv(&req) {
+        let csv = db::run(&state.pool, move |conn| {
+            let activity = activities::load_visible(conn, viewer(&caller), &activity_id)?;
+            if !manages(conn, &caller, &activity, Scope::EnrollmentsRead)? {
+                return Err(ApiError::Forbidden {
+                    kind: "forbidden",
+                    detail: "rosters are for the activity's planners and administrators".into(),
+                });
+            }
+            query.activity_id = Some(activity.id.clone());
+            let rows = store::list(conn, &query, &store::Scope::All, CSV_ROWS, None)?;
+            roster_csv(conn, rows)
+        })
+        .await?;
+        return Ok(HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header((header::CONTENT_DISPOSITION, "attachment; filename=\"roster.csv\""))
+            .body(csv));
+    }
     let limit = pagination::limit(query.limit)?;
     let after = pagination::decode_cursor::<store::EnrollmentCursor>(query.cursor.as_deref())?;
     let by_change = query.updated_since.is_some();
@@ -350,6 +373,56 @@ async fn roster(
     })
     .await?;
     Ok(pagination::respond(&req, page))
+}
+
+/// Largest CSV roster (a sign-in sheet, not an export of the program).
+const CSV_ROWS: i64 = 10_000;
+
+fn wants_csv(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.split(',').any(|t| t.trim().starts_with("text/csv")))
+}
+
+/// One CSV field: quoted when needed, and with a leading `'` where a spreadsheet would read a
+/// formula (`=`, `+`, `-`, `@`): names and emails come from learners.
+fn csv_field(value: &str) -> String {
+    let value = if value.starts_with(['=', '+', '-', '@']) { format!("'{value}") } else { value.to_string() };
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value
+    }
+}
+
+fn roster_csv(conn: &mut DbConnection, rows: Vec<EnrollmentRow>) -> ApiResult<String> {
+    let mut csv = String::from(
+        "enrollment_id,user_id,last_name,first_name,email,profession,status,waitlist_position,completed_at,completion_date\n",
+    );
+    for row in rows.into_iter().take(CSV_ROWS as usize) {
+        let user = users::store::find(conn, &row.user_id)?;
+        let (last, first, email, profession) = user
+            .map(|u| (u.last_name, u.first_name, u.email, u.profession.unwrap_or_default()))
+            .unwrap_or_default();
+        let fields = [
+            row.id.clone(),
+            row.user_id.clone(),
+            last,
+            first,
+            email,
+            profession,
+            row.status.clone(),
+            row.waitlist_position.map(|p| p.to_string()).unwrap_or_default(),
+            row.completed_at
+                .map(|t| db::to_utc(t).to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+                .unwrap_or_default(),
+            row.completion_date.map(|d| d.to_string()).unwrap_or_default(),
+        ];
+        csv.push_str(&fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
+        csv.push('\n');
+    }
+    Ok(csv)
 }
 
 /// One enrollment (404 for enrollments that are not yours to see).
@@ -516,4 +589,17 @@ async fn complete_enrollment(
     })
     .await?;
     Ok(HttpResponse::Ok().json(enrollment))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_field;
+
+    #[test]
+    fn csv_fields_are_quoted_and_defused() {
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("Reyes, Dana"), "\"Reyes, Dana\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+    }
 }

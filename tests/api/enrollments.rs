@@ -454,3 +454,32 @@ db_test!(
         read(&other_planner, &enrolled_id).await.assert_problem(404, "not-found");
     }
 );
+
+db_test!(
+    async fn rosters_come_as_csv_for_sign_in_sheets(app: TestApp) {
+        let setup = activity_with_seats(&app, Some(1), course()).await;
+        let ids = learners(&app, 2);
+        for id in &ids {
+            app.request(Method::POST, &enroll_path(&setup))
+                .bearer(&setup.planner)
+                .json(&json!({"user_id": id}))
+                .send()
+                .await
+                .assert_status(201);
+        }
+        let csv = app
+            .request(Method::GET, &format!("/v1/activities/{}/enrollments", setup.activity))
+            .bearer(&setup.planner)
+            .header("accept", "text/csv")
+            .send()
+            .await;
+        csv.assert_status(200);
+        assert!(csv.header("content-type").unwrap().starts_with("text/csv"));
+        let text = csv.text();
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].starts_with("enrollment_id,user_id,last_name,first_name,email"));
+        assert_eq!(lines.len(), 3);
+        assert!(lines[1].contains(&ids[0]) && lines[1].contains(",registered,"));
+        assert!(lines[2].contains(&ids[1]) && lines[2].contains(",waitlisted,1,"));
+    }
+);
