@@ -78,6 +78,40 @@ fn manages(
     })
 }
 
+/// Refuses callers who do not manage the activity's learners: 403 `insufficient_scope` for
+/// clients missing `scope`, 403 `forbidden` (with `detail`) for people.
+fn require_manager(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    activity: &ActivityRow,
+    scope: Scope,
+    detail: &'static str,
+) -> ApiResult<()> {
+    if manages(conn, caller, activity, scope)? {
+        return Ok(());
+    }
+    Err(match caller {
+        Caller::Client { .. } => ApiError::Forbidden {
+            kind: "insufficient_scope",
+            detail: format!("this needs the `{}` scope", scope.as_str()).into(),
+        },
+        Caller::User { .. } => ApiError::Forbidden { kind: "forbidden", detail: detail.into() },
+    })
+}
+
+/// The activity whose roster the caller asks for, if they manage it.
+fn roster_activity(conn: &mut DbConnection, caller: &Caller, activity_id: &str) -> ApiResult<ActivityRow> {
+    let activity = activities::load_visible(conn, viewer(caller), activity_id)?;
+    require_manager(
+        conn,
+        caller,
+        &activity,
+        Scope::EnrollmentsRead,
+        "rosters are for the activity's planners and administrators",
+    )?;
+    Ok(activity)
+}
+
 /// An enrollment the caller may see (their own, their activity's, or any with the right
 /// scope); 404 otherwise.
 fn visible(conn: &mut DbConnection, caller: &Caller, id: &str) -> ApiResult<(EnrollmentRow, ActivityRow)> {
@@ -133,18 +167,13 @@ fn learner_to_enroll(
         }
         return Ok(id.clone());
     }
-    if !manages(conn, caller, activity, Scope::EnrollmentsWrite)? {
-        return Err(match caller {
-            Caller::Client { .. } => ApiError::Forbidden {
-                kind: "insufficient_scope",
-                detail: "this needs the `enrollments:write` scope".into(),
-            },
-            _ => ApiError::Forbidden {
-                kind: "forbidden",
-                detail: "only the activity's planners and administrators enroll others".into(),
-            },
-        });
-    }
+    require_manager(
+        conn,
+        caller,
+        activity,
+        Scope::EnrollmentsWrite,
+        "only the activity's planners and administrators enroll others",
+    )?;
     let user = match (&request.user_id, &request.email) {
         (Some(user_id), _) => users::store::find(conn, user_id)?,
         (None, Some(email)) => users::store::find_by_email(conn, email)?,
@@ -339,13 +368,7 @@ async fn roster(
     let mut query = query.into_inner();
     if wants_csv(&req) {
         let csv = db::run(&state.pool, move |conn| {
-            let activity = activities::load_visible(conn, viewer(&caller), &activity_id)?;
-            if !manages(conn, &caller, &activity, Scope::EnrollmentsRead)? {
-                return Err(ApiError::Forbidden {
-                    kind: "forbidden",
-                    detail: "rosters are for the activity's planners and administrators".into(),
-                });
-            }
+            let activity = roster_activity(conn, &caller, &activity_id)?;
             query.activity_id = Some(activity.id.clone());
             let rows = store::list(conn, &query, &store::Scope::All, CSV_ROWS, None)?;
             roster_csv(conn, rows)
@@ -360,13 +383,7 @@ async fn roster(
     let after = pagination::decode_cursor::<store::EnrollmentCursor>(query.cursor.as_deref())?;
     let by_change = query.updated_since.is_some();
     let page = db::run(&state.pool, move |conn| {
-        let activity = activities::load_visible(conn, viewer(&caller), &activity_id)?;
-        if !manages(conn, &caller, &activity, Scope::EnrollmentsRead)? {
-            return Err(ApiError::Forbidden {
-                kind: "forbidden",
-                detail: "rosters are for the activity's planners and administrators".into(),
-            });
-        }
+        let activity = roster_activity(conn, &caller, &activity_id)?;
         query.activity_id = Some(activity.id.clone());
         let rows = store::list(conn, &query, &store::Scope::All, limit, after)?;
         page_of(conn, rows, limit, by_change)
@@ -548,18 +565,13 @@ async fn complete_enrollment(
     }
     let enrollment = db::write(&state.pool, move |conn| {
         let (row, activity) = visible(conn, &caller, &id)?;
-        if !manages(conn, &caller, &activity, Scope::EnrollmentsWrite)? {
-            return Err(match caller {
-                Caller::Client { .. } => ApiError::Forbidden {
-                    kind: "insufficient_scope",
-                    detail: "this needs the `enrollments:write` scope".into(),
-                },
-                _ => ApiError::Forbidden {
-                    kind: "forbidden",
-                    detail: "completions are reported by planners, administrators or the LMS".into(),
-                },
-            });
-        }
+        require_manager(
+            conn,
+            &caller,
+            &activity,
+            Scope::EnrollmentsWrite,
+            "completions are reported by planners, administrators or the LMS",
+        )?;
         if row.status()? != EnrollmentStatus::Registered {
             return Err(ApiError::Conflict {
                 kind: "invalid-transition",
