@@ -293,6 +293,7 @@ async fn transition(
     from: &'static [ActivityStatus],
     to: ActivityStatus,
     gate: fn(&ActivityInput) -> ApiResult<()>,
+    after: fn(&mut DbConnection, &ActivityRow) -> ApiResult<()>,
 ) -> ApiResult<HttpResponse> {
     let precondition = etag::if_match(req);
     let activity = db::write(&state.pool, move |conn| {
@@ -310,13 +311,29 @@ async fn transition(
             });
         }
         gate(&current.input()?)?;
-        store::set_status(conn, &current, to)?.into_api()
+        let saved = store::set_status(conn, &current, to)?;
+        after(conn, &saved)?;
+        saved.into_api()
     })
     .await?;
     Ok(activity_response(actix_web::http::StatusCode::OK, &activity))
 }
 
 fn no_gate(_: &ActivityInput) -> ApiResult<()> {
+    Ok(())
+}
+
+fn nothing_after(_: &mut DbConnection, _: &ActivityRow) -> ApiResult<()> {
+    Ok(())
+}
+
+/// Closing a live activity settles attendance: registered learners who attended nothing
+/// become no-shows.
+fn settle_no_shows(conn: &mut DbConnection, activity: &ActivityRow) -> ApiResult<()> {
+    if activity.input()?.format.is_live() {
+        crate::enrollments::store::lock_activity(conn, &activity.id)?;
+        crate::enrollments::store::mark_no_shows(conn, &activity.id)?;
+    }
     Ok(())
 }
 
@@ -367,12 +384,14 @@ async fn publish_activity(
         &[ActivityStatus::Draft],
         ActivityStatus::Published,
         accreditation_gate,
+        nothing_after,
     )
     .await
 }
 
 /// Close a published activity: no new enrollments; credit can still be claimed until the
-/// claim deadline.
+/// claim deadline. For live activities, registered learners who attended no session become
+/// `no_show`.
 #[utoipa::path(
     tag = "activities",
     operation_id = "close_activity",
@@ -404,6 +423,7 @@ async fn close_activity(
         &[ActivityStatus::Published],
         ActivityStatus::Closed,
         no_gate,
+        settle_no_shows,
     )
     .await
 }
@@ -440,6 +460,7 @@ async fn archive_activity(
         &[ActivityStatus::Closed],
         ActivityStatus::Archived,
         no_gate,
+        nothing_after,
     )
     .await
 }
@@ -476,6 +497,7 @@ async fn cancel_activity(
         &[ActivityStatus::Draft, ActivityStatus::Published],
         ActivityStatus::Cancelled,
         no_gate,
+        nothing_after,
     )
     .await
 }

@@ -205,6 +205,25 @@ pub fn fill_seats(conn: &mut DbConnection, activity: &ActivityRow) -> ApiResult<
     Ok(())
 }
 
+/// Registered learners with no recorded attendance become no-shows (the activity is locked
+/// by the caller). Returns how many.
+pub fn mark_no_shows(conn: &mut DbConnection, activity_id: &str) -> ApiResult<usize> {
+    use crate::db::schema::session_attendance;
+    let attended = session_attendance::table.select(session_attendance::enrollment_id);
+    Ok(diesel::update(
+        enrollments::table
+            .filter(enrollments::activity_id.eq(activity_id))
+            .filter(enrollments::status.eq(status_str(EnrollmentStatus::Registered)))
+            .filter(diesel::dsl::not(enrollments::id.eq_any(attended))),
+    )
+    .set((
+        enrollments::status.eq(status_str(EnrollmentStatus::NoShow)),
+        enrollments::version.eq(enrollments::version + 1),
+        enrollments::updated_at.eq(now()),
+    ))
+    .execute(conn)?)
+}
+
 /// Change-order key for `updated_since`, id order otherwise.
 #[derive(serde::Serialize, serde::Deserialize)]
 pub struct EnrollmentCursor {

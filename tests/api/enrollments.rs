@@ -483,3 +483,41 @@ db_test!(
         assert!(lines[2].contains(&ids[1]) && lines[2].contains(",waitlisted,1,"));
     }
 );
+
+db_test!(
+    async fn closing_a_live_activity_marks_learners_who_attended_nothing_as_no_shows(app: TestApp) {
+        let setup = activity_with_seats(&app, None, course()).await;
+        let (session, _) = session_at(&app, &setup, 5, 65).await;
+        let (_, _) = session_at(&app, &setup, 24 * 60, 24 * 60 + 60).await;
+        let ids = learners(&app, 3);
+        let mut enrollment_ids = Vec::new();
+        for id in &ids {
+            let response = app
+                .request(Method::POST, &enroll_path(&setup))
+                .bearer(&setup.planner)
+                .json(&json!({"user_id": id}))
+                .send()
+                .await;
+            enrollment_ids.push(response.json()["id"].as_str().unwrap().to_string());
+        }
+        app.request(Method::POST, &format!("/v1/sessions/{session}/attendance"))
+            .bearer(&setup.planner)
+            .json(&json!({"entries": [{"user_id": ids[0], "minutes": 30}]}))
+            .send()
+            .await
+            .assert_status(200);
+        app.request(Method::POST, &format!("/v1/enrollments/{}/cancel", enrollment_ids[2]))
+            .bearer(&setup.planner)
+            .json(&json!({"reason": "Moved away"}))
+            .send()
+            .await
+            .assert_status(200);
+        app.request(Method::POST, &format!("/v1/activities/{}/close", setup.activity))
+            .bearer(&setup.planner)
+            .send()
+            .await
+            .assert_status(200);
+        let statuses: Vec<Value> = roster(&app, &setup).await.iter().map(|e| e["status"].clone()).collect();
+        assert_eq!(statuses, vec![json!("registered"), json!("no_show"), json!("cancelled")]);
+    }
+);
