@@ -284,35 +284,65 @@ async fn patch_activity(
     Ok(activity_response(actix_web::http::StatusCode::OK, &activity))
 }
 
-/// Moves an activity from one of `from` to `to`, after `gate` approves the document.
+/// A life-cycle step: from which states to which, what must hold first, what follows.
+struct Transition {
+    from: &'static [ActivityStatus],
+    to: ActivityStatus,
+    gate: fn(&ActivityInput) -> ApiResult<()>,
+    after: fn(&mut DbConnection, &ActivityRow) -> ApiResult<()>,
+}
+
+const PUBLISH: Transition = Transition {
+    from: &[ActivityStatus::Draft],
+    to: ActivityStatus::Published,
+    gate: accreditation_gate,
+    after: nothing_after,
+};
+const CLOSE: Transition = Transition {
+    from: &[ActivityStatus::Published],
+    to: ActivityStatus::Closed,
+    gate: no_gate,
+    after: settle_no_shows,
+};
+const ARCHIVE: Transition = Transition {
+    from: &[ActivityStatus::Closed],
+    to: ActivityStatus::Archived,
+    gate: no_gate,
+    after: nothing_after,
+};
+const CANCEL: Transition = Transition {
+    from: &[ActivityStatus::Draft, ActivityStatus::Published],
+    to: ActivityStatus::Cancelled,
+    gate: no_gate,
+    after: nothing_after,
+};
+
+/// Moves an activity along `step`, in one transaction.
 async fn transition(
     req: &HttpRequest,
     state: &AppState,
     caller: Caller,
     id: String,
-    from: &'static [ActivityStatus],
-    to: ActivityStatus,
-    gate: fn(&ActivityInput) -> ApiResult<()>,
-    after: fn(&mut DbConnection, &ActivityRow) -> ApiResult<()>,
+    step: &'static Transition,
 ) -> ApiResult<HttpResponse> {
     let precondition = etag::if_match(req);
     let activity = db::write(&state.pool, move |conn| {
         let current = load_editable(conn, &caller, &id)?;
         precondition.check(current.version)?;
         let status = current.status()?;
-        if !from.contains(&status) {
+        if !step.from.contains(&status) {
             return Err(ApiError::Conflict {
                 kind: "invalid-transition",
                 detail: format!(
                     "a {} activity cannot become {}",
                     store::status_str(status),
-                    store::status_str(to)
+                    store::status_str(step.to)
                 ),
             });
         }
-        gate(&current.input()?)?;
-        let saved = store::set_status(conn, &current, to)?;
-        after(conn, &saved)?;
+        (step.gate)(&current.input()?)?;
+        let saved = store::set_status(conn, &current, step.to)?;
+        (step.after)(conn, &saved)?;
         saved.into_api()
     })
     .await?;
@@ -376,17 +406,7 @@ async fn publish_activity(
     caller: Caller,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    transition(
-        &req,
-        &state,
-        caller,
-        path.into_inner(),
-        &[ActivityStatus::Draft],
-        ActivityStatus::Published,
-        accreditation_gate,
-        nothing_after,
-    )
-    .await
+    transition(&req, &state, caller, path.into_inner(), &PUBLISH).await
 }
 
 /// Close a published activity: no new enrollments; credit can still be claimed until the
@@ -415,17 +435,7 @@ async fn close_activity(
     caller: Caller,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    transition(
-        &req,
-        &state,
-        caller,
-        path.into_inner(),
-        &[ActivityStatus::Published],
-        ActivityStatus::Closed,
-        no_gate,
-        settle_no_shows,
-    )
-    .await
+    transition(&req, &state, caller, path.into_inner(), &CLOSE).await
 }
 
 /// Archive a closed activity (its records stay).
@@ -452,17 +462,7 @@ async fn archive_activity(
     caller: Caller,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    transition(
-        &req,
-        &state,
-        caller,
-        path.into_inner(),
-        &[ActivityStatus::Closed],
-        ActivityStatus::Archived,
-        no_gate,
-        nothing_after,
-    )
-    .await
+    transition(&req, &state, caller, path.into_inner(), &ARCHIVE).await
 }
 
 /// Cancel a draft or published activity (it stays on record, as cancelled).
@@ -489,17 +489,7 @@ async fn cancel_activity(
     caller: Caller,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    transition(
-        &req,
-        &state,
-        caller,
-        path.into_inner(),
-        &[ActivityStatus::Draft, ActivityStatus::Published],
-        ActivityStatus::Cancelled,
-        no_gate,
-        nothing_after,
-    )
-    .await
+    transition(&req, &state, caller, path.into_inner(), &CANCEL).await
 }
 
 /// What learners must be shown before the activity: every planner's, faculty member's and
