@@ -11,6 +11,7 @@
 
 pub mod activities;
 pub mod auth;
+pub mod auth_sessions;
 pub mod config;
 pub mod db;
 pub mod enrollments;
@@ -21,7 +22,6 @@ pub mod integration_clients;
 pub mod oauth;
 pub mod openapi;
 pub mod seed;
-pub mod sessions;
 pub mod startup;
 pub mod telemetry;
 pub mod users;

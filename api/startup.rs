@@ -15,11 +15,12 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::{
     activities,
     auth::keys::{self, KeyCache},
+    auth_sessions,
     config::Settings,
     db::{self, DbPool},
     enrollments, health,
     http::{self, fallback::RouteTable, json::BodyLimit, request_id},
-    integration_clients, oauth, openapi, seed, sessions, users,
+    integration_clients, oauth, openapi, seed, users,
 };
 
 /// What every handler may need, shared by all workers. Holds nothing a second replica would
@@ -39,7 +40,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 }
 
 fn v1_routes(cfg: &mut ServiceConfig) {
-    cfg.configure(sessions::configure);
+    cfg.configure(auth_sessions::configure);
     cfg.configure(activities::configure);
     cfg.configure(enrollments::configure);
     cfg.configure(oauth::configure_v1);

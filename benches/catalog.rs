@@ -182,8 +182,115 @@ async fn bench(label: &str, url: &str, count: u64, clients: u64, seconds: u64) -
             figures.requests, figures.per_second, figures.p50_ms, figures.p99_ms
         );
     }
+    let enrollments = measure_enrollments(&base, url, clients, seconds).await?;
+    println!(
+        "| {label} | enroll (POST, 100 seats then waitlist) | {} | {:.0} | {:.1} | {:.1} |",
+        enrollments.requests, enrollments.per_second, enrollments.p50_ms, enrollments.p99_ms
+    );
     handle.stop(true).await;
     Ok(())
+}
+
+/// Planner-side enrollment of distinct learners into one activity with 100 seats: every
+/// request takes the activity's lock, so this measures the serialized path.
+async fn measure_enrollments(base: &str, url: &str, clients: u64, seconds: u64) -> Result<Figures, String> {
+    let mut conn = db::establish(url).map_err(|e| e.to_string())?;
+    let password = "bench planner password";
+    let planner_email = format!("bench-planner-{}@example.org", uuid::Uuid::now_v7().simple());
+    let hash = ce_api::auth::password::hash(password).map_err(|e| e.to_string())?;
+    let planner = users::insert(
+        &mut conn,
+        NewUser {
+            email: planner_email.clone(),
+            password_hash: Some(hash),
+            role: ce_api::auth::Role::Admin,
+            first_name: "Bench".into(),
+            last_name: "Admin".into(),
+            profession: None,
+            external_id: None,
+        },
+    )
+    .map_err(|e| e.to_string())?;
+    let activity_id: String = activities::table
+        .filter(activities::status.eq("published"))
+        .order(activities::sort_at.desc())
+        .select(activities::id)
+        .first(&mut conn)
+        .map_err(|e| e.to_string())?;
+    diesel::update(activities::table.find(&activity_id))
+        .set(activities::capacity.eq(Some(100)))
+        .execute(&mut conn)
+        .map_err(|e| e.to_string())?;
+    let learners: Vec<String> = db::write_transaction(&mut conn, |conn| {
+        (0..(seconds * 3000))
+            .map(|n| {
+                users::insert(
+                    conn,
+                    NewUser {
+                        email: format!("bench-learner-{n}-{}@example.org", uuid::Uuid::now_v7().simple()),
+                        password_hash: None,
+                        role: ce_api::auth::Role::Learner,
+                        first_name: "L".into(),
+                        last_name: format!("{n}"),
+                        profession: None,
+                        external_id: None,
+                    },
+                )
+                .map(|row| row.id)
+            })
+            .collect()
+    })
+    .map_err(|e| e.to_string())?;
+    let _ = planner;
+    let client = awc::Client::default();
+    let mut login = client
+        .post(format!("{base}/v1/auth/login"))
+        .send_json(&serde_json::json!({"email": planner_email, "password": password}))
+        .await
+        .map_err(|e| e.to_string())?;
+    let tokens: serde_json::Value = login.json().await.map_err(|e| e.to_string())?;
+    let token = tokens["access_token"].as_str().unwrap_or_default().to_string();
+    let queue = Arc::new(Mutex::new(learners));
+    let latencies = Arc::new(Mutex::new(Vec::new()));
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let (queue, latencies, token) = (queue.clone(), latencies.clone(), token.clone());
+        let target = format!("{base}/v1/activities/{activity_id}/enrollments");
+        tasks.push(actix_web::rt::spawn(async move {
+            let client = awc::Client::builder().timeout(Duration::from_secs(60)).finish();
+            let mut mine = Vec::new();
+            while Instant::now() < deadline {
+                let Some(learner) = queue.lock().expect("lock").pop() else { break };
+                let sent = Instant::now();
+                let mut response = client
+                    .post(&target)
+                    .insert_header(("authorization", format!("Bearer {token}")))
+                    .send_json(&serde_json::json!({"user_id": learner}))
+                    .await
+                    .expect("request");
+                let body = response.body().await.expect("body");
+                assert_eq!(response.status().as_u16(), 201, "{}", String::from_utf8_lossy(&body));
+                mine.push(sent.elapsed().as_secs_f64() * 1000.0);
+            }
+            latencies.lock().expect("lock").extend(mine);
+        }));
+    }
+    for task in tasks {
+        task.await.map_err(|e| e.to_string())?;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let mut all = latencies.lock().expect("lock").clone();
+    all.sort_by(|a, b| a.total_cmp(b));
+    let percentile =
+        |p: f64| all.get(((all.len() as f64 - 1.0) * p).round() as usize).copied().unwrap_or(0.0);
+    Ok(Figures {
+        requests: all.len(),
+        per_second: all.len() as f64 / elapsed,
+        p50_ms: percentile(0.5),
+        p99_ms: percentile(0.99),
+    })
 }
 
 fn main() {

@@ -13,7 +13,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::{
     activities::{
         self,
-        dto::ActivityStatus,
+        dto::{ActivityFormat, ActivityStatus},
         store::{self as activity_store, ActivityRow},
     },
     auth::{Caller, Role, Scope},
@@ -115,13 +115,19 @@ fn roster_activity(conn: &mut DbConnection, caller: &Caller, activity_id: &str) 
 /// An enrollment the caller may see (their own, their activity's, or any with the right
 /// scope); 404 otherwise.
 fn visible(conn: &mut DbConnection, caller: &Caller, id: &str) -> ApiResult<(EnrollmentRow, ActivityRow)> {
+    // Clients that may write enrollments (report completions, cancel) may read them too.
     if let Caller::Client { .. } = caller {
-        caller.require_admin_or_scope(Scope::EnrollmentsRead)?;
+        if !caller.has_scope(Scope::EnrollmentsWrite) {
+            caller.require_admin_or_scope(Scope::EnrollmentsRead)?;
+        }
     }
     let row = store::find(conn, id)?.ok_or(ApiError::NotFound)?;
     let activity = activity_store::find(conn, &row.activity_id)?.ok_or(ApiError::NotFound)?;
     let own = matches!(caller, Caller::User { id, .. } if *id == row.user_id);
-    if own || manages(conn, caller, &activity, Scope::EnrollmentsRead)? {
+    if own
+        || manages(conn, caller, &activity, Scope::EnrollmentsRead)?
+        || manages(conn, caller, &activity, Scope::EnrollmentsWrite)?
+    {
         Ok((row, activity))
     } else {
         Err(ApiError::NotFound)
@@ -137,9 +143,16 @@ fn registration_open(activity: &ActivityRow) -> ApiResult<()> {
     }
     let now = now();
     let opens = activity.registration_opens_at.or(activity.published_at);
+    // By default a course closes registration when it starts, a series (whose sessions run for
+    // months) when it ends, and an enduring material when it expires.
+    let default_close = if activity.format == activity_store::enum_str(&ActivityFormat::Rss) {
+        activity.ends_at
+    } else {
+        activity.starts_at
+    };
     let closes = activity
         .registration_closes_at
-        .or(activity.starts_at)
+        .or(default_close)
         .or_else(|| activity.expiry_date.and_then(|d| d.and_hms_opt(0, 0, 0)));
     if opens.is_some_and(|t| now < t) || closes.is_some_and(|t| now >= t) {
         return Err(ApiError::Conflict {

@@ -310,9 +310,14 @@ db_test!(
             .send()
             .await
             .assert_status(403);
+        // The LMS reports it: a client with enrollments:write alone may.
+        let admin = app.admin_token().await;
+        let (lms, secret) = app.integration_client(&admin, &["enrollments:write"]).await;
+        let lms =
+            app.client_token(&lms, &secret, None).await.json()["access_token"].as_str().unwrap().to_string();
         let done = app
             .request(Method::POST, &completion)
-            .bearer(&setup.planner)
+            .bearer(&lms)
             .json(&json!({"minutes_spent": 75, "completed_at": "2026-03-01T03:30:00Z"}))
             .send()
             .await;

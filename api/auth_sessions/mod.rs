@@ -1,4 +1,5 @@
-//! Sessions of people: self-signup, password login, refresh-token rotation and logout.
+//! Sessions of people (not to be confused with activity sessions): self-signup, password
+//! login, refresh-token rotation and logout.
 
 pub mod dto;
 pub mod store;
@@ -12,10 +13,10 @@ use crate::{
         jwt::{self, Claims, PrincipalKind},
         keys, password, Role,
     },
+    auth_sessions::dto::{LoginRequest, RefreshRequest, TokenResponse},
     db::{self, DbConnection},
     error::{ApiError, ApiResult, Problem, RateLimitPolicy},
     http::json::ApiJson,
-    sessions::dto::{LoginRequest, RefreshRequest, TokenResponse},
     startup::AppState,
     users::{
         self,
