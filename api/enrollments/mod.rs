@@ -296,6 +296,9 @@ fn page_of(
         updated_at: by_change.then_some(row.updated_at),
     };
     let page = pagination::paginate(rows, limit, key, |row| row);
+    // One query for the page's learners and one per activity, not one per row.
+    let user_ids: Vec<&str> = page.data.iter().map(|row| row.user_id.as_str()).collect();
+    let learners = users::store::find_many(conn, &user_ids)?;
     let mut data = Vec::with_capacity(page.data.len());
     let mut activities_seen: std::collections::HashMap<String, ActivityRow> = Default::default();
     for row in page.data {
@@ -303,7 +306,8 @@ fn page_of(
             let activity = activity_store::find(conn, &row.activity_id)?.ok_or(ApiError::NotFound)?;
             activities_seen.insert(row.activity_id.clone(), activity);
         }
-        let profession = profession_of(conn, &row.user_id)?;
+        let profession =
+            learners.get(&row.user_id).and_then(|u| u.profession.as_deref()).and_then(Profession::parse);
         let activity = &activities_seen[&row.activity_id];
         data.push(row.into_api(activity, profession)?);
     }
@@ -430,8 +434,11 @@ fn roster_csv(conn: &mut DbConnection, rows: Vec<EnrollmentRow>) -> ApiResult<St
     let mut csv = String::from(
         "enrollment_id,user_id,last_name,first_name,email,profession,status,waitlist_position,completed_at,completion_date\n",
     );
-    for row in rows.into_iter().take(CSV_ROWS as usize) {
-        let user = users::store::find(conn, &row.user_id)?;
+    let rows: Vec<EnrollmentRow> = rows.into_iter().take(CSV_ROWS as usize).collect();
+    let user_ids: Vec<&str> = rows.iter().map(|row| row.user_id.as_str()).collect();
+    let mut learners = users::store::find_many(conn, &user_ids)?;
+    for row in rows {
+        let user = learners.remove(&row.user_id);
         let (last, first, email, profession) = user
             .map(|u| (u.last_name, u.first_name, u.email, u.profession.unwrap_or_default()))
             .unwrap_or_default();

@@ -104,6 +104,13 @@ pub fn find(conn: &mut DbConnection, id: &str) -> ApiResult<Option<UserRow>> {
     Ok(users::table.find(id).select(UserRow::as_select()).first(conn).optional()?)
 }
 
+/// Several users in one query, by id.
+pub fn find_many(conn: &mut DbConnection, ids: &[&str]) -> ApiResult<HashMap<String, UserRow>> {
+    let rows: Vec<UserRow> =
+        users::table.filter(users::id.eq_any(ids)).select(UserRow::as_select()).load(conn)?;
+    Ok(rows.into_iter().map(|row| (row.id.clone(), row)).collect())
+}
+
 pub fn find_by_email(conn: &mut DbConnection, email: &str) -> ApiResult<Option<UserRow>> {
     Ok(users::table
         .filter(users::email_normalized.eq(normalize_email(email)))
