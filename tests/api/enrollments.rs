@@ -60,6 +60,22 @@ fn enroll_path(setup: &Setup) -> String {
     format!("/v1/activities/{}/enrollments", setup.activity)
 }
 
+/// The planner enrolls each learner, in order; returns the enrollment ids.
+async fn enroll_each(app: &TestApp, setup: &Setup, learner_ids: &[String]) -> Vec<String> {
+    let mut enrollment_ids = Vec::new();
+    for id in learner_ids {
+        let response = app
+            .request(Method::POST, &enroll_path(setup))
+            .bearer(&setup.planner)
+            .json(&json!({"user_id": id}))
+            .send()
+            .await;
+        response.assert_status(201);
+        enrollment_ids.push(response.json()["id"].as_str().unwrap().to_string());
+    }
+    enrollment_ids
+}
+
 async fn roster(app: &TestApp, setup: &Setup) -> Vec<Value> {
     let mut all = Vec::new();
     let mut next = Some(format!("/v1/activities/{}/enrollments?limit=100", setup.activity));
@@ -123,17 +139,7 @@ db_test!(
     async fn cancelling_a_seat_promotes_the_first_of_the_waitlist(app: TestApp) {
         let setup = activity_with_seats(&app, Some(2), course()).await;
         let ids = learners(&app, 5);
-        let mut enrollment_ids = Vec::new();
-        for id in &ids {
-            let response = app
-                .request(Method::POST, &enroll_path(&setup))
-                .bearer(&setup.planner)
-                .json(&json!({"user_id": id}))
-                .send()
-                .await;
-            response.assert_status(201);
-            enrollment_ids.push(response.json()["id"].as_str().unwrap().to_string());
-        }
+        let enrollment_ids = enroll_each(&app, &setup, &ids).await;
         let first = app
             .request(Method::POST, &format!("/v1/enrollments/{}/cancel", enrollment_ids[0]))
             .bearer(&setup.planner)
@@ -404,14 +410,7 @@ db_test!(
         let setup = activity_with_seats(&app, Some(1), course()).await;
         let (session, _) = session_at(&app, &setup, 5, 65).await;
         let ids = learners(&app, 2);
-        for id in &ids {
-            app.request(Method::POST, &enroll_path(&setup))
-                .bearer(&setup.planner)
-                .json(&json!({"user_id": id}))
-                .send()
-                .await
-                .assert_status(201);
-        }
+        enroll_each(&app, &setup, &ids).await;
         let report = app
             .request(Method::POST, &format!("/v1/sessions/{session}/attendance"))
             .bearer(&setup.planner)
@@ -464,14 +463,7 @@ db_test!(
     async fn rosters_come_as_csv_for_sign_in_sheets(app: TestApp) {
         let setup = activity_with_seats(&app, Some(1), course()).await;
         let ids = learners(&app, 2);
-        for id in &ids {
-            app.request(Method::POST, &enroll_path(&setup))
-                .bearer(&setup.planner)
-                .json(&json!({"user_id": id}))
-                .send()
-                .await
-                .assert_status(201);
-        }
+        enroll_each(&app, &setup, &ids).await;
         let csv = app
             .request(Method::GET, &format!("/v1/activities/{}/enrollments", setup.activity))
             .bearer(&setup.planner)
@@ -495,16 +487,7 @@ db_test!(
         let (session, _) = session_at(&app, &setup, 5, 65).await;
         let (_, _) = session_at(&app, &setup, 24 * 60, 24 * 60 + 60).await;
         let ids = learners(&app, 3);
-        let mut enrollment_ids = Vec::new();
-        for id in &ids {
-            let response = app
-                .request(Method::POST, &enroll_path(&setup))
-                .bearer(&setup.planner)
-                .json(&json!({"user_id": id}))
-                .send()
-                .await;
-            enrollment_ids.push(response.json()["id"].as_str().unwrap().to_string());
-        }
+        let enrollment_ids = enroll_each(&app, &setup, &ids).await;
         app.request(Method::POST, &format!("/v1/sessions/{session}/attendance"))
             .bearer(&setup.planner)
             .json(&json!({"entries": [{"user_id": ids[0], "minutes": 30}]}))
