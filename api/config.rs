@@ -53,6 +53,27 @@ pub struct Settings {
     /// How long after a session ends learners may still check in.
     pub check_in_grace: Duration,
     pub auth: AuthSettings,
+    pub provider: ProviderSettings,
+}
+
+/// The accredited provider, as certificates print it, and where the service is reached
+/// publicly (for the verification links on certificates).
+#[derive(Debug, Clone)]
+pub struct ProviderSettings {
+    pub name: String,
+    pub address: String,
+    /// Public base URL of this API, without a trailing slash.
+    pub public_url: String,
+}
+
+impl Default for ProviderSettings {
+    fn default() -> Self {
+        ProviderSettings {
+            name: "CE Program (set CE_PROVIDER_NAME)".into(),
+            address: "Set CE_PROVIDER_ADDRESS".into(),
+            public_url: "http://localhost:8080".into(),
+        }
+    }
 }
 
 /// Token, password and sign-up settings.
@@ -112,6 +133,7 @@ impl fmt::Debug for Settings {
             .field("self_registration", &self.auth.self_registration)
             .field("signing_key_pem", &self.auth.signing_key_pem.as_ref().map(|_| "***"))
             .field("bootstrap_admin", &self.auth.bootstrap_admin.as_ref().map(|(email, _)| email))
+            .field("provider", &self.provider)
             .finish()
     }
 }
@@ -154,6 +176,7 @@ impl Default for Settings {
             migrate_on_start: true,
             check_in_grace: Duration::from_secs(30 * 60),
             auth: AuthSettings::default(),
+            provider: ProviderSettings::default(),
         }
     }
 }
@@ -224,12 +247,26 @@ impl Settings {
                 )?,
             ),
             auth: auth_settings(&var)?,
+            provider: provider_settings(&var)?,
         })
     }
 
     pub fn backend(&self) -> Backend {
         Backend::of_url(&self.database_url)
     }
+}
+
+fn provider_settings(var: &dyn Fn(&str) -> Option<String>) -> Result<ProviderSettings, ConfigError> {
+    let defaults = ProviderSettings::default();
+    let public_url = var("CE_PUBLIC_URL").unwrap_or(defaults.public_url);
+    if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+        return Err(invalid("CE_PUBLIC_URL", &public_url, "an http(s) URL such as https://ce.example.org"));
+    }
+    Ok(ProviderSettings {
+        name: var("CE_PROVIDER_NAME").unwrap_or(defaults.name),
+        address: var("CE_PROVIDER_ADDRESS").unwrap_or(defaults.address),
+        public_url: public_url.trim_end_matches('/').to_string(),
+    })
 }
 
 fn auth_settings(var: &dyn Fn(&str) -> Option<String>) -> Result<AuthSettings, ConfigError> {

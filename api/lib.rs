@@ -13,6 +13,8 @@ pub mod activities;
 pub mod auth;
 pub mod auth_sessions;
 pub mod config;
+pub mod credit_claims;
+pub mod credit_events;
 pub mod db;
 pub mod enrollments;
 pub mod error;

@@ -33,6 +33,8 @@ use crate::error::{FieldError, Problem};
         (name = "activities", description = "The catalog of accredited activities, their sessions, \
             disclosures and the publish workflow"),
         (name = "enrollments", description = "Registration, waitlists, cancellation and completion"),
+        (name = "credit", description = "Credit claims and their review, transcripts, certificates, \
+            and the credit feed that hospital LMS systems sync from"),
         (name = "users", description = "Your own learner record, and the user directory"),
         (name = "integration-clients", description = "Machine clients (hospital LMS systems)"),
         (name = "operations", description = "Health and readiness probes"),

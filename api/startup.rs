@@ -17,6 +17,7 @@ use crate::{
     auth::keys::{self, KeyCache},
     auth_sessions,
     config::Settings,
+    credit_claims, credit_events,
     db::{self, DbPool},
     enrollments, health,
     http::{self, fallback::RouteTable, json::BodyLimit, request_id},
@@ -43,6 +44,8 @@ fn v1_routes(cfg: &mut ServiceConfig) {
     cfg.configure(auth_sessions::configure);
     cfg.configure(activities::configure);
     cfg.configure(enrollments::configure);
+    cfg.configure(credit_claims::configure);
+    cfg.configure(credit_events::configure);
     cfg.configure(oauth::configure_v1);
     cfg.configure(users::configure);
     cfg.configure(integration_clients::configure);

@@ -385,6 +385,20 @@ pub struct ActivityInput {
     /// Last day to claim credit; default one year after the activity ends.
     #[serde(default)]
     pub claim_deadline: Option<NaiveDate>,
+    /// Whether credit claims are awarded at once or wait for a planner's approval.
+    #[serde(default)]
+    pub credit_review: CreditReview,
+}
+
+/// How an activity's credit claims are decided.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CreditReview {
+    /// A claim that passes every rule is awarded at once.
+    #[default]
+    Automatic,
+    /// Claims wait, `pending`, for a planner or administrator to approve or reject them.
+    Required,
 }
 
 /// An activity as stored.

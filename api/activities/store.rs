@@ -318,6 +318,22 @@ pub fn is_planner_of(conn: &mut DbConnection, activity: &ActivityRow, user_id: &
     Ok(listed > 0)
 }
 
+/// Ids of the activities `planner` created (a subquery).
+#[diesel::dsl::auto_type]
+pub fn created_by(planner: String) -> _ {
+    activities::table.filter(activities::created_by.eq(planner)).select(activities::id)
+}
+
+/// Ids of the activities that list `planner` as a planner (a subquery).
+#[diesel::dsl::auto_type]
+pub fn listing_planner(planner: String) -> _ {
+    let role: &'static str = "planner";
+    activity_people::table
+        .filter(activity_people::user_id.eq(planner))
+        .filter(activity_people::role.eq(role))
+        .select(activity_people::activity_id)
+}
+
 /// Who is listing, which decides what they may see.
 pub enum Audience {
     /// Anonymous callers, learners and clients: published activities only.

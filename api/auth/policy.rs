@@ -24,6 +24,15 @@ fn insufficient_scope(scope: Scope) -> ApiError {
 }
 
 impl Caller {
+    /// The caller as records name them (`enrolled_by`, audit lines) and as the owner of
+    /// idempotency keys: `user:<id>` or `client:<id>`.
+    pub fn actor(&self) -> String {
+        match self {
+            Caller::User { id, .. } => format!("user:{id}"),
+            Caller::Client { id, .. } => format!("client:{id}"),
+        }
+    }
+
     /// The person calling; machine clients are refused (403).
     pub fn person(&self) -> ApiResult<(&str, Role)> {
         match self {
@@ -84,13 +93,9 @@ pub fn may_read_user(caller: &Caller, user_id: &str, conn: &mut DbConnection) ->
 /// Planners see the learners enrolled (in any state) in the activities they plan: those they
 /// created and those that list them as a planner.
 fn planner_has_learner(conn: &mut DbConnection, planner_id: &str, learner_id: &str) -> QueryResult<bool> {
-    use crate::db::schema::{activities, activity_people, enrollments};
-    let created =
-        activities::table.filter(activities::created_by.eq(planner_id.to_string())).select(activities::id);
-    let listed = activity_people::table
-        .filter(activity_people::user_id.eq(planner_id.to_string()))
-        .filter(activity_people::role.eq("planner"))
-        .select(activity_people::activity_id);
+    use crate::{activities::store as activity_store, db::schema::enrollments};
+    let created = activity_store::created_by(planner_id.to_string());
+    let listed = activity_store::listing_planner(planner_id.to_string());
     diesel::select(diesel::dsl::exists(
         enrollments::table
             .filter(enrollments::user_id.eq(learner_id.to_string()))

@@ -241,6 +241,70 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    credit_claims (id) {
+        id -> Text,
+        enrollment_id -> Text,
+        activity_id -> Text,
+        user_id -> Text,
+        credit_type -> Text,
+        amount_hundredths -> Integer,
+        status -> Text,
+        attested_at -> Timestamp,
+        claimed_by -> Text,
+        supersedes_id -> Nullable<Text>,
+        superseded_by_id -> Nullable<Text>,
+        completion_date -> Date,
+        decision_reason -> Nullable<Text>,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        awarded_at -> Nullable<Timestamp>,
+        verification_code -> Text,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    credit_claim_audit (id) {
+        id -> Text,
+        claim_id -> Text,
+        action -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        actor -> Text,
+        reason -> Nullable<Text>,
+        occurred_at -> Timestamp,
+        retain_until -> Date,
+    }
+}
+
+diesel::table! {
+    credit_event_head (id) {
+        id -> Integer,
+        last_seq -> BigInt,
+    }
+}
+
+diesel::table! {
+    credit_events (seq) {
+        seq -> BigInt,
+        id -> Text,
+        event_type -> Text,
+        claim_id -> Text,
+        replaces_claim_id -> Nullable<Text>,
+        user_id -> Text,
+        claim -> Text,
+        occurred_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(credit_claims -> activities (activity_id));
+diesel::joinable!(credit_claims -> users (user_id));
+diesel::joinable!(credit_claim_audit -> credit_claims (claim_id));
+diesel::joinable!(credit_events -> users (user_id));
+
 diesel::joinable!(enrollments -> activities (activity_id));
 diesel::joinable!(enrollments -> users (user_id));
 diesel::joinable!(activity_credit_designations -> activities (activity_id));
@@ -270,4 +334,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     activity_sessions,
     enrollments,
     session_attendance,
+    credit_claims,
+    credit_claim_audit,
+    credit_event_head,
+    credit_events,
 );

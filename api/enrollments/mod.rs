@@ -6,7 +6,7 @@ pub mod dto;
 pub mod rules;
 pub mod store;
 
-use actix_web::{get, http::header, post, web, HttpRequest, HttpResponse};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::Utc;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -26,7 +26,7 @@ use crate::{
         store::EnrollmentRow,
     },
     error::{ApiError, ApiResult, Problem},
-    http::{idempotency, json::ApiJson, pagination},
+    http::{csv, idempotency, json::ApiJson, pagination},
     startup::AppState,
     users::{self, dto::Profession},
 };
@@ -47,14 +47,6 @@ fn viewer(caller: &Caller) -> Option<&Caller> {
     match caller {
         Caller::Client { .. } => None,
         person => Some(person),
-    }
-}
-
-/// The caller as recorded in `enrolled_by` / `cancelled_by`, and as the idempotency owner.
-fn actor(caller: &Caller) -> String {
-    match caller {
-        Caller::User { id, .. } => format!("user:{id}"),
-        Caller::Client { id, .. } => format!("client:{id}"),
     }
 }
 
@@ -242,7 +234,7 @@ async fn enroll(
     let activity_id = path.into_inner();
     let request = body.into_inner();
     let key =
-        idempotency::key(&req)?.map(|key| idempotency::Request::new(&actor(&caller), key, &req, &request));
+        idempotency::key(&req)?.map(|key| idempotency::Request::new(&caller.actor(), key, &req, &request));
     let stored = idempotency::with_retry(|| {
         let (caller, activity_id, request, key) =
             (caller.clone(), activity_id.clone(), request.clone(), key.clone());
@@ -262,7 +254,7 @@ async fn enroll(
                 });
             }
             registration_open(&activity)?;
-            let row = store::enroll(conn, &activity, &user_id, &actor(&caller))?;
+            let row = store::enroll(conn, &activity, &user_id, &caller.actor())?;
             let profession = profession_of(conn, &user_id)?;
             let body =
                 serde_json::to_string(&row.into_api(&activity, profession)?).map_err(ApiError::internal)?;
@@ -273,16 +265,7 @@ async fn enroll(
         })
     })
     .await?;
-    let mut response = stored.respond();
-    if stored.status == 201 {
-        if let Ok(enrollment) = serde_json::from_str::<Enrollment>(&stored.body) {
-            if let Ok(location) = header::HeaderValue::from_str(&format!("/v1/enrollments/{}", enrollment.id))
-            {
-                response.headers_mut().insert(header::LOCATION, location);
-            }
-        }
-    }
-    Ok(response)
+    Ok(stored.respond_created("/v1/enrollments"))
 }
 
 fn page_of(
@@ -383,7 +366,7 @@ async fn roster(
 ) -> ApiResult<HttpResponse> {
     let activity_id = path.into_inner();
     let mut query = query.into_inner();
-    if wants_csv(&req) {
+    if csv::wanted(&req) {
         let csv = db::run(&state.pool, move |conn| {
             let activity = roster_activity(conn, &caller, &activity_id)?;
             query.activity_id = Some(activity.id.clone());
@@ -391,10 +374,7 @@ async fn roster(
             roster_csv(conn, rows)
         })
         .await?;
-        return Ok(HttpResponse::Ok()
-            .content_type("text/csv; charset=utf-8")
-            .insert_header((header::CONTENT_DISPOSITION, "attachment; filename=\"roster.csv\""))
-            .body(csv));
+        return Ok(csv::attachment("roster.csv", csv));
     }
     let limit = pagination::limit(query.limit)?;
     let after = pagination::decode_cursor::<store::EnrollmentCursor>(query.cursor.as_deref())?;
@@ -411,24 +391,6 @@ async fn roster(
 
 /// Largest CSV roster (a sign-in sheet, not an export of the program).
 const CSV_ROWS: i64 = 10_000;
-
-fn wants_csv(req: &HttpRequest) -> bool {
-    req.headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|accept| accept.split(',').any(|t| t.trim().starts_with("text/csv")))
-}
-
-/// One CSV field: quoted when needed, and with a leading `'` where a spreadsheet would read a
-/// formula (`=`, `+`, `-`, `@`): names and emails come from learners.
-fn csv_field(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@']) { format!("'{value}") } else { value.to_string() };
-    if value.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value
-    }
-}
 
 fn roster_csv(conn: &mut DbConnection, rows: Vec<EnrollmentRow>) -> ApiResult<String> {
     let mut csv = String::from(
@@ -456,8 +418,7 @@ fn roster_csv(conn: &mut DbConnection, rows: Vec<EnrollmentRow>) -> ApiResult<St
                 .unwrap_or_default(),
             row.completion_date.map(|d| d.to_string()).unwrap_or_default(),
         ];
-        csv.push_str(&fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
-        csv.push('\n');
+        csv::push_row(&mut csv, &fields);
     }
     Ok(csv)
 }
@@ -540,7 +501,7 @@ async fn cancel_enrollment(
         next.status = store::status_str(EnrollmentStatus::Cancelled).into();
         next.waitlist_position = None;
         next.cancel_reason = Some(reason);
-        next.cancelled_by = Some(actor(&caller));
+        next.cancelled_by = Some(caller.actor());
         next.cancelled_at = Some(now());
         let saved = store::save(conn, &current, next)?;
         store::fill_seats(conn, &activity)?;
@@ -621,17 +582,4 @@ async fn complete_enrollment(
     })
     .await?;
     Ok(HttpResponse::Ok().json(enrollment))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::csv_field;
-
-    #[test]
-    fn csv_fields_are_quoted_and_defused() {
-        assert_eq!(csv_field("plain"), "plain");
-        assert_eq!(csv_field("Reyes, Dana"), "\"Reyes, Dana\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
-    }
 }

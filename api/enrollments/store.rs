@@ -247,19 +247,16 @@ pub fn list(
     limit: i64,
     after: Option<EnrollmentCursor>,
 ) -> ApiResult<Vec<EnrollmentRow>> {
-    use crate::db::schema::{activities, activity_people};
+    use crate::activities::store as activity_store;
     let mut select = enrollments::table.select(EnrollmentRow::as_select()).into_boxed();
     match scope {
         Scope::Learner(user_id) => select = select.filter(enrollments::user_id.eq(user_id.clone())),
         Scope::Planner(user_id) => {
-            let created =
-                activities::table.filter(activities::created_by.eq(user_id.clone())).select(activities::id);
-            let listed = activity_people::table
-                .filter(activity_people::user_id.eq(user_id.clone()))
-                .filter(activity_people::role.eq("planner"))
-                .select(activity_people::activity_id);
-            select = select
-                .filter(enrollments::activity_id.eq_any(created).or(enrollments::activity_id.eq_any(listed)));
+            select = select.filter(
+                enrollments::activity_id
+                    .eq_any(activity_store::created_by(user_id.clone()))
+                    .or(enrollments::activity_id.eq_any(activity_store::listing_planner(user_id.clone()))),
+            );
         }
         Scope::All => {}
     }

@@ -7,7 +7,10 @@
 //! its write lock (SQLite); [`with_retry`] runs it again once the first has committed, and
 //! it replays what the first stored.
 
-use actix_web::{http::StatusCode, HttpRequest, HttpResponse};
+use actix_web::{
+    http::{header, StatusCode},
+    HttpRequest, HttpResponse,
+};
 use diesel::prelude::*;
 
 use crate::{
@@ -73,6 +76,24 @@ impl Stored {
             response.insert_header(("Idempotent-Replayed", "true"));
         }
         response.body(self.body.clone())
+    }
+
+    /// As [`Stored::respond`], with `Location: <collection>/<id>` when the body is a created
+    /// resource (status 201 and an `id`).
+    pub fn respond_created(&self, collection: &str) -> HttpResponse {
+        let mut response = self.respond();
+        if self.status != 201 {
+            return response;
+        }
+        let id = serde_json::from_str::<serde_json::Value>(&self.body)
+            .ok()
+            .and_then(|body| body.get("id").and_then(|id| id.as_str()).map(str::to_string));
+        if let Some(location) =
+            id.and_then(|id| header::HeaderValue::from_str(&format!("{collection}/{id}")).ok())
+        {
+            response.headers_mut().insert(header::LOCATION, location);
+        }
+        response
     }
 }
 

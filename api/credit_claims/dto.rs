@@ -1,0 +1,222 @@
+//! Bodies of the credit claim, transcript and verification resources.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use crate::activities::dto::{ActivityFormat, CreditType};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ClaimStatus {
+    /// Waiting for a planner's review (activities with `credit_review: required`).
+    Pending,
+    /// Credit awarded: on the transcript and in the credit feed.
+    Awarded,
+    /// Refused on review, with a reason.
+    Rejected,
+    /// Taken back after it was awarded, with a reason.
+    Revoked,
+    /// Replaced by an amendment (`superseded_by_id`).
+    Superseded,
+}
+
+impl ClaimStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClaimStatus::Pending => "pending",
+            ClaimStatus::Awarded => "awarded",
+            ClaimStatus::Rejected => "rejected",
+            ClaimStatus::Revoked => "revoked",
+            ClaimStatus::Superseded => "superseded",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<ClaimStatus> {
+        [Self::Pending, Self::Awarded, Self::Rejected, Self::Revoked, Self::Superseded]
+            .into_iter()
+            .find(|s| s.as_str() == value)
+    }
+}
+
+/// Claim credit for a completed enrollment: learners for themselves, planners and
+/// administrators for a learner.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "enrollment_id": "0193f1a4-6c1e-7cc2-9f1c-5a0d2e7b9a41",
+    "credit_type": "ama_pra_1",
+    "amount": 1.5,
+    "attestation": true
+}))]
+pub struct ClaimRequest {
+    #[validate(length(min = 1, max = 64))]
+    #[schema(min_length = 1, max_length = 64)]
+    pub enrollment_id: String,
+    pub credit_type: CreditType,
+    /// Credits or hours, in 0.25 steps, at most the designated maximum and the participation.
+    #[schema(example = 1.5, exclusive_minimum = 0, maximum = 1000, multiple_of = 0.25)]
+    pub amount: f64,
+    /// The learner attests that the claim matches their actual participation. Must be `true`.
+    #[serde(default)]
+    #[schema(required = true)]
+    pub attestation: bool,
+}
+
+/// Amend a claim: a new claim with the new amount supersedes it (history is never edited).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"amount": 1.75, "attestation": true, "reason": "Stayed for the whole case discussion"}))]
+pub struct AmendRequest {
+    #[schema(example = 1.75, exclusive_minimum = 0, maximum = 1000, multiple_of = 0.25)]
+    pub amount: f64,
+    #[serde(default)]
+    #[schema(required = true)]
+    pub attestation: bool,
+    #[serde(default)]
+    #[validate(length(min = 1, max = 500))]
+    #[schema(min_length = 1, max_length = 500)]
+    pub reason: Option<String>,
+}
+
+/// Approve a pending claim (the reason is optional).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({}))]
+pub struct ApproveRequest {
+    #[serde(default)]
+    #[validate(length(min = 1, max = 500))]
+    #[schema(min_length = 1, max_length = 500)]
+    pub reason: Option<String>,
+}
+
+/// Reject or revoke a claim: the reason is kept in its history and shown to the learner.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "Attendance record shows 40 minutes"}))]
+pub struct ReasonRequest {
+    #[validate(length(min = 1, max = 500))]
+    #[schema(min_length = 1, max_length = 500)]
+    pub reason: String,
+}
+
+/// A credit claim.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CreditClaim {
+    pub id: String,
+    pub enrollment_id: String,
+    pub activity_id: String,
+    pub user_id: String,
+    pub credit_type: CreditType,
+    #[schema(example = 1.5)]
+    pub amount: f64,
+    pub status: ClaimStatus,
+    /// Calendar date of completion in the activity's time zone (what boards receive).
+    pub completion_date: NaiveDate,
+    pub attested_at: DateTime<Utc>,
+    /// The claim this one amends.
+    pub supersedes_id: Option<String>,
+    /// The claim that replaced this one.
+    pub superseded_by_id: Option<String>,
+    /// Why it was approved, rejected or revoked.
+    pub decision_reason: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub awarded_at: Option<DateTime<Utc>>,
+    /// Public page that confirms the credit (printed on the certificate).
+    pub verification_url: String,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One change of a claim's status.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ClaimHistoryEntry {
+    /// `claimed`, `awarded`, `approved`, `rejected`, `revoked` or `superseded`.
+    pub action: String,
+    pub from_status: Option<ClaimStatus>,
+    pub to_status: ClaimStatus,
+    /// `user:<id>` or `client:<id>`.
+    pub actor: String,
+    pub reason: Option<String>,
+    pub occurred_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ClaimListQuery {
+    /// Page size, 1-100 (default 25).
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+    pub user_id: Option<String>,
+    pub activity_id: Option<String>,
+    pub credit_type: Option<CreditType>,
+    pub status: Option<ClaimStatus>,
+    /// Completion dates from this day (inclusive).
+    pub from: Option<NaiveDate>,
+    /// Completion dates up to this day (inclusive).
+    pub to: Option<NaiveDate>,
+    /// Only claims changed at or after this instant, oldest change first (LMS polling).
+    pub updated_since: Option<DateTime<Utc>>,
+}
+
+/// A learner's awarded credit in a period, for license renewal.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Transcript {
+    pub user_id: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub entries: Vec<TranscriptEntry>,
+    /// Total awarded per credit type in the period.
+    pub totals: Vec<CreditTotal>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct TranscriptEntry {
+    pub claim_id: String,
+    pub activity_id: String,
+    pub activity_title: String,
+    pub format: ActivityFormat,
+    pub completion_date: NaiveDate,
+    pub credit_type: CreditType,
+    #[schema(example = 1.5)]
+    pub amount: f64,
+    /// The ACPE Universal Activity Number (ACPE credit only).
+    pub acpe_uan: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CreditTotal {
+    pub credit_type: CreditType,
+    #[schema(example = 12.25)]
+    pub amount: f64,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TranscriptQuery {
+    /// First completion date of the period (inclusive).
+    pub from: Option<NaiveDate>,
+    /// Last completion date of the period (inclusive).
+    pub to: Option<NaiveDate>,
+    pub credit_type: Option<CreditType>,
+}
+
+/// What the public verification page confirms, without anything else about the learner.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Verification {
+    /// True while the credit stands (awarded, not revoked or replaced).
+    pub valid: bool,
+    pub status: ClaimStatus,
+    pub learner_name: String,
+    pub activity_title: String,
+    pub completion_date: NaiveDate,
+    pub credit_type: CreditType,
+    #[schema(example = 1.5)]
+    pub amount: f64,
+    pub provider: String,
+}

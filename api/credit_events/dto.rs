@@ -1,0 +1,84 @@
+//! Bodies of the credit feed.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::credit_claims::dto::CreditClaim;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub enum CreditEventType {
+    /// Credit was awarded (at once, or on approval).
+    #[serde(rename = "credit.awarded")]
+    Awarded,
+    /// An awarded credit was replaced by another claim (`replaces_claim_id`): count only the
+    /// new one.
+    #[serde(rename = "credit.amended")]
+    Amended,
+    /// An awarded credit was taken back: remove it.
+    #[serde(rename = "credit.revoked")]
+    Revoked,
+}
+
+impl CreditEventType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CreditEventType::Awarded => "credit.awarded",
+            CreditEventType::Amended => "credit.amended",
+            CreditEventType::Revoked => "credit.revoked",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<CreditEventType> {
+        [Self::Awarded, Self::Amended, Self::Revoked].into_iter().find(|t| t.as_str() == value)
+    }
+}
+
+/// Who the credit belongs to, by the identifiers an LMS can match its accounts on (as the
+/// learner's record holds them now).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LearnerIdentifiers {
+    pub user_id: String,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub npi: Option<String>,
+    /// The learner's id in the program's own systems.
+    pub external_id: Option<String>,
+}
+
+/// One award, amendment or revocation.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CreditEvent {
+    /// Unique and stable: an LMS may use it to deduplicate.
+    pub event_id: String,
+    #[serde(rename = "type")]
+    pub event_type: CreditEventType,
+    pub occurred_at: DateTime<Utc>,
+    /// The claim as this event left it.
+    pub claim: CreditClaim,
+    /// For `credit.amended`: the claim whose credit this one replaces.
+    pub replaces_claim_id: Option<String>,
+    pub learner: LearnerIdentifiers,
+}
+
+/// A page of the feed. Store `next_cursor` and pass it as `after` next time: it is present
+/// even when the page is empty, so a client can poll forever.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CreditEventPage {
+    pub data: Vec<CreditEvent>,
+    /// Where the next poll continues (after the last event of this page).
+    pub next_cursor: String,
+    /// True when more events are already waiting: fetch again at once.
+    pub has_more: bool,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CreditEventQuery {
+    /// `next_cursor` of the previous page; omit to start from the first event.
+    pub after: Option<String>,
+    /// Page size, 1-1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<u32>,
+}
