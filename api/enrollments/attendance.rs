@@ -350,10 +350,7 @@ async fn record_attendance(
     let entries = body.into_inner().entries;
     let report = db::write(&state.pool, move |conn| {
         let (session, activity) = managed_session(conn, &caller, &id)?;
-        let recorder = match &caller {
-            Caller::User { id, .. } => format!("user:{id}"),
-            Caller::Client { id, .. } => format!("client:{id}"),
-        };
+        let recorder = caller.actor();
         let mut results = Vec::with_capacity(entries.len());
         for entry in entries {
             let refused = |reason: &str| AttendanceResult {

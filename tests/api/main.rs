@@ -6,6 +6,7 @@ mod support;
 
 mod activities;
 mod contract;
+mod credit;
 mod enrollments;
 mod foundation;
 mod foundation_errors;

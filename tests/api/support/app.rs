@@ -114,7 +114,10 @@ impl Drop for Replica {
 }
 
 pub fn client() -> awc::Client {
-    awc::Client::builder().timeout(Duration::from_secs(30)).disable_redirects().finish()
+    // Idle pooled connections are dropped before the server's 5 s keep-alive closes them:
+    // reusing one the server is closing fails with `Disconnected` after a slow test step.
+    let connector = awc::Connector::new().conn_keep_alive(Duration::from_secs(2));
+    awc::Client::builder().connector(connector).timeout(Duration::from_secs(30)).disable_redirects().finish()
 }
 
 pub struct RequestBuilder {
