@@ -1,6 +1,7 @@
 //! Catalog benchmark: seeds 100,000 activities through the same store code the API uses, then
 //! measures `GET /v1/activities` (first page, and a deep page reached by cursor) with
-//! concurrent clients against the real application on a bound port.
+//! concurrent clients against the real application on a bound port; then enrollment into one
+//! hot activity, credit claims (each appending to the credit feed) and reading the feed.
 //!
 //! cargo bench --bench catalog                       # SQLite, plus PostgreSQL when
 //! CE_BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres cargo bench --bench catalog
@@ -140,14 +141,19 @@ async fn measure(url: String, clients: u64, seconds: u64) -> Figures {
     for task in tasks {
         task.await.expect("client task");
     }
-    let elapsed = started.elapsed().as_secs_f64();
-    let mut all = latencies.lock().expect("lock").clone();
-    all.sort_by(|a, b| a.total_cmp(b));
-    let percentile =
-        |p: f64| all.get(((all.len() as f64 - 1.0) * p).round() as usize).copied().unwrap_or(0.0);
+    let all = latencies.lock().expect("lock").clone();
+    summarize(all, started.elapsed().as_secs_f64())
+}
+
+/// Throughput and latency percentiles of one scenario.
+fn summarize(mut latencies_ms: Vec<f64>, elapsed_secs: f64) -> Figures {
+    latencies_ms.sort_by(|a, b| a.total_cmp(b));
+    let percentile = |p: f64| {
+        latencies_ms.get(((latencies_ms.len() as f64 - 1.0) * p).round() as usize).copied().unwrap_or(0.0)
+    };
     Figures {
-        requests: all.len(),
-        per_second: all.len() as f64 / elapsed,
+        requests: latencies_ms.len(),
+        per_second: latencies_ms.len() as f64 / elapsed_secs,
         p50_ms: percentile(0.50),
         p99_ms: percentile(0.99),
     }
@@ -187,6 +193,15 @@ async fn bench(label: &str, url: &str, count: u64, clients: u64, seconds: u64) -
         "| {label} | enroll (POST, 100 seats then waitlist) | {} | {:.0} | {:.1} | {:.1} |",
         enrollments.requests, enrollments.per_second, enrollments.p50_ms, enrollments.p99_ms
     );
+    let (claims, feed) = measure_claims(&base, url, clients, seconds).await?;
+    println!(
+        "| {label} | claim credit (POST, awarded at once, one feed event each) | {} | {:.0} | {:.1} | {:.1} |",
+        claims.requests, claims.per_second, claims.p50_ms, claims.p99_ms
+    );
+    println!(
+        "| {label} | read the credit feed (1 client, 1,000 events a page; events, events/s, ms a page) | {} | {:.0} | {:.1} | {:.1} |",
+        feed.requests, feed.per_second, feed.p50_ms, feed.p99_ms
+    );
     handle.stop(true).await;
     Ok(())
 }
@@ -195,22 +210,7 @@ async fn bench(label: &str, url: &str, count: u64, clients: u64, seconds: u64) -
 /// request takes the activity's lock, so this measures the serialized path.
 async fn measure_enrollments(base: &str, url: &str, clients: u64, seconds: u64) -> Result<Figures, String> {
     let mut conn = db::establish(url).map_err(|e| e.to_string())?;
-    let password = "bench planner password";
-    let planner_email = format!("bench-planner-{}@example.org", uuid::Uuid::now_v7().simple());
-    let hash = ce_api::auth::password::hash(password).map_err(|e| e.to_string())?;
-    let planner = users::insert(
-        &mut conn,
-        NewUser {
-            email: planner_email.clone(),
-            password_hash: Some(hash),
-            role: ce_api::auth::Role::Admin,
-            first_name: "Bench".into(),
-            last_name: "Admin".into(),
-            profession: None,
-            external_id: None,
-        },
-    )
-    .map_err(|e| e.to_string())?;
+    let token = admin_token(&mut conn, base).await?;
     let activity_id: String = activities::table
         .filter(activities::status.eq("published"))
         .order(activities::sort_at.desc())
@@ -241,15 +241,6 @@ async fn measure_enrollments(base: &str, url: &str, clients: u64, seconds: u64) 
             .collect()
     })
     .map_err(|e| e.to_string())?;
-    let _ = planner;
-    let client = awc::Client::default();
-    let mut login = client
-        .post(format!("{base}/v1/auth/login"))
-        .send_json(&serde_json::json!({"email": planner_email, "password": password}))
-        .await
-        .map_err(|e| e.to_string())?;
-    let tokens: serde_json::Value = login.json().await.map_err(|e| e.to_string())?;
-    let token = tokens["access_token"].as_str().unwrap_or_default().to_string();
     let queue = Arc::new(Mutex::new(learners));
     let latencies = Arc::new(Mutex::new(Vec::new()));
     let deadline = Instant::now() + Duration::from_secs(seconds);
@@ -280,17 +271,163 @@ async fn measure_enrollments(base: &str, url: &str, clients: u64, seconds: u64) 
     for task in tasks {
         task.await.map_err(|e| e.to_string())?;
     }
-    let elapsed = started.elapsed().as_secs_f64();
-    let mut all = latencies.lock().expect("lock").clone();
-    all.sort_by(|a, b| a.total_cmp(b));
-    let percentile =
-        |p: f64| all.get(((all.len() as f64 - 1.0) * p).round() as usize).copied().unwrap_or(0.0);
-    Ok(Figures {
-        requests: all.len(),
-        per_second: all.len() as f64 / elapsed,
-        p50_ms: percentile(0.5),
-        p99_ms: percentile(0.99),
+    let all = latencies.lock().expect("lock").clone();
+    Ok(summarize(all, started.elapsed().as_secs_f64()))
+}
+
+/// A new administrator's access token.
+async fn admin_token(conn: &mut db::DbConnection, base: &str) -> Result<String, String> {
+    let password = "bench admin password";
+    let email = format!("bench-admin-{}@example.org", uuid::Uuid::now_v7().simple());
+    let hash = ce_api::auth::password::hash(password).map_err(|e| e.to_string())?;
+    users::insert(
+        conn,
+        NewUser {
+            email: email.clone(),
+            password_hash: Some(hash),
+            role: ce_api::auth::Role::Admin,
+            first_name: "Bench".into(),
+            last_name: "Admin".into(),
+            profession: None,
+            external_id: None,
+        },
+    )
+    .map_err(|e| e.to_string())?;
+    let mut login = awc::Client::default()
+        .post(format!("{base}/v1/auth/login"))
+        .send_json(&serde_json::json!({"email": email, "password": password}))
+        .await
+        .map_err(|e| e.to_string())?;
+    let tokens: serde_json::Value = login.json().await.map_err(|e| e.to_string())?;
+    Ok(tokens["access_token"].as_str().unwrap_or_default().to_string())
+}
+
+/// `count` physicians with completed enrollments in `activity_id`, written in one
+/// transaction; returns the enrollment ids.
+fn completed_enrollments(
+    conn: &mut db::DbConnection,
+    activity_id: &str,
+    count: u64,
+) -> Result<Vec<String>, String> {
+    use ce_api::{db::schema::enrollments, enrollments::store::EnrollmentRow};
+    db::write_transaction(conn, |conn| {
+        let now = db::now();
+        (0..count)
+            .map(|n| {
+                let user = users::insert(
+                    conn,
+                    NewUser {
+                        email: format!("bench-claimant-{n}-{}@example.org", uuid::Uuid::now_v7().simple()),
+                        password_hash: None,
+                        role: ce_api::auth::Role::Learner,
+                        first_name: "C".into(),
+                        last_name: format!("{n}"),
+                        profession: Some(ce_api::users::dto::Profession::Physician),
+                        external_id: Some(format!("EXT-{n}")),
+                    },
+                )?;
+                let row = EnrollmentRow {
+                    id: uuid::Uuid::now_v7().to_string(),
+                    activity_id: activity_id.to_string(),
+                    user_id: user.id,
+                    status: "completed".into(),
+                    waitlist_position: None,
+                    enrolled_by: "bench".into(),
+                    cancel_reason: None,
+                    cancelled_by: None,
+                    cancelled_at: None,
+                    minutes_spent: Some(240),
+                    completed_at: Some(now),
+                    completion_date: Some(now.date()),
+                    version: 1,
+                    created_at: now,
+                    updated_at: now,
+                };
+                diesel::insert_into(enrollments::table).values(&row).execute(conn)?;
+                Ok(row.id)
+            })
+            .collect::<Result<Vec<_>, ce_api::error::ApiError>>()
     })
+    .map_err(|e| e.to_string())
+}
+
+/// Credit claims awarded at once (each appends one feed event: the serialized tail of the
+/// transaction), then the whole feed read back by one LMS client, 1,000 events a page.
+async fn measure_claims(
+    base: &str,
+    url: &str,
+    clients: u64,
+    seconds: u64,
+) -> Result<(Figures, Figures), String> {
+    let mut conn = db::establish(url).map_err(|e| e.to_string())?;
+    let token = admin_token(&mut conn, base).await?;
+    let activity_id: String = activities::table
+        .filter(activities::status.eq("published"))
+        .filter(activities::format.eq("course"))
+        .order(activities::sort_at.desc())
+        .select(activities::id)
+        .first(&mut conn)
+        .map_err(|e| e.to_string())?;
+    let enrollments = completed_enrollments(&mut conn, &activity_id, seconds * 2000)?;
+    let queue = Arc::new(Mutex::new(enrollments));
+    let latencies = Arc::new(Mutex::new(Vec::new()));
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let (queue, latencies, token) = (queue.clone(), latencies.clone(), token.clone());
+        let target = format!("{base}/v1/credit-claims");
+        tasks.push(actix_web::rt::spawn(async move {
+            let client = awc::Client::builder().timeout(Duration::from_secs(60)).finish();
+            let mut mine = Vec::new();
+            while Instant::now() < deadline {
+                let Some(enrollment) = queue.lock().expect("lock").pop() else { break };
+                let sent = Instant::now();
+                let mut response = client
+                    .post(&target)
+                    .insert_header(("authorization", format!("Bearer {token}")))
+                    .send_json(&serde_json::json!({
+                        "enrollment_id": enrollment, "credit_type": "ama_pra_1", "amount": 1.0, "attestation": true
+                    }))
+                    .await
+                    .expect("request");
+                let body = response.body().await.expect("body");
+                assert_eq!(response.status().as_u16(), 201, "{}", String::from_utf8_lossy(&body));
+                mine.push(sent.elapsed().as_secs_f64() * 1000.0);
+            }
+            latencies.lock().expect("lock").extend(mine);
+        }));
+    }
+    for task in tasks {
+        task.await.map_err(|e| e.to_string())?;
+    }
+    let all = latencies.lock().expect("lock").clone();
+    let claims = summarize(all, started.elapsed().as_secs_f64());
+    // Read the feed back from the start: requests are pages, the rate is events per second.
+    let client = awc::Client::builder().timeout(Duration::from_secs(60)).finish();
+    let mut after = String::new();
+    let (mut pages, mut events) = (Vec::new(), 0usize);
+    let reading = Instant::now();
+    loop {
+        let sent = Instant::now();
+        let mut response = client
+            .get(format!("{base}/v1/credit-events?limit=1000&after={after}"))
+            .insert_header(("authorization", format!("Bearer {token}")))
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        let page: serde_json::Value = response.json().limit(64 << 20).await.map_err(|e| e.to_string())?;
+        pages.push(sent.elapsed().as_secs_f64() * 1000.0);
+        events += page["data"].as_array().map_or(0, Vec::len);
+        after = page["next_cursor"].as_str().unwrap_or_default().to_string();
+        if page["has_more"] != true {
+            break;
+        }
+    }
+    let mut feed = summarize(pages, reading.elapsed().as_secs_f64());
+    feed.per_second = events as f64 / reading.elapsed().as_secs_f64();
+    feed.requests = events;
+    Ok((claims, feed))
 }
 
 fn main() {
