@@ -421,6 +421,7 @@ pub struct Activity {
 /// Filters of `GET /v1/activities`.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct ActivityListQuery {
     /// Page size, 1-100 (default 25).
     #[param(minimum = 1, maximum = 100)]

@@ -145,6 +145,7 @@ pub struct ClaimHistoryEntry {
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct ClaimListQuery {
     /// Page size, 1-100 (default 25).
     #[param(minimum = 1, maximum = 100)]
@@ -198,6 +199,7 @@ pub struct CreditTotal {
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct TranscriptQuery {
     /// First completion date of the period (inclusive).
     pub from: Option<NaiveDate>,

@@ -75,6 +75,7 @@ pub struct CreditEventPage {
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct CreditEventQuery {
     /// `next_cursor` of the previous page; omit to start from the first event.
     pub after: Option<String>,

@@ -81,6 +81,7 @@ pub struct CompletionRequest {
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct EnrollmentListQuery {
     /// Page size, 1-100 (default 25).
     #[param(minimum = 1, maximum = 100)]

@@ -59,6 +59,7 @@ pub struct CreateClientRequest {
 
 #[derive(Debug, Clone, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct ClientListQuery {
     /// Page size, 1-100 (default 25).
     #[param(minimum = 1, maximum = 100)]

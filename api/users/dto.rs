@@ -296,6 +296,7 @@ impl From<MePatch> for UserPatch {
 /// Filters of `GET /v1/users`.
 #[derive(Debug, Clone, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct UserListQuery {
     /// Page size, 1-100 (default 25).
     #[param(minimum = 1, maximum = 100)]

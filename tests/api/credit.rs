@@ -661,6 +661,12 @@ db_test!(
             .send()
             .await
             .assert_problem(404, "not-found");
+        // A misspelt filter is refused rather than ignored (it would return everything).
+        app.request(Method::GET, "/v1/credit-claims?stauts=awarded")
+            .bearer(&lms)
+            .send()
+            .await
+            .assert_problem(400, "malformed-request");
         // Garbage cursors are the client's mistake.
         app.request(Method::GET, "/v1/credit-events?after=%%%").bearer(&lms).send().await.assert_status(400);
     }
