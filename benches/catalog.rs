@@ -241,24 +241,39 @@ async fn measure_enrollments(base: &str, url: &str, clients: u64, seconds: u64) 
             .collect()
     })
     .map_err(|e| e.to_string())?;
-    let queue = Arc::new(Mutex::new(learners));
+    let target = format!("{base}/v1/activities/{activity_id}/enrollments");
+    post_each(&target, &token, learners, clients, seconds, |learner| serde_json::json!({"user_id": learner}))
+        .await
+}
+
+/// `clients` concurrent clients POST one body per item of `items` to `target` (each must
+/// answer 201) until the items or the time run out.
+async fn post_each(
+    target: &str,
+    token: &str,
+    items: Vec<String>,
+    clients: u64,
+    seconds: u64,
+    body_of: fn(String) -> serde_json::Value,
+) -> Result<Figures, String> {
+    let queue = Arc::new(Mutex::new(items));
     let latencies = Arc::new(Mutex::new(Vec::new()));
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..clients {
-        let (queue, latencies, token) = (queue.clone(), latencies.clone(), token.clone());
-        let target = format!("{base}/v1/activities/{activity_id}/enrollments");
+        let (queue, latencies) = (queue.clone(), latencies.clone());
+        let (target, token) = (target.to_string(), token.to_string());
         tasks.push(actix_web::rt::spawn(async move {
             let client = awc::Client::builder().timeout(Duration::from_secs(60)).finish();
             let mut mine = Vec::new();
             while Instant::now() < deadline {
-                let Some(learner) = queue.lock().expect("lock").pop() else { break };
+                let Some(item) = queue.lock().expect("lock").pop() else { break };
                 let sent = Instant::now();
                 let mut response = client
                     .post(&target)
                     .insert_header(("authorization", format!("Bearer {token}")))
-                    .send_json(&serde_json::json!({"user_id": learner}))
+                    .send_json(&body_of(item))
                     .await
                     .expect("request");
                 let body = response.body().await.expect("body");
@@ -369,40 +384,10 @@ async fn measure_claims(
         .first(&mut conn)
         .map_err(|e| e.to_string())?;
     let enrollments = completed_enrollments(&mut conn, &activity_id, seconds * 2000)?;
-    let queue = Arc::new(Mutex::new(enrollments));
-    let latencies = Arc::new(Mutex::new(Vec::new()));
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for _ in 0..clients {
-        let (queue, latencies, token) = (queue.clone(), latencies.clone(), token.clone());
-        let target = format!("{base}/v1/credit-claims");
-        tasks.push(actix_web::rt::spawn(async move {
-            let client = awc::Client::builder().timeout(Duration::from_secs(60)).finish();
-            let mut mine = Vec::new();
-            while Instant::now() < deadline {
-                let Some(enrollment) = queue.lock().expect("lock").pop() else { break };
-                let sent = Instant::now();
-                let mut response = client
-                    .post(&target)
-                    .insert_header(("authorization", format!("Bearer {token}")))
-                    .send_json(&serde_json::json!({
-                        "enrollment_id": enrollment, "credit_type": "ama_pra_1", "amount": 1.0, "attestation": true
-                    }))
-                    .await
-                    .expect("request");
-                let body = response.body().await.expect("body");
-                assert_eq!(response.status().as_u16(), 201, "{}", String::from_utf8_lossy(&body));
-                mine.push(sent.elapsed().as_secs_f64() * 1000.0);
-            }
-            latencies.lock().expect("lock").extend(mine);
-        }));
-    }
-    for task in tasks {
-        task.await.map_err(|e| e.to_string())?;
-    }
-    let all = latencies.lock().expect("lock").clone();
-    let claims = summarize(all, started.elapsed().as_secs_f64());
+    let claims = post_each(&format!("{base}/v1/credit-claims"), &token, enrollments, clients, seconds, |id| {
+        serde_json::json!({"enrollment_id": id, "credit_type": "ama_pra_1", "amount": 1.0, "attestation": true})
+    })
+    .await?;
     // Read the feed back from the start: requests are pages, the rate is events per second.
     let client = awc::Client::builder().timeout(Duration::from_secs(60)).finish();
     let mut after = String::new();

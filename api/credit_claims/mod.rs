@@ -679,7 +679,7 @@ async fn approve_claim(
     let reason = body.into_inner().reason;
     let base_url = state.settings.provider.public_url.clone();
     let claim = db::write(&state.pool, move |conn| {
-        let claim = pending_decision(conn, &caller, &id, ClaimStatus::Pending)?;
+        let claim = claim_to_decide(conn, &caller, &id, ClaimStatus::Pending)?;
         award(conn, claim, &caller.actor(), "approved", reason.as_deref(), &base_url)?.to_api(&base_url)
     })
     .await?;
@@ -687,7 +687,7 @@ async fn approve_claim(
 }
 
 /// The claim, locked and re-read, if the caller decides on it and it is in `expected`.
-fn pending_decision(
+fn claim_to_decide(
     conn: &mut DbConnection,
     caller: &Caller,
     id: &str,
@@ -727,39 +727,46 @@ async fn reject_claim(
     path: web::Path<String>,
     body: ApiJson<ReasonRequest>,
 ) -> ApiResult<HttpResponse> {
-    let id = path.into_inner();
-    let reason = body.into_inner().reason;
+    withdraw(state, caller, path.into_inner(), body.into_inner().reason, ClaimStatus::Rejected).await
+}
+
+/// Takes a claim out of force with a reason: a pending one is rejected, an awarded one revoked
+/// (and the feed says `credit.revoked`, last in the transaction).
+async fn withdraw(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: String,
+    reason: String,
+    to: ClaimStatus,
+) -> ApiResult<HttpResponse> {
     let base_url = state.settings.provider.public_url.clone();
+    let (from, action) = if to == ClaimStatus::Revoked {
+        (ClaimStatus::Awarded, "revoked")
+    } else {
+        (ClaimStatus::Pending, "rejected")
+    };
     let claim = db::write(&state.pool, move |conn| {
-        let claim = pending_decision(conn, &caller, &id, ClaimStatus::Pending)?;
-        let saved = decide(conn, &claim, ClaimStatus::Rejected, &caller.actor(), &reason)?;
-        saved.to_api(&base_url)
+        let claim = claim_to_decide(conn, &caller, &id, from)?;
+        let actor = caller.actor();
+        let mut next = claim.clone();
+        next.status = to.as_str().into();
+        next.decided_by = Some(actor.clone());
+        next.decided_at = Some(now());
+        next.decision_reason = Some(reason.clone());
+        let saved = store::save(conn, &claim, next)?;
+        store::audit(
+            conn,
+            &claim.id,
+            AuditEntry { action, from: Some(from), to, actor: &actor, reason: Some(&reason) },
+        )?;
+        let api = saved.to_api(&base_url)?;
+        if to == ClaimStatus::Revoked {
+            credit_events::store::append(conn, CreditEventType::Revoked, &api, None)?;
+        }
+        Ok(api)
     })
     .await?;
     Ok(HttpResponse::Ok().json(claim))
-}
-
-/// Records a decision that takes a claim out of force (reject, revoke).
-fn decide(
-    conn: &mut DbConnection,
-    claim: &ClaimRow,
-    to: ClaimStatus,
-    actor: &str,
-    reason: &str,
-) -> ApiResult<ClaimRow> {
-    let mut next = claim.clone();
-    next.status = to.as_str().into();
-    next.decided_by = Some(actor.to_string());
-    next.decided_at = Some(now());
-    next.decision_reason = Some(reason.to_string());
-    let saved = store::save(conn, claim, next)?;
-    let action = if to == ClaimStatus::Revoked { "revoked" } else { "rejected" };
-    store::audit(
-        conn,
-        &claim.id,
-        AuditEntry { action, from: Some(claim.status()?), to, actor, reason: Some(reason) },
-    )?;
-    Ok(saved)
 }
 
 /// Revoke an awarded claim, with a reason: it leaves the transcript and the credit feed says
@@ -785,16 +792,5 @@ async fn revoke_claim(
     path: web::Path<String>,
     body: ApiJson<ReasonRequest>,
 ) -> ApiResult<HttpResponse> {
-    let id = path.into_inner();
-    let reason = body.into_inner().reason;
-    let base_url = state.settings.provider.public_url.clone();
-    let claim = db::write(&state.pool, move |conn| {
-        let claim = pending_decision(conn, &caller, &id, ClaimStatus::Awarded)?;
-        let saved = decide(conn, &claim, ClaimStatus::Revoked, &caller.actor(), &reason)?;
-        let api = saved.to_api(&base_url)?;
-        credit_events::store::append(conn, CreditEventType::Revoked, &api, None)?;
-        Ok(api)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(claim))
+    withdraw(state, caller, path.into_inner(), body.into_inner().reason, ClaimStatus::Revoked).await
 }
