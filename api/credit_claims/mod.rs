@@ -444,33 +444,18 @@ async fn create_claim(
     caller: Caller,
     body: ApiJson<ClaimRequest>,
 ) -> ApiResult<HttpResponse> {
-    let request = body.into_inner();
-    let key =
-        idempotency::key(&req)?.map(|key| idempotency::Request::new(&caller.actor(), key, &req, &request));
     let base_url = state.settings.provider.public_url.clone();
-    let stored = idempotency::with_retry(|| {
-        let (caller, request, key, base_url) =
-            (caller.clone(), request.clone(), key.clone(), base_url.clone());
-        db::write(&state.pool, move |conn| {
-            if let Some(key) = &key {
-                if let Some(replay) = idempotency::claim(conn, key)? {
-                    return Ok(replay);
-                }
-            }
+    let stored =
+        idempotency::create(&state.pool, &req, &caller, body.into_inner(), move |conn, caller, request| {
             lock_enrollment(conn, &request.enrollment_id)?;
-            let ctx = claim_context(conn, &caller, &request.enrollment_id)?;
-            refuse_second_claim(conn, &ctx, request.credit_type, &caller)?;
+            let ctx = claim_context(conn, caller, &request.enrollment_id)?;
+            refuse_second_claim(conn, &ctx, request.credit_type, caller)?;
             let amount = check_claim(conn, &ctx, request.credit_type, request.amount, request.attestation)?;
-            let claim = new_claim(&ctx, request.credit_type, amount, &caller);
-            let saved = file_claim(conn, &ctx, claim, &caller, None, &base_url)?;
-            let body = serde_json::to_string(&saved.to_api(&base_url)?).map_err(ApiError::internal)?;
-            if let Some(key) = &key {
-                idempotency::record(conn, key, 201, &body)?;
-            }
-            Ok(idempotency::Stored { status: 201, body, replayed: false })
+            let claim = new_claim(&ctx, request.credit_type, amount, caller);
+            let saved = file_claim(conn, &ctx, claim, caller, None, &base_url)?;
+            serde_json::to_string(&saved.to_api(&base_url)?).map_err(ApiError::internal)
         })
-    })
-    .await?;
+        .await?;
     Ok(stored.respond_created("/v1/credit-claims"))
 }
 
@@ -608,7 +593,11 @@ async fn claim_history(
     tag = "credit",
     operation_id = "amend_credit_claim",
     security(("bearer" = [])),
-    params(("claim_id" = String, Path, description = "Claim id")),
+    params(
+        ("claim_id" = String, Path, description = "Claim id"),
+        ("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 255, pattern = "^[!-~]+$",
+            description = "Same key and body replay the first response"),
+    ),
     request_body = AmendRequest,
     responses(
         (status = 201, description = "The new claim", body = CreditClaim, headers(("Location" = String))),
@@ -621,36 +610,35 @@ async fn claim_history(
 )]
 #[post("/credit-claims/{claim_id}/amend")]
 async fn amend_claim(
+    req: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<String>,
     body: ApiJson<AmendRequest>,
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
-    let request = body.into_inner();
     let base_url = state.settings.provider.public_url.clone();
-    let claim = db::write(&state.pool, move |conn| {
-        let (old, _) = visible_claim(conn, &caller, &id)?;
-        lock_enrollment(conn, &old.enrollment_id)?;
-        let old = store::find(conn, &old.id)?.ok_or(ApiError::NotFound)?;
-        if !matches!(old.status()?, ClaimStatus::Pending | ClaimStatus::Awarded) {
-            return Err(ApiError::Conflict {
-                kind: "invalid-transition",
-                detail: format!("a {} claim cannot be amended", old.status),
-            });
-        }
-        let ctx = claim_context(conn, &caller, &old.enrollment_id)?;
-        let credit_type = old.credit_type()?;
-        let amount = check_claim(conn, &ctx, credit_type, request.amount, request.attestation)?;
-        let mut claim = new_claim(&ctx, credit_type, amount, &caller);
-        claim.supersedes_id = Some(old.id.clone());
-        let saved = file_claim(conn, &ctx, claim, &caller, request.reason.as_deref(), &base_url)?;
-        saved.to_api(&base_url)
-    })
-    .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((actix_web::http::header::LOCATION, format!("/v1/credit-claims/{}", claim.id)))
-        .json(claim))
+    let stored =
+        idempotency::create(&state.pool, &req, &caller, body.into_inner(), move |conn, caller, request| {
+            let (old, _) = visible_claim(conn, caller, &id)?;
+            lock_enrollment(conn, &old.enrollment_id)?;
+            let old = store::find(conn, &old.id)?.ok_or(ApiError::NotFound)?;
+            if !matches!(old.status()?, ClaimStatus::Pending | ClaimStatus::Awarded) {
+                return Err(ApiError::Conflict {
+                    kind: "invalid-transition",
+                    detail: format!("a {} claim cannot be amended", old.status),
+                });
+            }
+            let ctx = claim_context(conn, caller, &old.enrollment_id)?;
+            let credit_type = old.credit_type()?;
+            let amount = check_claim(conn, &ctx, credit_type, request.amount, request.attestation)?;
+            let mut claim = new_claim(&ctx, credit_type, amount, caller);
+            claim.supersedes_id = Some(old.id.clone());
+            let saved = file_claim(conn, &ctx, claim, caller, request.reason.as_deref(), &base_url)?;
+            serde_json::to_string(&saved.to_api(&base_url)?).map_err(ApiError::internal)
+        })
+        .await?;
+    Ok(stored.respond_created("/v1/credit-claims"))
 }
 
 /// Approve a pending claim: it is awarded (replacing the award it amends, if any).

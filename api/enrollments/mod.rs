@@ -232,20 +232,10 @@ async fn enroll(
     body: ApiJson<EnrollRequest>,
 ) -> ApiResult<HttpResponse> {
     let activity_id = path.into_inner();
-    let request = body.into_inner();
-    let key =
-        idempotency::key(&req)?.map(|key| idempotency::Request::new(&caller.actor(), key, &req, &request));
-    let stored = idempotency::with_retry(|| {
-        let (caller, activity_id, request, key) =
-            (caller.clone(), activity_id.clone(), request.clone(), key.clone());
-        db::write(&state.pool, move |conn| {
-            if let Some(key) = &key {
-                if let Some(replay) = idempotency::claim(conn, key)? {
-                    return Ok(replay);
-                }
-            }
-            let activity = activities::load_visible(conn, viewer(&caller), &activity_id)?;
-            let user_id = learner_to_enroll(conn, &caller, &activity, &request)?;
+    let stored =
+        idempotency::create(&state.pool, &req, &caller, body.into_inner(), move |conn, caller, request| {
+            let activity = activities::load_visible(conn, viewer(caller), &activity_id)?;
+            let user_id = learner_to_enroll(conn, caller, &activity, &request)?;
             store::lock_activity(conn, &activity.id)?;
             if let Some(existing) = store::live_enrollment(conn, &activity.id, &user_id)? {
                 return Err(ApiError::Conflict {
@@ -256,15 +246,9 @@ async fn enroll(
             registration_open(&activity)?;
             let row = store::enroll(conn, &activity, &user_id, &caller.actor())?;
             let profession = profession_of(conn, &user_id)?;
-            let body =
-                serde_json::to_string(&row.into_api(&activity, profession)?).map_err(ApiError::internal)?;
-            if let Some(key) = &key {
-                idempotency::record(conn, key, 201, &body)?;
-            }
-            Ok(idempotency::Stored { status: 201, body, replayed: false })
+            serde_json::to_string(&row.into_api(&activity, profession)?).map_err(ApiError::internal)
         })
-    })
-    .await?;
+        .await?;
     Ok(stored.respond_created("/v1/enrollments"))
 }
 

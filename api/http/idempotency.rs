@@ -14,8 +14,8 @@ use actix_web::{
 use diesel::prelude::*;
 
 use crate::{
-    auth::secrets,
-    db::{now, schema::idempotency_keys, DbConnection},
+    auth::{secrets, Caller},
+    db::{self, now, schema::idempotency_keys, DbConnection, DbPool},
     error::{ApiError, ApiResult},
 };
 
@@ -190,4 +190,37 @@ where
             other => return other,
         }
     }
+}
+
+/// A creating POST, made safe to retry: runs `work` in one write transaction that first claims
+/// the request's `Idempotency-Key` (if sent), and records the created resource's JSON (what
+/// `work` returns) as the 201 to replay. Without a key, `work` simply runs.
+pub async fn create<B, F>(
+    pool: &DbPool,
+    req: &HttpRequest,
+    caller: &Caller,
+    body: B,
+    work: F,
+) -> ApiResult<Stored>
+where
+    B: serde::Serialize + Clone + Send + 'static,
+    F: Fn(&mut DbConnection, &Caller, B) -> ApiResult<String> + Clone + Send + 'static,
+{
+    let key = key(req)?.map(|key| Request::new(&caller.actor(), key, req, &body));
+    with_retry(|| {
+        let (key, body, work, caller) = (key.clone(), body.clone(), work.clone(), caller.clone());
+        db::write(pool, move |conn| {
+            if let Some(key) = &key {
+                if let Some(replay) = claim(conn, key)? {
+                    return Ok(replay);
+                }
+            }
+            let created = work(conn, &caller, body)?;
+            if let Some(key) = &key {
+                record(conn, key, 201, &created)?;
+            }
+            Ok(Stored { status: 201, body: created, replayed: false })
+        })
+    })
+    .await
 }

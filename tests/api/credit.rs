@@ -692,6 +692,20 @@ db_test!(
             .await
             .assert_problem(422, "idempotency-key-reused");
         assert_eq!(feed(&app, &setup.admin).await.len(), 1, "one award, one event");
+        // Amendments too: a retried amendment is one amendment.
+        let amend = format!("/v1/credit-claims/{}/amend", first.json()["id"].as_str().unwrap());
+        let amend_once = || {
+            app.request(Method::POST, &amend)
+                .bearer(&learner.token)
+                .header("idempotency-key", "amend-1")
+                .json(&json!({"amount": 1.25, "attestation": true}))
+                .send()
+        };
+        let (one, again) = futures_util::future::join(amend_once(), amend_once()).await;
+        one.assert_status(201);
+        again.assert_status(201);
+        assert_eq!(one.json()["id"], again.json()["id"]);
+        assert_eq!(feed(&app, &setup.admin).await.len(), 2, "one award, one amendment");
     }
 );
 
