@@ -33,6 +33,8 @@ use crate::error::{FieldError, Problem};
         (name = "activities", description = "The catalog of accredited activities, their sessions, \
             disclosures and the publish workflow"),
         (name = "enrollments", description = "Registration, waitlists, cancellation and completion"),
+        (name = "surveys", description = "Outcome surveys (pre/post tests, evaluations, follow-ups) and responses"),
+        (name = "reports", description = "Outcome reports by Moore level, for planners and program leadership"),
         (name = "credit", description = "Credit claims and their review, transcripts, certificates, \
             and the credit feed that hospital LMS systems sync from"),
         (name = "users", description = "Your own learner record, and the user directory"),

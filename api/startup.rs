@@ -21,7 +21,7 @@ use crate::{
     db::{self, DbPool},
     enrollments, health,
     http::{self, fallback::RouteTable, json::BodyLimit, request_id},
-    integration_clients, oauth, openapi, seed, users,
+    integration_clients, oauth, openapi, reports, seed, surveys, users,
 };
 
 /// What every handler may need, shared by all workers. Holds nothing a second replica would
@@ -46,6 +46,8 @@ fn v1_routes(cfg: &mut ServiceConfig) {
     cfg.configure(enrollments::configure);
     cfg.configure(credit_claims::configure);
     cfg.configure(credit_events::configure);
+    cfg.configure(surveys::configure);
+    cfg.configure(reports::configure);
     cfg.configure(oauth::configure_v1);
     cfg.configure(users::configure);
     cfg.configure(integration_clients::configure);

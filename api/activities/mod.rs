@@ -51,7 +51,7 @@ fn audience(caller: Option<&Caller>) -> ApiResult<Audience> {
         None => Ok(Audience::Public),
         Some(Caller::User { role: Role::Admin, .. }) => Ok(Audience::Admin),
         Some(Caller::User { id, role: Role::Planner }) => Ok(Audience::Planner(id.clone())),
-        Some(Caller::User { role: Role::Learner, .. }) => Ok(Audience::Public),
+        Some(Caller::User { role: Role::Learner | Role::Leader, .. }) => Ok(Audience::Public),
         Some(client @ Caller::Client { .. }) => {
             client.require_admin_or_scope(Scope::ActivitiesRead)?;
             Ok(Audience::Public)

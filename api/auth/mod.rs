@@ -23,6 +23,9 @@ pub enum Role {
     Planner,
     /// Runs the program: every record, users and integration clients.
     Admin,
+    /// Program leadership: reads every activity's and the program's outcome reports; no
+    /// learner-identifying data.
+    Leader,
 }
 
 impl Role {
@@ -31,6 +34,7 @@ impl Role {
             Role::Learner => "learner",
             Role::Planner => "planner",
             Role::Admin => "admin",
+            Role::Leader => "leader",
         }
     }
 
@@ -39,6 +43,7 @@ impl Role {
             "learner" => Some(Role::Learner),
             "planner" => Some(Role::Planner),
             "admin" => Some(Role::Admin),
+            "leader" => Some(Role::Leader),
             _ => None,
         }
     }

@@ -85,7 +85,7 @@ pub fn may_read_user(caller: &Caller, user_id: &str, conn: &mut DbConnection) ->
         Caller::User { id, .. } if id == user_id => true,
         Caller::User { role: Role::Admin, .. } => true,
         Caller::User { id, role: Role::Planner } => planner_has_learner(conn, id, user_id)?,
-        Caller::User { role: Role::Learner, .. } => false,
+        Caller::User { role: Role::Learner | Role::Leader, .. } => false,
         Caller::Client { .. } => caller.has_scope(Scope::UsersRead),
     })
 }

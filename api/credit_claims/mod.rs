@@ -196,17 +196,8 @@ fn check_claim(
     amount: f64,
     attestation: bool,
 ) -> ApiResult<i32> {
-    let status = ctx.enrollment.status()?;
-    if status != EnrollmentStatus::Completed {
-        return Err(rule(
-            "enrollment-not-completed",
-            "The enrollment is not completed",
-            "enrollment_id",
-            format!(
-                "credit is claimed after completing the activity; this enrollment is {}",
-                ctx.enrollment.status
-            ),
-        ));
+    if ctx.enrollment.status()? != EnrollmentStatus::Completed {
+        return Err(not_completed(conn, ctx)?);
     }
     let designation =
         ctx.input.credit_designations.iter().find(|d| d.credit_type == credit_type).ok_or_else(|| {
@@ -267,6 +258,33 @@ fn check_claim(
         });
     }
     Ok(amount)
+}
+
+/// Why the enrollment is not complete: its status, and each requirement still missing (the
+/// evaluation, the post-test, the time) as far as they are known.
+fn not_completed(conn: &mut DbConnection, ctx: &ClaimContext) -> ApiResult<ApiError> {
+    let message = format!(
+        "credit is claimed after completing the activity; this enrollment is {}",
+        ctx.enrollment.status
+    );
+    let mut errors = vec![FieldError::new("enrollment_id", "enrollment-not-completed", message.clone())];
+    if ctx.enrollment.status()? == EnrollmentStatus::Registered {
+        let (evaluation_submitted, post_test_passed) =
+            crate::surveys::store::gates(conn, &ctx.enrollment.id)?;
+        let done = enrollments::rules::Participation {
+            minutes_spent: ctx.enrollment.minutes_spent,
+            attendance_percent: None,
+            evaluation_submitted,
+            post_test_passed,
+        };
+        errors.extend(enrollments::rules::missing_requirements(&ctx.input.completion_requirements, &done));
+    }
+    Ok(ApiError::Rule {
+        kind: "enrollment-not-completed",
+        title: "The enrollment is not completed",
+        detail: message,
+        errors,
+    })
 }
 
 fn amount_problem(problem: AmountProblem, maximum: f64, cap: Option<i32>, series: bool) -> ApiError {
@@ -511,7 +529,10 @@ async fn list_claims(
     query: web::Query<ClaimListQuery>,
 ) -> ApiResult<HttpResponse> {
     let scope = match &caller {
-        Caller::User { id, role: Role::Learner } => enrollments::store::Scope::Learner(id.clone()),
+        // Leadership reads aggregates (outcome reports), not learners' claims.
+        Caller::User { id, role: Role::Learner | Role::Leader } => {
+            enrollments::store::Scope::Learner(id.clone())
+        }
         Caller::User { id, role: Role::Planner } => enrollments::store::Scope::Planner(id.clone()),
         Caller::User { role: Role::Admin, .. } => enrollments::store::Scope::All,
         Caller::Client { .. } => {

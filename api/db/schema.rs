@@ -305,6 +305,77 @@ diesel::joinable!(credit_claims -> users (user_id));
 diesel::joinable!(credit_claim_audit -> credit_claims (claim_id));
 diesel::joinable!(credit_events -> users (user_id));
 
+diesel::table! {
+    surveys (id) {
+        id -> Text,
+        activity_id -> Text,
+        kind -> Text,
+        details -> Text,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    survey_responses (id) {
+        id -> Text,
+        survey_id -> Text,
+        activity_id -> Text,
+        enrollment_id -> Text,
+        user_id -> Text,
+        kind -> Text,
+        attempt -> Integer,
+        latest -> Integer,
+        score_hundredths -> Nullable<Integer>,
+        passed -> Nullable<Integer>,
+        submitted_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    survey_answers (response_id, question_id) {
+        response_id -> Text,
+        question_id -> Text,
+        survey_id -> Text,
+        activity_id -> Text,
+        kind -> Text,
+        question_type -> Text,
+        moore_level -> Text,
+        latest -> Integer,
+        option_ids -> Nullable<Text>,
+        number_value -> Nullable<Double>,
+        commit_value -> Nullable<Integer>,
+        text_value -> Nullable<Text>,
+        correct -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    survey_item_pairs (activity_id, user_id, question_id) {
+        activity_id -> Text,
+        user_id -> Text,
+        question_id -> Text,
+        moore_level -> Text,
+        transition -> Text,
+    }
+}
+
+diesel::table! {
+    survey_score_pairs (activity_id, user_id) {
+        activity_id -> Text,
+        user_id -> Text,
+        pre_score -> Double,
+        post_score -> Double,
+        change -> Double,
+        change_squared -> Double,
+    }
+}
+
+diesel::joinable!(surveys -> activities (activity_id));
+diesel::joinable!(survey_responses -> surveys (survey_id));
+diesel::joinable!(survey_answers -> survey_responses (response_id));
+
 diesel::joinable!(enrollments -> activities (activity_id));
 diesel::joinable!(enrollments -> users (user_id));
 diesel::joinable!(activity_credit_designations -> activities (activity_id));
@@ -338,4 +409,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     credit_claim_audit,
     credit_event_head,
     credit_events,
+    surveys,
+    survey_responses,
+    survey_answers,
+    survey_item_pairs,
+    survey_score_pairs,
 );

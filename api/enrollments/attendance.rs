@@ -149,7 +149,7 @@ fn record(
 
 /// Completes a registered enrollment whose attendance meets the activity's requirements.
 /// The completion date is the local date of the last attended session's end.
-fn complete_if_met(
+pub fn complete_if_met(
     conn: &mut DbConnection,
     activity: &ActivityRow,
     enrollment: &store::EnrollmentRow,
@@ -173,9 +173,12 @@ fn complete_if_met(
         if scheduled_minutes > 0 { (attended_minutes * 100 / scheduled_minutes).min(100) as u8 } else { 0 };
     let input = activity.input()?;
     let requirements = &input.completion_requirements;
+    let (evaluation_submitted, post_test_passed) = crate::surveys::store::gates(conn, &enrollment.id)?;
     let done = rules::Participation {
         minutes_spent: Some(attended_minutes as i32),
         attendance_percent: Some(share),
+        evaluation_submitted,
+        post_test_passed,
     };
     let met = !attended.is_empty() && rules::missing_requirements(requirements, &done).is_empty();
     if !met {

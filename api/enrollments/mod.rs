@@ -303,7 +303,8 @@ async fn list_enrollments(
     query: web::Query<EnrollmentListQuery>,
 ) -> ApiResult<HttpResponse> {
     let scope = match &caller {
-        Caller::User { id, role: Role::Learner } => store::Scope::Learner(id.clone()),
+        // Leadership reads aggregates (outcome reports), not learners' enrollments.
+        Caller::User { id, role: Role::Learner | Role::Leader } => store::Scope::Learner(id.clone()),
         Caller::User { id, role: Role::Planner } => store::Scope::Planner(id.clone()),
         Caller::User { role: Role::Admin, .. } => store::Scope::All,
         Caller::Client { .. } => {
@@ -544,8 +545,13 @@ async fn complete_enrollment(
             });
         }
         let input = activity.input()?;
-        let done =
-            rules::Participation { minutes_spent: Some(request.minutes_spent), attendance_percent: None };
+        let (evaluation_submitted, post_test_passed) = crate::surveys::store::gates(conn, &row.id)?;
+        let done = rules::Participation {
+            minutes_spent: Some(request.minutes_spent),
+            attendance_percent: None,
+            evaluation_submitted,
+            post_test_passed,
+        };
         let missing = rules::missing_requirements(&input.completion_requirements, &done);
         if !missing.is_empty() {
             return Err(ApiError::Rule {

@@ -1,0 +1,661 @@
+//! Outcome reports by Moore level: one activity's (`/v1/activities/{id}/outcomes`) and the
+//! program's (`/v1/reports/outcomes`). Everything is computed from aggregates the database
+//! groups (see `store`); no learner identity appears in a report.
+
+pub mod dto;
+pub mod stats;
+pub mod store;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use diesel::prelude::*;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::{
+    activities::{
+        self,
+        dto::{ActivityFormat, ActivityStatus, OutcomeLevel},
+        rules::from_hundredths,
+        store::{self as activity_store, enum_str, ActivityRow},
+    },
+    auth::{Caller, Role, Scope},
+    credit_claims::{dto::CreditTotal, store::parse_credit_type},
+    db::{self, schema::activities as activities_table, DbConnection},
+    error::{ApiError, ApiResult, Problem},
+    http::csv,
+    reports::dto::{
+        ActivityLine, ActivityOutcomes, Commitment, FollowUp, FormatTotals, FreeText, GroupTotals, ItemScore,
+        Knowledge, LevelMeasured, LevelTotals, LikertItem, Method, ParticipationCounts, ProgramOutcomes,
+        ProgramReportQuery, TestItem,
+    },
+    startup::AppState,
+    surveys::{
+        self,
+        dto::{QuestionType, SurveyInput, SurveyKind},
+    },
+};
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(activity_outcomes).service(program_outcomes);
+}
+
+/// Everything the database aggregated for a set of activities.
+struct Aggregates {
+    enrollments: Vec<(String, String, i64)>,
+    attended: HashMap<String, i64>,
+    claimed: HashMap<String, i64>,
+    credits: Vec<store::CreditRow>,
+    items: Vec<store::ItemRow>,
+    transitions: Vec<(String, String, String, i64)>,
+    paired: HashMap<String, store::PairedSums>,
+    commitments: Vec<store::CommitRow>,
+}
+
+fn aggregates(conn: &mut DbConnection, ids: &[String]) -> ApiResult<Aggregates> {
+    let (claimed, credits) = store::awarded(conn, ids)?;
+    Ok(Aggregates {
+        enrollments: store::enrollment_counts(conn, ids)?,
+        attended: store::attended(conn, ids)?,
+        claimed,
+        credits,
+        items: store::item_scores(conn, ids)?,
+        transitions: store::transitions(conn, ids)?,
+        paired: store::paired_sums(conn, ids)?,
+        commitments: store::commitments(conn, ids)?,
+    })
+}
+
+impl Aggregates {
+    fn participation(&self, id: &str) -> ApiResult<ParticipationCounts> {
+        let mine = self.enrollments.iter().filter(|(a, _, _)| a == id);
+        let enrolled = mine.clone().filter(|(_, status, _)| status != "cancelled").map(|(_, _, n)| n).sum();
+        let completed = mine.filter(|(_, status, _)| status == "completed").map(|(_, _, n)| n).sum();
+        let credits_awarded = self
+            .credits
+            .iter()
+            .filter(|(a, _, _)| a == id)
+            .map(|(_, credit_type, total)| {
+                Ok(CreditTotal {
+                    credit_type: parse_credit_type(credit_type)?,
+                    amount: from_hundredths(total.unwrap_or(0) as i32),
+                })
+            })
+            .collect::<ApiResult<_>>()?;
+        Ok(ParticipationCounts {
+            enrolled,
+            attended: self.attended.get(id).copied().unwrap_or(0),
+            completed,
+            claimed: self.claimed.get(id).copied().unwrap_or(0),
+            credits_awarded,
+        })
+    }
+
+    /// (answers, right answers) of one test kind, over all items.
+    fn test_totals(&self, id: &str, kind: SurveyKind) -> (i64, i64) {
+        let kind = enum_str(&kind);
+        self.items
+            .iter()
+            .filter(|(a, k, _, _, _)| a == id && *k == kind)
+            .fold((0, 0), |(n, right), (_, _, _, count, correct)| (n + count, right + correct.unwrap_or(0)))
+    }
+
+    fn item(&self, id: &str, kind: SurveyKind, question_id: &str) -> ItemScore {
+        let kind = enum_str(&kind);
+        let (n, correct) = self
+            .items
+            .iter()
+            .find(|(a, k, q, _, _)| a == id && *k == kind && q == question_id)
+            .map_or((0, 0), |(_, _, _, n, correct)| (*n, correct.unwrap_or(0)));
+        ItemScore { n, correct, percent_correct: stats::percent(correct, n) }
+    }
+
+    fn mcnemar(&self, id: &str, question_id: &str) -> stats::McNemar {
+        let count = |transition: &str| {
+            self.transitions
+                .iter()
+                .find(|(a, q, t, _)| a == id && q == question_id && t == transition)
+                .map_or(0, |(_, _, _, n)| *n)
+        };
+        stats::mcnemar(count("rw"), count("wr"))
+    }
+
+    fn paired(&self, id: &str) -> stats::PairedScores {
+        let (n, pre, post, change, squared) = self.paired.get(id).copied().unwrap_or_default();
+        stats::paired(n, pre, post, change, squared)
+    }
+
+    /// (answers, yes) of commitment questions: in follow-ups (implementation) or elsewhere.
+    fn commitments(&self, id: &str, follow_up: bool) -> (i64, i64) {
+        self.commitments
+            .iter()
+            .filter(|(a, kind, _, _)| a == id && (kind == "follow_up") == follow_up)
+            .fold((0, 0), |(n, yes), (_, _, value, count)| {
+                (n + count, yes + if *value == Some(1) { *count } else { 0 })
+            })
+    }
+}
+
+/// Which levels the surveys measure, and how: scored test items are objective, everything
+/// learners report about themselves subjective; participation (level 1) is always measured,
+/// objectively, from enrollment and attendance records.
+fn levels_measured(surveys: &[SurveyInput]) -> Vec<LevelMeasured> {
+    let mut levels: BTreeMap<OutcomeLevel, BTreeSet<Method>> = BTreeMap::new();
+    levels.entry(OutcomeLevel::Participation).or_default().insert(Method::Objective);
+    for survey in surveys {
+        for question in &survey.questions {
+            let scored = survey.kind.is_test() && !question.correct_option_ids.is_empty();
+            let method = if scored { Method::Objective } else { Method::Subjective };
+            levels.entry(question.moore_level).or_default().insert(method);
+        }
+    }
+    levels
+        .into_iter()
+        .map(|(level, methods)| LevelMeasured { level, methods: methods.into_iter().collect() })
+        .collect()
+}
+
+fn surveys_of(conn: &mut DbConnection, activity_id: &str) -> ApiResult<Vec<(String, SurveyInput)>> {
+    surveys::store::of_activity(conn, activity_id)?
+        .into_iter()
+        .map(|row| Ok((row.id.clone(), row.input()?)))
+        .collect()
+}
+
+/// The question with this id in the activity's surveys (pre- and post-tests share ids).
+fn question<'a>(surveys: &'a [(String, SurveyInput)], id: &str) -> Option<&'a surveys::dto::Question> {
+    surveys.iter().flat_map(|(_, s)| s.questions.iter()).find(|q| q.id == id)
+}
+
+fn knowledge(agg: &Aggregates, id: &str, surveys: &[(String, SurveyInput)]) -> Knowledge {
+    let mut item_ids: Vec<&str> = Vec::new();
+    for (_, survey) in surveys.iter().filter(|(_, s)| s.kind.is_test()) {
+        for q in survey.questions.iter().filter(|q| !q.correct_option_ids.is_empty()) {
+            if !item_ids.contains(&q.id.as_str()) {
+                item_ids.push(&q.id);
+            }
+        }
+    }
+    let items = item_ids
+        .into_iter()
+        .filter_map(|item| {
+            let q = question(surveys, item)?;
+            Some(TestItem {
+                question_id: item.to_string(),
+                question: q.text.clone(),
+                moore_level: q.moore_level,
+                objective: q.objective.clone(),
+                pre: agg.item(id, SurveyKind::PreTest, item),
+                post: agg.item(id, SurveyKind::PostTest, item),
+                mcnemar: agg.mcnemar(id, item),
+            })
+        })
+        .collect();
+    let (pre_n, pre_right) = agg.test_totals(id, SurveyKind::PreTest);
+    let (post_n, post_right) = agg.test_totals(id, SurveyKind::PostTest);
+    Knowledge {
+        items,
+        pre_percent_correct: stats::percent(pre_right, pre_n),
+        post_percent_correct: stats::percent(post_right, post_n),
+        paired: agg.paired(id),
+    }
+}
+
+fn satisfaction(
+    conn: &mut DbConnection,
+    id: &str,
+    surveys: &[(String, SurveyInput)],
+) -> ApiResult<Vec<LikertItem>> {
+    let counts = store::likert_counts(conn, id)?;
+    let mut items = Vec::new();
+    for (survey_id, survey) in surveys {
+        for q in survey.questions.iter().filter(|q| q.question_type == QuestionType::Likert) {
+            let mut distribution = [0i64; 5];
+            for (_, _, value, n) in counts.iter().filter(|(s, qid, _, _)| s == survey_id && *qid == q.id) {
+                if let Some(slot) = value.and_then(|v| distribution.get_mut((v as usize).wrapping_sub(1))) {
+                    *slot += n;
+                }
+            }
+            items.push(LikertItem {
+                survey_id: survey_id.clone(),
+                question_id: q.id.clone(),
+                question: q.text.clone(),
+                moore_level: q.moore_level,
+                n: distribution.iter().sum(),
+                mean: stats::likert_mean(&distribution),
+                distribution,
+            });
+        }
+    }
+    Ok(items)
+}
+
+fn free_text(
+    conn: &mut DbConnection,
+    id: &str,
+    surveys: &[(String, SurveyInput)],
+) -> ApiResult<Vec<FreeText>> {
+    let answers = store::texts(conn, id, "free_text", false)?;
+    let mut out: Vec<FreeText> = Vec::new();
+    for (survey_id, question_id, text) in answers {
+        match out.iter_mut().find(|f| f.survey_id == survey_id && f.question_id == question_id) {
+            Some(entry) => entry.answers.push(text),
+            None => out.push(FreeText {
+                question: question(surveys, &question_id).map(|q| q.text.clone()).unwrap_or_default(),
+                survey_id,
+                question_id,
+                answers: vec![text],
+            }),
+        }
+    }
+    Ok(out)
+}
+
+fn outcomes(conn: &mut DbConnection, activity: &ActivityRow) -> ApiResult<ActivityOutcomes> {
+    let id = activity.id.as_str();
+    let ids = [activity.id.clone()];
+    let agg = aggregates(conn, &ids)?;
+    let surveys = surveys_of(conn, id)?;
+    let (committable, committed) = agg.commitments(id, false);
+    let (followed, implemented) = agg.commitments(id, true);
+    let statements =
+        store::texts(conn, id, "commitment_to_change", false)?.into_iter().map(|(_, _, t)| t).collect();
+    let mut barriers: Vec<String> =
+        store::texts(conn, id, "free_text", true)?.into_iter().map(|(_, _, t)| t).collect();
+    barriers.extend(store::texts(conn, id, "commitment_to_change", true)?.into_iter().map(|(_, _, t)| t));
+    let inputs: Vec<SurveyInput> = surveys.iter().map(|(_, s)| s.clone()).collect();
+    Ok(ActivityOutcomes {
+        activity_id: activity.id.clone(),
+        title: activity.title.clone(),
+        format: activity.input()?.format,
+        participation: agg.participation(id)?,
+        satisfaction: satisfaction(conn, id, &surveys)?,
+        knowledge: knowledge(&agg, id, &surveys),
+        commitment: Commitment {
+            n: committable,
+            committed,
+            rate: stats::percent(committed, committable),
+            statements,
+        },
+        follow_up: FollowUp {
+            n: followed,
+            implemented,
+            rate: stats::percent(implemented, followed),
+            barriers,
+        },
+        free_text: free_text(conn, id, &surveys)?,
+        levels_measured: levels_measured(&inputs),
+    })
+}
+
+/// Reports are for the activity's planners, administrators, leadership and clients with
+/// `surveys:read`.
+fn may_report(conn: &mut DbConnection, caller: &Caller, activity: &ActivityRow) -> ApiResult<()> {
+    let allowed = match caller {
+        Caller::User { role: Role::Admin | Role::Leader, .. } => true,
+        Caller::User { id, role: Role::Planner } => activity_store::is_planner_of(conn, activity, id)?,
+        Caller::User { role: Role::Learner, .. } => false,
+        Caller::Client { .. } => {
+            caller.require_admin_or_scope(Scope::SurveysRead)?;
+            true
+        }
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden {
+            kind: "forbidden",
+            detail: "outcome reports are for the activity's planners and program leadership".into(),
+        })
+    }
+}
+
+/// An activity's outcomes by Moore level: participation (1), satisfaction (2), knowledge and
+/// competence from pre/post tests with paired statistics (3-4), commitment to change (4),
+/// follow-up implementation (5), free text for review, and which levels were measured and
+/// how. `Accept: text/csv` for one measure per line.
+#[utoipa::path(
+    tag = "reports",
+    operation_id = "activity_outcomes",
+    security(("bearer" = []), ("oauth2" = ["surveys:read"])),
+    params(("activity_id" = String, Path, description = "Activity id")),
+    responses(
+        (status = 200, description = "The report", content(
+            (ActivityOutcomes = "application/json"),
+            (String = "text/csv"),
+        )),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a planner of the activity, leadership, or a client with surveys:read", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown activity", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/activities/{activity_id}/outcomes")]
+async fn activity_outcomes(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let report = db::run(&state.pool, move |conn| {
+        let activity = activity_store::find(conn, &id)?.ok_or(ApiError::NotFound)?;
+        if activity.status()? == ActivityStatus::Draft {
+            activities::load_editable(conn, &caller, &id)?;
+        }
+        may_report(conn, &caller, &activity)?;
+        outcomes(conn, &activity)
+    })
+    .await?;
+    if csv::wanted(&req) {
+        return Ok(csv::attachment("outcomes.csv", outcomes_csv(&report)));
+    }
+    Ok(HttpResponse::Ok().json(report))
+}
+
+fn number(value: Option<f64>) -> String {
+    value.map(|v| v.to_string()).unwrap_or_default()
+}
+
+/// One measure a line: `level,measure,item,value`.
+fn outcomes_csv(report: &ActivityOutcomes) -> String {
+    let mut out = String::new();
+    let mut line = |level: &str, measure: &str, item: &str, value: String| {
+        csv::push_row(&mut out, &[level.into(), measure.into(), item.into(), value]);
+    };
+    line("level", "measure", "item", "value".into());
+    let p = &report.participation;
+    for (measure, value) in [
+        ("enrolled", p.enrolled),
+        ("attended", p.attended),
+        ("completed", p.completed),
+        ("claimed", p.claimed),
+    ] {
+        line("1", measure, "", value.to_string());
+    }
+    for credit in &p.credits_awarded {
+        line("1", "credits_awarded", &enum_str(&credit.credit_type), credit.amount.to_string());
+    }
+    for item in &report.satisfaction {
+        let level = enum_str(&item.moore_level);
+        line(&level, "likert_n", &item.question_id, item.n.to_string());
+        line(&level, "likert_mean", &item.question_id, number(item.mean));
+    }
+    let k = &report.knowledge;
+    for item in &k.items {
+        let level = enum_str(&item.moore_level);
+        line(&level, "pre_percent_correct", &item.question_id, number(item.pre.percent_correct));
+        line(&level, "post_percent_correct", &item.question_id, number(item.post.percent_correct));
+        line(&level, "mcnemar_b", &item.question_id, item.mcnemar.b.to_string());
+        line(&level, "mcnemar_c", &item.question_id, item.mcnemar.c.to_string());
+        line(&level, "mcnemar_chi_square", &item.question_id, number(item.mcnemar.chi_square));
+        line(&level, "mcnemar_p_value", &item.question_id, number(item.mcnemar.p_value));
+    }
+    line("3-4", "pre_percent_correct", "all", number(k.pre_percent_correct));
+    line("3-4", "post_percent_correct", "all", number(k.post_percent_correct));
+    line("3-4", "paired_n", "all", k.paired.n.to_string());
+    line("3-4", "paired_mean_change", "all", number(k.paired.mean_change));
+    line("3-4", "paired_cohens_d", "all", number(k.paired.cohens_d));
+    line("4", "commitment_rate", "", number(report.commitment.rate));
+    line("5", "follow_up_implementation_rate", "", number(report.follow_up.rate));
+    out
+}
+
+/// The activities of a program report: held (published, closed or archived) in the period,
+/// of the format and specialty asked; for planners, only the ones they plan.
+fn report_activities(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    query: &ProgramReportQuery,
+) -> ApiResult<Vec<(String, String, String)>> {
+    use crate::db::schema::activity_specialties;
+    let mut select = activities_table::table
+        .filter(activities_table::status.eq_any(["published", "closed", "archived"]))
+        .select((activities_table::id, activities_table::title, activities_table::format))
+        .order((activities_table::sort_at, activities_table::id))
+        .into_boxed();
+    if let Some(from) = query.from.and_then(|d| d.and_hms_opt(0, 0, 0)) {
+        select = select.filter(activities_table::sort_at.ge(from));
+    }
+    if let Some(to) = query.to.and_then(|d| d.succ_opt()).and_then(|d| d.and_hms_opt(0, 0, 0)) {
+        select = select.filter(activities_table::sort_at.lt(to));
+    }
+    if let Some(format) = query.format {
+        select = select.filter(activities_table::format.eq(enum_str(&format)));
+    }
+    if let Some(specialty) = query.specialty.clone() {
+        select = select.filter(
+            activities_table::id.eq_any(
+                activity_specialties::table
+                    .filter(activity_specialties::code.eq(specialty))
+                    .select(activity_specialties::activity_id),
+            ),
+        );
+    }
+    if let Caller::User { id, role: Role::Planner } = caller {
+        select = select.filter(
+            activities_table::created_by
+                .eq(id.clone())
+                .or(activities_table::id.eq_any(activity_store::listing_planner(id.clone()))),
+        );
+    }
+    Ok(select.load(conn)?)
+}
+
+fn group_totals(agg: &Aggregates, lines: &[&ActivityLine]) -> GroupTotals {
+    let ids: Vec<&str> = lines.iter().map(|l| l.activity_id.as_str()).collect();
+    let sum_tests = |kind| {
+        ids.iter().map(|id| agg.test_totals(id, kind)).fold((0, 0), |(n, r), (n2, r2)| (n + n2, r + r2))
+    };
+    let (pre_n, pre_right) = sum_tests(SurveyKind::PreTest);
+    let (post_n, post_right) = sum_tests(SurveyKind::PostTest);
+    let sums = ids
+        .iter()
+        .filter_map(|id| agg.paired.get(*id))
+        .fold((0, 0.0, 0.0, 0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1, a.2 + b.2, a.3 + b.3, a.4 + b.4));
+    GroupTotals {
+        activities: lines.len() as i64,
+        enrolled: lines.iter().map(|l| l.participation.enrolled).sum(),
+        completed: lines.iter().map(|l| l.participation.completed).sum(),
+        pre_percent_correct: stats::percent(pre_right, pre_n),
+        post_percent_correct: stats::percent(post_right, post_n),
+        paired: stats::paired(sums.0, sums.1, sums.2, sums.3, sums.4),
+    }
+}
+
+fn program(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    query: &ProgramReportQuery,
+) -> ApiResult<ProgramOutcomes> {
+    let chosen = report_activities(conn, caller, query)?;
+    let ids: Vec<String> = chosen.iter().map(|(id, _, _)| id.clone()).collect();
+    let mut agg = Aggregates {
+        enrollments: Vec::new(),
+        attended: HashMap::new(),
+        claimed: HashMap::new(),
+        credits: Vec::new(),
+        items: Vec::new(),
+        transitions: Vec::new(),
+        paired: HashMap::new(),
+        commitments: Vec::new(),
+    };
+    // Bounded IN lists: SQLite binds at most 32,766 parameters a statement.
+    for chunk in ids.chunks(5_000) {
+        let part = aggregates(conn, chunk)?;
+        agg.enrollments.extend(part.enrollments);
+        agg.attended.extend(part.attended);
+        agg.claimed.extend(part.claimed);
+        agg.credits.extend(part.credits);
+        agg.items.extend(part.items);
+        agg.transitions.extend(part.transitions);
+        agg.paired.extend(part.paired);
+        agg.commitments.extend(part.commitments);
+    }
+    let mut surveys_by_activity: HashMap<String, Vec<SurveyInput>> = HashMap::new();
+    for chunk in ids.chunks(5_000) {
+        use crate::db::schema::surveys as surveys_table;
+        let rows: Vec<(String, String)> = surveys_table::table
+            .filter(surveys_table::activity_id.eq_any(chunk))
+            .select((surveys_table::activity_id, surveys_table::details))
+            .load(conn)?;
+        for (activity_id, details) in rows {
+            let input: SurveyInput = serde_json::from_str(&details).map_err(ApiError::internal)?;
+            surveys_by_activity.entry(activity_id).or_default().push(input);
+        }
+    }
+    let mut lines = Vec::with_capacity(chosen.len());
+    for (id, title, format) in chosen {
+        let (pre_n, pre_right) = agg.test_totals(&id, SurveyKind::PreTest);
+        let (post_n, post_right) = agg.test_totals(&id, SurveyKind::PostTest);
+        let (committable, committed) = agg.commitments(&id, false);
+        let (followed, implemented) = agg.commitments(&id, true);
+        let surveys = surveys_by_activity.remove(&id).unwrap_or_default();
+        lines.push(ActivityLine {
+            participation: agg.participation(&id)?,
+            pre_percent_correct: stats::percent(pre_right, pre_n),
+            post_percent_correct: stats::percent(post_right, post_n),
+            paired: agg.paired(&id),
+            commitment_rate: stats::percent(committed, committable),
+            follow_up_rate: stats::percent(implemented, followed),
+            levels_measured: levels_measured(&surveys),
+            format: serde_json::from_value(serde_json::Value::String(format)).map_err(ApiError::internal)?,
+            activity_id: id,
+            title,
+        });
+    }
+    let all: Vec<&ActivityLine> = lines.iter().collect();
+    let mut formats: Vec<ActivityFormat> = Vec::new();
+    for line in &lines {
+        if !formats.contains(&line.format) {
+            formats.push(line.format);
+        }
+    }
+    let by_format = formats
+        .into_iter()
+        .map(|format| {
+            let group: Vec<&ActivityLine> = lines.iter().filter(|l| l.format == format).collect();
+            FormatTotals { format, totals: group_totals(&agg, &group) }
+        })
+        .collect();
+    let mut by_level: BTreeMap<OutcomeLevel, LevelTotals> = BTreeMap::new();
+    for line in &lines {
+        for measured in &line.levels_measured {
+            let totals = by_level.entry(measured.level).or_insert(LevelTotals {
+                level: measured.level,
+                activities: 0,
+                objective: 0,
+                subjective: 0,
+            });
+            totals.activities += 1;
+            totals.objective += i64::from(measured.methods.contains(&Method::Objective));
+            totals.subjective += i64::from(measured.methods.contains(&Method::Subjective));
+        }
+    }
+    Ok(ProgramOutcomes {
+        from: query.from,
+        to: query.to,
+        totals: group_totals(&agg, &all),
+        by_format,
+        by_level: by_level.into_values().collect(),
+        activities: lines,
+    })
+}
+
+/// The program's outcomes for leadership: totals, by format, by Moore level, and a line per
+/// activity, over activities held in the period (filters: `from`, `to`, `format`,
+/// `specialty`). Administrators, leadership and clients with `surveys:read` see the whole
+/// program; planners their own activities. `Accept: text/csv` for the activity lines.
+#[utoipa::path(
+    tag = "reports",
+    operation_id = "program_outcomes",
+    security(("bearer" = []), ("oauth2" = ["surveys:read"])),
+    params(ProgramReportQuery),
+    responses(
+        (status = 200, description = "The report", content(
+            (ProgramOutcomes = "application/json"),
+            (String = "text/csv"),
+        )),
+        (status = 400, description = "Invalid query", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Learners, and clients without surveys:read", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`from` after `to`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/reports/outcomes")]
+async fn program_outcomes(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<ProgramReportQuery>,
+) -> ApiResult<HttpResponse> {
+    match &caller {
+        Caller::User { role: Role::Learner, .. } => {
+            return Err(ApiError::Forbidden {
+                kind: "forbidden",
+                detail: "program reports are for planners and program leadership".into(),
+            })
+        }
+        Caller::Client { .. } => caller.require_admin_or_scope(Scope::SurveysRead)?,
+        Caller::User { .. } => {}
+    }
+    let query = query.into_inner();
+    if let (Some(from), Some(to)) = (query.from, query.to) {
+        if from > to {
+            return Err(ApiError::validation("from", "order", "must not be after `to`"));
+        }
+    }
+    let report = db::run(&state.pool, move |conn| program(conn, &caller, &query)).await?;
+    if csv::wanted(&req) {
+        return Ok(csv::attachment("program-outcomes.csv", program_csv(&report)));
+    }
+    Ok(HttpResponse::Ok().json(report))
+}
+
+fn program_csv(report: &ProgramOutcomes) -> String {
+    let mut out = String::new();
+    csv::push_row(
+        &mut out,
+        &[
+            "activity_id",
+            "title",
+            "format",
+            "enrolled",
+            "attended",
+            "completed",
+            "claimed",
+            "pre_percent_correct",
+            "post_percent_correct",
+            "paired_n",
+            "mean_change",
+            "cohens_d",
+            "commitment_rate",
+            "follow_up_rate",
+            "levels_measured",
+        ]
+        .map(String::from),
+    );
+    for line in &report.activities {
+        let levels: Vec<String> = line.levels_measured.iter().map(|l| enum_str(&l.level)).collect();
+        csv::push_row(
+            &mut out,
+            &[
+                line.activity_id.clone(),
+                line.title.clone(),
+                enum_str(&line.format),
+                line.participation.enrolled.to_string(),
+                line.participation.attended.to_string(),
+                line.participation.completed.to_string(),
+                line.participation.claimed.to_string(),
+                number(line.pre_percent_correct),
+                number(line.post_percent_correct),
+                line.paired.n.to_string(),
+                number(line.paired.mean_change),
+                number(line.paired.cohens_d),
+                number(line.commitment_rate),
+                number(line.follow_up_rate),
+                levels.join(";"),
+            ],
+        );
+    }
+    out
+}

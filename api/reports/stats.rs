@@ -1,0 +1,172 @@
+//! The statistics of outcome reports, as pure functions over aggregates (counts and sums that
+//! the database computes), so that no report loads individual responses.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Percent with two decimals; `None` for an empty group.
+pub fn percent(part: i64, whole: i64) -> Option<f64> {
+    (whole > 0).then(|| round2(part as f64 * 100.0 / whole as f64))
+}
+
+pub fn round2(value: f64) -> f64 {
+    (value * 100.0).round() / 100.0
+}
+
+pub fn round4(value: f64) -> f64 {
+    (value * 10_000.0).round() / 10_000.0
+}
+
+/// Paired pre/post scores of the learners who took both.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct PairedScores {
+    /// Learners with both a pre-test and a post-test.
+    pub n: i64,
+    pub mean_pre: Option<f64>,
+    pub mean_post: Option<f64>,
+    /// Mean of (post - pre), in percentage points.
+    pub mean_change: Option<f64>,
+    /// Sample standard deviation of the changes.
+    pub sd_change: Option<f64>,
+    /// Cohen's d for paired scores: mean of the differences / their standard deviation.
+    pub cohens_d: Option<f64>,
+}
+
+/// From the sums over learners of pre, post, change and change²: mean change, its sample
+/// standard deviation sqrt((Σd² − (Σd)²/n) / (n − 1)), and d = mean / sd.
+pub fn paired(n: i64, sum_pre: f64, sum_post: f64, sum_change: f64, sum_change_squared: f64) -> PairedScores {
+    if n == 0 {
+        return PairedScores {
+            n,
+            mean_pre: None,
+            mean_post: None,
+            mean_change: None,
+            sd_change: None,
+            cohens_d: None,
+        };
+    }
+    let count = n as f64;
+    let mean = sum_change / count;
+    let sd = (n > 1)
+        .then(|| ((sum_change_squared - sum_change * sum_change / count).max(0.0) / (count - 1.0)).sqrt());
+    PairedScores {
+        n,
+        mean_pre: Some(round2(sum_pre / count)),
+        mean_post: Some(round2(sum_post / count)),
+        mean_change: Some(round2(mean)),
+        sd_change: sd.map(round4),
+        cohens_d: sd.filter(|sd| *sd > 0.0).map(|sd| round4(mean / sd)),
+    }
+}
+
+/// McNemar's test of one item over learners with both tests.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct McNemar {
+    /// Right before, wrong after.
+    pub b: i64,
+    /// Wrong before, right after.
+    pub c: i64,
+    /// (|b − c| − 1)² / (b + c), with continuity correction; `null` when b + c = 0.
+    pub chi_square: Option<f64>,
+    /// Upper tail of the chi-square distribution with one degree of freedom.
+    pub p_value: Option<f64>,
+}
+
+pub fn mcnemar(b: i64, c: i64) -> McNemar {
+    if b + c == 0 {
+        return McNemar { b, c, chi_square: None, p_value: None };
+    }
+    let corrected = ((b - c).abs() as f64 - 1.0).max(0.0);
+    let chi_square = corrected * corrected / (b + c) as f64;
+    McNemar {
+        b,
+        c,
+        chi_square: Some(round4(chi_square)),
+        p_value: Some(round4(chi_square_1df_p(chi_square))),
+    }
+}
+
+/// P(X ≥ x) for chi-square with one degree of freedom: erfc(sqrt(x / 2)).
+pub fn chi_square_1df_p(x: f64) -> f64 {
+    erfc((x / 2.0).sqrt())
+}
+
+/// The complementary error function (Numerical Recipes' Chebyshev fit, relative error below
+/// 1.2e-7 everywhere: more than reports print).
+pub fn erfc(x: f64) -> f64 {
+    let z = x.abs();
+    let t = 1.0 / (1.0 + 0.5 * z);
+    let poly = -z * z - 1.265_512_23
+        + t * (1.000_023_68
+            + t * (0.374_091_96
+                + t * (0.096_784_18
+                    + t * (-0.186_288_06
+                        + t * (0.278_868_07
+                            + t * (-1.135_203_98
+                                + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77))))))));
+    let value = t * poly.exp();
+    if x >= 0.0 {
+        value
+    } else {
+        2.0 - value
+    }
+}
+
+/// Mean and distribution of a Likert item from its counts of 1..5.
+pub fn likert_mean(counts: &[i64; 5]) -> Option<f64> {
+    let n: i64 = counts.iter().sum();
+    let total: i64 = counts.iter().enumerate().map(|(i, c)| (i as i64 + 1) * c).sum();
+    (n > 0).then(|| round2(total as f64 / n as f64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mcnemar_uses_the_continuity_correction() {
+        // b = 2, c = 10: (|2 - 10| - 1)² / 12 = 49 / 12 = 4.0833; p = 0.0433.
+        let test = mcnemar(2, 10);
+        assert_eq!(test.chi_square, Some(4.0833));
+        assert_eq!(test.p_value, Some(0.0433));
+        assert_eq!(mcnemar(0, 0).chi_square, None);
+        // |b - c| = 1 gives 0 and p = 1.
+        assert_eq!(mcnemar(3, 4).chi_square, Some(0.0));
+        assert_eq!(mcnemar(3, 4).p_value, Some(1.0));
+    }
+
+    #[test]
+    fn chi_square_tail_matches_tables() {
+        // Critical values of chi-square with 1 df: 3.841 at 0.05, 6.635 at 0.01, 10.828 at 0.001.
+        assert!((chi_square_1df_p(3.841) - 0.05).abs() < 1e-4);
+        assert!((chi_square_1df_p(6.635) - 0.01).abs() < 1e-4);
+        assert!((chi_square_1df_p(10.828) - 0.001).abs() < 1e-5);
+        assert!((erfc(0.0) - 1.0).abs() < 1e-7);
+        assert!((erfc(-1.0) - 1.842_700_79).abs() < 1e-6);
+    }
+
+    #[test]
+    fn paired_scores_give_mean_change_sd_and_d() {
+        // Changes 10, 20, 30: mean 20, sd 10, d 2.
+        let changes = [10.0_f64, 20.0, 30.0];
+        let sum: f64 = changes.iter().sum();
+        let squares: f64 = changes.iter().map(|d| d * d).sum();
+        let paired = paired(3, 150.0, 210.0, sum, squares);
+        assert_eq!(paired.mean_change, Some(20.0));
+        assert_eq!(paired.sd_change, Some(10.0));
+        assert_eq!(paired.cohens_d, Some(2.0));
+        assert_eq!(paired.mean_pre, Some(50.0));
+        assert_eq!(paired.mean_post, Some(70.0));
+        assert_eq!(super::paired(0, 0.0, 0.0, 0.0, 0.0).mean_change, None);
+        // One learner: a mean but no spread.
+        assert_eq!(super::paired(1, 50.0, 60.0, 10.0, 100.0).sd_change, None);
+    }
+
+    #[test]
+    fn percents_and_likert_means() {
+        assert_eq!(percent(1, 3), Some(33.33));
+        assert_eq!(percent(0, 0), None);
+        assert_eq!(likert_mean(&[0, 0, 1, 2, 1]), Some(4.0));
+        assert_eq!(likert_mean(&[0; 5]), None);
+    }
+}

@@ -1,0 +1,196 @@
+//! The aggregate queries of outcome reports: counts and sums grouped in the database, never
+//! the responses themselves (except the free-text answers listed for review, bounded).
+
+use std::collections::HashMap;
+
+use diesel::{
+    dsl::{count, count_star, sum},
+    prelude::*,
+};
+
+use crate::{
+    db::{
+        schema::{
+            credit_claims, enrollments, session_attendance, survey_answers, survey_item_pairs,
+            survey_score_pairs,
+        },
+        DbConnection,
+    },
+    error::ApiResult,
+};
+
+/// Activity, credit type, credit awarded (hundredths).
+pub type CreditRow = (String, String, Option<i64>);
+/// Activity, test kind, item, answers, right answers.
+pub type ItemRow = (String, String, String, i64, Option<i64>);
+/// Activity, survey kind, yes (1) or no (0), count.
+pub type CommitRow = (String, String, Option<i32>, i64);
+/// Survey, item, value, count.
+pub type LikertRow = (String, String, Option<f64>, i64);
+
+/// Free-text answers listed per question at most (the rest are counted, not listed).
+pub const TEXT_LIMIT: i64 = 1000;
+
+/// Per activity: enrollments by status.
+pub fn enrollment_counts(conn: &mut DbConnection, ids: &[String]) -> ApiResult<Vec<(String, String, i64)>> {
+    Ok(enrollments::table
+        .filter(enrollments::activity_id.eq_any(ids))
+        .group_by((enrollments::activity_id, enrollments::status))
+        .select((enrollments::activity_id, enrollments::status, count_star()))
+        .load(conn)?)
+}
+
+/// Per activity: enrollments that attended a session or completed.
+pub fn attended(conn: &mut DbConnection, ids: &[String]) -> ApiResult<HashMap<String, i64>> {
+    let rows: Vec<(String, i64)> =
+        enrollments::table
+            .filter(enrollments::activity_id.eq_any(ids))
+            .filter(enrollments::status.eq("completed").or(
+                enrollments::id.eq_any(session_attendance::table.select(session_attendance::enrollment_id)),
+            ))
+            .group_by(enrollments::activity_id)
+            .select((enrollments::activity_id, count_star()))
+            .load(conn)?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Per activity: enrollments with an awarded claim, and credit awarded by type (hundredths).
+pub fn awarded(conn: &mut DbConnection, ids: &[String]) -> ApiResult<(HashMap<String, i64>, Vec<CreditRow>)> {
+    let claimed: Vec<(String, i64)> = credit_claims::table
+        .filter(credit_claims::activity_id.eq_any(ids))
+        .filter(credit_claims::status.eq("awarded"))
+        .group_by(credit_claims::activity_id)
+        .select((credit_claims::activity_id, count(credit_claims::enrollment_id).aggregate_distinct()))
+        .load(conn)?;
+    let credits = credit_claims::table
+        .filter(credit_claims::activity_id.eq_any(ids))
+        .filter(credit_claims::status.eq("awarded"))
+        .group_by((credit_claims::activity_id, credit_claims::credit_type))
+        .select((
+            credit_claims::activity_id,
+            credit_claims::credit_type,
+            sum(credit_claims::amount_hundredths),
+        ))
+        .order((credit_claims::activity_id, credit_claims::credit_type))
+        .load(conn)?;
+    Ok((claimed.into_iter().collect(), credits))
+}
+
+/// Per activity, test kind and item: answers and right answers of the latest attempts.
+pub fn item_scores(conn: &mut DbConnection, ids: &[String]) -> ApiResult<Vec<ItemRow>> {
+    Ok(survey_answers::table
+        .filter(survey_answers::activity_id.eq_any(ids))
+        .filter(survey_answers::latest.eq(1))
+        .filter(survey_answers::correct.is_not_null())
+        .group_by((survey_answers::activity_id, survey_answers::kind, survey_answers::question_id))
+        .select((
+            survey_answers::activity_id,
+            survey_answers::kind,
+            survey_answers::question_id,
+            count_star(),
+            sum(survey_answers::correct),
+        ))
+        .load(conn)?)
+}
+
+/// Per activity and item: learners by transition (`rw`, `wr`, ...) from pre- to post-test.
+pub fn transitions(conn: &mut DbConnection, ids: &[String]) -> ApiResult<Vec<(String, String, String, i64)>> {
+    Ok(survey_item_pairs::table
+        .filter(survey_item_pairs::activity_id.eq_any(ids))
+        .group_by((
+            survey_item_pairs::activity_id,
+            survey_item_pairs::question_id,
+            survey_item_pairs::transition,
+        ))
+        .select((
+            survey_item_pairs::activity_id,
+            survey_item_pairs::question_id,
+            survey_item_pairs::transition,
+            count_star(),
+        ))
+        .load(conn)?)
+}
+
+/// Sums of paired scores: n, Σpre, Σpost, Σchange, Σchange².
+pub type PairedSums = (i64, f64, f64, f64, f64);
+
+/// Per activity: the sums of the paired pre/post scores.
+pub fn paired_sums(conn: &mut DbConnection, ids: &[String]) -> ApiResult<HashMap<String, PairedSums>> {
+    type Row = (String, i64, Option<f64>, Option<f64>, Option<f64>, Option<f64>);
+    let rows: Vec<Row> = survey_score_pairs::table
+        .filter(survey_score_pairs::activity_id.eq_any(ids))
+        .group_by(survey_score_pairs::activity_id)
+        .select((
+            survey_score_pairs::activity_id,
+            count_star(),
+            sum(survey_score_pairs::pre_score),
+            sum(survey_score_pairs::post_score),
+            sum(survey_score_pairs::change),
+            sum(survey_score_pairs::change_squared),
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, n, pre, post, change, squared)| {
+            (id, (n, pre.unwrap_or(0.0), post.unwrap_or(0.0), change.unwrap_or(0.0), squared.unwrap_or(0.0)))
+        })
+        .collect())
+}
+
+/// Per activity, survey kind and answer: commitment (or implementation) yes/no counts.
+pub fn commitments(conn: &mut DbConnection, ids: &[String]) -> ApiResult<Vec<CommitRow>> {
+    Ok(survey_answers::table
+        .filter(survey_answers::activity_id.eq_any(ids))
+        .filter(survey_answers::latest.eq(1))
+        .filter(survey_answers::question_type.eq("commitment_to_change"))
+        .group_by((survey_answers::activity_id, survey_answers::kind, survey_answers::commit_value))
+        .select((
+            survey_answers::activity_id,
+            survey_answers::kind,
+            survey_answers::commit_value,
+            count_star(),
+        ))
+        .load(conn)?)
+}
+
+/// One activity's Likert items: counts per (survey, question, value).
+pub fn likert_counts(conn: &mut DbConnection, activity_id: &str) -> ApiResult<Vec<LikertRow>> {
+    Ok(survey_answers::table
+        .filter(survey_answers::activity_id.eq(activity_id))
+        .filter(survey_answers::latest.eq(1))
+        .filter(survey_answers::question_type.eq("likert"))
+        .group_by((survey_answers::survey_id, survey_answers::question_id, survey_answers::number_value))
+        .select((
+            survey_answers::survey_id,
+            survey_answers::question_id,
+            survey_answers::number_value,
+            count_star(),
+        ))
+        .load(conn)?)
+}
+
+/// One activity's texts of a question type (free text, or commitment statements), newest
+/// surveys first, without any identity.
+pub fn texts(
+    conn: &mut DbConnection,
+    activity_id: &str,
+    question_type: &str,
+    follow_up: bool,
+) -> ApiResult<Vec<(String, String, String)>> {
+    let kind = survey_answers::kind.eq("follow_up");
+    let mut select = survey_answers::table
+        .filter(survey_answers::activity_id.eq(activity_id))
+        .filter(survey_answers::latest.eq(1))
+        .filter(survey_answers::question_type.eq(question_type))
+        .filter(survey_answers::text_value.is_not_null())
+        .select((
+            survey_answers::survey_id,
+            survey_answers::question_id,
+            survey_answers::text_value.assume_not_null(),
+        ))
+        .order((survey_answers::survey_id, survey_answers::question_id))
+        .limit(TEXT_LIMIT)
+        .into_boxed();
+    select = if follow_up { select.filter(kind) } else { select.filter(diesel::dsl::not(kind)) };
+    Ok(select.load(conn)?)
+}
