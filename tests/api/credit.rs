@@ -14,15 +14,15 @@ use crate::{
     support::{app::TestResponse, TestApp},
 };
 
-struct Setup {
-    admin: String,
-    planner: String,
-    activity: String,
+pub(crate) struct Setup {
+    pub admin: String,
+    pub planner: String,
+    pub activity: String,
 }
 
 /// A published enduring material (self-paced, completed with minutes spent) offering
 /// `designations`.
-fn enduring(designations: Value, review: &str) -> Value {
+pub(crate) fn enduring(designations: Value, review: &str) -> Value {
     let mut body = examples::create_activity(chrono::Utc::now().date_naive());
     let object = body.as_object_mut().unwrap();
     for key in
@@ -42,11 +42,11 @@ fn enduring(designations: Value, review: &str) -> Value {
     body
 }
 
-fn ama(max: f64) -> Value {
+pub(crate) fn ama(max: f64) -> Value {
     json!({"credit_type": "ama_pra_1", "max_amount": max})
 }
 
-async fn publish(app: &TestApp, body: Value) -> Setup {
+pub(crate) async fn publish(app: &TestApp, body: Value) -> Setup {
     let admin = app.admin_token().await;
     let (_, planner) = app.user_with_role(&admin, "planner").await;
     let created = app.request(Method::POST, "/v1/activities").bearer(&planner).json(&body).send().await;
@@ -81,7 +81,7 @@ async fn completed_learner(app: &TestApp, setup: &Setup, profile: Value, minutes
     Learner { id, token, enrollment }
 }
 
-async fn enroll(app: &TestApp, setup: &Setup, token: &str) -> String {
+pub(crate) async fn enroll(app: &TestApp, setup: &Setup, token: &str) -> String {
     let enrolled = app
         .request(Method::POST, &format!("/v1/activities/{}/enrollments", setup.activity))
         .bearer(token)
@@ -92,19 +92,19 @@ async fn enroll(app: &TestApp, setup: &Setup, token: &str) -> String {
     enrolled.json()["id"].as_str().unwrap().to_string()
 }
 
-fn physician() -> Value {
+pub(crate) fn physician() -> Value {
     json!({"profession": "physician"})
 }
 
-async fn claim(app: &TestApp, token: &str, body: Value) -> TestResponse {
+pub(crate) async fn claim(app: &TestApp, token: &str, body: Value) -> TestResponse {
     app.request(Method::POST, "/v1/credit-claims").bearer(token).json(&body).send().await
 }
 
-fn claim_body(enrollment: &str, credit_type: &str, amount: f64) -> Value {
+pub(crate) fn claim_body(enrollment: &str, credit_type: &str, amount: f64) -> Value {
     json!({"enrollment_id": enrollment, "credit_type": credit_type, "amount": amount, "attestation": true})
 }
 
-async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> TestResponse {
+pub(crate) async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> TestResponse {
     app.request(Method::POST, path).bearer(token).json(&body).send().await
 }
 

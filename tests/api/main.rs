@@ -12,3 +12,4 @@ mod foundation;
 mod foundation_errors;
 mod identity;
 mod migrations;
+mod surveys;

@@ -92,6 +92,20 @@ impl TestApp {
             .await
     }
 
+    /// An access token for an account made directly in the database, signed with the
+    /// service's own key (no password, no argon2: for tests that need many learners).
+    pub fn token_for(&self, user_id: &str, role: &str) -> String {
+        let mut conn = self.database.connect();
+        let key = ce_api::auth::keys::active_key(&mut conn).unwrap();
+        let mut claims = ce_api::auth::jwt::Claims::new(
+            &ce_api::config::AuthSettings::default(),
+            user_id,
+            ce_api::auth::jwt::PrincipalKind::User,
+        );
+        claims.role = Some(role.to_string());
+        ce_api::auth::jwt::sign(&key, &claims).unwrap()
+    }
+
     /// The current signing key as (kid, PKCS#8 DER), read from the database.
     pub fn signing_key(&self) -> (String, Vec<u8>) {
         let mut conn = self.database.connect();
