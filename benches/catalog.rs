@@ -16,6 +16,10 @@ use std::{
     time::{Duration, Instant},
 };
 
+mod support;
+
+use support::{admin_token, env_number, measure, summarize, Figures};
+
 use ce_api::{
     activities::{dto::ActivityInput, examples, store},
     config::Settings,
@@ -25,10 +29,6 @@ use ce_api::{
     users::store::{self as users, NewUser},
 };
 use diesel::{connection::SimpleConnection, prelude::*};
-
-fn env_number(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
 
 /// A lean but realistic activity: one designation, specialty, topic, profession and person.
 fn activity(n: u64, template: &ActivityInput) -> ActivityInput {
@@ -111,54 +111,6 @@ fn deep_cursor(url: &str, offset: i64) -> Result<String, String> {
     Ok(pagination::encode_cursor(&store::ActivityCursor { at, id }))
 }
 
-struct Figures {
-    requests: usize,
-    per_second: f64,
-    p50_ms: f64,
-    p99_ms: f64,
-}
-
-async fn measure(url: String, clients: u64, seconds: u64) -> Figures {
-    let latencies = Arc::new(Mutex::new(Vec::new()));
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for _ in 0..clients {
-        let (url, latencies) = (url.clone(), latencies.clone());
-        tasks.push(actix_web::rt::spawn(async move {
-            let client = awc::Client::builder().timeout(Duration::from_secs(30)).finish();
-            let mut mine = Vec::new();
-            while Instant::now() < deadline {
-                let sent = Instant::now();
-                let mut response = client.get(&url).send().await.expect("request");
-                let body = response.body().limit(10 << 20).await.expect("body");
-                assert!(response.status().is_success(), "{}", String::from_utf8_lossy(&body));
-                mine.push(sent.elapsed().as_secs_f64() * 1000.0);
-            }
-            latencies.lock().expect("lock").extend(mine);
-        }));
-    }
-    for task in tasks {
-        task.await.expect("client task");
-    }
-    let all = latencies.lock().expect("lock").clone();
-    summarize(all, started.elapsed().as_secs_f64())
-}
-
-/// Throughput and latency percentiles of one scenario.
-fn summarize(mut latencies_ms: Vec<f64>, elapsed_secs: f64) -> Figures {
-    latencies_ms.sort_by(|a, b| a.total_cmp(b));
-    let percentile = |p: f64| {
-        latencies_ms.get(((latencies_ms.len() as f64 - 1.0) * p).round() as usize).copied().unwrap_or(0.0)
-    };
-    Figures {
-        requests: latencies_ms.len(),
-        per_second: latencies_ms.len() as f64 / elapsed_secs,
-        p50_ms: percentile(0.50),
-        p99_ms: percentile(0.99),
-    }
-}
-
 async fn bench(label: &str, url: &str, count: u64, clients: u64, seconds: u64) -> Result<(), String> {
     seed(url, count)?;
     let settings = Settings {
@@ -182,7 +134,7 @@ async fn bench(label: &str, url: &str, count: u64, clients: u64, seconds: u64) -
         ),
     ];
     for (name, url) in scenarios {
-        let figures = measure(url, clients, seconds).await;
+        let figures = measure(url, None, clients, seconds).await;
         println!(
             "| {label} | {name} | {} | {:.0} | {:.1} | {:.1} |",
             figures.requests, figures.per_second, figures.p50_ms, figures.p99_ms
@@ -288,33 +240,6 @@ async fn post_each(
     }
     let all = latencies.lock().expect("lock").clone();
     Ok(summarize(all, started.elapsed().as_secs_f64()))
-}
-
-/// A new administrator's access token.
-async fn admin_token(conn: &mut db::DbConnection, base: &str) -> Result<String, String> {
-    let password = "bench admin password";
-    let email = format!("bench-admin-{}@example.org", uuid::Uuid::now_v7().simple());
-    let hash = ce_api::auth::password::hash(password).map_err(|e| e.to_string())?;
-    users::insert(
-        conn,
-        NewUser {
-            email: email.clone(),
-            password_hash: Some(hash),
-            role: ce_api::auth::Role::Admin,
-            first_name: "Bench".into(),
-            last_name: "Admin".into(),
-            profession: None,
-            external_id: None,
-        },
-    )
-    .map_err(|e| e.to_string())?;
-    let mut login = awc::Client::default()
-        .post(format!("{base}/v1/auth/login"))
-        .send_json(&serde_json::json!({"email": email, "password": password}))
-        .await
-        .map_err(|e| e.to_string())?;
-    let tokens: serde_json::Value = login.json().await.map_err(|e| e.to_string())?;
-    Ok(tokens["access_token"].as_str().unwrap_or_default().to_string())
 }
 
 /// `count` physicians with completed enrollments in `activity_id`, written in one

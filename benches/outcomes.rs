@@ -1,0 +1,254 @@
+//! Outcome report benchmark: seeds 100,000 test responses (25 activities × 2,000 learners ×
+//! a pre-test and a post-test of 5 items each) through the API's own survey store code, then
+//! measures `GET /v1/activities/{id}/outcomes` (4,000 responses) and `GET /v1/reports/outcomes`
+//! (all 100,000) against the real application on a bound port.
+//!
+//! cargo bench --bench outcomes                       # SQLite, plus PostgreSQL when
+//! CE_BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres cargo bench --bench outcomes
+//!
+//! Environment: CE_BENCH_LEARNERS per activity (2000), CE_BENCH_SECONDS per scenario (10),
+//! CE_BENCH_CLIENTS concurrent clients (4).
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod support;
+
+use std::time::Instant;
+
+use ce_api::{
+    activities::{dto::ActivityInput, examples},
+    config::Settings,
+    db::{self, schema::activities},
+    enrollments::store::EnrollmentRow,
+    startup::Application,
+    surveys::{
+        dto::{SurveyInput, SurveyKind},
+        rules::CheckedAnswer,
+        store::{self as surveys, ResponseRow},
+    },
+    users::{
+        dto::Profession,
+        store::{self as users, NewUser},
+    },
+};
+use diesel::{connection::SimpleConnection, prelude::*};
+use support::{admin_token, env_number, measure};
+
+const ACTIVITIES: u64 = 25;
+const ITEMS: usize = 5;
+
+fn test_survey(kind: SurveyKind) -> SurveyInput {
+    let questions: Vec<serde_json::Value> = (0..ITEMS)
+        .map(|i| {
+            serde_json::json!({
+                "id": format!("q{i}"), "type": "single_choice", "text": format!("Item {i}"),
+                "moore_level": if i % 2 == 0 { "3a" } else { "3b" },
+                "options": [{"id": "a", "text": "A"}, {"id": "b", "text": "B"}],
+                "correct_option_ids": ["a"]
+            })
+        })
+        .collect();
+    serde_json::from_value(serde_json::json!({"kind": kind, "title": "Bench test", "questions": questions}))
+        .unwrap()
+}
+
+/// A deterministic right or wrong: post-tests are right more often than pre-tests.
+fn right(activity: u64, learner: u64, item: usize, post: bool) -> bool {
+    let hash = (activity * 7_919 + learner * 104_729 + item as u64 * 1_299_709) % 100;
+    hash < if post { 75 } else { 45 }
+}
+
+fn response(
+    kind: SurveyKind,
+    survey: &str,
+    activity: &str,
+    enrollment: &EnrollmentRow,
+    score: f64,
+) -> ResponseRow {
+    ResponseRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        survey_id: survey.to_string(),
+        activity_id: activity.to_string(),
+        enrollment_id: enrollment.id.clone(),
+        user_id: enrollment.user_id.clone(),
+        kind: ce_api::activities::store::enum_str(&kind),
+        attempt: 1,
+        latest: 1,
+        score_hundredths: Some((score * 100.0).round() as i32),
+        passed: (kind == SurveyKind::PostTest).then_some(i32::from(score >= 70.0)),
+        submitted_at: db::now(),
+    }
+}
+
+fn seed(url: &str, learners_per_activity: u64) -> Result<(), String> {
+    ce_api::startup::migrate(url).map_err(|e| e.to_string())?;
+    let mut conn = db::establish(url).map_err(|e| e.to_string())?;
+    let seeded: i64 = ce_api::db::schema::survey_responses::table
+        .count()
+        .get_result(&mut conn)
+        .map_err(|e| e.to_string())?;
+    if seeded >= (ACTIVITIES * learners_per_activity * 2) as i64 {
+        println!("reusing {seeded} responses");
+        return Ok(());
+    }
+    let started = Instant::now();
+    let template: ActivityInput =
+        serde_json::from_value(examples::create_activity(chrono::Utc::now().date_naive())).unwrap();
+    let people: Vec<String> = db::write_transaction(&mut conn, |conn| {
+        (0..learners_per_activity)
+            .map(|n| {
+                users::insert(
+                    conn,
+                    NewUser {
+                        email: format!("outcomes-{n}-{}@example.org", uuid::Uuid::now_v7().simple()),
+                        password_hash: None,
+                        role: ce_api::auth::Role::Learner,
+                        first_name: "O".into(),
+                        last_name: format!("{n}"),
+                        profession: Some(Profession::Physician),
+                        external_id: None,
+                    },
+                )
+                .map(|u| u.id)
+            })
+            .collect()
+    })
+    .map_err(|e| e.to_string())?;
+    let (pre, post) = (test_survey(SurveyKind::PreTest), test_survey(SurveyKind::PostTest));
+    for a in 0..ACTIVITIES {
+        db::write_transaction(&mut conn, |conn| {
+            let mut input = template.clone();
+            input.title = format!("Outcomes bench {a}");
+            let activity = ce_api::activities::store::insert(conn, &input, "bench")?;
+            diesel::update(activities::table.find(&activity.id))
+                .set(activities::status.eq("published"))
+                .execute(conn)?;
+            let pre_row = surveys::insert(conn, &activity.id, &pre)?;
+            let post_row = surveys::insert(conn, &activity.id, &post)?;
+            for (l, user_id) in people.iter().enumerate() {
+                let now = db::now();
+                let enrollment = EnrollmentRow {
+                    id: uuid::Uuid::now_v7().to_string(),
+                    activity_id: activity.id.clone(),
+                    user_id: user_id.clone(),
+                    status: "registered".into(),
+                    waitlist_position: None,
+                    enrolled_by: "bench".into(),
+                    cancel_reason: None,
+                    cancelled_by: None,
+                    cancelled_at: None,
+                    minutes_spent: None,
+                    completed_at: None,
+                    completion_date: None,
+                    version: 1,
+                    created_at: now,
+                    updated_at: now,
+                };
+                diesel::insert_into(ce_api::db::schema::enrollments::table)
+                    .values(&enrollment)
+                    .execute(conn)?;
+                for (kind, survey, questions) in [
+                    (SurveyKind::PreTest, &pre_row, &pre.questions),
+                    (SurveyKind::PostTest, &post_row, &post.questions),
+                ] {
+                    let answers: Vec<CheckedAnswer> = (0..ITEMS)
+                        .map(|i| {
+                            let ok = right(a, l as u64, i, kind == SurveyKind::PostTest);
+                            CheckedAnswer {
+                                question_id: format!("q{i}"),
+                                option_ids: Some(vec![if ok { "a" } else { "b" }.into()]),
+                                number: None,
+                                commit: None,
+                                text: None,
+                                correct: Some(ok),
+                            }
+                        })
+                        .collect();
+                    let score = ce_api::surveys::rules::score(questions, &answers).unwrap_or(0.0);
+                    let row = response(kind, &survey.id, &activity.id, &enrollment, score);
+                    surveys::insert_response(conn, survey, questions, &row, &answers)?;
+                }
+                surveys::refresh_pairs(conn, &activity.id, user_id)?;
+            }
+            Ok::<_, ce_api::error::ApiError>(())
+        })
+        .map_err(|e| e.to_string())?;
+    }
+    println!(
+        "seeded {} responses ({} answers) in {:.0} s",
+        ACTIVITIES * learners_per_activity * 2,
+        ACTIVITIES * learners_per_activity * 2 * ITEMS as u64,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+async fn bench(label: &str, url: &str, learners: u64, clients: u64, seconds: u64) -> Result<(), String> {
+    seed(url, learners)?;
+    let settings = Settings {
+        database_url: url.to_string(),
+        bind: "127.0.0.1:0".parse().map_err(|_| "address")?,
+        db_pool_size: clients.min(32) as u32,
+        log_filter: "warn".into(),
+        ..Settings::default()
+    };
+    let app = Application::build(settings).map_err(|e| e.to_string())?;
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let handle = app.server_handle();
+    actix_web::rt::spawn(app.run_until_stopped());
+    let mut conn = db::establish(url).map_err(|e| e.to_string())?;
+    let token = admin_token(&mut conn, &base).await?;
+    let activity: String = activities::table
+        .filter(activities::title.eq("Outcomes bench 0"))
+        .select(activities::id)
+        .first(&mut conn)
+        .map_err(|e| e.to_string())?;
+    let scenarios = [
+        (
+            format!("activity report ({} responses)", learners * 2),
+            format!("{base}/v1/activities/{activity}/outcomes"),
+        ),
+        (
+            format!("program report ({} activities, {} responses)", ACTIVITIES, ACTIVITIES * learners * 2),
+            format!("{base}/v1/reports/outcomes"),
+        ),
+    ];
+    for (name, url) in scenarios {
+        let figures = measure(url, Some(token.clone()), clients, seconds).await;
+        println!(
+            "| {label} | {name} | {} | {:.1} | {:.1} | {:.1} |",
+            figures.requests, figures.per_second, figures.p50_ms, figures.p99_ms
+        );
+    }
+    handle.stop(true).await;
+    Ok(())
+}
+
+fn main() {
+    let learners = env_number("CE_BENCH_LEARNERS", 2000);
+    let clients = env_number("CE_BENCH_CLIENTS", 4);
+    let seconds = env_number("CE_BENCH_SECONDS", 10);
+    actix_web::rt::System::new().block_on(async move {
+        println!("\n{clients} concurrent clients, {seconds} s per scenario\n");
+        println!("| database | scenario | requests | req/s | p50 ms | p99 ms |\n|---|---|---|---|---|---|");
+        let sqlite = std::env::temp_dir().join(format!("ce-bench-outcomes-{learners}.db"));
+        if let Err(error) = bench("SQLite", &sqlite.to_string_lossy(), learners, clients, seconds).await {
+            eprintln!("SQLite benchmark failed: {error}");
+        }
+        match std::env::var("CE_BENCH_POSTGRES_URL") {
+            Ok(admin) => {
+                let name = format!("ce_bench_outcomes_{learners}");
+                if let Ok(mut conn) = diesel::PgConnection::establish(&admin) {
+                    let _ = conn.batch_execute(&format!("CREATE DATABASE {name}"));
+                }
+                let url =
+                    format!("{}/{name}", admin.rsplit_once('/').map_or(admin.as_str(), |(base, _)| base));
+                if let Err(error) = bench("PostgreSQL", &url, learners, clients, seconds).await {
+                    eprintln!("PostgreSQL benchmark failed: {error}");
+                }
+            }
+            Err(_) => eprintln!("PostgreSQL skipped: set CE_BENCH_POSTGRES_URL"),
+        }
+    });
+    // As in the catalog benchmark: leave before pool threads race process teardown.
+    std::process::exit(0);
+}

@@ -1,0 +1,96 @@
+//! What the benchmarks share: timing HTTP clients, percentiles, an administrator's token.
+#![allow(dead_code)] // each benchmark uses a part
+
+use std::{
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use ce_api::{
+    db,
+    users::store::{self as users, NewUser},
+};
+
+pub fn env_number(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+pub struct Figures {
+    pub requests: usize,
+    pub per_second: f64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+}
+
+/// `clients` concurrent clients GET `url` (with `bearer`, if any) for `seconds`.
+pub async fn measure(url: String, bearer: Option<String>, clients: u64, seconds: u64) -> Figures {
+    let latencies = Arc::new(Mutex::new(Vec::new()));
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let (url, latencies, bearer) = (url.clone(), latencies.clone(), bearer.clone());
+        tasks.push(actix_web::rt::spawn(async move {
+            let client = awc::Client::builder().timeout(Duration::from_secs(120)).finish();
+            let mut mine = Vec::new();
+            while Instant::now() < deadline {
+                let sent = Instant::now();
+                let mut request = client.get(&url);
+                if let Some(token) = &bearer {
+                    request = request.insert_header(("authorization", format!("Bearer {token}")));
+                }
+                let mut response = request.send().await.expect("request");
+                let body = response.body().limit(64 << 20).await.expect("body");
+                assert!(response.status().is_success(), "{}", String::from_utf8_lossy(&body));
+                mine.push(sent.elapsed().as_secs_f64() * 1000.0);
+            }
+            latencies.lock().expect("lock").extend(mine);
+        }));
+    }
+    for task in tasks {
+        task.await.expect("client task");
+    }
+    let all = latencies.lock().expect("lock").clone();
+    summarize(all, started.elapsed().as_secs_f64())
+}
+
+/// Throughput and latency percentiles of one scenario.
+pub fn summarize(mut latencies_ms: Vec<f64>, elapsed_secs: f64) -> Figures {
+    latencies_ms.sort_by(|a, b| a.total_cmp(b));
+    let percentile = |p: f64| {
+        latencies_ms.get(((latencies_ms.len() as f64 - 1.0) * p).round() as usize).copied().unwrap_or(0.0)
+    };
+    Figures {
+        requests: latencies_ms.len(),
+        per_second: latencies_ms.len() as f64 / elapsed_secs,
+        p50_ms: percentile(0.50),
+        p99_ms: percentile(0.99),
+    }
+}
+
+/// A new administrator's access token.
+pub async fn admin_token(conn: &mut db::DbConnection, base: &str) -> Result<String, String> {
+    let password = "bench admin password";
+    let email = format!("bench-admin-{}@example.org", uuid::Uuid::now_v7().simple());
+    let hash = ce_api::auth::password::hash(password).map_err(|e| e.to_string())?;
+    users::insert(
+        conn,
+        NewUser {
+            email: email.clone(),
+            password_hash: Some(hash),
+            role: ce_api::auth::Role::Admin,
+            first_name: "Bench".into(),
+            last_name: "Admin".into(),
+            profession: None,
+            external_id: None,
+        },
+    )
+    .map_err(|e| e.to_string())?;
+    let mut login = awc::Client::default()
+        .post(format!("{base}/v1/auth/login"))
+        .send_json(&serde_json::json!({"email": email, "password": password}))
+        .await
+        .map_err(|e| e.to_string())?;
+    let tokens: serde_json::Value = login.json().await.map_err(|e| e.to_string())?;
+    Ok(tokens["access_token"].as_str().unwrap_or_default().to_string())
+}
