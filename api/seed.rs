@@ -9,10 +9,11 @@ use crate::{
 };
 
 /// Demo accounts printed in the README (never use these outside a demo).
-pub const DEMO_ACCOUNTS: [(&str, &str, Role, &str, &str); 3] = [
+pub const DEMO_ACCOUNTS: [(&str, &str, Role, &str, &str); 4] = [
     ("admin@demo.ce-api.dev", "demo-admin-password", Role::Admin, "Avery", "Admin"),
     ("planner@demo.ce-api.dev", "demo-planner-password", Role::Planner, "Priya", "Planner"),
     ("learner@demo.ce-api.dev", "demo-learner-password", Role::Learner, "Lee", "Learner"),
+    ("leader@demo.ce-api.dev", "demo-leader-password", Role::Leader, "Lane", "Leader"),
 ];
 
 /// Creates an active administrator with `email` unless an account with it exists.
