@@ -52,7 +52,9 @@ CREATE TABLE survey_answers (
     correct INTEGER,
     PRIMARY KEY (response_id, question_id)
 );
-CREATE INDEX survey_answers_activity ON survey_answers (activity_id, kind, latest, question_id);
+-- Covering indexes of the report queries: they group by these columns without reading rows.
+CREATE INDEX survey_answers_scores ON survey_answers (activity_id, latest, kind, question_id, correct);
+CREATE INDEX survey_answers_types ON survey_answers (activity_id, question_type, latest, kind, commit_value);
 
 -- Per learner and test item, the latest pre-test and post-test outcome, kept up to date on
 -- every submission: McNemar's b and c are counts of `transition` ('rw' right to wrong, 'wr'
