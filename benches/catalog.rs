@@ -249,7 +249,10 @@ fn completed_enrollments(
     activity_id: &str,
     count: u64,
 ) -> Result<Vec<String>, String> {
-    use ce_api::{db::schema::enrollments, enrollments::store::EnrollmentRow};
+    use ce_api::{
+        db::schema::enrollments,
+        enrollments::{dto::EnrollmentStatus, store::EnrollmentRow},
+    };
     db::write_transaction(conn, |conn| {
         let now = db::now();
         (0..count)
@@ -266,23 +269,10 @@ fn completed_enrollments(
                         external_id: Some(format!("EXT-{n}")),
                     },
                 )?;
-                let row = EnrollmentRow {
-                    id: uuid::Uuid::now_v7().to_string(),
-                    activity_id: activity_id.to_string(),
-                    user_id: user.id,
-                    status: "completed".into(),
-                    waitlist_position: None,
-                    enrolled_by: "bench".into(),
-                    cancel_reason: None,
-                    cancelled_by: None,
-                    cancelled_at: None,
-                    minutes_spent: Some(240),
-                    completed_at: Some(now),
-                    completion_date: Some(now.date()),
-                    version: 1,
-                    created_at: now,
-                    updated_at: now,
-                };
+                let mut row = EnrollmentRow::new(activity_id, &user.id, EnrollmentStatus::Completed, "bench");
+                row.minutes_spent = Some(240);
+                row.completed_at = Some(now);
+                row.completion_date = Some(now.date());
                 diesel::insert_into(enrollments::table).values(&row).execute(conn)?;
                 Ok(row.id)
             })
@@ -354,11 +344,7 @@ fn main() {
         match std::env::var("CE_BENCH_POSTGRES_URL") {
             Ok(admin) => {
                 let name = format!("ce_bench_{count}");
-                if let Ok(mut conn) = diesel::PgConnection::establish(&admin) {
-                    let _ = conn.batch_execute(&format!("CREATE DATABASE {name}"));
-                }
-                let url =
-                    format!("{}/{name}", admin.rsplit_once('/').map_or(admin.as_str(), |(base, _)| base));
+                let url = support::postgres_database(&admin, &name);
                 if let Err(error) = bench("PostgreSQL", &url, count, clients, seconds).await {
                     eprintln!("PostgreSQL benchmark failed: {error}");
                 }

@@ -18,7 +18,7 @@ use ce_api::{
     activities::{dto::ActivityInput, examples},
     config::Settings,
     db::{self, schema::activities},
-    enrollments::store::EnrollmentRow,
+    enrollments::{dto::EnrollmentStatus, store::EnrollmentRow},
     startup::Application,
     surveys::{
         dto::{SurveyInput, SurveyKind},
@@ -30,7 +30,7 @@ use ce_api::{
         store::{self as users, NewUser},
     },
 };
-use diesel::{connection::SimpleConnection, prelude::*};
+use diesel::prelude::*;
 use support::{admin_token, env_number, measure};
 
 const ACTIVITIES: u64 = 25;
@@ -138,24 +138,8 @@ fn seed(url: &str, learners_per_activity: u64) -> Result<(), String> {
             let pre_row = surveys::insert(conn, &activity.id, &pre)?;
             let post_row = surveys::insert(conn, &activity.id, &post)?;
             for (l, user_id) in people.iter().enumerate() {
-                let now = db::now();
-                let enrollment = EnrollmentRow {
-                    id: uuid::Uuid::now_v7().to_string(),
-                    activity_id: activity.id.clone(),
-                    user_id: user_id.clone(),
-                    status: "registered".into(),
-                    waitlist_position: None,
-                    enrolled_by: "bench".into(),
-                    cancel_reason: None,
-                    cancelled_by: None,
-                    cancelled_at: None,
-                    minutes_spent: None,
-                    completed_at: None,
-                    completion_date: None,
-                    version: 1,
-                    created_at: now,
-                    updated_at: now,
-                };
+                let enrollment =
+                    EnrollmentRow::new(&activity.id, user_id, EnrollmentStatus::Registered, "bench");
                 diesel::insert_into(ce_api::db::schema::enrollments::table)
                     .values(&enrollment)
                     .execute(conn)?;
@@ -250,11 +234,7 @@ fn main() {
         match std::env::var("CE_BENCH_POSTGRES_URL") {
             Ok(admin) => {
                 let name = format!("ce_bench_outcomes_{learners}");
-                if let Ok(mut conn) = diesel::PgConnection::establish(&admin) {
-                    let _ = conn.batch_execute(&format!("CREATE DATABASE {name}"));
-                }
-                let url =
-                    format!("{}/{name}", admin.rsplit_once('/').map_or(admin.as_str(), |(base, _)| base));
+                let url = support::postgres_database(&admin, &name);
                 if let Err(error) = bench("PostgreSQL", &url, learners, clients, seconds).await {
                     eprintln!("PostgreSQL benchmark failed: {error}");
                 }

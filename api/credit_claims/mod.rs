@@ -528,18 +528,7 @@ async fn list_claims(
     caller: Caller,
     query: web::Query<ClaimListQuery>,
 ) -> ApiResult<HttpResponse> {
-    let scope = match &caller {
-        // Leadership reads aggregates (outcome reports), not learners' claims.
-        Caller::User { id, role: Role::Learner | Role::Leader } => {
-            enrollments::store::Scope::Learner(id.clone())
-        }
-        Caller::User { id, role: Role::Planner } => enrollments::store::Scope::Planner(id.clone()),
-        Caller::User { role: Role::Admin, .. } => enrollments::store::Scope::All,
-        Caller::Client { .. } => {
-            caller.require_admin_or_scope(Scope::CreditsRead)?;
-            enrollments::store::Scope::All
-        }
-    };
+    let scope = enrollments::store::Scope::of(&caller, Scope::CreditsRead)?;
     let query = query.into_inner();
     let limit = pagination::limit(query.limit)?;
     let after = pagination::decode_cursor::<store::ClaimCursor>(query.cursor.as_deref())?;

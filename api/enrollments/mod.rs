@@ -302,16 +302,7 @@ async fn list_enrollments(
     caller: Caller,
     query: web::Query<EnrollmentListQuery>,
 ) -> ApiResult<HttpResponse> {
-    let scope = match &caller {
-        // Leadership reads aggregates (outcome reports), not learners' enrollments.
-        Caller::User { id, role: Role::Learner | Role::Leader } => store::Scope::Learner(id.clone()),
-        Caller::User { id, role: Role::Planner } => store::Scope::Planner(id.clone()),
-        Caller::User { role: Role::Admin, .. } => store::Scope::All,
-        Caller::Client { .. } => {
-            caller.require_admin_or_scope(Scope::EnrollmentsRead)?;
-            store::Scope::All
-        }
-    };
+    let scope = store::Scope::of(&caller, Scope::EnrollmentsRead)?;
     let query = query.into_inner();
     let limit = pagination::limit(query.limit)?;
     let after = pagination::decode_cursor::<store::EnrollmentCursor>(query.cursor.as_deref())?;

@@ -47,6 +47,33 @@ pub fn status_str(status: EnrollmentStatus) -> &'static str {
 }
 
 impl EnrollmentRow {
+    /// A new enrollment in `status`, not yet stored.
+    pub fn new(
+        activity_id: &str,
+        user_id: &str,
+        status: EnrollmentStatus,
+        enrolled_by: &str,
+    ) -> EnrollmentRow {
+        let now = now();
+        EnrollmentRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            activity_id: activity_id.to_string(),
+            user_id: user_id.to_string(),
+            status: status_str(status).into(),
+            waitlist_position: None,
+            enrolled_by: enrolled_by.to_string(),
+            cancel_reason: None,
+            cancelled_by: None,
+            cancelled_at: None,
+            minutes_spent: None,
+            completed_at: None,
+            completion_date: None,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
     pub fn status(&self) -> ApiResult<EnrollmentStatus> {
         serde_json::from_value(serde_json::Value::String(self.status.clone())).map_err(ApiError::internal)
     }
@@ -132,24 +159,8 @@ pub fn enroll(
         let waiting = count_status(conn, &activity.id, &[EnrollmentStatus::Waitlisted])?;
         (EnrollmentStatus::Waitlisted, Some(waiting as i32 + 1))
     };
-    let now = now();
-    let row = EnrollmentRow {
-        id: uuid::Uuid::now_v7().to_string(),
-        activity_id: activity.id.clone(),
-        user_id: user_id.to_string(),
-        status: status_str(status).into(),
-        waitlist_position: position,
-        enrolled_by: enrolled_by.to_string(),
-        cancel_reason: None,
-        cancelled_by: None,
-        cancelled_at: None,
-        minutes_spent: None,
-        completed_at: None,
-        completion_date: None,
-        version: 1,
-        created_at: now,
-        updated_at: now,
-    };
+    let mut row = EnrollmentRow::new(&activity.id, user_id, status, enrolled_by);
+    row.waitlist_position = position;
     diesel::insert_into(enrollments::table).values(&row).execute(conn)?;
     Ok(row)
 }
@@ -238,6 +249,24 @@ pub enum Scope {
     Learner(String),
     Planner(String),
     All,
+}
+
+impl Scope {
+    /// What the caller's lists show: learners (and leadership, who read aggregates instead)
+    /// their own, planners their activities', administrators all, and clients all if they
+    /// hold `client_scope` (403 otherwise).
+    pub fn of(caller: &crate::auth::Caller, client_scope: crate::auth::Scope) -> ApiResult<Scope> {
+        use crate::auth::{Caller, Role};
+        Ok(match caller {
+            Caller::User { id, role: Role::Learner | Role::Leader } => Scope::Learner(id.clone()),
+            Caller::User { id, role: Role::Planner } => Scope::Planner(id.clone()),
+            Caller::User { role: Role::Admin, .. } => Scope::All,
+            Caller::Client { .. } => {
+                caller.require_admin_or_scope(client_scope)?;
+                Scope::All
+            }
+        })
+    }
 }
 
 pub fn list(

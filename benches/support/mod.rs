@@ -94,3 +94,13 @@ pub async fn admin_token(conn: &mut db::DbConnection, base: &str) -> Result<Stri
     let tokens: serde_json::Value = login.json().await.map_err(|e| e.to_string())?;
     Ok(tokens["access_token"].as_str().unwrap_or_default().to_string())
 }
+
+/// The URL of database `name` on the server of `admin_url`, created if missing.
+pub fn postgres_database(admin_url: &str, name: &str) -> String {
+    use diesel::{connection::SimpleConnection, Connection};
+    if let Ok(mut conn) = diesel::PgConnection::establish(admin_url) {
+        // Fails harmlessly when it exists.
+        let _ = conn.batch_execute(&format!("CREATE DATABASE {name}"));
+    }
+    format!("{}/{name}", admin_url.rsplit_once('/').map_or(admin_url, |(base, _)| base))
+}

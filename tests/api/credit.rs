@@ -712,7 +712,11 @@ db_test!(
 /// `count` physicians with completed enrollments in the activity, written straight to the
 /// database in one transaction (the race test needs thousands).
 fn completed_enrollments(app: &TestApp, activity: &str, count: usize) -> Vec<String> {
-    use ce_api::{db::schema::enrollments, enrollments::store::EnrollmentRow, users::dto::Profession};
+    use ce_api::{
+        db::schema::enrollments,
+        enrollments::{dto::EnrollmentStatus, store::EnrollmentRow},
+        users::dto::Profession,
+    };
     let mut conn = app.database.connect();
     conn.transaction::<_, diesel::result::Error, _>(|conn| {
         let now = ce_api::db::now();
@@ -731,23 +735,10 @@ fn completed_enrollments(app: &TestApp, activity: &str, count: usize) -> Vec<Str
                 },
             )
             .unwrap();
-            let row = EnrollmentRow {
-                id: uuid::Uuid::now_v7().to_string(),
-                activity_id: activity.to_string(),
-                user_id: user.id,
-                status: "completed".into(),
-                waitlist_position: None,
-                enrolled_by: "test".into(),
-                cancel_reason: None,
-                cancelled_by: None,
-                cancelled_at: None,
-                minutes_spent: Some(120),
-                completed_at: Some(now),
-                completion_date: Some(now.date()),
-                version: 1,
-                created_at: now,
-                updated_at: now,
-            };
+            let mut row = EnrollmentRow::new(activity, &user.id, EnrollmentStatus::Completed, "test");
+            row.minutes_spent = Some(120);
+            row.completed_at = Some(now);
+            row.completion_date = Some(now.date());
             diesel::insert_into(enrollments::table).values(&row).execute(conn)?;
             ids.push(row.id);
         }

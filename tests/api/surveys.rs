@@ -53,9 +53,12 @@ async fn respond(
 
 /// `count` learners with registered enrollments in the activity, and their tokens.
 fn enrolled_learners(app: &TestApp, activity: &str, count: usize) -> Vec<(String, String)> {
-    use ce_api::{db::schema::enrollments, enrollments::store::EnrollmentRow, users::dto::Profession};
+    use ce_api::{
+        db::schema::enrollments,
+        enrollments::{dto::EnrollmentStatus, store::EnrollmentRow},
+        users::dto::Profession,
+    };
     let mut conn = app.database.connect();
-    let now = ce_api::db::now();
     (0..count)
         .map(|n| {
             let user = ce_api::users::store::insert(
@@ -71,23 +74,7 @@ fn enrolled_learners(app: &TestApp, activity: &str, count: usize) -> Vec<(String
                 },
             )
             .unwrap();
-            let row = EnrollmentRow {
-                id: uuid::Uuid::now_v7().to_string(),
-                activity_id: activity.to_string(),
-                user_id: user.id.clone(),
-                status: "registered".into(),
-                waitlist_position: None,
-                enrolled_by: "test".into(),
-                cancel_reason: None,
-                cancelled_by: None,
-                cancelled_at: None,
-                minutes_spent: None,
-                completed_at: None,
-                completion_date: None,
-                version: 1,
-                created_at: now,
-                updated_at: now,
-            };
+            let row = EnrollmentRow::new(activity, &user.id, EnrollmentStatus::Registered, "test");
             diesel::insert_into(enrollments::table).values(&row).execute(&mut conn).unwrap();
             (user.id.clone(), app.token_for(&user.id, "learner"))
         })
