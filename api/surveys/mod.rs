@@ -17,7 +17,7 @@ use crate::{
     enrollments::{self, dto::EnrollmentStatus},
     error::{ApiError, ApiResult, Problem},
     http::{
-        csv, etag,
+        csv, etag, idempotency,
         json::{self, ApiJson, JsonObject},
         pagination,
     },
@@ -338,7 +338,11 @@ fn check_attempts(input: &SurveyInput, earlier: &[ResponseRow]) -> ApiResult<i32
     tag = "surveys",
     operation_id = "submit_survey_response",
     security(("bearer" = [])),
-    params(("survey_id" = String, Path, description = "Survey id")),
+    params(
+        ("survey_id" = String, Path, description = "Survey id"),
+        ("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 255, pattern = "^[!-~]+$",
+            description = "Same key and body replay the first response: a retried post-test does not use up an attempt"),
+    ),
     request_body = ResponseRequest,
     responses(
         (status = 201, description = "Submitted (with the score of a test)", body = SurveyResponse),
@@ -351,64 +355,66 @@ fn check_attempts(input: &SurveyInput, earlier: &[ResponseRow]) -> ApiResult<i32
 )]
 #[post("/surveys/{survey_id}/responses")]
 async fn submit_response(
+    req: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<String>,
     body: ApiJson<ResponseRequest>,
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
-    let request = body.into_inner();
-    let response = db::write(&state.pool, move |conn| {
-        let (user_id, _) = caller.person()?;
-        let (survey, activity, access) = visible_survey(conn, &caller, &id)?;
-        let enrollment = enrollments::store::live_enrollment(conn, &activity.id, user_id)?;
-        let Some(enrollment) = enrollment.filter(|_| access != Access::Read) else {
-            return Err(ApiError::Forbidden {
-                kind: "forbidden",
-                detail: "surveys are answered by the activity's enrolled learners".into(),
-            });
-        };
-        enrollments::store::lock_activity(conn, &activity.id)?;
-        let input = survey.input()?;
-        check_window(&input, &enrollment)?;
-        let earlier = store::attempts(conn, &survey.id, user_id)?;
-        let attempt = check_attempts(&input, &earlier)?;
-        let answers =
-            rules::check_answers(&input.questions, &request.answers).map_err(|errors| ApiError::Rule {
-                kind: "invalid-answers",
-                title: "Some answers do not fit their questions",
-                detail: format!("{} answer(s) to fix; nothing was stored", errors.len()),
-                errors,
+    let stored =
+        idempotency::create(&state.pool, &req, &caller, body.into_inner(), move |conn, caller, request| {
+            let (user_id, _) = caller.person()?;
+            let (survey, activity, access) = visible_survey(conn, caller, &id)?;
+            let enrollment = enrollments::store::live_enrollment(conn, &activity.id, user_id)?;
+            let Some(enrollment) = enrollment.filter(|_| access != Access::Read) else {
+                return Err(ApiError::Forbidden {
+                    kind: "forbidden",
+                    detail: "surveys are answered by the activity's enrolled learners".into(),
+                });
+            };
+            enrollments::store::lock_activity(conn, &activity.id)?;
+            let input = survey.input()?;
+            check_window(&input, &enrollment)?;
+            let earlier = store::attempts(conn, &survey.id, user_id)?;
+            let attempt = check_attempts(&input, &earlier)?;
+            let answers = rules::check_answers(&input.questions, &request.answers).map_err(|errors| {
+                ApiError::Rule {
+                    kind: "invalid-answers",
+                    title: "Some answers do not fit their questions",
+                    detail: format!("{} answer(s) to fix; nothing was stored", errors.len()),
+                    errors,
+                }
             })?;
-        let score = rules::score(&input.questions, &answers).filter(|_| input.kind.is_test());
-        let passing = activity.input()?.completion_requirements.post_test_passing_score;
-        let passed = match (input.kind, score) {
-            (SurveyKind::PostTest, Some(score)) => Some(score >= f64::from(passing.unwrap_or(0))),
-            _ => None,
-        };
-        let row = ResponseRow {
-            id: uuid::Uuid::now_v7().to_string(),
-            survey_id: survey.id.clone(),
-            activity_id: activity.id.clone(),
-            enrollment_id: enrollment.id.clone(),
-            user_id: user_id.to_string(),
-            kind: survey.kind.clone(),
-            attempt,
-            latest: 1,
-            score_hundredths: score.map(|s| (s * 100.0).round() as i32),
-            passed: passed.map(i32::from),
-            submitted_at: now(),
-        };
-        store::insert_response(conn, &survey, &input.questions, &row, &answers)?;
-        if input.kind.is_test() {
-            store::refresh_pairs(conn, &activity.id, user_id)?;
-        }
-        enrollments::attendance::complete_if_met(conn, &activity, &enrollment)?;
-        let stored = store::answers_of(conn, &[row.id.as_str()])?;
-        row.into_api(stored)
-    })
-    .await?;
-    Ok(HttpResponse::Created().json(response))
+            let score = rules::score(&input.questions, &answers).filter(|_| input.kind.is_test());
+            let passing = activity.input()?.completion_requirements.post_test_passing_score;
+            let passed = match (input.kind, score) {
+                (SurveyKind::PostTest, Some(score)) => Some(score >= f64::from(passing.unwrap_or(0))),
+                _ => None,
+            };
+            let row = ResponseRow {
+                id: uuid::Uuid::now_v7().to_string(),
+                survey_id: survey.id.clone(),
+                activity_id: activity.id.clone(),
+                enrollment_id: enrollment.id.clone(),
+                user_id: user_id.to_string(),
+                kind: survey.kind.clone(),
+                attempt,
+                latest: 1,
+                score_hundredths: score.map(|s| (s * 100.0).round() as i32),
+                passed: passed.map(i32::from),
+                submitted_at: now(),
+            };
+            store::insert_response(conn, &survey, &input.questions, &row, &answers)?;
+            if input.kind.is_test() {
+                store::refresh_pairs(conn, &activity.id, user_id)?;
+            }
+            enrollments::attendance::complete_if_met(conn, &activity, &enrollment)?;
+            let stored = store::answers_of(conn, &[row.id.as_str()])?;
+            serde_json::to_string(&row.into_api(stored)?).map_err(ApiError::internal)
+        })
+        .await?;
+    Ok(stored.respond())
 }
 
 /// Responses to a survey: all of them for its planners and administrators (JSON pages, or CSV

@@ -516,13 +516,19 @@ db_test!(
             .await
             .assert_problem(422, "enrollment-not-completed");
         assert_eq!(missing(refused), ["enrollment_id", "post_test"]);
-        let passed = respond(
-            &app,
-            &learner,
-            &post_test,
-            json!([{"question_id": "q1", "option_ids": ["a"]}, {"question_id": "q2", "option_ids": ["b"]}]),
-        )
-        .await;
+        // A retried submission (same Idempotency-Key) is one attempt, not two.
+        let right = json!({"answers": [{"question_id": "q1", "option_ids": ["a"]}, {"question_id": "q2", "option_ids": ["b"]}]});
+        let submit = || {
+            app.request(Method::POST, &format!("/v1/surveys/{post_test}/responses"))
+                .bearer(&learner)
+                .header("idempotency-key", "attempt-2")
+                .json(&right)
+                .send()
+        };
+        let passed = submit().await;
+        let retried = submit().await;
+        assert_eq!(retried.header("idempotent-replayed").as_deref(), Some("true"));
+        assert_eq!(retried.json()["id"], passed.json()["id"]);
         assert_eq!(
             (passed.json()["attempt"].clone(), passed.json()["passed"].clone()),
             (json!(2), json!(true))
