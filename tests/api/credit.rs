@@ -886,13 +886,34 @@ db_test!(
             .await
             .assert_status(201);
         let mut conn = app.database.connect();
-        for statement in [
-            "UPDATE credit_claim_audit SET reason = 'edited'",
-            "DELETE FROM credit_claim_audit",
-            "UPDATE credit_events SET event_type = 'credit.revoked'",
-            "DELETE FROM credit_events",
+        for (statement, table) in [
+            ("UPDATE credit_claim_audit SET reason = 'edited'", "credit_claim_audit"),
+            ("DELETE FROM credit_claim_audit", "credit_claim_audit"),
+            ("UPDATE credit_events SET event_type = 'credit.revoked'", "credit_events"),
+            ("DELETE FROM credit_events", "credit_events"),
         ] {
-            assert!(diesel::sql_query(statement).execute(&mut conn).is_err(), "{statement} must fail");
+            let error = diesel::sql_query(statement).execute(&mut conn).expect_err(statement).to_string();
+            assert!(error.contains(table), "{statement}: refused by the trigger, not by accident: {error}");
         }
+        // Past its retention an audit row may go (a purge job's work).
+        use ce_api::db::schema::credit_claim_audit;
+        let expired = chrono::NaiveDate::from_ymd_opt(2019, 1, 1).unwrap();
+        let claim_id: String =
+            credit_claim_audit::table.select(credit_claim_audit::claim_id).first(&mut conn).unwrap();
+        diesel::insert_into(credit_claim_audit::table)
+            .values((
+                credit_claim_audit::id.eq("expired-row"),
+                credit_claim_audit::claim_id.eq(&claim_id),
+                credit_claim_audit::action.eq("claimed"),
+                credit_claim_audit::to_status.eq("pending"),
+                credit_claim_audit::actor.eq("test"),
+                credit_claim_audit::occurred_at.eq(expired.and_hms_opt(0, 0, 0).unwrap()),
+                credit_claim_audit::retain_until.eq(expired),
+            ))
+            .execute(&mut conn)
+            .unwrap();
+        let purged =
+            diesel::sql_query("DELETE FROM credit_claim_audit WHERE id = 'expired-row'").execute(&mut conn);
+        assert_eq!(purged.unwrap(), 1);
     }
 );

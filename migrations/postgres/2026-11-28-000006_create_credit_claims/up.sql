@@ -78,8 +78,11 @@ CREATE TABLE credit_events (
 -- History is added, never edited; audit rows go only after their retention.
 CREATE FUNCTION ce_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP = 'DELETE' AND TG_TABLE_NAME = 'credit_claim_audit' AND OLD.retain_until < CURRENT_DATE THEN
-        RETURN OLD;
+    -- Nested, not AND-ed: SQL does not promise to skip OLD.retain_until on other tables.
+    IF TG_OP = 'DELETE' AND TG_TABLE_NAME = 'credit_claim_audit' THEN
+        IF OLD.retain_until < CURRENT_DATE THEN
+            RETURN OLD;
+        END IF;
     END IF;
     RAISE EXCEPTION '% is append-only', TG_TABLE_NAME;
 END
