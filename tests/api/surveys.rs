@@ -334,6 +334,27 @@ db_test!(
             .send()
             .await
             .assert_problem(403, "forbidden");
+        // Filters narrow the activities; planners see only theirs.
+        let lines = |report: Value| report["activities"].as_array().unwrap().len();
+        let app = &app;
+        let get = |path: &'static str, token: String| async move {
+            let response = app.request(Method::GET, path).bearer(&token).send().await;
+            response.assert_status(200);
+            response.json()
+        };
+        assert_eq!(lines(get("/v1/reports/outcomes?format=enduring", leader.clone()).await), 1);
+        assert_eq!(lines(get("/v1/reports/outcomes?format=course", leader.clone()).await), 0);
+        assert_eq!(lines(get("/v1/reports/outcomes?specialty=emergency_medicine", leader.clone()).await), 1);
+        assert_eq!(lines(get("/v1/reports/outcomes?specialty=dermatology", leader.clone()).await), 0);
+        assert_eq!(lines(get("/v1/reports/outcomes?to=2020-01-01", leader.clone()).await), 0);
+        assert_eq!(lines(get("/v1/reports/outcomes", setup.planner.clone()).await), 1);
+        let (_, other_planner) = app.user_with_role(&setup.admin, "planner").await;
+        assert_eq!(lines(get("/v1/reports/outcomes", other_planner).await), 0);
+        app.request(Method::GET, "/v1/reports/outcomes?from=2027-01-02&to=2027-01-01")
+            .bearer(&leader)
+            .send()
+            .await
+            .assert_problem(422, "validation");
     }
 );
 
