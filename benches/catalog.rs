@@ -18,14 +18,12 @@ use std::{
 
 mod support;
 
-use support::{admin_token, env_number, measure, summarize, Figures};
+use support::{admin_token, env_number, measure, start, summarize, Figures};
 
 use ce_api::{
     activities::{dto::ActivityInput, examples, store},
-    config::Settings,
     db::{self, schema::activities},
     http::pagination,
-    startup::Application,
     users::store::{self as users, NewUser},
 };
 use diesel::{connection::SimpleConnection, prelude::*};
@@ -113,17 +111,7 @@ fn deep_cursor(url: &str, offset: i64) -> Result<String, String> {
 
 async fn bench(label: &str, url: &str, count: u64, clients: u64, seconds: u64) -> Result<(), String> {
     seed(url, count)?;
-    let settings = Settings {
-        database_url: url.to_string(),
-        bind: "127.0.0.1:0".parse().map_err(|_| "address")?,
-        db_pool_size: clients.min(32) as u32,
-        log_filter: "warn".into(),
-        ..Settings::default()
-    };
-    let app = Application::build(settings).map_err(|e| e.to_string())?;
-    let base = format!("http://127.0.0.1:{}", app.port());
-    let handle = app.server_handle();
-    actix_web::rt::spawn(app.run_until_stopped());
+    let (base, handle) = start(url, clients)?;
     let deep = deep_cursor(url, (count as i64 * 9) / 10)?;
     let scenarios = [
         ("first page (limit 25)", format!("{base}/v1/activities?limit=25")),

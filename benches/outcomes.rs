@@ -16,10 +16,8 @@ use std::time::Instant;
 
 use ce_api::{
     activities::{dto::ActivityInput, examples},
-    config::Settings,
     db::{self, schema::activities},
     enrollments::{dto::EnrollmentStatus, store::EnrollmentRow},
-    startup::Application,
     surveys::{
         dto::{SurveyInput, SurveyKind},
         rules::CheckedAnswer,
@@ -31,7 +29,7 @@ use ce_api::{
     },
 };
 use diesel::prelude::*;
-use support::{admin_token, env_number, measure};
+use support::{admin_token, env_number, measure, start};
 
 const ACTIVITIES: u64 = 25;
 const ITEMS: usize = 5;
@@ -181,17 +179,7 @@ fn seed(url: &str, learners_per_activity: u64) -> Result<(), String> {
 
 async fn bench(label: &str, url: &str, learners: u64, clients: u64, seconds: u64) -> Result<(), String> {
     seed(url, learners)?;
-    let settings = Settings {
-        database_url: url.to_string(),
-        bind: "127.0.0.1:0".parse().map_err(|_| "address")?,
-        db_pool_size: clients.min(32) as u32,
-        log_filter: "warn".into(),
-        ..Settings::default()
-    };
-    let app = Application::build(settings).map_err(|e| e.to_string())?;
-    let base = format!("http://127.0.0.1:{}", app.port());
-    let handle = app.server_handle();
-    actix_web::rt::spawn(app.run_until_stopped());
+    let (base, handle) = start(url, clients)?;
     let mut conn = db::establish(url).map_err(|e| e.to_string())?;
     let token = admin_token(&mut conn, &base).await?;
     let activity: String = activities::table

@@ -101,7 +101,7 @@ pub fn load_editable(conn: &mut DbConnection, caller: &Caller, id: &str) -> ApiR
 }
 
 fn activity_response(status: actix_web::http::StatusCode, activity: &Activity) -> HttpResponse {
-    HttpResponse::build(status).insert_header((header::ETAG, etag::etag(activity.version))).json(activity)
+    etag::versioned(status, activity.version, activity)
 }
 
 /// Full validation of a document: field rules, cross-field rules and vocabulary codes.
@@ -261,9 +261,7 @@ async fn patch_activity(
             });
         }
         let before = current.input()?;
-        let mut document = serde_json::to_value(&before).map_err(ApiError::internal)?;
-        json::merge_patch(&mut document, &patch);
-        let after: ActivityInput = json::from_value(document)?;
+        let after: ActivityInput = json::patched(&before, &patch)?;
         if status != ActivityStatus::Draft && after.credit_designations != before.credit_designations {
             return Err(ApiError::Conflict {
                 kind: "designations-locked",

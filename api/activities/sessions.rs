@@ -278,9 +278,7 @@ async fn patch_session(
     let session = db::write(&state.pool, move |conn| {
         let (current, activity) = editable_session(conn, &caller, &session_id)?;
         precondition.check(current.version)?;
-        let mut document = serde_json::to_value(current.input()).map_err(ApiError::internal)?;
-        json::merge_patch(&mut document, &patch);
-        let input: SessionInput = json::from_value(document)?;
+        let input: SessionInput = json::patched(&current.input(), &patch)?;
         check_session(&activity, &input, &sessions_of(conn, &activity.id)?, Some(&current.id))?;
         let mut next = current.clone();
         next.apply(&input);
@@ -299,7 +297,7 @@ async fn patch_session(
         Ok(next.into_api())
     })
     .await?;
-    Ok(HttpResponse::Ok().insert_header((header::ETAG, etag::etag(session.version))).json(session))
+    Ok(etag::versioned(actix_web::http::StatusCode::OK, session.version, &session))
 }
 
 /// Remove a session.

@@ -61,7 +61,9 @@ pub fn enum_str<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
 }
 
-fn parse_enum<T: serde::de::DeserializeOwned>(value: &str) -> ApiResult<T> {
+/// Reads back a value stored with [`enum_str`]; an unknown one is a 500 (the database holds
+/// something this code never wrote).
+pub fn parse_enum<T: serde::de::DeserializeOwned>(value: &str) -> ApiResult<T> {
     serde_json::from_value(serde_json::Value::String(value.to_string()))
         .map_err(|_| ApiError::internal(format!("unknown stored value {value}")))
 }

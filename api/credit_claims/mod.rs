@@ -269,14 +269,8 @@ fn not_completed(conn: &mut DbConnection, ctx: &ClaimContext) -> ApiResult<ApiEr
     );
     let mut errors = vec![FieldError::new("enrollment_id", "enrollment-not-completed", message.clone())];
     if ctx.enrollment.status()? == EnrollmentStatus::Registered {
-        let (evaluation_submitted, post_test_passed) =
-            crate::surveys::store::gates(conn, &ctx.enrollment.id)?;
-        let done = enrollments::rules::Participation {
-            minutes_spent: ctx.enrollment.minutes_spent,
-            attendance_percent: None,
-            evaluation_submitted,
-            post_test_passed,
-        };
+        let done =
+            enrollments::store::participation(conn, &ctx.enrollment.id, ctx.enrollment.minutes_spent, None)?;
         errors.extend(enrollments::rules::missing_requirements(&ctx.input.completion_requirements, &done));
     }
     Ok(ApiError::Rule {

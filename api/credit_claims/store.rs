@@ -7,7 +7,7 @@ use crate::{
     activities::{
         dto::{ActivityFormat, CreditType},
         rules::from_hundredths,
-        store::{self as activity_store, enum_str},
+        store::{self as activity_store, enum_str, parse_enum},
     },
     credit_claims::dto::{ClaimHistoryEntry, ClaimListQuery, ClaimStatus, CreditClaim},
     db::{
@@ -44,17 +44,13 @@ pub struct ClaimRow {
     pub updated_at: NaiveDateTime,
 }
 
-pub fn parse_credit_type(value: &str) -> ApiResult<CreditType> {
-    serde_json::from_value(serde_json::Value::String(value.to_string())).map_err(ApiError::internal)
-}
-
 impl ClaimRow {
     pub fn status(&self) -> ApiResult<ClaimStatus> {
         ClaimStatus::parse(&self.status).ok_or_else(|| ApiError::internal("unknown claim status"))
     }
 
     pub fn credit_type(&self) -> ApiResult<CreditType> {
-        parse_credit_type(&self.credit_type)
+        parse_enum(&self.credit_type)
     }
 
     /// The claim as the API shows it; `base_url` is where the service is reached publicly.
@@ -314,8 +310,7 @@ pub fn awarded(
     let rows: Vec<(ClaimRow, String, String, Option<String>)> = select.load(conn)?;
     rows.into_iter()
         .map(|(claim, title, format, uan)| {
-            let format =
-                serde_json::from_value(serde_json::Value::String(format)).map_err(ApiError::internal)?;
+            let format = parse_enum(&format)?;
             let acpe = claim.credit_type == enum_str(&CreditType::Acpe);
             Ok(TranscriptRow { claim, title, format, acpe_uan: uan.filter(|_| acpe) })
         })

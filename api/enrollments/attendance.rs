@@ -173,13 +173,7 @@ pub fn complete_if_met(
         if scheduled_minutes > 0 { (attended_minutes * 100 / scheduled_minutes).min(100) as u8 } else { 0 };
     let input = activity.input()?;
     let requirements = &input.completion_requirements;
-    let (evaluation_submitted, post_test_passed) = crate::surveys::store::gates(conn, &enrollment.id)?;
-    let done = rules::Participation {
-        minutes_spent: Some(attended_minutes as i32),
-        attendance_percent: Some(share),
-        evaluation_submitted,
-        post_test_passed,
-    };
+    let done = store::participation(conn, &enrollment.id, Some(attended_minutes as i32), Some(share))?;
     let met = !attended.is_empty() && rules::missing_requirements(requirements, &done).is_empty();
     if !met {
         return Ok(EnrollmentStatus::Registered);

@@ -536,13 +536,7 @@ async fn complete_enrollment(
             });
         }
         let input = activity.input()?;
-        let (evaluation_submitted, post_test_passed) = crate::surveys::store::gates(conn, &row.id)?;
-        let done = rules::Participation {
-            minutes_spent: Some(request.minutes_spent),
-            attendance_percent: None,
-            evaluation_submitted,
-            post_test_passed,
-        };
+        let done = store::participation(conn, &row.id, Some(request.minutes_spent), None)?;
         let missing = rules::missing_requirements(&input.completion_requirements, &done);
         if !missing.is_empty() {
             return Err(ApiError::Rule {

@@ -75,7 +75,7 @@ impl EnrollmentRow {
     }
 
     pub fn status(&self) -> ApiResult<EnrollmentStatus> {
-        serde_json::from_value(serde_json::Value::String(self.status.clone())).map_err(ApiError::internal)
+        crate::activities::store::parse_enum(&self.status)
     }
 
     pub fn into_api(self, activity: &ActivityRow, profession: Option<Profession>) -> ApiResult<Enrollment> {
@@ -96,6 +96,23 @@ impl EnrollmentRow {
             updated_at: to_utc(self.updated_at),
         })
     }
+}
+
+/// What the completion rule sees of an enrollment: the participation given, and the survey
+/// gates as its responses stand.
+pub fn participation(
+    conn: &mut DbConnection,
+    enrollment_id: &str,
+    minutes_spent: Option<i32>,
+    attendance_percent: Option<u8>,
+) -> ApiResult<crate::enrollments::rules::Participation> {
+    let (evaluation_submitted, post_test_passed) = crate::surveys::store::gates(conn, enrollment_id)?;
+    Ok(crate::enrollments::rules::Participation {
+        minutes_spent,
+        attendance_percent,
+        evaluation_submitted,
+        post_test_passed,
+    })
 }
 
 /// Serializes seat changes of one activity (see the module notes).

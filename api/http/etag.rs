@@ -1,12 +1,20 @@
 //! Versions as `ETag`s and optimistic concurrency with `If-Match` (RFC 9110 §13.1.1).
 
-use actix_web::{http::header, HttpRequest};
+use actix_web::{
+    http::{header, StatusCode},
+    HttpRequest, HttpResponse,
+};
 
 use crate::error::{ApiError, ApiResult};
 
 /// The strong ETag of a resource version.
 pub fn etag(version: i32) -> String {
     format!("\"{version}\"")
+}
+
+/// `body` as JSON with its version's `ETag`.
+pub fn versioned(status: StatusCode, version: i32, body: &impl serde::Serialize) -> HttpResponse {
+    HttpResponse::build(status).insert_header((header::ETAG, etag(version))).json(body)
 }
 
 /// What `If-Match` asks for.

@@ -9,7 +9,7 @@ use std::{future::Future, ops::Deref, pin::Pin};
 
 use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
 use futures_util::StreamExt;
-use serde::{de::DeserializeOwned, Deserialize};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use validator::Validate;
 
 use crate::error::{ApiError, FieldError};
@@ -182,6 +182,17 @@ pub fn merge_patch(target: &mut serde_json::Value, patch: &serde_json::Value) {
             }
         }
     }
+}
+
+/// `current` with a JSON Merge Patch applied, read back and validated like a request body (422
+/// naming the field).
+pub fn patched<T: Serialize + DeserializeOwned + Validate>(
+    current: &T,
+    patch: &serde_json::Value,
+) -> Result<T, ApiError> {
+    let mut document = serde_json::to_value(current).map_err(ApiError::internal)?;
+    merge_patch(&mut document, patch);
+    from_value(document)
 }
 
 /// Deserializes a JSON value into `T` with the same errors as a request body (422 naming the

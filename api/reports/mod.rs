@@ -17,10 +17,10 @@ use crate::{
         self,
         dto::{ActivityFormat, ActivityStatus, OutcomeLevel},
         rules::from_hundredths,
-        store::{self as activity_store, enum_str, ActivityRow},
+        store::{self as activity_store, enum_str, parse_enum, ActivityRow},
     },
     auth::{Caller, Role, Scope},
-    credit_claims::{dto::CreditTotal, store::parse_credit_type},
+    credit_claims::dto::CreditTotal,
     db::{self, schema::activities as activities_table, DbConnection},
     error::{ApiError, ApiResult, Problem},
     http::csv,
@@ -77,7 +77,7 @@ impl Aggregates {
             .filter(|(a, _, _)| a == id)
             .map(|(_, credit_type, total)| {
                 Ok(CreditTotal {
-                    credit_type: parse_credit_type(credit_type)?,
+                    credit_type: parse_enum(credit_type)?,
                     amount: from_hundredths(total.unwrap_or(0) as i32),
                 })
             })
@@ -518,7 +518,7 @@ fn program(
             commitment_rate: stats::percent(committed, committable),
             follow_up_rate: stats::percent(implemented, followed),
             levels_measured: levels_measured(&surveys),
-            format: serde_json::from_value(serde_json::Value::String(format)).map_err(ApiError::internal)?,
+            format: parse_enum(&format)?,
             activity_id: id,
             title,
         });

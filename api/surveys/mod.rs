@@ -83,10 +83,6 @@ fn survey_response(conn: &mut DbConnection, row: SurveyRow, access: Access) -> A
     Ok(survey)
 }
 
-fn with_etag(status: actix_web::http::StatusCode, survey: &Survey) -> HttpResponse {
-    HttpResponse::build(status).insert_header((header::ETAG, etag::etag(survey.version))).json(survey)
-}
-
 /// The survey and its activity, with the caller's access; 404 when they have none.
 fn visible_survey(
     conn: &mut DbConnection,
@@ -173,7 +169,7 @@ async fn create_survey(
         row.into_api(0)
     })
     .await?;
-    let mut response = with_etag(actix_web::http::StatusCode::CREATED, &survey);
+    let mut response = etag::versioned(actix_web::http::StatusCode::CREATED, survey.version, &survey);
     if let Ok(location) = header::HeaderValue::from_str(&format!("/v1/surveys/{}", survey.id)) {
         response.headers_mut().insert(header::LOCATION, location);
     }
@@ -204,7 +200,7 @@ async fn get_survey(
         survey_response(conn, row, access)
     })
     .await?;
-    Ok(with_etag(actix_web::http::StatusCode::OK, &survey))
+    Ok(etag::versioned(actix_web::http::StatusCode::OK, survey.version, &survey))
 }
 
 /// Change a survey (JSON Merge Patch; `If-Match` required). Once it has responses its
@@ -246,9 +242,7 @@ async fn patch_survey(
         activities::load_editable(conn, &caller, &activity.id)?;
         precondition.check(current.version)?;
         let before = current.input()?;
-        let mut document = serde_json::to_value(&before).map_err(ApiError::internal)?;
-        json::merge_patch(&mut document, &patch);
-        let after: SurveyInput = json::from_value(document)?;
+        let after: SurveyInput = json::patched(&before, &patch)?;
         check(&after)?;
         let responses = store::response_count(conn, &current.id)?;
         if responses > 0 && (after.questions != before.questions || after.kind != before.kind) {
@@ -262,7 +256,7 @@ async fn patch_survey(
         store::replace(conn, &current, &after)?.into_api(responses)
     })
     .await?;
-    Ok(with_etag(actix_web::http::StatusCode::OK, &survey))
+    Ok(etag::versioned(actix_web::http::StatusCode::OK, survey.version, &survey))
 }
 
 fn closed(detail: String) -> ApiError {

@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::{
-    activities::store::enum_str,
+    activities::store::{enum_str, parse_enum},
     db::{
         now,
         schema::{survey_answers, survey_item_pairs, survey_responses, survey_score_pairs, surveys},
@@ -142,14 +142,10 @@ impl AnswerRow {
     }
 }
 
-pub fn parse_kind(value: &str) -> ApiResult<SurveyKind> {
-    serde_json::from_value(serde_json::Value::String(value.into())).map_err(ApiError::internal)
-}
-
 impl ResponseRow {
     pub fn into_api(self, answers: Vec<AnswerRow>) -> ApiResult<SurveyResponse> {
         Ok(SurveyResponse {
-            kind: parse_kind(&self.kind)?,
+            kind: parse_enum(&self.kind)?,
             id: self.id,
             survey_id: self.survey_id,
             enrollment_id: self.enrollment_id,

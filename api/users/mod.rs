@@ -26,7 +26,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 }
 
 fn user_response(status: actix_web::http::StatusCode, user: &User) -> HttpResponse {
-    HttpResponse::build(status).insert_header((header::ETAG, etag::etag(user.version))).json(user)
+    etag::versioned(status, user.version, user)
 }
 
 /// Loads a user the caller may see; 404 otherwise (no existence leak).

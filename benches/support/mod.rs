@@ -104,3 +104,20 @@ pub fn postgres_database(admin_url: &str, name: &str) -> String {
     }
     format!("{}/{name}", admin_url.rsplit_once('/').map_or(admin_url, |(base, _)| base))
 }
+
+/// The real application on a free port over `url`, with a pool sized for `clients`; its base
+/// URL and a handle to stop it.
+pub fn start(url: &str, clients: u64) -> Result<(String, actix_web::dev::ServerHandle), String> {
+    let settings = ce_api::config::Settings {
+        database_url: url.to_string(),
+        bind: "127.0.0.1:0".parse().map_err(|_| "address")?,
+        db_pool_size: clients.min(32) as u32,
+        log_filter: "warn".into(),
+        ..ce_api::config::Settings::default()
+    };
+    let app = ce_api::startup::Application::build(settings).map_err(|e| e.to_string())?;
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let handle = app.server_handle();
+    actix_web::rt::spawn(app.run_until_stopped());
+    Ok((base, handle))
+}

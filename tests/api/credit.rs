@@ -60,18 +60,24 @@ pub(crate) async fn publish(app: &TestApp, body: Value) -> Setup {
     Setup { admin, planner, activity }
 }
 
-struct Learner {
-    id: String,
-    token: String,
-    enrollment: String,
+pub(crate) struct Learner {
+    pub id: String,
+    pub token: String,
+    pub enrollment: String,
 }
 
-/// A learner with `profile` who enrolled and was reported complete after `minutes`.
-async fn completed_learner(app: &TestApp, setup: &Setup, profile: Value, minutes: i32) -> Learner {
+/// A new learner with `profile`, enrolled in the activity.
+pub(crate) async fn enrolled_learner(app: &TestApp, setup: &Setup, profile: Value) -> Learner {
     let email = format!("learner-{}@example.org", uuid::Uuid::now_v7().simple());
     let (id, token) = app.learner(&email).await;
     app.request(Method::PATCH, "/v1/me").bearer(&token).json(&profile).send().await.assert_status(200);
     let enrollment = enroll(app, setup, &token).await;
+    Learner { id, token, enrollment }
+}
+
+/// A learner with `profile` who enrolled and was reported complete after `minutes`.
+async fn completed_learner(app: &TestApp, setup: &Setup, profile: Value, minutes: i32) -> Learner {
+    let Learner { id, token, enrollment } = enrolled_learner(app, setup, profile).await;
     app.request(Method::POST, &format!("/v1/enrollments/{enrollment}/completion"))
         .bearer(&setup.planner)
         .json(&json!({"minutes_spent": minutes}))
@@ -309,17 +315,9 @@ db_test!(
         );
 
         // Not completed yet.
-        let (_, starter) =
-            app.learner(&format!("starter-{}@example.org", uuid::Uuid::now_v7().simple())).await;
-        app.request(Method::PATCH, "/v1/me")
-            .bearer(&starter)
-            .json(&physician())
-            .send()
-            .await
-            .assert_status(200);
-        let open = enroll(&app, &setup, &starter).await;
+        let starter = enrolled_learner(&app, &setup, physician()).await;
         rule(
-            claim(&app, &starter, claim_body(&open, "ama_pra_1", 1.0)).await,
+            claim(&app, &starter.token, claim_body(&starter.enrollment, "ama_pra_1", 1.0)).await,
             "enrollment-not-completed",
             "enrollment_id",
         );
@@ -390,15 +388,7 @@ db_test!(
             created.assert_status(201);
             sessions.push(created.json()["id"].as_str().unwrap().to_string());
         }
-        let email = format!("rss-{}@example.org", uuid::Uuid::now_v7().simple());
-        let (user_id, token) = app.learner(&email).await;
-        app.request(Method::PATCH, "/v1/me")
-            .bearer(&token)
-            .json(&physician())
-            .send()
-            .await
-            .assert_status(200);
-        let enrollment = enroll(&app, &setup, &token).await;
+        let Learner { id: user_id, token, enrollment } = enrolled_learner(&app, &setup, physician()).await;
         for session in &sessions[..2] {
             post(
                 &app,

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use serde_json::{json, Value};
 
 use crate::{
-    credit::{ama, claim, claim_body, enduring, enroll, physician, post, publish, Setup},
+    credit::{ama, claim, claim_body, enduring, enrolled_learner, physician, post, publish, Learner, Setup},
     db_test,
     support::TestApp,
 };
@@ -476,14 +476,8 @@ db_test!(
             "questions": [choice("q1", "3a", "a"), choice("q2", "3b", "b")]}),
         )
         .await;
-        let (user_id, learner) = app.learner("gated@example.org").await;
-        app.request(Method::PATCH, "/v1/me")
-            .bearer(&learner)
-            .json(&physician())
-            .send()
-            .await
-            .assert_status(200);
-        let enrollment = enroll(&app, &setup, &learner).await;
+        let Learner { id: user_id, token: learner, enrollment } =
+            enrolled_learner(&app, &setup, physician()).await;
         post(
             &app,
             &setup.planner,
