@@ -204,7 +204,7 @@ pub struct SurveyResponse {
     pub attempt: i32,
     /// Tests: percent of scored items answered correctly.
     pub score: Option<f64>,
-    /// Post-tests: whether the score reaches the activity's passing score.
+    /// Post-tests: whether the score reaches the activity's passing score (`null` when it sets none).
     pub passed: Option<bool>,
     pub answers: Vec<Answer>,
     pub submitted_at: DateTime<Utc>,

@@ -382,8 +382,9 @@ async fn submit_response(
             })?;
             let score = rules::score(&input.questions, &answers).filter(|_| input.kind.is_test());
             let passing = activity.input()?.completion_requirements.post_test_passing_score;
-            let passed = match (input.kind, score) {
-                (SurveyKind::PostTest, Some(score)) => Some(score >= f64::from(passing.unwrap_or(0))),
+            // Pass or fail only against a passing score the activity sets.
+            let passed = match (input.kind, score, passing) {
+                (SurveyKind::PostTest, Some(score), Some(passing)) => Some(score >= f64::from(passing)),
                 _ => None,
             };
             let row = ResponseRow {

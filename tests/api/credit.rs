@@ -220,6 +220,12 @@ db_test!(
         assert_eq!(verified.json()["valid"], true);
         assert_eq!(verified.json()["amount"], 1.5);
         app.get("/v1/credit-verifications/not-a-code").await.assert_problem(404, "not-found");
+        // A transcript period must run forwards.
+        app.request(Method::GET, "/v1/me/transcript?from=2027-01-02&to=2027-01-01")
+            .bearer(&learner.token)
+            .send()
+            .await
+            .assert_problem(422, "validation");
 
         let history = app
             .request(Method::GET, &format!("/v1/credit-claims/{id}/history"))
@@ -507,6 +513,22 @@ db_test!(
         assert_eq!(events[1]["claim"]["id"], id.as_str());
         assert_eq!(events[3]["claim"]["id"], second["id"]);
         assert_eq!(events[3]["replaces_claim_id"], first_id);
+        // Verification pages tell that revoked and replaced credit no longer stands.
+        let app = &app;
+        let verify = |claim: &Value| {
+            let url = claim["verification_url"].as_str().unwrap().to_string();
+            async move { app.get(&url[url.find("/v1/").unwrap()..]).await.json() }
+        };
+        let revoked_claim = app
+            .request(Method::GET, &format!("/v1/credit-claims/{id}"))
+            .bearer(&revoked.token)
+            .send()
+            .await
+            .json();
+        let checked = verify(&revoked_claim).await;
+        assert_eq!((checked["valid"].clone(), checked["status"].clone()), (json!(false), json!("revoked")));
+        assert_eq!(verify(&old).await["status"], "superseded");
+        assert_eq!(verify(&second).await["valid"], true);
     }
 );
 

@@ -378,6 +378,13 @@ db_test!(
         let survey = create_survey(&app, &setup, body).await;
         let follow_up = create_survey(&app, &setup, json!({"kind": "follow_up", "title": "90 days on", "opens_after_days": 90,
             "questions": [{"id": "done", "type": "commitment_to_change", "text": "Did you implement it?", "moore_level": "5"}]})).await;
+        let pre_test = create_survey(&app, &setup, test_survey("pre_test")).await;
+        let one_try = create_survey(
+            &app,
+            &setup,
+            json!({"kind": "post_test", "title": "One try", "max_attempts": 1, "questions": [choice("q1", "3a", "a")]}),
+        )
+        .await;
         let learners = enrolled_learners(&app, &setup.activity, 1);
         let token = &learners[0].1;
         let valid = || {
@@ -433,6 +440,19 @@ db_test!(
         .assert_status(200);
         let problem = respond(&app, token, &follow_up, done).await.assert_problem(409, "survey-not-open");
         assert!(problem["detail"].as_str().unwrap().contains("opens on"));
+        // The pre-test is for before completion; a post-test's attempts run out.
+        let pick =
+            json!([{"question_id": "q1", "option_ids": ["c"]}, {"question_id": "q2", "option_ids": ["c"]}]);
+        respond(&app, token, &pre_test, pick).await.assert_problem(409, "survey-not-open");
+        let wrong = json!([{"question_id": "q1", "option_ids": ["c"]}]);
+        let first = respond(&app, token, &one_try, wrong.clone()).await.json();
+        assert_eq!(
+            (first["score"].clone(), first["passed"].clone()),
+            (json!(0.0), Value::Null),
+            "no passing score set"
+        );
+        let spent = respond(&app, token, &one_try, wrong).await.assert_problem(409, "already-responded");
+        assert!(spent["detail"].as_str().unwrap().contains("already responded"), "{spent}");
         // Someone not enrolled cannot respond at all.
         let (_, stranger) = app.learner("stranger@example.org").await;
         respond(&app, &stranger, &survey, json!(valid())).await.assert_problem(404, "not-found");
