@@ -24,6 +24,127 @@ pub const PROBLEM_BASE: &str = "https://ce-api.dev/problems/";
 /// Seconds a client should wait before retrying after a 503.
 const RETRY_AFTER_SECS: u32 = 5;
 
+/// Every problem `type` the service answers with: the last segment of
+/// `https://ce-api.dev/problems/<slug>`. Clients switch on these, so a slug never changes
+/// once released; add a variant for a new kind of problem.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ProblemType {
+    ActivityFinished,
+    ActivityStarted,
+    AlreadyEnrolled,
+    AlreadyPassed,
+    AlreadyResponded,
+    AttestationRequired,
+    CheckInWindow,
+    ClaimDeadlinePassed,
+    ClaimNotAwarded,
+    ConcurrentUpdate,
+    CreditAmountExceedsAttendance,
+    CreditAmountExceedsMaximum,
+    CreditAmountExceedsParticipation,
+    CreditAmountIncrement,
+    CreditRevoked,
+    CreditTypeNotDesignated,
+    DesignationsLocked,
+    Duplicate,
+    DuplicateClaim,
+    EmailTaken,
+    EnrollmentClosed,
+    EnrollmentNotCompleted,
+    Forbidden,
+    IdempotencyKeyReused,
+    IdempotencyRace,
+    InsufficientScope,
+    Internal,
+    InvalidAnswers,
+    InvalidTransition,
+    MalformedRequest,
+    MethodNotAllowed,
+    NotFound,
+    NotPublishable,
+    NotRegistered,
+    OwnClaimDecision,
+    PayloadTooLarge,
+    PreconditionFailed,
+    PreconditionRequired,
+    ProfessionNotEligible,
+    ReferenceNotFound,
+    RegistrationClosed,
+    RegistrationWindow,
+    ReportingProfileIncomplete,
+    RequirementsNotMet,
+    SelfLockout,
+    ServiceUnavailable,
+    SurveyFrozen,
+    SurveyNotOpen,
+    TooManyRequests,
+    Unauthorized,
+    UnknownLearner,
+    UnsupportedMediaType,
+    Validation,
+}
+
+impl ProblemType {
+    /// The stable code in the `type` URI.
+    pub const fn slug(self) -> &'static str {
+        match self {
+            ProblemType::ActivityFinished => "activity-finished",
+            ProblemType::ActivityStarted => "activity-started",
+            ProblemType::AlreadyEnrolled => "already-enrolled",
+            ProblemType::AlreadyPassed => "already-passed",
+            ProblemType::AlreadyResponded => "already-responded",
+            ProblemType::AttestationRequired => "attestation-required",
+            ProblemType::CheckInWindow => "check-in-window",
+            ProblemType::ClaimDeadlinePassed => "claim-deadline-passed",
+            ProblemType::ClaimNotAwarded => "claim-not-awarded",
+            ProblemType::ConcurrentUpdate => "concurrent-update",
+            ProblemType::CreditAmountExceedsAttendance => "credit-amount-exceeds-attendance",
+            ProblemType::CreditAmountExceedsMaximum => "credit-amount-exceeds-maximum",
+            ProblemType::CreditAmountExceedsParticipation => "credit-amount-exceeds-participation",
+            ProblemType::CreditAmountIncrement => "credit-amount-increment",
+            ProblemType::CreditRevoked => "credit-revoked",
+            ProblemType::CreditTypeNotDesignated => "credit-type-not-designated",
+            ProblemType::DesignationsLocked => "designations-locked",
+            ProblemType::Duplicate => "duplicate",
+            ProblemType::DuplicateClaim => "duplicate-claim",
+            ProblemType::EmailTaken => "email-taken",
+            ProblemType::EnrollmentClosed => "enrollment-closed",
+            ProblemType::EnrollmentNotCompleted => "enrollment-not-completed",
+            ProblemType::Forbidden => "forbidden",
+            ProblemType::IdempotencyKeyReused => "idempotency-key-reused",
+            ProblemType::IdempotencyRace => "idempotency-race",
+            ProblemType::InsufficientScope => "insufficient_scope",
+            ProblemType::Internal => "internal",
+            ProblemType::InvalidAnswers => "invalid-answers",
+            ProblemType::InvalidTransition => "invalid-transition",
+            ProblemType::MalformedRequest => "malformed-request",
+            ProblemType::MethodNotAllowed => "method-not-allowed",
+            ProblemType::NotFound => "not-found",
+            ProblemType::NotPublishable => "not-publishable",
+            ProblemType::NotRegistered => "not-registered",
+            ProblemType::OwnClaimDecision => "own-claim-decision",
+            ProblemType::PayloadTooLarge => "payload-too-large",
+            ProblemType::PreconditionFailed => "precondition-failed",
+            ProblemType::PreconditionRequired => "precondition-required",
+            ProblemType::ProfessionNotEligible => "profession-not-eligible",
+            ProblemType::ReferenceNotFound => "reference-not-found",
+            ProblemType::RegistrationClosed => "registration-closed",
+            ProblemType::RegistrationWindow => "registration-window",
+            ProblemType::ReportingProfileIncomplete => "reporting-profile-incomplete",
+            ProblemType::RequirementsNotMet => "requirements-not-met",
+            ProblemType::SelfLockout => "self-lockout",
+            ProblemType::ServiceUnavailable => "service-unavailable",
+            ProblemType::SurveyFrozen => "survey-frozen",
+            ProblemType::SurveyNotOpen => "survey-not-open",
+            ProblemType::TooManyRequests => "too-many-requests",
+            ProblemType::Unauthorized => "unauthorized",
+            ProblemType::UnknownLearner => "unknown-learner",
+            ProblemType::UnsupportedMediaType => "unsupported-media-type",
+            ProblemType::Validation => "validation",
+        }
+    }
+}
+
 /// One field that failed validation.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
 pub struct FieldError {
@@ -93,13 +214,13 @@ pub enum ApiError {
     #[error("authentication required")]
     Unauthorized { detail: Cow<'static, str> },
     #[error("forbidden")]
-    Forbidden { kind: &'static str, detail: Cow<'static, str> },
+    Forbidden { kind: ProblemType, detail: Cow<'static, str> },
     #[error("not found")]
     NotFound,
     #[error("method not allowed")]
     MethodNotAllowed { allowed: Vec<String> },
     #[error("conflict: {detail}")]
-    Conflict { kind: &'static str, detail: String },
+    Conflict { kind: ProblemType, detail: String },
     #[error("precondition failed")]
     PreconditionFailed,
     #[error("payload too large")]
@@ -110,7 +231,7 @@ pub enum ApiError {
     Validation { errors: Vec<FieldError> },
     /// A rule of the domain that the request breaks (422 with its own type).
     #[error("{detail}")]
-    Rule { kind: &'static str, title: &'static str, detail: String, errors: Vec<FieldError> },
+    Rule { kind: ProblemType, title: &'static str, detail: String, errors: Vec<FieldError> },
     #[error("precondition required")]
     PreconditionRequired,
     #[error("too many requests")]
@@ -131,27 +252,31 @@ impl ApiError {
     }
 
     /// `(type slug, title)` of the problem.
-    fn kind_and_title(&self) -> (&'static str, &'static str) {
+    fn kind_and_title(&self) -> (ProblemType, &'static str) {
         match self {
-            ApiError::BadRequest { .. } => ("malformed-request", "The request is malformed"),
-            ApiError::Unauthorized { .. } => ("unauthorized", "Authentication is required"),
-            ApiError::Forbidden { kind, .. } => (kind, "The caller may not do this"),
-            ApiError::NotFound => ("not-found", "The resource was not found"),
+            ApiError::BadRequest { .. } => (ProblemType::MalformedRequest, "The request is malformed"),
+            ApiError::Unauthorized { .. } => (ProblemType::Unauthorized, "Authentication is required"),
+            ApiError::Forbidden { kind, .. } => (*kind, "The caller may not do this"),
+            ApiError::NotFound => (ProblemType::NotFound, "The resource was not found"),
             ApiError::MethodNotAllowed { .. } => {
-                ("method-not-allowed", "The method is not allowed on this resource")
+                (ProblemType::MethodNotAllowed, "The method is not allowed on this resource")
             }
-            ApiError::Conflict { kind, .. } => (kind, "The request conflicts with the resource's state"),
-            ApiError::PreconditionFailed => ("precondition-failed", "The resource has changed"),
-            ApiError::PayloadTooLarge { .. } => ("payload-too-large", "The request body is too large"),
+            ApiError::Conflict { kind, .. } => (*kind, "The request conflicts with the resource's state"),
+            ApiError::PreconditionFailed => (ProblemType::PreconditionFailed, "The resource has changed"),
+            ApiError::PayloadTooLarge { .. } => {
+                (ProblemType::PayloadTooLarge, "The request body is too large")
+            }
             ApiError::UnsupportedMediaType { .. } => {
-                ("unsupported-media-type", "The content type is not supported")
+                (ProblemType::UnsupportedMediaType, "The content type is not supported")
             }
-            ApiError::Validation { .. } => ("validation", "The request body is invalid"),
-            ApiError::Rule { kind, title, .. } => (kind, title),
-            ApiError::PreconditionRequired => ("precondition-required", "An If-Match header is required"),
-            ApiError::TooManyRequests { .. } => ("too-many-requests", "Too many requests"),
-            ApiError::Unavailable(_) => ("service-unavailable", "The database is unavailable"),
-            ApiError::Internal(_) => ("internal", "An unexpected error occurred"),
+            ApiError::Validation { .. } => (ProblemType::Validation, "The request body is invalid"),
+            ApiError::Rule { kind, title, .. } => (*kind, title),
+            ApiError::PreconditionRequired => {
+                (ProblemType::PreconditionRequired, "An If-Match header is required")
+            }
+            ApiError::TooManyRequests { .. } => (ProblemType::TooManyRequests, "Too many requests"),
+            ApiError::Unavailable(_) => (ProblemType::ServiceUnavailable, "The database is unavailable"),
+            ApiError::Internal(_) => (ProblemType::Internal, "An unexpected error occurred"),
         }
     }
 
@@ -192,7 +317,7 @@ impl ApiError {
         let (kind, title) = self.kind_and_title();
         let context = request_id::current();
         Problem {
-            problem_type: format!("{PROBLEM_BASE}{kind}"),
+            problem_type: format!("{PROBLEM_BASE}{}", kind.slug()),
             title: title.to_string(),
             status: self.status_code().as_u16(),
             detail: self.detail(),
@@ -241,7 +366,7 @@ impl ResponseError for ApiError {
                     "Bearer realm=\"ce-api\", error=\"invalid_token\"",
                 ));
             }
-            ApiError::Forbidden { kind: "insufficient_scope", .. } => {
+            ApiError::Forbidden { kind: ProblemType::InsufficientScope, .. } => {
                 response.insert_header((
                     header::WWW_AUTHENTICATE,
                     "Bearer realm=\"ce-api\", error=\"insufficient_scope\"",
@@ -279,21 +404,21 @@ impl From<diesel::result::Error> for ApiError {
         match &error {
             Error::NotFound => ApiError::NotFound,
             Error::DatabaseError(Kind::UniqueViolation, info) => ApiError::Conflict {
-                kind: "duplicate",
+                kind: ProblemType::Duplicate,
                 detail: match info.constraint_name() {
                     Some(name) => format!("a record with the same unique value already exists ({name})"),
                     None => "a record with the same unique value already exists".into(),
                 },
             },
             Error::DatabaseError(Kind::ForeignKeyViolation, _) => ApiError::Rule {
-                kind: "reference-not-found",
+                kind: ProblemType::ReferenceNotFound,
                 title: "A referenced record does not exist",
                 detail: "the request refers to a record that does not exist".into(),
                 errors: Vec::new(),
             },
             Error::DatabaseError(Kind::ClosedConnection, _) => ApiError::Unavailable(error.to_string()),
             Error::DatabaseError(Kind::SerializationFailure, _) => ApiError::Conflict {
-                kind: "concurrent-update",
+                kind: ProblemType::ConcurrentUpdate,
                 detail: "a concurrent change got there first; retry the request".into(),
             },
             Error::DatabaseError(_, info) if is_lock_timeout(info.message()) => {
@@ -318,6 +443,17 @@ impl From<r2d2::Error> for ApiError {
 impl From<actix_web::error::BlockingError> for ApiError {
     fn from(error: actix_web::error::BlockingError) -> Self {
         ApiError::Internal(error.to_string())
+    }
+}
+
+impl From<crate::db::DbError> for ApiError {
+    fn from(error: crate::db::DbError) -> Self {
+        use crate::db::DbError;
+        match error {
+            DbError::Query(error) => ApiError::from(error),
+            DbError::Pool(error) => ApiError::from(error),
+            DbError::Blocking(cause) => ApiError::Internal(cause),
+        }
     }
 }
 

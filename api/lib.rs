@@ -26,6 +26,7 @@ pub mod openapi;
 pub mod reports;
 pub mod seed;
 pub mod startup;
+pub mod state;
 pub mod surveys;
 pub mod telemetry;
 pub mod users;

@@ -21,17 +21,10 @@ use crate::{
     db::{self, DbPool},
     enrollments, health,
     http::{self, fallback::RouteTable, json::BodyLimit, request_id},
-    integration_clients, oauth, openapi, reports, seed, surveys, users,
+    integration_clients, oauth, openapi, reports, seed,
+    state::AppState,
+    surveys, users,
 };
-
-/// What every handler may need, shared by all workers. Holds nothing a second replica would
-/// need to see: all state lives in the database.
-pub struct AppState {
-    pub pool: DbPool,
-    pub settings: Arc<Settings>,
-    /// Public keys by kid: a cache of the `signing_keys` table.
-    pub keys: KeyCache,
-}
 
 /// Every documented route. Only `.service()` registrations reach the OpenAPI document.
 pub fn routes(cfg: &mut ServiceConfig) {

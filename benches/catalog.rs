@@ -79,7 +79,7 @@ fn seed(url: &str, count: u64) -> Result<(), String> {
             .map_err(|e| e.to_string())?;
     let started = Instant::now();
     for chunk_start in (existing as u64..count).step_by(1000) {
-        db::write_transaction(&mut conn, |conn| {
+        db::write_transaction(&mut conn, |conn| -> ce_api::error::ApiResult<()> {
             for n in chunk_start..(chunk_start + 1000).min(count) {
                 store::insert(conn, &activity(n, &template), &planner.id)?;
             }

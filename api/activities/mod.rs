@@ -21,13 +21,13 @@ use crate::{
     },
     auth::{Caller, OptionalCaller, Role, Scope},
     db::{self, DbConnection},
-    error::{ApiError, ApiResult, Problem},
+    error::{ApiError, ApiResult, Problem, ProblemType},
     http::{
         etag,
         json::{self, ApiJson, JsonObject},
         pagination,
     },
-    startup::AppState,
+    state::AppState,
 };
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -93,7 +93,7 @@ pub fn load_editable(conn: &mut DbConnection, caller: &Caller, id: &str) -> ApiR
     };
     if !allowed {
         return Err(ApiError::Forbidden {
-            kind: "forbidden",
+            kind: ProblemType::Forbidden,
             detail: "only the activity's planners and administrators may change it".into(),
         });
     }
@@ -143,7 +143,7 @@ async fn list_activities(
     let limit = pagination::limit(query.limit)?;
     let after = pagination::decode_cursor::<store::ActivityCursor>(query.cursor.as_deref())?;
     let by_change = query.updated_since.is_some();
-    let page = db::run(&state.pool, move |conn| {
+    let page = db::run(&state.pool, move |conn| -> ApiResult<_> {
         let rows = store::list(conn, &query, &audience, limit, after)?;
         let key = |row: &ActivityRow| store::ActivityCursor {
             at: if by_change { row.updated_at } else { row.sort_at },
@@ -256,7 +256,7 @@ async fn patch_activity(
         let status = current.status()?;
         if matches!(status, ActivityStatus::Cancelled | ActivityStatus::Archived) {
             return Err(ApiError::Conflict {
-                kind: "activity-finished",
+                kind: ProblemType::ActivityFinished,
                 detail: "cancelled and archived activities cannot change".into(),
             });
         }
@@ -264,7 +264,7 @@ async fn patch_activity(
         let after: ActivityInput = json::patched(&before, &patch)?;
         if status != ActivityStatus::Draft && after.credit_designations != before.credit_designations {
             return Err(ApiError::Conflict {
-                kind: "designations-locked",
+                kind: ProblemType::DesignationsLocked,
                 detail: "credit designations are set before the activity and cannot change after publishing"
                     .into(),
             });
@@ -330,7 +330,7 @@ async fn transition(
         let status = current.status()?;
         if !step.from.contains(&status) {
             return Err(ApiError::Conflict {
-                kind: "invalid-transition",
+                kind: ProblemType::InvalidTransition,
                 detail: format!(
                     "a {} activity cannot become {}",
                     store::status_str(status),
@@ -371,7 +371,7 @@ fn accreditation_gate(input: &ActivityInput) -> ApiResult<()> {
         return Ok(());
     }
     Err(ApiError::Rule {
-        kind: "not-publishable",
+        kind: ProblemType::NotPublishable,
         title: "The activity is not ready to publish",
         detail: format!("{} accreditation requirement(s) are missing", blockers.len()),
         errors: blockers,

@@ -13,12 +13,12 @@ use crate::{
     },
     auth::{Caller, OptionalCaller},
     db::{self, now, schema::activity_sessions, to_utc, DbConnection},
-    error::{ApiError, ApiResult, FieldError, Problem},
+    error::{ApiError, ApiResult, FieldError, Problem, ProblemType},
     http::{
         etag,
         json::{self, ApiJson, JsonObject},
     },
-    startup::AppState,
+    state::AppState,
 };
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -141,7 +141,7 @@ fn check_session(
 fn ensure_changeable(activity: &ActivityRow) -> ApiResult<()> {
     if matches!(activity.status()?, ActivityStatus::Cancelled | ActivityStatus::Archived) {
         return Err(ApiError::Conflict {
-            kind: "activity-finished",
+            kind: ProblemType::ActivityFinished,
             detail: "cancelled and archived activities cannot change".into(),
         });
     }
@@ -166,7 +166,7 @@ async fn list_sessions(
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
-    let sessions = db::run(&state.pool, move |conn| {
+    let sessions = db::run(&state.pool, move |conn| -> ApiResult<_> {
         let activity = load_visible(conn, caller.0.as_ref(), &id)?;
         Ok(sessions_of(conn, &activity.id)?.into_iter().map(SessionRow::into_api).collect::<Vec<_>>())
     })
@@ -198,7 +198,7 @@ async fn create_session(
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
     let input = body.into_inner();
-    let session = db::write(&state.pool, move |conn| {
+    let session = db::write(&state.pool, move |conn| -> ApiResult<_> {
         let activity = load_editable(conn, &caller, &id)?;
         ensure_changeable(&activity)?;
         check_session(&activity, &input, &sessions_of(conn, &activity.id)?, None)?;
@@ -320,7 +320,7 @@ async fn delete_session(
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let session_id = path.into_inner();
-    db::write(&state.pool, move |conn| {
+    db::write(&state.pool, move |conn| -> ApiResult<_> {
         let (session, _) = editable_session(conn, &caller, &session_id)?;
         diesel::delete(activity_sessions::table.find(&session.id)).execute(conn)?;
         Ok(())

@@ -17,7 +17,7 @@ use crate::{
         DbConnection,
     },
     error::{ApiError, ApiResult},
-    startup::AppState,
+    state::AppState,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq)]

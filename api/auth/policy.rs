@@ -9,16 +9,16 @@ use diesel::prelude::*;
 use crate::{
     auth::{Caller, Role, Scope},
     db::DbConnection,
-    error::{ApiError, ApiResult},
+    error::{ApiError, ApiResult, ProblemType},
 };
 
 fn forbidden(detail: &'static str) -> ApiError {
-    ApiError::Forbidden { kind: "forbidden", detail: detail.into() }
+    ApiError::Forbidden { kind: ProblemType::Forbidden, detail: detail.into() }
 }
 
 fn insufficient_scope(scope: Scope) -> ApiError {
     ApiError::Forbidden {
-        kind: "insufficient_scope",
+        kind: ProblemType::InsufficientScope,
         detail: format!("this needs the `{}` scope", scope.as_str()).into(),
     }
 }

@@ -15,9 +15,9 @@ use crate::{
     },
     auth_sessions::dto::{LoginRequest, RefreshRequest, TokenResponse},
     db::{self, DbConnection},
-    error::{ApiError, ApiResult, Problem, RateLimitPolicy},
+    error::{ApiError, ApiResult, Problem, ProblemType, RateLimitPolicy},
     http::json::ApiJson,
-    startup::AppState,
+    state::AppState,
     users::{
         self,
         dto::{RegisterRequest, User},
@@ -79,14 +79,14 @@ fn bad_credentials() -> ApiError {
 async fn register(state: web::Data<AppState>, body: ApiJson<RegisterRequest>) -> ApiResult<HttpResponse> {
     if !state.settings.auth.self_registration {
         return Err(ApiError::Forbidden {
-            kind: "registration-closed",
+            kind: ProblemType::RegistrationClosed,
             detail: "self-signup is disabled; ask the CE office for an account".into(),
         });
     }
     let request = body.into_inner();
     let plain = request.password.clone();
     let password_hash = web::block(move || password::hash(&plain)).await??;
-    let user = db::write(&state.pool, move |conn| {
+    let user = db::write(&state.pool, move |conn| -> ApiResult<_> {
         let row = users::store::insert(
             conn,
             users::store::NewUser {
@@ -133,7 +133,7 @@ async fn login(state: web::Data<AppState>, body: ApiJson<LoginRequest>) -> ApiRe
     let state_for_db = state.clone();
     // Password checks are slow on purpose: run on the blocking pool with the queries, and
     // outside any transaction so that a failure is recorded even though the answer is 401.
-    let outcome = db::run(&state.pool, move |conn| {
+    let outcome = db::run(&state.pool, move |conn| -> ApiResult<_> {
         let email = users::store::normalize_email(&request.email);
         let (failures, free_at) = store::recent_failures(conn, &email, window)?;
         if failures >= i64::from(auth.login_max_failures) {
@@ -191,22 +191,30 @@ async fn refresh(state: web::Data<AppState>, body: ApiJson<RefreshRequest>) -> A
     let state_for_db = state.clone();
     // The transaction commits also when the answer is a refusal: a detected reuse must stay
     // revoked.
-    let outcome = db::write(&state.pool, move |conn| match store::rotate(conn, &token)? {
-        store::Rotation::Rotated { user_id, family_id } => {
-            let user = users::store::find(conn, &user_id)?.filter(|u| u.active);
-            let Some(user) = user else {
-                store::revoke_family(conn, &family_id)?;
-                return Ok(RefreshOutcome::Refused("the account is disabled"));
-            };
-            let role = Role::parse(&user.role).ok_or_else(|| ApiError::internal("unknown role"))?;
-            Ok(RefreshOutcome::Success(issue_tokens(conn, &state_for_db, &user.id, role, Some(family_id))?))
-        }
-        store::Rotation::Reused => {
-            tracing::warn!("refresh token reuse detected; token family revoked");
-            Ok(RefreshOutcome::Refused("the refresh token was already used; log in again"))
-        }
-        store::Rotation::Invalid => {
-            Ok(RefreshOutcome::Refused("the refresh token is unknown, expired or revoked"))
+    let outcome = db::write(&state.pool, move |conn| -> ApiResult<_> {
+        match store::rotate(conn, &token)? {
+            store::Rotation::Rotated { user_id, family_id } => {
+                let user = users::store::find(conn, &user_id)?.filter(|u| u.active);
+                let Some(user) = user else {
+                    store::revoke_family(conn, &family_id)?;
+                    return Ok(RefreshOutcome::Refused("the account is disabled"));
+                };
+                let role = Role::parse(&user.role).ok_or_else(|| ApiError::internal("unknown role"))?;
+                Ok(RefreshOutcome::Success(issue_tokens(
+                    conn,
+                    &state_for_db,
+                    &user.id,
+                    role,
+                    Some(family_id),
+                )?))
+            }
+            store::Rotation::Reused => {
+                tracing::warn!("refresh token reuse detected; token family revoked");
+                Ok(RefreshOutcome::Refused("the refresh token was already used; log in again"))
+            }
+            store::Rotation::Invalid => {
+                Ok(RefreshOutcome::Refused("the refresh token is unknown, expired or revoked"))
+            }
         }
     })
     .await?;

@@ -15,8 +15,8 @@ use crate::{
         rules, store, visible_claim,
     },
     db,
-    error::{ApiError, ApiResult, Problem},
-    startup::AppState,
+    error::{ApiError, ApiResult, Problem, ProblemType},
+    state::AppState,
     users,
 };
 
@@ -149,7 +149,7 @@ async fn certificate(
         let (claim, activity) = visible_claim(conn, &caller, &id)?;
         if claim.status()? != ClaimStatus::Awarded {
             return Err(ApiError::Conflict {
-                kind: "claim-not-awarded",
+                kind: ProblemType::ClaimNotAwarded,
                 detail: format!("certificates are issued for awarded credit; this claim is {}", claim.status),
             });
         }

@@ -33,9 +33,9 @@ use crate::{
     credit_events::{self, dto::CreditEventType},
     db::{self, now, DbConnection},
     enrollments::{self, dto::EnrollmentStatus, store::EnrollmentRow},
-    error::{ApiError, ApiResult, FieldError, Problem},
+    error::{ApiError, ApiResult, FieldError, Problem, ProblemType},
     http::{idempotency, json::ApiJson, pagination},
-    startup::AppState,
+    state::AppState,
     users::{self, dto::User},
 };
 
@@ -60,12 +60,12 @@ struct ClaimContext {
     learner: User,
 }
 
-fn rule(kind: &'static str, title: &'static str, field: &str, message: String) -> ApiError {
+fn rule(kind: ProblemType, title: &'static str, field: &str, message: String) -> ApiError {
     ApiError::Rule {
         kind,
         title,
         detail: message.clone(),
-        errors: vec![FieldError::new(field, kind, message)],
+        errors: vec![FieldError::new(field, kind.slug(), message)],
     }
 }
 
@@ -110,7 +110,7 @@ fn decidable_claim(conn: &mut DbConnection, caller: &Caller, id: &str) -> ApiRes
     let (claim, activity) = visible_claim(conn, caller, id)?;
     if !decides(conn, caller, &activity)? {
         return Err(ApiError::Forbidden {
-            kind: "forbidden",
+            kind: ProblemType::Forbidden,
             detail: "claims are approved, rejected and revoked by the activity's planners and administrators"
                 .into(),
         });
@@ -122,7 +122,7 @@ fn decidable_claim(conn: &mut DbConnection, caller: &Caller, id: &str) -> ApiRes
 /// planners and administrators. Clients do not claim credit.
 fn claim_context(conn: &mut DbConnection, caller: &Caller, enrollment_id: &str) -> ApiResult<ClaimContext> {
     caller.person().map_err(|_| ApiError::Forbidden {
-        kind: "forbidden",
+        kind: ProblemType::Forbidden,
         detail: "credit is claimed by learners, or by planners for them".into(),
     })?;
     let enrollment = enrollments::store::find(conn, enrollment_id)?.ok_or(ApiError::NotFound)?;
@@ -202,7 +202,7 @@ fn check_claim(
     let designation =
         ctx.input.credit_designations.iter().find(|d| d.credit_type == credit_type).ok_or_else(|| {
             rule(
-                "credit-type-not-designated",
+                ProblemType::CreditTypeNotDesignated,
                 "The activity does not offer this credit type",
                 "credit_type",
                 format!("the activity is not designated for {}", activity_store::enum_str(&credit_type)),
@@ -211,7 +211,7 @@ fn check_claim(
     let profession = ctx.learner.profession;
     if !activity_rules::eligible_credit_types(&ctx.input, profession).contains(&credit_type) {
         return Err(rule(
-            "profession-not-eligible",
+            ProblemType::ProfessionNotEligible,
             "The learner's profession may not claim this credit type",
             "credit_type",
             match profession {
@@ -231,7 +231,7 @@ fn check_claim(
         .map_err(|problem| amount_problem(problem, designation.max_amount, cap, series))?;
     if !attestation {
         return Err(rule(
-            "attestation-required",
+            ProblemType::AttestationRequired,
             "The participation attestation is missing",
             "attestation",
             "attest that the claim matches your actual participation (attestation: true)".into(),
@@ -241,7 +241,7 @@ fn check_claim(
         let today = activity_rules::local_date(Utc::now(), &ctx.input.time_zone);
         if today > deadline {
             return Err(rule(
-                "claim-deadline-passed",
+                ProblemType::ClaimDeadlinePassed,
                 "The claim deadline has passed",
                 "enrollment_id",
                 format!("credit for this activity could be claimed until {deadline}"),
@@ -251,7 +251,7 @@ fn check_claim(
     let missing = rules::missing_reporting_fields(credit_type, &ctx.learner);
     if !missing.is_empty() {
         return Err(ApiError::Rule {
-            kind: "reporting-profile-incomplete",
+            kind: ProblemType::ReportingProfileIncomplete,
             title: "The learner's profile lacks what this credit is reported with",
             detail: format!("{} profile field(s) missing; update the profile and claim again", missing.len()),
             errors: missing,
@@ -274,7 +274,7 @@ fn not_completed(conn: &mut DbConnection, ctx: &ClaimContext) -> ApiResult<ApiEr
         errors.extend(enrollments::rules::missing_requirements(&ctx.input.completion_requirements, &done));
     }
     Ok(ApiError::Rule {
-        kind: "enrollment-not-completed",
+        kind: ProblemType::EnrollmentNotCompleted,
         title: "The enrollment is not completed",
         detail: message,
         errors,
@@ -285,25 +285,25 @@ fn amount_problem(problem: AmountProblem, maximum: f64, cap: Option<i32>, series
     let cap = cap.map_or(0.0, activity_rules::from_hundredths);
     match problem {
         AmountProblem::Increment => rule(
-            "credit-amount-increment",
+            ProblemType::CreditAmountIncrement,
             "The amount is not a positive multiple of 0.25",
             "amount",
             "credit is claimed in 0.25 steps (0.25, 0.5, 0.75, ...)".into(),
         ),
         AmountProblem::AboveMaximum => rule(
-            "credit-amount-exceeds-maximum",
+            ProblemType::CreditAmountExceedsMaximum,
             "The amount exceeds the designated maximum",
             "amount",
             format!("the activity is designated for at most {maximum}"),
         ),
         AmountProblem::AboveParticipation if series => rule(
-            "credit-amount-exceeds-attendance",
+            ProblemType::CreditAmountExceedsAttendance,
             "The amount exceeds the sessions attended",
             "amount",
             format!("the sessions attended (overlapping ones counted once) support at most {cap}"),
         ),
         AmountProblem::AboveParticipation => rule(
-            "credit-amount-exceeds-participation",
+            ProblemType::CreditAmountExceedsParticipation,
             "The amount exceeds the time spent",
             "amount",
             format!("the time spent in the activity supports at most {cap}"),
@@ -482,7 +482,7 @@ fn refuse_second_claim(
     for status in [ClaimStatus::Pending, ClaimStatus::Awarded] {
         if let Some(existing) = store::in_status(conn, &ctx.enrollment.id, credit_type, status)? {
             return Err(ApiError::Conflict {
-                kind: "duplicate-claim",
+                kind: ProblemType::DuplicateClaim,
                 detail: format!(
                     "claim {} is already {} for this enrollment and credit type; amend it instead",
                     existing.id, existing.status
@@ -494,7 +494,7 @@ fn refuse_second_claim(
         && store::in_status(conn, &ctx.enrollment.id, credit_type, ClaimStatus::Revoked)?.is_some()
     {
         return Err(ApiError::Conflict {
-            kind: "credit-revoked",
+            kind: ProblemType::CreditRevoked,
             detail: "this credit was revoked; ask the activity's planners".into(),
         });
     }
@@ -629,7 +629,7 @@ async fn amend_claim(
             let old = store::find(conn, &old.id)?.ok_or(ApiError::NotFound)?;
             if !matches!(old.status()?, ClaimStatus::Pending | ClaimStatus::Awarded) {
                 return Err(ApiError::Conflict {
-                    kind: "invalid-transition",
+                    kind: ProblemType::InvalidTransition,
                     detail: format!("a {} claim cannot be amended", old.status),
                 });
             }
@@ -690,7 +690,7 @@ fn claim_to_decide(
     let claim = store::find(conn, &claim.id)?.ok_or(ApiError::NotFound)?;
     if claim.status()? != expected {
         return Err(ApiError::Conflict {
-            kind: "invalid-transition",
+            kind: ProblemType::InvalidTransition,
             detail: format!("the claim is {}, not {}", claim.status, expected.as_str()),
         });
     }
@@ -737,7 +737,7 @@ async fn withdraw(
     } else {
         (ClaimStatus::Pending, "rejected")
     };
-    let claim = db::write(&state.pool, move |conn| {
+    let claim = db::write(&state.pool, move |conn| -> ApiResult<_> {
         let claim = claim_to_decide(conn, &caller, &id, from)?;
         let actor = caller.actor();
         let mut next = claim.clone();

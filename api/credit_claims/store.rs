@@ -16,7 +16,7 @@ use crate::{
         to_utc, DbConnection,
     },
     enrollments::store::Scope,
-    error::{ApiError, ApiResult},
+    error::{ApiError, ApiResult, ProblemType},
 };
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
@@ -129,7 +129,7 @@ pub fn save(conn: &mut DbConnection, current: &ClaimRow, mut next: ClaimRow) -> 
     .execute(conn)?;
     if updated == 0 {
         return Err(ApiError::Conflict {
-            kind: "concurrent-update",
+            kind: ProblemType::ConcurrentUpdate,
             detail: "the claim changed meanwhile; read it again".into(),
         });
     }

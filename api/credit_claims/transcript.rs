@@ -16,7 +16,7 @@ use crate::{
     db::{self, DbConnection},
     error::{ApiError, ApiResult, Problem},
     http::csv,
-    startup::AppState,
+    state::AppState,
     users,
 };
 

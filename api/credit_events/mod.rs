@@ -68,7 +68,7 @@ fn into_event(row: store::EventRow, learner: crate::users::store::UserRow) -> Ap
 )]
 #[get("/credit-events")]
 async fn feed(
-    state: web::Data<crate::startup::AppState>,
+    state: web::Data<crate::state::AppState>,
     caller: Caller,
     query: web::Query<CreditEventQuery>,
 ) -> ApiResult<HttpResponse> {

@@ -19,10 +19,19 @@ use diesel::{
 };
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
-use crate::{
-    config::Backend,
-    error::{ApiError, ApiResult},
-};
+use crate::config::Backend;
+
+/// What can go wrong below the queries: the pool, the blocking thread pool, the database.
+/// `error.rs` decides what each means to a client; this module only names them.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+    #[error(transparent)]
+    Pool(#[from] r2d2::Error),
+    #[error("the blocking thread pool failed: {0}")]
+    Blocking(String),
+}
 
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -145,24 +154,27 @@ pub fn revert_all_migrations(conn: &mut DbConnection) -> Result<(), String> {
 }
 
 /// Runs `work` with a pooled connection on the blocking thread pool.
-pub async fn run<T, F>(pool: &DbPool, work: F) -> ApiResult<T>
+pub async fn run<T, E, F>(pool: &DbPool, work: F) -> Result<T, E>
 where
-    F: FnOnce(&mut DbConnection) -> ApiResult<T> + Send + 'static,
+    F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
     T: Send + 'static,
+    E: From<DbError> + Send + 'static,
 {
     let pool = pool.clone();
     web::block(move || {
-        let mut conn = pool.get()?;
+        let mut conn = pool.get().map_err(DbError::from)?;
         work(&mut conn)
     })
-    .await?
+    .await
+    .map_err(|e| E::from(DbError::Blocking(e.to_string())))?
 }
 
 /// Runs `work` in one write transaction on the blocking thread pool: all of it or none of it.
-pub async fn write<T, F>(pool: &DbPool, work: F) -> ApiResult<T>
+pub async fn write<T, E, F>(pool: &DbPool, work: F) -> Result<T, E>
 where
-    F: FnOnce(&mut DbConnection) -> ApiResult<T> + Send + 'static,
+    F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
     T: Send + 'static,
+    E: From<DbError> + Send + 'static,
 {
     run(pool, move |conn| write_transaction(conn, work)).await
 }
@@ -170,26 +182,32 @@ where
 /// A write transaction. On SQLite it starts with `BEGIN IMMEDIATE`, taking the write lock up
 /// front: a deferred transaction that reads and then writes can fail at once with "database
 /// is locked" when another writer got in between, whatever the busy timeout.
-pub fn write_transaction<T>(
+pub fn write_transaction<T, E: From<DbError>>(
     conn: &mut DbConnection,
-    work: impl FnOnce(&mut DbConnection) -> ApiResult<T>,
-) -> ApiResult<T> {
-    if let DbConnection::Sqlite(sqlite) = conn {
-        AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
-    } else {
-        return conn.transaction(work);
+    work: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E> {
+    match conn {
+        DbConnection::Postgres(pg) => AnsiTransactionManager::begin_transaction(pg),
+        DbConnection::Sqlite(sqlite) => {
+            AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")
+        }
     }
+    .map_err(DbError::from)?;
     let outcome = work(conn);
-    let DbConnection::Sqlite(sqlite) = conn else {
-        return Err(ApiError::internal("connection changed backend"));
+    let ended = match (&outcome, conn) {
+        (Ok(_), DbConnection::Postgres(pg)) => AnsiTransactionManager::commit_transaction(pg),
+        (Ok(_), DbConnection::Sqlite(sqlite)) => AnsiTransactionManager::commit_transaction(sqlite),
+        (Err(_), DbConnection::Postgres(pg)) => AnsiTransactionManager::rollback_transaction(pg),
+        (Err(_), DbConnection::Sqlite(sqlite)) => AnsiTransactionManager::rollback_transaction(sqlite),
     };
     match outcome {
-        Ok(value) => {
-            AnsiTransactionManager::commit_transaction(sqlite)?;
-            Ok(value)
-        }
+        // A failed commit means nothing was written: report it, not the value.
+        Ok(value) => ended.map(|()| value).map_err(|e| E::from(DbError::from(e))),
+        // The work's own error says why; a failed rollback (the connection is gone) is logged.
         Err(error) => {
-            AnsiTransactionManager::rollback_transaction(sqlite)?;
+            if let Err(rollback) = ended {
+                tracing::warn!(error = %rollback, "rollback failed");
+            }
             Err(error)
         }
     }
@@ -209,6 +227,6 @@ pub fn to_utc(time: chrono::NaiveDateTime) -> chrono::DateTime<chrono::Utc> {
 }
 
 /// Checks that the database answers (for `/readyz`).
-pub async fn ping(pool: &DbPool) -> ApiResult<()> {
-    run(pool, |conn| conn.batch_execute("SELECT 1").map_err(ApiError::from)).await
+pub async fn ping(pool: &DbPool) -> Result<(), DbError> {
+    run(pool, |conn| conn.batch_execute("SELECT 1").map_err(DbError::from)).await
 }

@@ -19,9 +19,9 @@ use crate::{
         DbConnection,
     },
     enrollments::{dto::EnrollmentStatus, rules, store},
-    error::{ApiError, ApiResult, Problem},
+    error::{ApiError, ApiResult, Problem, ProblemType},
     http::json::ApiJson,
-    startup::AppState,
+    state::AppState,
 };
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -218,7 +218,7 @@ async fn get_code(
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
-    let code = db::run(&state.pool, move |conn| {
+    let code = db::run(&state.pool, move |conn| -> ApiResult<_> {
         let (session, _) = managed_session(conn, &caller, &id)?;
         Ok(CheckInCode { code: session.check_in_code.unwrap_or_default(), session_id: session.id })
     })
@@ -245,7 +245,7 @@ async fn rotate_code(
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
-    let code = db::write(&state.pool, move |conn| {
+    let code = db::write(&state.pool, move |conn| -> ApiResult<_> {
         let (session, _) = managed_session(conn, &caller, &id)?;
         let code = activities::sessions::new_check_in_code();
         diesel::update(activity_sessions::table.find(&session.id))
@@ -304,13 +304,13 @@ async fn check_in(
         if now < session.starts_at - Duration::minutes(OPENS_BEFORE_MINUTES) || now > session.ends_at + grace
         {
             return Err(ApiError::Conflict {
-                kind: "check-in-window",
+                kind: ProblemType::CheckInWindow,
                 detail: "check-in opens 15 minutes before the session and closes after it ends".into(),
             });
         }
         if !matches!(enrollment.status()?, EnrollmentStatus::Registered | EnrollmentStatus::Completed) {
             return Err(ApiError::Conflict {
-                kind: "not-registered",
+                kind: ProblemType::NotRegistered,
                 detail: format!("the enrollment is {}", enrollment.status),
             });
         }
@@ -345,7 +345,7 @@ async fn record_attendance(
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
     let entries = body.into_inner().entries;
-    let report = db::write(&state.pool, move |conn| {
+    let report = db::write(&state.pool, move |conn| -> ApiResult<_> {
         let (session, activity) = managed_session(conn, &caller, &id)?;
         let recorder = caller.actor();
         let mut results = Vec::with_capacity(entries.len());

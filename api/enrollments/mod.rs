@@ -25,9 +25,9 @@ use crate::{
         },
         store::EnrollmentRow,
     },
-    error::{ApiError, ApiResult, Problem},
+    error::{ApiError, ApiResult, Problem, ProblemType},
     http::{csv, idempotency, json::ApiJson, pagination},
-    startup::AppState,
+    state::AppState,
     users::{self, dto::Profession},
 };
 
@@ -84,10 +84,10 @@ fn require_manager(
     }
     Err(match caller {
         Caller::Client { .. } => ApiError::Forbidden {
-            kind: "insufficient_scope",
+            kind: ProblemType::InsufficientScope,
             detail: format!("this needs the `{}` scope", scope.as_str()).into(),
         },
-        Caller::User { .. } => ApiError::Forbidden { kind: "forbidden", detail: detail.into() },
+        Caller::User { .. } => ApiError::Forbidden { kind: ProblemType::Forbidden, detail: detail.into() },
     })
 }
 
@@ -129,7 +129,7 @@ fn visible(conn: &mut DbConnection, caller: &Caller, id: &str) -> ApiResult<(Enr
 fn registration_open(activity: &ActivityRow) -> ApiResult<()> {
     if activity.status()? != ActivityStatus::Published {
         return Err(ApiError::Conflict {
-            kind: "enrollment-closed",
+            kind: ProblemType::EnrollmentClosed,
             detail: "only published activities take enrollments".into(),
         });
     }
@@ -148,7 +148,7 @@ fn registration_open(activity: &ActivityRow) -> ApiResult<()> {
         .or_else(|| activity.expiry_date.and_then(|d| d.and_hms_opt(0, 0, 0)));
     if opens.is_some_and(|t| now < t) || closes.is_some_and(|t| now >= t) {
         return Err(ApiError::Conflict {
-            kind: "registration-window",
+            kind: ProblemType::RegistrationWindow,
             detail: "registration for this activity is not open now".into(),
         });
     }
@@ -166,7 +166,7 @@ fn learner_to_enroll(
     if let Caller::User { id, role: Role::Learner } = caller {
         if named && request.user_id.as_deref() != Some(id.as_str()) {
             return Err(ApiError::Forbidden {
-                kind: "forbidden",
+                kind: ProblemType::Forbidden,
                 detail: "learners enroll themselves only".into(),
             });
         }
@@ -194,7 +194,7 @@ fn learner_to_enroll(
         },
     };
     let user = user.filter(|u| u.active).ok_or_else(|| ApiError::Rule {
-        kind: "unknown-learner",
+        kind: ProblemType::UnknownLearner,
         title: "The learner does not exist",
         detail: "no active account has that id or email".into(),
         errors: Vec::new(),
@@ -239,7 +239,7 @@ async fn enroll(
             store::lock_activity(conn, &activity.id)?;
             if let Some(existing) = store::live_enrollment(conn, &activity.id, &user_id)? {
                 return Err(ApiError::Conflict {
-                    kind: "already-enrolled",
+                    kind: ProblemType::AlreadyEnrolled,
                     detail: format!("already enrolled: enrollment {}", existing.id),
                 });
             }
@@ -461,7 +461,7 @@ async fn cancel_enrollment(
         }
         if !manager && activity.starts_at.is_some_and(|start| start <= now()) {
             return Err(ApiError::Conflict {
-                kind: "activity-started",
+                kind: ProblemType::ActivityStarted,
                 detail: "the activity has started; ask its planners to cancel".into(),
             });
         }
@@ -469,7 +469,7 @@ async fn cancel_enrollment(
         let current = store::find(conn, &row.id)?.ok_or(ApiError::NotFound)?;
         if !matches!(current.status()?, EnrollmentStatus::Registered | EnrollmentStatus::Waitlisted) {
             return Err(ApiError::Conflict {
-                kind: "invalid-transition",
+                kind: ProblemType::InvalidTransition,
                 detail: format!("a {} enrollment cannot be cancelled", current.status),
             });
         }
@@ -531,7 +531,7 @@ async fn complete_enrollment(
         )?;
         if row.status()? != EnrollmentStatus::Registered {
             return Err(ApiError::Conflict {
-                kind: "invalid-transition",
+                kind: ProblemType::InvalidTransition,
                 detail: format!("a {} enrollment cannot be completed", row.status),
             });
         }
@@ -540,7 +540,7 @@ async fn complete_enrollment(
         let missing = rules::missing_requirements(&input.completion_requirements, &done);
         if !missing.is_empty() {
             return Err(ApiError::Rule {
-                kind: "requirements-not-met",
+                kind: ProblemType::RequirementsNotMet,
                 title: "The completion requirements are not met",
                 detail: format!("{} requirement(s) not met", missing.len()),
                 errors: missing,

@@ -5,7 +5,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::{db, error::ApiResult, startup::AppState};
+use crate::{db, error::ApiResult, state::AppState};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(healthz).service(readyz);

@@ -16,7 +16,7 @@ use diesel::prelude::*;
 use crate::{
     auth::{secrets, Caller},
     db::{self, now, schema::idempotency_keys, DbConnection, DbPool},
-    error::{ApiError, ApiResult},
+    error::{ApiError, ApiResult, ProblemType},
 };
 
 pub const HEADER: &str = "idempotency-key";
@@ -97,7 +97,7 @@ impl Stored {
     }
 }
 
-const RACE: &str = "idempotency-race";
+const RACE: ProblemType = ProblemType::IdempotencyRace;
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = idempotency_keys)]
@@ -128,7 +128,7 @@ pub fn claim(conn: &mut DbConnection, request: &Request) -> ApiResult<Option<Sto
             || row.request_hash != request.fingerprint
         {
             return Err(ApiError::Rule {
-                kind: "idempotency-key-reused",
+                kind: ProblemType::IdempotencyKeyReused,
                 title: "The Idempotency-Key was used for another request",
                 detail: "use a new key for a different request".into(),
                 errors: Vec::new(),

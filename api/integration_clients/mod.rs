@@ -15,7 +15,7 @@ use crate::{
     db,
     error::{ApiError, ApiResult, Problem},
     http::{json::ApiJson, pagination},
-    startup::AppState,
+    state::AppState,
 };
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -90,7 +90,7 @@ async fn list_clients(
     let query = query.into_inner();
     let limit = pagination::limit(query.limit)?;
     let after = pagination::decode_cursor::<String>(query.cursor.as_deref())?;
-    let page = db::run(&state.pool, move |conn| {
+    let page = db::run(&state.pool, move |conn| -> ApiResult<_> {
         let rows = store::list(conn, limit, after)?;
         Ok(pagination::paginate(rows, limit, |row| row.id.clone(), store::ClientRow::into_api))
     })

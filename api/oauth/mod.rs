@@ -24,7 +24,7 @@ use crate::{
     error::{ApiError, ApiResult},
     http::request_id,
     integration_clients::store as clients,
-    startup::AppState,
+    state::AppState,
 };
 
 pub fn configure_v1(cfg: &mut ServiceConfig) {
@@ -231,7 +231,7 @@ async fn token(
     }
     let auth = state.settings.auth.clone();
     let requested = form.scope.clone();
-    let issued = db::run(&state.pool, move |conn| {
+    let issued = db::run(&state.pool, move |conn| -> ApiResult<_> {
         let client = clients::find(conn, &client_id)?;
         let Some(client) = client.filter(|c| c.active && c.secret_matches(&secret)) else {
             return Ok(Err(OAuthError {

@@ -22,14 +22,14 @@ use crate::{
     auth::{Caller, Role, Scope},
     credit_claims::dto::CreditTotal,
     db::{self, schema::activities as activities_table, DbConnection},
-    error::{ApiError, ApiResult, Problem},
+    error::{ApiError, ApiResult, Problem, ProblemType},
     http::csv,
     reports::dto::{
         ActivityLine, ActivityOutcomes, Commitment, FollowUp, FormatTotals, FreeText, GroupTotals, ItemScore,
         Knowledge, LevelMeasured, LevelTotals, LikertItem, Method, ParticipationCounts, ProgramOutcomes,
         ProgramReportQuery, TestItem,
     },
-    startup::AppState,
+    state::AppState,
     surveys::{
         self,
         dto::{QuestionType, SurveyInput, SurveyKind},
@@ -304,7 +304,7 @@ fn may_report(conn: &mut DbConnection, caller: &Caller, activity: &ActivityRow) 
         Ok(())
     } else {
         Err(ApiError::Forbidden {
-            kind: "forbidden",
+            kind: ProblemType::Forbidden,
             detail: "outcome reports are for the activity's planners and program leadership".into(),
         })
     }
@@ -591,7 +591,7 @@ async fn program_outcomes(
     match &caller {
         Caller::User { role: Role::Learner, .. } => {
             return Err(ApiError::Forbidden {
-                kind: "forbidden",
+                kind: ProblemType::Forbidden,
                 detail: "program reports are for planners and program leadership".into(),
             })
         }

@@ -15,13 +15,13 @@ use crate::{
     auth::{Caller, Role, Scope},
     db::{self, now, to_utc, DbConnection},
     enrollments::{self, dto::EnrollmentStatus},
-    error::{ApiError, ApiResult, Problem},
+    error::{ApiError, ApiResult, Problem, ProblemType},
     http::{
         csv, etag, idempotency,
         json::{self, ApiJson, JsonObject},
         pagination,
     },
-    startup::AppState,
+    state::AppState,
     surveys::{
         dto::{ResponseListQuery, ResponseRequest, Survey, SurveyInput, SurveyKind, SurveyResponse},
         store::{ResponseRow, SurveyRow},
@@ -247,7 +247,7 @@ async fn patch_survey(
         let responses = store::response_count(conn, &current.id)?;
         if responses > 0 && (after.questions != before.questions || after.kind != before.kind) {
             return Err(ApiError::Conflict {
-                kind: "survey-frozen",
+                kind: ProblemType::SurveyFrozen,
                 detail: format!(
                     "the survey has {responses} response(s): its questions cannot change; create a new version"
                 ),
@@ -260,7 +260,7 @@ async fn patch_survey(
 }
 
 fn closed(detail: String) -> ApiError {
-    ApiError::Conflict { kind: "survey-not-open", detail }
+    ApiError::Conflict { kind: ProblemType::SurveyNotOpen, detail }
 }
 
 /// Whether the learner may respond now: pre-tests before completion; post-tests and
@@ -306,13 +306,13 @@ fn check_attempts(input: &SurveyInput, earlier: &[ResponseRow]) -> ApiResult<i32
     };
     if earlier.iter().any(|r| r.passed == Some(1)) {
         return Err(ApiError::Conflict {
-            kind: "already-passed",
+            kind: ProblemType::AlreadyPassed,
             detail: "the post-test is already passed".into(),
         });
     }
     if earlier.len() >= usize::from(allowed) {
         return Err(ApiError::Conflict {
-            kind: "already-responded",
+            kind: ProblemType::AlreadyResponded,
             detail: if allowed == 1 {
                 "you have already responded to this survey".into()
             } else {
@@ -363,7 +363,7 @@ async fn submit_response(
             let enrollment = enrollments::store::live_enrollment(conn, &activity.id, user_id)?;
             let Some(enrollment) = enrollment.filter(|_| access != Access::Read) else {
                 return Err(ApiError::Forbidden {
-                    kind: "forbidden",
+                    kind: ProblemType::Forbidden,
                     detail: "surveys are answered by the activity's enrolled learners".into(),
                 });
             };
@@ -374,7 +374,7 @@ async fn submit_response(
             let attempt = check_attempts(&input, &earlier)?;
             let answers = rules::check_answers(&input.questions, &request.answers).map_err(|errors| {
                 ApiError::Rule {
-                    kind: "invalid-answers",
+                    kind: ProblemType::InvalidAnswers,
                     title: "Some answers do not fit their questions",
                     detail: format!("{} answer(s) to fix; nothing was stored", errors.len()),
                     errors,
@@ -451,7 +451,7 @@ async fn list_responses(
             Access::Respond => store::attempts(conn, &survey.id, caller.person()?.0)?,
             Access::Read => {
                 return Err(ApiError::Forbidden {
-                    kind: "forbidden",
+                    kind: ProblemType::Forbidden,
                     detail: "individual responses are for the activity's planners; read the outcome report"
                         .into(),
                 })

@@ -12,7 +12,7 @@ use crate::{
     db,
     error::{ApiError, ApiResult, Problem},
     http::{etag, json::ApiJson, pagination},
-    startup::AppState,
+    state::AppState,
     users::dto::{CreateUserRequest, MePatch, User, UserListQuery, UserPatch},
 };
 
@@ -133,7 +133,7 @@ async fn list_users(
     let limit = pagination::limit(query.limit)?;
     let after = pagination::decode_cursor::<store::UserCursor>(query.cursor.as_deref())?;
     let by_change = query.updated_since.is_some();
-    let page = db::run(&state.pool, move |conn| {
+    let page = db::run(&state.pool, move |conn| -> ApiResult<_> {
         let rows = store::list(conn, &query, limit, after)?;
         let cursor_of = |row: &store::UserRow| store::UserCursor {
             id: row.id.clone(),

@@ -12,7 +12,7 @@ use crate::{
         schema::{user_board_ids, user_licenses, users},
         to_utc, DbConnection,
     },
-    error::{ApiError, ApiResult, FieldError},
+    error::{ApiError, ApiResult, FieldError, ProblemType},
     users::dto::{Profession, StateLicense, User, UserListQuery, UserPatch},
 };
 
@@ -67,7 +67,10 @@ pub struct NewUser {
 }
 
 fn email_taken() -> ApiError {
-    ApiError::Conflict { kind: "email-taken", detail: "an account with this email already exists".into() }
+    ApiError::Conflict {
+        kind: ProblemType::EmailTaken,
+        detail: "an account with this email already exists".into(),
+    }
 }
 
 /// Inserts a user; 409 `email-taken` when the email (in any letter case) is in use.
@@ -338,7 +341,7 @@ pub fn guard_admin_lockout(caller_id: &str, current: &UserRow, patch: &UserPatch
     let deactivated = patch.active == Some(false);
     if current.id == caller_id && (demoted || deactivated) {
         return Err(ApiError::Rule {
-            kind: "self-lockout",
+            kind: ProblemType::SelfLockout,
             title: "Administrators cannot remove their own access",
             detail: "ask another administrator to change your role or status".into(),
             errors: vec![FieldError::new(

@@ -1,0 +1,15 @@
+//! What every handler may need, shared by all workers. A module of its own at the bottom of
+//! the tree, so that handlers depend on it and not on `startup` (which depends on them).
+//!
+//! Holds nothing a second replica would need to see: all state lives in the database.
+
+use std::sync::Arc;
+
+use crate::{auth::keys::KeyCache, config::Settings, db::DbPool};
+
+pub struct AppState {
+    pub pool: DbPool,
+    pub settings: Arc<Settings>,
+    /// Public keys by kid: a cache of the `signing_keys` table.
+    pub keys: KeyCache,
+}
