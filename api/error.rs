@@ -452,7 +452,7 @@ impl From<crate::db::DbError> for ApiError {
         match error {
             DbError::Query(error) => ApiError::from(error),
             DbError::Pool(error) => ApiError::from(error),
-            DbError::Blocking(cause) => ApiError::Internal(cause),
+            DbError::Blocking(cause) | DbError::Corrupt(cause) => ApiError::Internal(cause),
         }
     }
 }

@@ -9,6 +9,7 @@
 //! - [`openapi`]: the generated contract;
 //! - one module per resource.
 
+pub mod access;
 pub mod activities;
 pub mod auth;
 pub mod auth_sessions;

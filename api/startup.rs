@@ -13,7 +13,7 @@ use utoipa_actix_web::{scope, service_config::ServiceConfig, AppExt};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::{
-    activities,
+    activities::{self, service::ActivityEffects},
     auth::keys::{self, KeyCache},
     auth_sessions,
     config::Settings,
@@ -120,11 +120,15 @@ fn serve(listener: TcpListener, pool: DbPool, settings: Settings) -> Result<Serv
     let document = openapi::document_at(chrono::Utc::now().date_naive());
     let route_table = web::Data::new(RouteTable::from_openapi(&document));
     let state = web::Data::new(AppState { pool, settings: settings.clone(), keys: KeyCache::default() });
+    // The catalog's changes reach enrollments through this (see `activities::service`).
+    let activity_effects: web::Data<dyn ActivityEffects> =
+        web::Data::from(Arc::new(enrollments::service::SeatKeeper) as Arc<dyn ActivityEffects>);
     let workers = settings.workers;
     let shutdown_timeout = settings.shutdown_timeout.as_secs();
     let server = HttpServer::new(move || {
         let (app, _) = App::new().into_utoipa_app().configure(routes).split_for_parts();
         app.app_data(state.clone())
+            .app_data(activity_effects.clone())
             .app_data(route_table.clone())
             .app_data(BodyLimit(settings.body_limit_bytes))
             .app_data(http::query_config())

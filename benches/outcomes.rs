@@ -68,7 +68,7 @@ fn response(
         activity_id: activity.to_string(),
         enrollment_id: enrollment.id.clone(),
         user_id: enrollment.user_id.clone(),
-        kind: ce_api::activities::store::enum_str(&kind),
+        kind: ce_api::db::enum_text(&kind),
         attempt: 1,
         latest: 1,
         score_hundredths: Some((score * 100.0).round() as i32),

@@ -8,8 +8,9 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::{
     activities::{
         dto::{ActivityFormat, ActivityStatus, Session, SessionInput},
-        load_editable, load_visible, rules,
-        store::{self, ActivityRow},
+        rules,
+        service::{editable as load_editable, visible as load_visible},
+        store::ActivityRow,
     },
     auth::{Caller, OptionalCaller},
     db::{self, now, schema::activity_sessions, to_utc, DbConnection},
@@ -113,7 +114,7 @@ fn check_session(
             ));
         }
     }
-    if activity.format == store::enum_str(&ActivityFormat::Rss) {
+    if activity.format == crate::db::enum_text(&ActivityFormat::Rss) {
         let mut starts: Vec<NaiveDateTime> = siblings
             .iter()
             .filter(|s| Some(s.id.as_str()) != replacing)

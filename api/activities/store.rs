@@ -6,6 +6,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::{
+    access::CatalogView,
     activities::{
         dto::{Activity, ActivityInput, ActivityListQuery, ActivityStatus, PersonRole},
         rules,
@@ -57,20 +58,9 @@ pub fn status_str(status: ActivityStatus) -> &'static str {
     }
 }
 
-pub fn enum_str<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
-}
-
-/// Reads back a value stored with [`enum_str`]; an unknown one is a 500 (the database holds
-/// something this code never wrote).
-pub fn parse_enum<T: serde::de::DeserializeOwned>(value: &str) -> ApiResult<T> {
-    serde_json::from_value(serde_json::Value::String(value.to_string()))
-        .map_err(|_| ApiError::internal(format!("unknown stored value {value}")))
-}
-
 impl ActivityRow {
     pub fn status(&self) -> ApiResult<ActivityStatus> {
-        parse_enum(&self.status)
+        Ok(crate::db::parse_enum_text(&self.status)?)
     }
 
     pub fn input(&self) -> ApiResult<ActivityInput> {
@@ -104,7 +94,7 @@ fn row_for(input: &ActivityInput, base: RowBase) -> ApiResult<ActivityRow> {
         id: base.id,
         title: input.title.trim().to_string(),
         title_search: input.title.trim().to_lowercase(),
-        format: enum_str(&input.format),
+        format: crate::db::enum_text(&input.format),
         status: base.status,
         time_zone: input.time_zone.clone(),
         starts_at: input.starts_at.map(|t| t.naive_utc()),
@@ -251,7 +241,7 @@ fn write_indexes(conn: &mut DbConnection, id: &str, input: &ActivityInput) -> Ap
         diesel::insert_into(activity_credit_designations::table)
             .values((
                 activity_credit_designations::activity_id.eq(id),
-                activity_credit_designations::credit_type.eq(enum_str(&designation.credit_type)),
+                activity_credit_designations::credit_type.eq(crate::db::enum_text(&designation.credit_type)),
                 activity_credit_designations::position.eq(position as i32),
                 activity_credit_designations::max_amount_hundredths
                     .eq(rules::hundredths(designation.max_amount).unwrap_or(0)),
@@ -259,7 +249,7 @@ fn write_indexes(conn: &mut DbConnection, id: &str, input: &ActivityInput) -> Ap
                 activity_credit_designations::eligible_professions.eq(designation
                     .eligible_professions
                     .iter()
-                    .map(enum_str)
+                    .map(crate::db::enum_text)
                     .collect::<Vec<_>>()
                     .join(",")),
             ))
@@ -275,7 +265,7 @@ fn write_indexes(conn: &mut DbConnection, id: &str, input: &ActivityInput) -> Ap
             .values((activity_topics::activity_id.eq(id), activity_topics::code.eq(code)))
             .execute(conn)?;
     }
-    let mut professions: Vec<String> = input.target_professions.iter().map(enum_str).collect();
+    let mut professions: Vec<String> = input.target_professions.iter().map(crate::db::enum_text).collect();
     professions.sort();
     professions.dedup();
     for profession in professions {
@@ -291,7 +281,7 @@ fn write_indexes(conn: &mut DbConnection, id: &str, input: &ActivityInput) -> Ap
             .values((
                 activity_people::activity_id.eq(id),
                 activity_people::position.eq(position as i32),
-                activity_people::role.eq(enum_str(&person.role)),
+                activity_people::role.eq(crate::db::enum_text(&person.role)),
                 activity_people::name.eq(&person.name),
                 activity_people::user_id.eq(&person.user_id),
                 activity_people::disclosure
@@ -314,7 +304,7 @@ pub fn is_planner_of(conn: &mut DbConnection, activity: &ActivityRow, user_id: &
     let listed: i64 = activity_people::table
         .filter(activity_people::activity_id.eq(&activity.id))
         .filter(activity_people::user_id.eq(user_id))
-        .filter(activity_people::role.eq(enum_str(&PersonRole::Planner)))
+        .filter(activity_people::role.eq(crate::db::enum_text(&PersonRole::Planner)))
         .count()
         .get_result(conn)?;
     Ok(listed > 0)
@@ -336,15 +326,6 @@ pub fn listing_planner(planner: String) -> _ {
         .select(activity_people::activity_id)
 }
 
-/// Who is listing, which decides what they may see.
-pub enum Audience {
-    /// Anonymous callers, learners and clients: published activities only.
-    Public,
-    /// A planner: everything but other people's drafts.
-    Planner(String),
-    Admin,
-}
-
 /// Catalog order key (or change order key with `updated_since`).
 #[derive(serde::Serialize, serde::Deserialize)]
 pub struct ActivityCursor {
@@ -355,19 +336,19 @@ pub struct ActivityCursor {
 pub fn list(
     conn: &mut DbConnection,
     query: &ActivityListQuery,
-    audience: &Audience,
+    view: &CatalogView,
     limit: i64,
     after: Option<ActivityCursor>,
 ) -> ApiResult<Vec<ActivityRow>> {
     let mut select = activities::table.select(ActivityRow::as_select()).into_boxed();
-    match audience {
-        Audience::Public => {
+    match view {
+        CatalogView::Public => {
             select = select.filter(activities::status.eq(status_str(ActivityStatus::Published)))
         }
-        Audience::Planner(user_id) => {
+        CatalogView::Planner(user_id) => {
             let own_drafts = activity_people::table
                 .filter(activity_people::user_id.eq(user_id.clone()))
-                .filter(activity_people::role.eq(enum_str(&PersonRole::Planner)))
+                .filter(activity_people::role.eq(crate::db::enum_text(&PersonRole::Planner)))
                 .select(activity_people::activity_id);
             select = select.filter(
                 activities::status
@@ -376,13 +357,13 @@ pub fn list(
                     .or(activities::id.eq_any(own_drafts)),
             );
         }
-        Audience::Admin => {}
+        CatalogView::All => {}
     }
-    if let (Some(status), false) = (query.status, matches!(audience, Audience::Public)) {
+    if let (Some(status), false) = (query.status, matches!(view, CatalogView::Public)) {
         select = select.filter(activities::status.eq(status_str(status)));
     }
     if let Some(format) = query.format {
-        select = select.filter(activities::format.eq(enum_str(&format)));
+        select = select.filter(activities::format.eq(crate::db::enum_text(&format)));
     }
     // Correlated EXISTS, not `id IN (subquery)`: the planner can then walk the catalog index in
     // order and stop after a page, instead of collecting every match and sorting it.
@@ -397,14 +378,14 @@ pub fn list(
         select = select.filter(diesel::dsl::exists(
             activity_professions::table
                 .filter(activity_professions::activity_id.eq(activities::id))
-                .filter(activity_professions::profession.eq(enum_str(&profession))),
+                .filter(activity_professions::profession.eq(crate::db::enum_text(&profession))),
         ));
     }
     if let Some(credit_type) = query.credit_type {
         select = select.filter(diesel::dsl::exists(
             activity_credit_designations::table
                 .filter(activity_credit_designations::activity_id.eq(activities::id))
-                .filter(activity_credit_designations::credit_type.eq(enum_str(&credit_type))),
+                .filter(activity_credit_designations::credit_type.eq(crate::db::enum_text(&credit_type))),
         ));
     }
     if let Some(after_time) = query.starts_after {

@@ -26,6 +26,25 @@ pub enum Caller {
     Client { id: String, scopes: Vec<Scope> },
 }
 
+impl Caller {
+    /// The caller as records name them (`enrolled_by`, audit lines) and as the owner of
+    /// idempotency keys: `user:<id>` or `client:<id>`.
+    pub fn actor(&self) -> String {
+        match self {
+            Caller::User { id, .. } => format!("user:{id}"),
+            Caller::Client { id, .. } => format!("client:{id}"),
+        }
+    }
+
+    /// The id of the person calling, if a person is.
+    pub fn user_id(&self) -> Option<&str> {
+        match self {
+            Caller::User { id, .. } => Some(id),
+            Caller::Client { .. } => None,
+        }
+    }
+}
+
 /// A caller when a bearer token is sent, `None` when none is. A token that is sent but
 /// invalid is still a 401: a broken client should hear about it, not be served anonymously.
 #[derive(Debug, Clone)]

@@ -1,11 +1,10 @@
-//! Who is calling and what may they do: roles, scopes, password hashing, JWT signing keys and
-//! claims, the [`Caller`] extractor and the [`policy`] every handler asks.
+//! Who is calling: roles, scopes, password hashing, JWT signing keys and claims, and the
+//! [`Caller`] extractor. What a caller may do is decided by [`crate::access`].
 
 pub mod caller;
 pub mod jwt;
 pub mod keys;
 pub mod password;
-pub mod policy;
 pub mod secrets;
 
 pub use caller::{Caller, OptionalCaller};

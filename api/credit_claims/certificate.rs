@@ -12,7 +12,7 @@ use crate::{
     config::ProviderSettings,
     credit_claims::{
         dto::{ClaimStatus, Verification},
-        rules, store, visible_claim,
+        rules, service, store,
     },
     db,
     error::{ApiError, ApiResult, Problem, ProblemType},
@@ -146,7 +146,7 @@ async fn certificate(
     let id = path.into_inner();
     let provider = state.settings.provider.clone();
     let html = db::run(&state.pool, move |conn| {
-        let (claim, activity) = visible_claim(conn, &caller, &id)?;
+        let (claim, activity) = service::visible_with_activity(conn, &caller, &id)?;
         if claim.status()? != ClaimStatus::Awarded {
             return Err(ApiError::Conflict {
                 kind: ProblemType::ClaimNotAwarded,

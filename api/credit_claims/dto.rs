@@ -222,3 +222,9 @@ pub struct Verification {
     pub amount: f64,
     pub provider: String,
 }
+
+impl crate::http::idempotency::Created for CreditClaim {
+    fn id(&self) -> &str {
+        &self.id
+    }
+}

@@ -4,10 +4,10 @@ use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::{
+    access::{activities_planned_by, ListScope},
     activities::{
         dto::{ActivityFormat, CreditType},
         rules::from_hundredths,
-        store::{self as activity_store, enum_str, parse_enum},
     },
     credit_claims::dto::{ClaimHistoryEntry, ClaimListQuery, ClaimStatus, CreditClaim},
     db::{
@@ -15,7 +15,6 @@ use crate::{
         schema::{activities, activity_credit_designations, credit_claim_audit, credit_claims},
         to_utc, DbConnection,
     },
-    enrollments::store::Scope,
     error::{ApiError, ApiResult, ProblemType},
 };
 
@@ -50,7 +49,7 @@ impl ClaimRow {
     }
 
     pub fn credit_type(&self) -> ApiResult<CreditType> {
-        parse_enum(&self.credit_type)
+        Ok(crate::db::parse_enum_text(&self.credit_type)?)
     }
 
     /// The claim as the API shows it; `base_url` is where the service is reached publicly.
@@ -109,7 +108,7 @@ pub fn in_status(
 ) -> ApiResult<Option<ClaimRow>> {
     Ok(credit_claims::table
         .filter(credit_claims::enrollment_id.eq(enrollment_id))
-        .filter(credit_claims::credit_type.eq(enum_str(&credit_type)))
+        .filter(credit_claims::credit_type.eq(crate::db::enum_text(&credit_type)))
         .filter(credit_claims::status.eq(status.as_str()))
         .select(ClaimRow::as_select())
         .first(conn)
@@ -211,21 +210,17 @@ pub struct ClaimCursor {
 pub fn list(
     conn: &mut DbConnection,
     query: &ClaimListQuery,
-    scope: &Scope,
+    scope: &ListScope,
     limit: i64,
     after: Option<ClaimCursor>,
 ) -> ApiResult<Vec<ClaimRow>> {
     let mut select = credit_claims::table.select(ClaimRow::as_select()).into_boxed();
     match scope {
-        Scope::Learner(user_id) => select = select.filter(credit_claims::user_id.eq(user_id.clone())),
-        Scope::Planner(user_id) => {
-            select = select.filter(
-                credit_claims::activity_id
-                    .eq_any(activity_store::created_by(user_id.clone()))
-                    .or(credit_claims::activity_id.eq_any(activity_store::listing_planner(user_id.clone()))),
-            );
+        ListScope::Learner(user_id) => select = select.filter(credit_claims::user_id.eq(user_id.clone())),
+        ListScope::Planner(user_id) => {
+            select = select.filter(credit_claims::activity_id.eq_any(activities_planned_by(user_id.clone())))
         }
-        Scope::All => {}
+        ListScope::All => {}
     }
     if let Some(user_id) = query.user_id.as_deref().filter(|v| !v.is_empty()) {
         select = select.filter(credit_claims::user_id.eq(user_id.to_string()));
@@ -234,7 +229,7 @@ pub fn list(
         select = select.filter(credit_claims::activity_id.eq(activity_id.to_string()));
     }
     if let Some(credit_type) = query.credit_type {
-        select = select.filter(credit_claims::credit_type.eq(enum_str(&credit_type)));
+        select = select.filter(credit_claims::credit_type.eq(crate::db::enum_text(&credit_type)));
     }
     if let Some(status) = query.status {
         select = select.filter(credit_claims::status.eq(status.as_str()));
@@ -305,13 +300,13 @@ pub fn awarded(
         select = select.filter(credit_claims::completion_date.le(to));
     }
     if let Some(credit_type) = credit_type {
-        select = select.filter(credit_claims::credit_type.eq(enum_str(&credit_type)));
+        select = select.filter(credit_claims::credit_type.eq(crate::db::enum_text(&credit_type)));
     }
     let rows: Vec<(ClaimRow, String, String, Option<String>)> = select.load(conn)?;
     rows.into_iter()
         .map(|(claim, title, format, uan)| {
-            let format = parse_enum(&format)?;
-            let acpe = claim.credit_type == enum_str(&CreditType::Acpe);
+            let format = crate::db::parse_enum_text(&format)?;
+            let acpe = claim.credit_type == crate::db::enum_text(&CreditType::Acpe);
             Ok(TranscriptRow { claim, title, format, acpe_uan: uan.filter(|_| acpe) })
         })
         .collect()

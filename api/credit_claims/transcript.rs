@@ -7,8 +7,8 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::{
-    activities::{rules::from_hundredths, store::enum_str},
-    auth::{Caller, Scope},
+    activities::rules::from_hundredths,
+    auth::Caller,
     credit_claims::{
         dto::{CreditTotal, Transcript, TranscriptEntry, TranscriptQuery},
         store,
@@ -72,8 +72,8 @@ fn to_csv(transcript: &Transcript) -> String {
             &[
                 entry.completion_date.to_string(),
                 entry.activity_title.clone(),
-                enum_str(&entry.format),
-                enum_str(&entry.credit_type),
+                crate::db::enum_text(&entry.format),
+                crate::db::enum_text(&entry.credit_type),
                 format!("{:.2}", entry.amount),
                 entry.acpe_uan.clone().unwrap_or_default(),
                 entry.activity_id.clone(),
@@ -148,17 +148,7 @@ async fn user_transcript(
     query: web::Query<TranscriptQuery>,
 ) -> ApiResult<HttpResponse> {
     let user_id = path.into_inner();
-    let allowed = match &caller {
-        Caller::User { id, .. } if *id == user_id => true,
-        Caller::User { .. } => caller.is_admin(),
-        Caller::Client { .. } => {
-            caller.require_admin_or_scope(Scope::CreditsRead)?;
-            true
-        }
-    };
-    if !allowed {
-        return Err(ApiError::NotFound);
-    }
+    crate::access::may_read_transcript(&caller, &user_id).check()?;
     let query = query.into_inner();
     let transcript = db::run(&state.pool, move |conn| build(conn, &user_id, &query)).await?;
     Ok(respond(&req, transcript))

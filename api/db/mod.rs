@@ -31,6 +31,24 @@ pub enum DbError {
     Pool(#[from] r2d2::Error),
     #[error("the blocking thread pool failed: {0}")]
     Blocking(String),
+    /// A stored value that the code cannot read (an unknown enum text, say).
+    #[error("unreadable stored value: {0}")]
+    Corrupt(String),
+}
+
+/// How an enum is stored: its serde name (`snake_case` text), the one mapping for every
+/// text-backed enum column.
+pub fn enum_text<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(text)) => text,
+        _ => String::new(),
+    }
+}
+
+/// Reads an enum stored by [`enum_text`].
+pub fn parse_enum_text<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, DbError> {
+    serde_json::from_value(serde_json::Value::String(text.to_string()))
+        .map_err(|_| DbError::Corrupt(format!("unknown stored value `{text}`")))
 }
 
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");

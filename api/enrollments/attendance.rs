@@ -195,7 +195,7 @@ fn managed_session(
     session_id: &str,
 ) -> ApiResult<(SessionRow, ActivityRow)> {
     let session = session(conn, session_id)?;
-    let activity = activities::load_editable(conn, caller, &session.activity_id)?;
+    let activity = activities::service::editable(conn, caller, &session.activity_id)?;
     Ok((session, activity))
 }
 
@@ -287,7 +287,7 @@ async fn check_in(
     let grace = Duration::seconds(state.settings.check_in_grace.as_secs() as i64);
     let attendance = db::write(&state.pool, move |conn| {
         let session = session(conn, &id)?;
-        let activity = activities::load_visible(conn, Some(&caller), &session.activity_id)?;
+        let activity = activities::service::visible(conn, Some(&caller), &session.activity_id)?;
         let enrollment = store::live_enrollment(conn, &activity.id, &user_id)?.ok_or(ApiError::NotFound)?;
         let expected = session.check_in_code.clone().unwrap_or_default();
         if !crate::auth::secrets::constant_time_eq(

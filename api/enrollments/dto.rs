@@ -93,3 +93,9 @@ pub struct EnrollmentListQuery {
     /// Only enrollments changed at or after this instant, oldest change first (LMS polling).
     pub updated_since: Option<DateTime<Utc>>,
 }
+
+impl crate::http::idempotency::Created for Enrollment {
+    fn id(&self) -> &str {
+        &self.id
+    }
+}

@@ -9,6 +9,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::{
+    access::{activities_planned_by, ListScope},
     activities::{rules, store::ActivityRow},
     db::{now, schema::enrollments, to_utc, DbConnection},
     enrollments::dto::{Enrollment, EnrollmentListQuery, EnrollmentStatus},
@@ -75,7 +76,7 @@ impl EnrollmentRow {
     }
 
     pub fn status(&self) -> ApiResult<EnrollmentStatus> {
-        crate::activities::store::parse_enum(&self.status)
+        Ok(crate::db::parse_enum_text(&self.status)?)
     }
 
     pub fn into_api(self, activity: &ActivityRow, profession: Option<Profession>) -> ApiResult<Enrollment> {
@@ -260,51 +261,20 @@ pub struct EnrollmentCursor {
     pub updated_at: Option<NaiveDateTime>,
 }
 
-/// Who is listing: a learner sees their own, a planner their activities', everyone else
-/// allowed to list sees all.
-pub enum Scope {
-    Learner(String),
-    Planner(String),
-    All,
-}
-
-impl Scope {
-    /// What the caller's lists show: learners (and leadership, who read aggregates instead)
-    /// their own, planners their activities', administrators all, and clients all if they
-    /// hold `client_scope` (403 otherwise).
-    pub fn of(caller: &crate::auth::Caller, client_scope: crate::auth::Scope) -> ApiResult<Scope> {
-        use crate::auth::{Caller, Role};
-        Ok(match caller {
-            Caller::User { id, role: Role::Learner | Role::Leader } => Scope::Learner(id.clone()),
-            Caller::User { id, role: Role::Planner } => Scope::Planner(id.clone()),
-            Caller::User { role: Role::Admin, .. } => Scope::All,
-            Caller::Client { .. } => {
-                caller.require_admin_or_scope(client_scope)?;
-                Scope::All
-            }
-        })
-    }
-}
-
 pub fn list(
     conn: &mut DbConnection,
     query: &EnrollmentListQuery,
-    scope: &Scope,
+    scope: &ListScope,
     limit: i64,
     after: Option<EnrollmentCursor>,
 ) -> ApiResult<Vec<EnrollmentRow>> {
-    use crate::activities::store as activity_store;
     let mut select = enrollments::table.select(EnrollmentRow::as_select()).into_boxed();
     match scope {
-        Scope::Learner(user_id) => select = select.filter(enrollments::user_id.eq(user_id.clone())),
-        Scope::Planner(user_id) => {
-            select = select.filter(
-                enrollments::activity_id
-                    .eq_any(activity_store::created_by(user_id.clone()))
-                    .or(enrollments::activity_id.eq_any(activity_store::listing_planner(user_id.clone()))),
-            );
+        ListScope::Learner(user_id) => select = select.filter(enrollments::user_id.eq(user_id.clone())),
+        ListScope::Planner(user_id) => {
+            select = select.filter(enrollments::activity_id.eq_any(activities_planned_by(user_id.clone())))
         }
-        Scope::All => {}
+        ListScope::All => {}
     }
     if let Some(activity_id) = query.activity_id.as_deref().filter(|v| !v.is_empty()) {
         select = select.filter(enrollments::activity_id.eq(activity_id.to_string()));

@@ -60,37 +60,54 @@ impl Request {
     }
 }
 
-/// A response to send, fresh or replayed.
+/// A created resource: it knows its own id (for `Location`).
+pub trait Created: serde::Serialize {
+    fn id(&self) -> &str;
+}
+
+/// A response to send, fresh or replayed: the created resource's JSON and its id.
 #[derive(Debug, Clone)]
 pub struct Stored {
     pub status: u16,
-    pub body: String,
+    pub body: serde_json::Value,
+    pub id: Option<String>,
     pub replayed: bool,
 }
 
 impl Stored {
+    fn fresh(created: &impl Created) -> ApiResult<Stored> {
+        Ok(Stored {
+            status: 201,
+            body: serde_json::to_value(created).map_err(ApiError::internal)?,
+            id: Some(created.id().to_string()),
+            replayed: false,
+        })
+    }
+
+    /// A stored response: the JSON as recorded, its id read from it.
+    fn replay(status: i16, body: &str) -> ApiResult<Stored> {
+        let body: serde_json::Value = serde_json::from_str(body).map_err(ApiError::internal)?;
+        let id = body.get("id").and_then(|id| id.as_str()).map(str::to_string);
+        Ok(Stored { status: status as u16, body, id, replayed: true })
+    }
+
     pub fn respond(&self) -> HttpResponse {
         let mut response = HttpResponse::build(StatusCode::from_u16(self.status).unwrap_or(StatusCode::OK));
-        response.content_type("application/json");
         if self.replayed {
             response.insert_header(("Idempotent-Replayed", "true"));
         }
-        response.body(self.body.clone())
+        response.json(&self.body)
     }
 
-    /// As [`Stored::respond`], with `Location: <collection>/<id>` when the body is a created
-    /// resource (status 201 and an `id`).
+    /// As [`Stored::respond`], with `Location: <collection>/<id>` for a created resource.
     pub fn respond_created(&self, collection: &str) -> HttpResponse {
         let mut response = self.respond();
-        if self.status != 201 {
-            return response;
-        }
-        let id = serde_json::from_str::<serde_json::Value>(&self.body)
-            .ok()
-            .and_then(|body| body.get("id").and_then(|id| id.as_str()).map(str::to_string));
-        if let Some(location) =
-            id.and_then(|id| header::HeaderValue::from_str(&format!("{collection}/{id}")).ok())
-        {
+        let location = self
+            .id
+            .as_ref()
+            .filter(|_| self.status == 201)
+            .and_then(|id| header::HeaderValue::from_str(&format!("{collection}/{id}")).ok());
+        if let Some(location) = location {
             response.headers_mut().insert(header::LOCATION, location);
         }
         response
@@ -135,7 +152,7 @@ pub fn claim(conn: &mut DbConnection, request: &Request) -> ApiResult<Option<Sto
             });
         }
         return match (row.response_status, row.response_body) {
-            (Some(status), Some(body)) => Ok(Some(Stored { status: status as u16, body, replayed: true })),
+            (Some(status), Some(body)) => Stored::replay(status, &body).map(Some),
             _ => Err(ApiError::Conflict {
                 kind: RACE,
                 detail: "the first request with this key is still running".into(),
@@ -163,11 +180,11 @@ pub fn claim(conn: &mut DbConnection, request: &Request) -> ApiResult<Option<Sto
 }
 
 /// Stores the response to replay, in the claiming transaction.
-pub fn record(conn: &mut DbConnection, request: &Request, status: u16, body: &str) -> ApiResult<()> {
+pub fn record(conn: &mut DbConnection, request: &Request, stored: &Stored) -> ApiResult<()> {
     diesel::update(idempotency_keys::table.find((&request.caller, &request.key)))
         .set((
-            idempotency_keys::response_status.eq(Some(status as i16)),
-            idempotency_keys::response_body.eq(Some(body)),
+            idempotency_keys::response_status.eq(Some(stored.status as i16)),
+            idempotency_keys::response_body.eq(Some(stored.body.to_string())),
         ))
         .execute(conn)?;
     Ok(())
@@ -195,7 +212,7 @@ where
 /// A creating POST, made safe to retry: runs `work` in one write transaction that first claims
 /// the request's `Idempotency-Key` (if sent), and records the created resource's JSON (what
 /// `work` returns) as the 201 to replay. Without a key, `work` simply runs.
-pub async fn create<B, F>(
+pub async fn create<B, T, F>(
     pool: &DbPool,
     req: &HttpRequest,
     caller: &Caller,
@@ -204,7 +221,8 @@ pub async fn create<B, F>(
 ) -> ApiResult<Stored>
 where
     B: serde::Serialize + Clone + Send + 'static,
-    F: Fn(&mut DbConnection, &Caller, B) -> ApiResult<String> + Clone + Send + 'static,
+    T: Created,
+    F: Fn(&mut DbConnection, &Caller, B) -> ApiResult<T> + Clone + Send + 'static,
 {
     let key = key(req)?.map(|key| Request::new(&caller.actor(), key, req, &body));
     with_retry(|| {
@@ -215,11 +233,11 @@ where
                     return Ok(replay);
                 }
             }
-            let created = work(conn, &caller, body)?;
+            let created = Stored::fresh(&work(conn, &caller, body)?)?;
             if let Some(key) = &key {
-                record(conn, key, 201, &created)?;
+                record(conn, key, &created)?;
             }
-            Ok(Stored { status: 201, body: created, replayed: false })
+            Ok(created)
         })
     })
     .await

@@ -21,6 +21,14 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
+impl<T> Page<ApiResult<T>> {
+    /// The page of items, or the first item that failed to convert.
+    pub fn transpose(self) -> ApiResult<Page<T>> {
+        let data = self.data.into_iter().collect::<ApiResult<Vec<T>>>()?;
+        Ok(Page { data, next_cursor: self.next_cursor })
+    }
+}
+
 /// Checks `limit` (400 outside 1-100) and applies the default.
 pub fn limit(requested: Option<u32>) -> ApiResult<i64> {
     match requested {

@@ -17,12 +17,12 @@ use crate::{
         self,
         dto::{ActivityFormat, ActivityStatus, OutcomeLevel},
         rules::from_hundredths,
-        store::{self as activity_store, enum_str, parse_enum, ActivityRow},
+        store::{self as activity_store, ActivityRow},
     },
-    auth::{Caller, Role, Scope},
+    auth::{Caller, Role},
     credit_claims::dto::CreditTotal,
     db::{self, schema::activities as activities_table, DbConnection},
-    error::{ApiError, ApiResult, Problem, ProblemType},
+    error::{ApiError, ApiResult, Problem},
     http::csv,
     reports::dto::{
         ActivityLine, ActivityOutcomes, Commitment, FollowUp, FormatTotals, FreeText, GroupTotals, ItemScore,
@@ -77,7 +77,7 @@ impl Aggregates {
             .filter(|(a, _, _)| a == id)
             .map(|(_, credit_type, total)| {
                 Ok(CreditTotal {
-                    credit_type: parse_enum(credit_type)?,
+                    credit_type: crate::db::parse_enum_text(credit_type)?,
                     amount: from_hundredths(total.unwrap_or(0) as i32),
                 })
             })
@@ -93,7 +93,7 @@ impl Aggregates {
 
     /// (answers, right answers) of one test kind, over all items.
     fn test_totals(&self, id: &str, kind: SurveyKind) -> (i64, i64) {
-        let kind = enum_str(&kind);
+        let kind = crate::db::enum_text(&kind);
         self.items
             .iter()
             .filter(|(a, k, _, _, _)| a == id && *k == kind)
@@ -101,7 +101,7 @@ impl Aggregates {
     }
 
     fn item(&self, id: &str, kind: SurveyKind, question_id: &str) -> ItemScore {
-        let kind = enum_str(&kind);
+        let kind = crate::db::enum_text(&kind);
         let (n, correct) = self
             .items
             .iter()
@@ -291,23 +291,7 @@ fn outcomes(conn: &mut DbConnection, activity: &ActivityRow) -> ApiResult<Activi
 /// Reports are for the activity's planners, administrators, leadership and clients with
 /// `surveys:read`.
 fn may_report(conn: &mut DbConnection, caller: &Caller, activity: &ActivityRow) -> ApiResult<()> {
-    let allowed = match caller {
-        Caller::User { role: Role::Admin | Role::Leader, .. } => true,
-        Caller::User { id, role: Role::Planner } => activity_store::is_planner_of(conn, activity, id)?,
-        Caller::User { role: Role::Learner, .. } => false,
-        Caller::Client { .. } => {
-            caller.require_admin_or_scope(Scope::SurveysRead)?;
-            true
-        }
-    };
-    if allowed {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden {
-            kind: ProblemType::Forbidden,
-            detail: "outcome reports are for the activity's planners and program leadership".into(),
-        })
-    }
+    crate::access::may_read_activity_report(&crate::access::Relation::of(conn, caller, &activity.id)?).check()
 }
 
 /// An activity's outcomes by Moore level: participation (1), satisfaction (2), knowledge and
@@ -340,7 +324,7 @@ async fn activity_outcomes(
     let report = db::run(&state.pool, move |conn| {
         let activity = activity_store::find(conn, &id)?.ok_or(ApiError::NotFound)?;
         if activity.status()? == ActivityStatus::Draft {
-            activities::load_editable(conn, &caller, &id)?;
+            activities::service::editable(conn, &caller, &id)?;
         }
         may_report(conn, &caller, &activity)?;
         outcomes(conn, &activity)
@@ -373,16 +357,16 @@ fn outcomes_csv(report: &ActivityOutcomes) -> String {
         line("1", measure, "", value.to_string());
     }
     for credit in &p.credits_awarded {
-        line("1", "credits_awarded", &enum_str(&credit.credit_type), credit.amount.to_string());
+        line("1", "credits_awarded", &crate::db::enum_text(&credit.credit_type), credit.amount.to_string());
     }
     for item in &report.satisfaction {
-        let level = enum_str(&item.moore_level);
+        let level = crate::db::enum_text(&item.moore_level);
         line(&level, "likert_n", &item.question_id, item.n.to_string());
         line(&level, "likert_mean", &item.question_id, number(item.mean));
     }
     let k = &report.knowledge;
     for item in &k.items {
-        let level = enum_str(&item.moore_level);
+        let level = crate::db::enum_text(&item.moore_level);
         line(&level, "pre_percent_correct", &item.question_id, number(item.pre.percent_correct));
         line(&level, "post_percent_correct", &item.question_id, number(item.post.percent_correct));
         line(&level, "mcnemar_b", &item.question_id, item.mcnemar.b.to_string());
@@ -420,7 +404,7 @@ fn report_activities(
         select = select.filter(activities_table::sort_at.lt(to));
     }
     if let Some(format) = query.format {
-        select = select.filter(activities_table::format.eq(enum_str(&format)));
+        select = select.filter(activities_table::format.eq(crate::db::enum_text(&format)));
     }
     if let Some(specialty) = query.specialty.clone() {
         select = select.filter(
@@ -518,7 +502,7 @@ fn program(
             commitment_rate: stats::percent(committed, committable),
             follow_up_rate: stats::percent(implemented, followed),
             levels_measured: levels_measured(&surveys),
-            format: parse_enum(&format)?,
+            format: crate::db::parse_enum_text(&format)?,
             activity_id: id,
             title,
         });
@@ -588,16 +572,7 @@ async fn program_outcomes(
     caller: Caller,
     query: web::Query<ProgramReportQuery>,
 ) -> ApiResult<HttpResponse> {
-    match &caller {
-        Caller::User { role: Role::Learner, .. } => {
-            return Err(ApiError::Forbidden {
-                kind: ProblemType::Forbidden,
-                detail: "program reports are for planners and program leadership".into(),
-            })
-        }
-        Caller::Client { .. } => caller.require_admin_or_scope(Scope::SurveysRead)?,
-        Caller::User { .. } => {}
-    }
+    crate::access::may_read_program_report(&caller).check()?;
     let query = query.into_inner();
     if let (Some(from), Some(to)) = (query.from, query.to) {
         if from > to {
@@ -635,13 +610,14 @@ fn program_csv(report: &ProgramOutcomes) -> String {
         .map(String::from),
     );
     for line in &report.activities {
-        let levels: Vec<String> = line.levels_measured.iter().map(|l| enum_str(&l.level)).collect();
+        let levels: Vec<String> =
+            line.levels_measured.iter().map(|l| crate::db::enum_text(&l.level)).collect();
         csv::push_row(
             &mut out,
             &[
                 line.activity_id.clone(),
                 line.title.clone(),
-                enum_str(&line.format),
+                crate::db::enum_text(&line.format),
                 line.participation.enrolled.to_string(),
                 line.participation.attended.to_string(),
                 line.participation.completed.to_string(),

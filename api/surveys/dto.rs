@@ -219,3 +219,9 @@ pub struct ResponseListQuery {
     pub limit: Option<u32>,
     pub cursor: Option<String>,
 }
+
+impl crate::http::idempotency::Created for SurveyResponse {
+    fn id(&self) -> &str {
+        &self.id
+    }
+}

@@ -11,8 +11,9 @@ use chrono::{Duration, Utc};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::{
+    access::{Decision, Relation, SurveyAccess as Access},
     activities::{self, store::ActivityRow},
-    auth::{Caller, Role, Scope},
+    auth::Caller,
     db::{self, now, to_utc, DbConnection},
     enrollments::{self, dto::EnrollmentStatus},
     error::{ApiError, ApiResult, Problem, ProblemType},
@@ -37,33 +38,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(list_responses);
 }
 
-/// What a caller may do with an activity's surveys.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Access {
-    /// Planners of the activity and administrators: everything.
-    Manage,
-    /// Program leadership and clients with `surveys:read`: the surveys, never a learner's
-    /// responses.
-    Read,
-    /// An enrolled learner: the questions without their answers, and their own responses.
-    Respond,
-}
-
+/// What the caller may do with the activity's surveys (404 for people with no part in it).
 fn access(conn: &mut DbConnection, caller: &Caller, activity: &ActivityRow) -> ApiResult<Option<Access>> {
-    Ok(match caller {
-        Caller::User { role: Role::Admin, .. } => Some(Access::Manage),
-        Caller::User { id, role: Role::Planner } if activities::store::is_planner_of(conn, activity, id)? => {
-            Some(Access::Manage)
-        }
-        Caller::User { role: Role::Leader, .. } => Some(Access::Read),
-        Caller::User { id, .. } => {
-            enrollments::store::live_enrollment(conn, &activity.id, id)?.map(|_| Access::Respond)
-        }
-        Caller::Client { .. } => {
-            caller.require_admin_or_scope(Scope::SurveysRead)?;
-            Some(Access::Read)
-        }
-    })
+    match crate::access::survey_access(&Relation::of(conn, caller, &activity.id)?) {
+        Ok(access) => Ok(Some(access)),
+        Err(Decision::Hide) => Ok(None),
+        Err(refusal) => refusal.check().map(|()| None),
+    }
 }
 
 /// Learners do not see the answer key.
@@ -164,7 +145,7 @@ async fn create_survey(
     let input = body.into_inner();
     check(&input)?;
     let survey = db::write(&state.pool, move |conn| {
-        let activity = activities::load_editable(conn, &caller, &activity_id)?;
+        let activity = activities::service::editable(conn, &caller, &activity_id)?;
         let row = store::insert(conn, &activity.id, &input)?;
         row.into_api(0)
     })
@@ -239,7 +220,7 @@ async fn patch_survey(
     let patch = serde_json::Value::Object(body.into_inner().0);
     let survey = db::write(&state.pool, move |conn| {
         let (current, activity, _) = visible_survey(conn, &caller, &id)?;
-        activities::load_editable(conn, &caller, &activity.id)?;
+        activities::service::editable(conn, &caller, &activity.id)?;
         precondition.check(current.version)?;
         let before = current.input()?;
         let after: SurveyInput = json::patched(&before, &patch)?;
@@ -406,7 +387,7 @@ async fn submit_response(
             }
             enrollments::attendance::complete_if_met(conn, &activity, &enrollment)?;
             let stored = store::answers_of(conn, &[row.id.as_str()])?;
-            serde_json::to_string(&row.into_api(stored)?).map_err(ApiError::internal)
+            row.into_api(stored)
         })
         .await?;
     Ok(stored.respond())

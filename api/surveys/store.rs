@@ -4,7 +4,6 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::{
-    activities::store::{enum_str, parse_enum},
     db::{
         now,
         schema::{survey_answers, survey_item_pairs, survey_responses, survey_score_pairs, surveys},
@@ -52,7 +51,7 @@ pub fn insert(conn: &mut DbConnection, activity_id: &str, input: &SurveyInput) -
     let row = SurveyRow {
         id: uuid::Uuid::now_v7().to_string(),
         activity_id: activity_id.to_string(),
-        kind: enum_str(&input.kind),
+        kind: crate::db::enum_text(&input.kind),
         details: serde_json::to_string(input).map_err(ApiError::internal)?,
         version: 1,
         created_at: at,
@@ -65,7 +64,7 @@ pub fn insert(conn: &mut DbConnection, activity_id: &str, input: &SurveyInput) -
 /// Replaces the document if the version is still `current.version` (412 otherwise).
 pub fn replace(conn: &mut DbConnection, current: &SurveyRow, input: &SurveyInput) -> ApiResult<SurveyRow> {
     let mut next = current.clone();
-    next.kind = enum_str(&input.kind);
+    next.kind = crate::db::enum_text(&input.kind);
     next.details = serde_json::to_string(input).map_err(ApiError::internal)?;
     next.version = current.version + 1;
     next.updated_at = now();
@@ -145,7 +144,7 @@ impl AnswerRow {
 impl ResponseRow {
     pub fn into_api(self, answers: Vec<AnswerRow>) -> ApiResult<SurveyResponse> {
         Ok(SurveyResponse {
-            kind: parse_enum(&self.kind)?,
+            kind: crate::db::parse_enum_text(&self.kind)?,
             id: self.id,
             survey_id: self.survey_id,
             enrollment_id: self.enrollment_id,
@@ -202,8 +201,8 @@ pub fn insert_response(
                 survey_id: survey.id.clone(),
                 activity_id: survey.activity_id.clone(),
                 kind: row.kind.clone(),
-                question_type: question.map(|q| enum_str(&q.question_type)).unwrap_or_default(),
-                moore_level: question.map(|q| enum_str(&q.moore_level)).unwrap_or_default(),
+                question_type: question.map(|q| crate::db::enum_text(&q.question_type)).unwrap_or_default(),
+                moore_level: question.map(|q| crate::db::enum_text(&q.moore_level)).unwrap_or_default(),
                 latest: 1,
                 option_ids: answer.option_ids.as_ref().and_then(|ids| serde_json::to_string(ids).ok()),
                 number_value: answer.number,
@@ -257,7 +256,7 @@ fn latest_items(
         .inner_join(survey_responses::table)
         .filter(survey_responses::activity_id.eq(activity_id))
         .filter(survey_responses::user_id.eq(user_id))
-        .filter(survey_responses::kind.eq(enum_str(&kind)))
+        .filter(survey_responses::kind.eq(crate::db::enum_text(&kind)))
         .filter(survey_responses::latest.eq(1))
         .filter(survey_answers::correct.is_not_null())
         .select((
@@ -277,7 +276,7 @@ fn latest_score(
     let scores: Vec<Option<i32>> = survey_responses::table
         .filter(survey_responses::activity_id.eq(activity_id))
         .filter(survey_responses::user_id.eq(user_id))
-        .filter(survey_responses::kind.eq(enum_str(&kind)))
+        .filter(survey_responses::kind.eq(crate::db::enum_text(&kind)))
         .filter(survey_responses::latest.eq(1))
         .select(survey_responses::score_hundredths)
         .load(conn)?;
@@ -347,12 +346,12 @@ pub fn refresh_pairs(conn: &mut DbConnection, activity_id: &str, user_id: &str) 
 pub fn gates(conn: &mut DbConnection, enrollment_id: &str) -> ApiResult<(bool, bool)> {
     let evaluation: i64 = survey_responses::table
         .filter(survey_responses::enrollment_id.eq(enrollment_id))
-        .filter(survey_responses::kind.eq(enum_str(&SurveyKind::Evaluation)))
+        .filter(survey_responses::kind.eq(crate::db::enum_text(&SurveyKind::Evaluation)))
         .count()
         .get_result(conn)?;
     let passed: i64 = survey_responses::table
         .filter(survey_responses::enrollment_id.eq(enrollment_id))
-        .filter(survey_responses::kind.eq(enum_str(&SurveyKind::PostTest)))
+        .filter(survey_responses::kind.eq(crate::db::enum_text(&SurveyKind::PostTest)))
         .filter(survey_responses::passed.eq(1))
         .count()
         .get_result(conn)?;

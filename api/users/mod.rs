@@ -8,7 +8,8 @@ use actix_web::{get, http::header, patch, post, web, HttpRequest, HttpResponse};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::{
-    auth::{password, policy, Caller, Scope},
+    access,
+    auth::{password, Caller, Scope},
     db,
     error::{ApiError, ApiResult, Problem},
     http::{etag, json::ApiJson, pagination},
@@ -32,7 +33,7 @@ fn user_response(status: actix_web::http::StatusCode, user: &User) -> HttpRespon
 /// Loads a user the caller may see; 404 otherwise (no existence leak).
 async fn visible_user(state: &AppState, caller: Caller, user_id: String) -> ApiResult<User> {
     db::run(&state.pool, move |conn| {
-        policy::ensure_may_read_user(&caller, &user_id, conn)?;
+        access::ensure_may_read_user(conn, &caller, &user_id)?;
         store::load(conn, &user_id)?.ok_or(ApiError::NotFound)
     })
     .await
@@ -250,7 +251,7 @@ async fn patch_user(
     if !caller.is_admin() {
         let visible = {
             let (caller, user_id) = (caller.clone(), user_id.clone());
-            db::run(&state.pool, move |conn| policy::may_read_user(&caller, &user_id, conn)).await?
+            db::run(&state.pool, move |conn| access::user_visible(conn, &caller, &user_id)).await?
         };
         return Err(if visible {
             caller.require_admin().err().unwrap_or(ApiError::NotFound)

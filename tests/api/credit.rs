@@ -929,3 +929,97 @@ db_test!(
         assert_eq!(purged.unwrap(), 1);
     }
 );
+
+db_test!(
+    async fn nobody_decides_their_own_claim_and_the_history_names_who_did(app: TestApp) {
+        let setup = publish(&app, enduring(json!([ama(2.0)]), "required")).await;
+        // The planner takes their own course (staff are physicians too).
+        let (planner_id, _) = {
+            let response = app.request(Method::GET, "/v1/me").bearer(&setup.planner).send().await;
+            (response.json()["id"].as_str().unwrap().to_string(), ())
+        };
+        app.request(Method::PATCH, "/v1/me")
+            .bearer(&setup.planner)
+            .json(&physician())
+            .send()
+            .await
+            .assert_status(200);
+        let enrollment = enroll(&app, &setup, &setup.planner).await;
+        post(
+            &app,
+            &setup.planner,
+            &format!("/v1/enrollments/{enrollment}/completion"),
+            json!({"minutes_spent": 120}),
+        )
+        .await
+        .assert_status(200);
+        let own = claim(&app, &setup.planner, claim_body(&enrollment, "ama_pra_1", 1.5)).await;
+        own.assert_status(201);
+        let id = own.json()["id"].as_str().unwrap().to_string();
+        for action in ["approve", "reject", "revoke"] {
+            post(
+                &app,
+                &setup.planner,
+                &format!("/v1/credit-claims/{id}/{action}"),
+                json!({"reason": "Mine"}),
+            )
+            .await
+            .assert_problem(403, "own-claim-decision");
+        }
+        // Administrators included: an administrator's own claim waits for someone else.
+        let (admin_id, _) = {
+            let response = app.request(Method::GET, "/v1/me").bearer(&setup.admin).send().await;
+            (response.json()["id"].as_str().unwrap().to_string(), ())
+        };
+        app.request(Method::PATCH, "/v1/me")
+            .bearer(&setup.admin)
+            .json(&physician())
+            .send()
+            .await
+            .assert_status(200);
+        let admin_enrollment = enroll(&app, &setup, &setup.admin).await;
+        post(
+            &app,
+            &setup.admin,
+            &format!("/v1/enrollments/{admin_enrollment}/completion"),
+            json!({"minutes_spent": 90}),
+        )
+        .await
+        .assert_status(200);
+        let admin_claim = claim(&app, &setup.admin, claim_body(&admin_enrollment, "ama_pra_1", 1.5)).await;
+        admin_claim.assert_status(201);
+        let admin_claim_id = admin_claim.json()["id"].as_str().unwrap().to_string();
+        post(&app, &setup.admin, &format!("/v1/credit-claims/{admin_claim_id}/approve"), json!({}))
+            .await
+            .assert_problem(403, "own-claim-decision");
+        // Each approves the other's; the history says who.
+        post(&app, &setup.admin, &format!("/v1/credit-claims/{id}/approve"), json!({"reason": "Checked"}))
+            .await
+            .assert_status(200);
+        post(&app, &setup.planner, &format!("/v1/credit-claims/{admin_claim_id}/approve"), json!({}))
+            .await
+            .assert_status(200);
+        let history = app
+            .request(Method::GET, &format!("/v1/credit-claims/{id}/history"))
+            .bearer(&setup.planner)
+            .send()
+            .await
+            .json();
+        let approval =
+            history.as_array().unwrap().iter().find(|e| e["action"] == "approved").unwrap().clone();
+        assert_eq!(approval["actor"], format!("user:{admin_id}"));
+        let history = app
+            .request(Method::GET, &format!("/v1/credit-claims/{admin_claim_id}/history"))
+            .bearer(&setup.admin)
+            .send()
+            .await
+            .json();
+        let approval =
+            history.as_array().unwrap().iter().find(|e| e["action"] == "approved").unwrap().clone();
+        assert_eq!(approval["actor"], format!("user:{planner_id}"));
+        // Revoking is likewise someone else's: the planner may not revoke their own award.
+        post(&app, &setup.planner, &format!("/v1/credit-claims/{id}/revoke"), json!({"reason": "Mine"}))
+            .await
+            .assert_problem(403, "own-claim-decision");
+    }
+);

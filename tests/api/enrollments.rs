@@ -512,3 +512,60 @@ db_test!(
         assert_eq!(statuses, vec![json!("registered"), json!("no_show"), json!("cancelled")]);
     }
 );
+
+db_test!(
+    async fn a_planner_loses_sight_of_a_learner_who_cancelled(app: TestApp) {
+        let setup = activity_with_seats(&app, None, course()).await;
+        let (learner_id, learner) = app.learner("leaving@example.org").await;
+        let enrolled =
+            app.request(Method::POST, &enroll_path(&setup)).bearer(&learner).json(&json!({})).send().await;
+        enrolled.assert_status(201);
+        let enrollment = enrolled.json()["id"].as_str().unwrap().to_string();
+        let read =
+            || app.request(Method::GET, &format!("/v1/users/{learner_id}")).bearer(&setup.planner).send();
+        read().await.assert_status(200);
+        app.request(Method::POST, &format!("/v1/enrollments/{enrollment}/cancel"))
+            .bearer(&learner)
+            .json(&json!({"reason": "Schedule conflict"}))
+            .send()
+            .await
+            .assert_status(200);
+        read().await.assert_problem(404, "not-found");
+        // Nor can the planner edit what they no longer see.
+        app.request(Method::PATCH, &format!("/v1/users/{learner_id}"))
+            .bearer(&setup.planner)
+            .json(&json!({"first_name": "X"}))
+            .send()
+            .await
+            .assert_problem(404, "not-found");
+    }
+);
+
+db_test!(
+    async fn planners_enroll_learner_accounts_only_and_say_the_same_for_unknown_emails(app: TestApp) {
+        let setup = activity_with_seats(&app, None, course()).await;
+        let admin = app.admin_token().await;
+        let (other_planner_id, _) = app.user_with_role(&admin, "planner").await;
+        let (leader_id, _) = app.user_with_role(&admin, "leader").await;
+        let staff_email = |id: &str| {
+            let mut conn = app.database.connect();
+            ce_api::users::store::find(&mut conn, id).unwrap().unwrap().email
+        };
+        let enroll = |body: Value| {
+            app.request(Method::POST, &enroll_path(&setup)).bearer(&setup.planner).json(&body).send()
+        };
+        let unknown = enroll(json!({"email": "nobody-here@example.org"})).await;
+        unknown.assert_problem(422, "unknown-learner");
+        let by_email = enroll(json!({"email": staff_email(&other_planner_id)})).await;
+        by_email.assert_problem(422, "unknown-learner");
+        // Same answer, word for word: nothing tells an account from no account.
+        assert_eq!(unknown.json()["detail"], by_email.json()["detail"]);
+        assert_eq!(unknown.json()["title"], by_email.json()["title"]);
+        enroll(json!({"email": staff_email(&leader_id)})).await.assert_problem(422, "unknown-learner");
+        enroll(json!({"user_id": other_planner_id})).await.assert_problem(422, "unknown-learner");
+        // A learner account is enrolled by email, and the planner may still enroll themselves.
+        app.learner("a-real-learner@example.org").await;
+        enroll(json!({"email": "a-real-learner@example.org"})).await.assert_status(201);
+        enroll(json!({})).await.assert_status(201);
+    }
+);

@@ -1,0 +1,342 @@
+//! HTTP for the catalog: extract, call one use case of [`super::service`], map the result.
+
+use actix_web::{get, http::header, patch, post, web, HttpRequest, HttpResponse};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::{
+    activities::{
+        dto::{Activity, ActivityInput, ActivityListQuery, DisclosureSummary, Term},
+        service::{self, ActivityEffects, Transition},
+    },
+    auth::{Caller, OptionalCaller},
+    db,
+    error::{ApiResult, Problem},
+    http::{
+        etag,
+        json::{ApiJson, JsonObject},
+        pagination,
+    },
+    state::AppState,
+};
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_activities)
+        .service(create_activity)
+        .service(get_activity)
+        .service(patch_activity)
+        .service(publish_activity)
+        .service(close_activity)
+        .service(archive_activity)
+        .service(cancel_activity)
+        .service(get_disclosures)
+        .service(list_specialties)
+        .service(list_topics);
+}
+
+fn activity_response(status: actix_web::http::StatusCode, activity: &Activity) -> HttpResponse {
+    etag::versioned(status, activity.version, activity)
+}
+
+/// The catalog. Anonymous callers, learners and clients with `activities:read` see published
+/// activities; planners also see their own drafts (and filter by `status`); administrators
+/// see everything. Sorted by start (or release) date; keyset pagination.
+#[utoipa::path(
+    tag = "activities",
+    operation_id = "list_activities",
+    security((), ("bearer" = []), ("oauth2" = ["activities:read"])),
+    params(ActivityListQuery),
+    responses(
+        (status = 200, description = "A page of activities", body = pagination::Page<Activity>,
+            headers(("Link" = String, description = "`<...>; rel=\"next\"` when more pages exist"))),
+        (status = 400, description = "Invalid query or cursor", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Client without activities:read", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/activities")]
+async fn list_activities(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: OptionalCaller,
+    query: web::Query<ActivityListQuery>,
+) -> ApiResult<HttpResponse> {
+    let query = query.into_inner();
+    let page = db::run(&state.pool, move |conn| service::list(conn, caller.0.as_ref(), &query)).await?;
+    Ok(pagination::respond(&req, page))
+}
+
+/// Create a draft activity (planners and administrators). The creator may edit it.
+#[utoipa::path(
+    tag = "activities",
+    operation_id = "create_activity",
+    security(("bearer" = [])),
+    request_body = ActivityInput,
+    responses(
+        (status = 201, description = "The draft", body = Activity, headers(("Location" = String), ("ETag" = String))),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a planner or administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, each named", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/activities")]
+async fn create_activity(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: ApiJson<ActivityInput>,
+) -> ApiResult<HttpResponse> {
+    let input = body.into_inner();
+    let activity = db::write(&state.pool, move |conn| service::create(conn, &caller, &input)).await?;
+    let mut response = activity_response(actix_web::http::StatusCode::CREATED, &activity);
+    if let Ok(location) = header::HeaderValue::from_str(&format!("/v1/activities/{}", activity.id)) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+/// One activity (drafts only for their planners and administrators).
+#[utoipa::path(
+    tag = "activities",
+    operation_id = "get_activity",
+    security((), ("bearer" = []), ("oauth2" = ["activities:read"])),
+    params(("activity_id" = String, Path, description = "Activity id")),
+    responses(
+        (status = 200, description = "The activity", body = Activity, headers(("ETag" = String))),
+        (status = 401, description = "Invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown, or a draft you may not see", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/activities/{activity_id}")]
+async fn get_activity(
+    state: web::Data<AppState>,
+    caller: OptionalCaller,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let activity = db::run(&state.pool, move |conn| service::get(conn, caller.0.as_ref(), &id)).await?;
+    Ok(activity_response(actix_web::http::StatusCode::OK, &activity))
+}
+
+/// Change an activity (JSON Merge Patch of the activity document). `If-Match` is required.
+/// Credit designations of a published activity cannot change: they are set before the
+/// activity, never retroactively.
+#[utoipa::path(
+    tag = "activities",
+    operation_id = "patch_activity",
+    security(("bearer" = [])),
+    params(
+        ("activity_id" = String, Path, description = "Activity id"),
+        ("If-Match" = String, Header, pattern = r#"^(\*|"[0-9]+"|[0-9]+)$"#, description = "ETag of the version you edited"),
+    ),
+    request_body(content = JsonObject, content_type = "application/merge-patch+json",
+        example = json!({"title": "Sepsis 2030: bundles, biomarkers and the first hour", "capacity": 150})),
+    responses(
+        (status = 200, description = "The updated activity", body = Activity, headers(("ETag" = String))),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a planner of this activity", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown, or a draft you may not see", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Designations locked after publishing, or the activity is cancelled or archived", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Changed since you read it", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, each named", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match is missing", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/activities/{activity_id}")]
+async fn patch_activity(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    effects: web::Data<dyn ActivityEffects>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: ApiJson<JsonObject>,
+) -> ApiResult<HttpResponse> {
+    let precondition = etag::if_match(&req).required()?;
+    let id = path.into_inner();
+    let patch = serde_json::Value::Object(body.into_inner().0);
+    let activity = db::write(&state.pool, move |conn| {
+        service::patch(conn, &caller, &id, precondition, &patch, effects.as_ref())
+    })
+    .await?;
+    Ok(activity_response(actix_web::http::StatusCode::OK, &activity))
+}
+
+/// Moves an activity along `step`, in one transaction.
+async fn transition(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    effects: web::Data<dyn ActivityEffects>,
+    caller: Caller,
+    id: String,
+    step: &'static Transition,
+) -> ApiResult<HttpResponse> {
+    let precondition = etag::if_match(&req);
+    let activity = db::write(&state.pool, move |conn| {
+        service::transition(conn, &caller, &id, precondition, step, effects.as_ref())
+    })
+    .await?;
+    Ok(activity_response(actix_web::http::StatusCode::OK, &activity))
+}
+
+/// Publish a draft: it joins the catalog and opens for enrollment. Checks accreditation
+/// completeness and answers 422 listing every missing piece; nothing changes then.
+#[utoipa::path(
+    tag = "activities",
+    operation_id = "publish_activity",
+    security(("bearer" = [])),
+    params(
+        ("activity_id" = String, Path, description = "Activity id"),
+        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|"[0-9]+"|[0-9]+)$"#, description = "Optional ETag check"),
+    ),
+    responses(
+        (status = 200, description = "Published", body = Activity, headers(("ETag" = String))),
+        (status = 403, description = "Not a planner of this activity", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown, or a draft you may not see", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not a draft", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Changed since you read it", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Missing accreditation requirements, each named", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/activities/{activity_id}/publish")]
+async fn publish_activity(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    effects: web::Data<dyn ActivityEffects>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    transition(req, state, effects, caller, path.into_inner(), &service::PUBLISH).await
+}
+
+/// Close a published activity: no new enrollments; credit can still be claimed until the
+/// claim deadline. For live activities, registered learners who attended no session become
+/// `no_show`.
+#[utoipa::path(
+    tag = "activities",
+    operation_id = "close_activity",
+    security(("bearer" = [])),
+    params(
+        ("activity_id" = String, Path, description = "Activity id"),
+        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|"[0-9]+"|[0-9]+)$"#, description = "Optional ETag check"),
+    ),
+    responses(
+        (status = 200, description = "Closed", body = Activity),
+        (status = 403, description = "Not a planner of this activity", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown activity", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not published", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Changed since you read it", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/activities/{activity_id}/close")]
+async fn close_activity(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    effects: web::Data<dyn ActivityEffects>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    transition(req, state, effects, caller, path.into_inner(), &service::CLOSE).await
+}
+
+/// Archive a closed activity (its records stay).
+#[utoipa::path(
+    tag = "activities",
+    operation_id = "archive_activity",
+    security(("bearer" = [])),
+    params(
+        ("activity_id" = String, Path, description = "Activity id"),
+        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|"[0-9]+"|[0-9]+)$"#, description = "Optional ETag check"),
+    ),
+    responses(
+        (status = 200, description = "Archived", body = Activity),
+        (status = 403, description = "Not a planner of this activity", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown activity", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not closed", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Changed since you read it", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/activities/{activity_id}/archive")]
+async fn archive_activity(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    effects: web::Data<dyn ActivityEffects>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    transition(req, state, effects, caller, path.into_inner(), &service::ARCHIVE).await
+}
+
+/// Cancel a draft or published activity (it stays on record, as cancelled).
+#[utoipa::path(
+    tag = "activities",
+    operation_id = "cancel_activity",
+    security(("bearer" = [])),
+    params(
+        ("activity_id" = String, Path, description = "Activity id"),
+        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|"[0-9]+"|[0-9]+)$"#, description = "Optional ETag check"),
+    ),
+    responses(
+        (status = 200, description = "Cancelled", body = Activity),
+        (status = 403, description = "Not a planner of this activity", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown activity", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already closed, archived or cancelled", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Changed since you read it", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/activities/{activity_id}/cancel")]
+async fn cancel_activity(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    effects: web::Data<dyn ActivityEffects>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    transition(req, state, effects, caller, path.into_inner(), &service::CANCEL).await
+}
+
+/// What learners must be shown before the activity: every planner's, faculty member's and
+/// reviewer's relationships with ineligible companies (or that there were none), that
+/// relevant ones were mitigated, and commercial support.
+#[utoipa::path(
+    tag = "activities",
+    operation_id = "get_activity_disclosures",
+    security((), ("bearer" = []), ("oauth2" = ["activities:read"])),
+    params(("activity_id" = String, Path, description = "Activity id")),
+    responses(
+        (status = 200, description = "The disclosure summary", body = DisclosureSummary),
+        (status = 404, description = "Unknown, or a draft you may not see", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/activities/{activity_id}/disclosures")]
+async fn get_disclosures(
+    state: web::Data<AppState>,
+    caller: OptionalCaller,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let summary =
+        db::run(&state.pool, move |conn| service::disclosures(conn, caller.0.as_ref(), &id)).await?;
+    Ok(HttpResponse::Ok().json(summary))
+}
+
+/// Specialty codes for `specialties` (with their parent specialty).
+#[utoipa::path(
+    tag = "activities",
+    operation_id = "list_specialties",
+    responses((status = 200, description = "All specialties", body = Vec<Term>))
+)]
+#[get("/specialties")]
+async fn list_specialties(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    let terms: Vec<Term> = db::run(&state.pool, service::specialties).await?;
+    Ok(HttpResponse::Ok().json(terms))
+}
+
+/// Topic codes for `topics`.
+#[utoipa::path(
+    tag = "activities",
+    operation_id = "list_topics",
+    responses((status = 200, description = "All topics", body = Vec<Term>))
+)]
+#[get("/topics")]
+async fn list_topics(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    let terms: Vec<Term> = db::run(&state.pool, service::topics).await?;
+    Ok(HttpResponse::Ok().json(terms))
+}

@@ -1,0 +1,254 @@
+//! The catalog's use cases: one public function each, run by the handler inside one database
+//! call (`db::run` for reads, `db::write`, one transaction, for changes). Each takes the caller,
+//! asks [`crate::access`] what they may do, and returns API values.
+//!
+//! The catalog knows nothing of enrollments: what a capacity change or a close means for the
+//! learners is an [`ActivityEffects`] that the application wires in (`enrollments` provides it),
+//! run in the same transaction.
+
+use chrono::Utc;
+
+use crate::{
+    access::{self, Relation},
+    activities::{
+        dto::{
+            Activity, ActivityInput, ActivityListQuery, ActivityStatus, DisclosedPerson, DisclosureSummary,
+            Term,
+        },
+        rules,
+        store::{self, ActivityRow},
+    },
+    auth::Caller,
+    db::DbConnection,
+    error::{ApiError, ApiResult, ProblemType},
+    http::{etag::Precondition, json, pagination},
+};
+
+/// What changes to an activity mean beyond the catalog, run inside the change's transaction.
+pub trait ActivityEffects: Send + Sync {
+    /// The capacity changed: seats may have opened for the waitlist.
+    fn capacity_changed(&self, conn: &mut DbConnection, activity: &ActivityRow) -> ApiResult<()>;
+    /// A live activity closed: attendance is settled.
+    fn live_activity_closed(&self, conn: &mut DbConnection, activity: &ActivityRow) -> ApiResult<()>;
+}
+
+/// The activity if the caller may see it (drafts: its planners and administrators); 404
+/// otherwise. Clients need `activities:read`.
+pub fn visible(conn: &mut DbConnection, caller: Option<&Caller>, id: &str) -> ApiResult<ActivityRow> {
+    access::catalog_view(caller)?;
+    let activity = store::find(conn, id)?.ok_or(ApiError::NotFound)?;
+    let is_draft = activity.status()? == ActivityStatus::Draft;
+    if is_draft {
+        let relation = match caller {
+            Some(caller) => Relation::of(conn, caller, &activity.id)?,
+            None => return Err(ApiError::NotFound),
+        };
+        access::may_see_activity(&relation, is_draft).check()?;
+    }
+    Ok(activity)
+}
+
+/// The activity if the caller may change it: administrators and its planners. Others get 404
+/// when they cannot see it and 403 when they can.
+pub fn editable(conn: &mut DbConnection, caller: &Caller, id: &str) -> ApiResult<ActivityRow> {
+    let activity = visible(conn, Some(caller), id)?;
+    access::may_change_activity(&Relation::of(conn, caller, &activity.id)?).check()?;
+    Ok(activity)
+}
+
+/// The activity as stored, whoever asks (for other resources that check access themselves).
+pub fn find(conn: &mut DbConnection, id: &str) -> ApiResult<ActivityRow> {
+    store::find(conn, id)?.ok_or(ApiError::NotFound)
+}
+
+/// Full validation of a document: field rules, cross-field rules and vocabulary codes.
+fn check_document(conn: &mut DbConnection, input: &ActivityInput) -> ApiResult<()> {
+    let mut errors = rules::check_activity(input, Utc::now().date_naive());
+    errors.extend(store::unknown_codes(conn, input)?);
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Validation { errors })
+    }
+}
+
+/// A page of the catalog as the caller may see it.
+pub fn list(
+    conn: &mut DbConnection,
+    caller: Option<&Caller>,
+    query: &ActivityListQuery,
+) -> ApiResult<pagination::Page<Activity>> {
+    let view = access::catalog_view(caller)?;
+    let limit = pagination::limit(query.limit)?;
+    let after = pagination::decode_cursor::<store::ActivityCursor>(query.cursor.as_deref())?;
+    let by_change = query.updated_since.is_some();
+    let rows = store::list(conn, query, &view, limit, after)?;
+    let key = |row: &ActivityRow| store::ActivityCursor {
+        at: if by_change { row.updated_at } else { row.sort_at },
+        id: row.id.clone(),
+    };
+    pagination::paginate(rows, limit, key, ActivityRow::into_api).transpose()
+}
+
+/// A new draft; the creator may edit it.
+pub fn create(conn: &mut DbConnection, caller: &Caller, input: &ActivityInput) -> ApiResult<Activity> {
+    access::may_create_activity(caller).check()?;
+    let creator = caller.user_id().unwrap_or_default();
+    check_document(conn, input)?;
+    store::insert(conn, input, creator)?.into_api()
+}
+
+pub fn get(conn: &mut DbConnection, caller: Option<&Caller>, id: &str) -> ApiResult<Activity> {
+    visible(conn, caller, id)?.into_api()
+}
+
+/// Applies a JSON Merge Patch to the document and validates the result as a whole, so a patch
+/// can never leave an activity that a POST would refuse.
+pub fn patch(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &str,
+    precondition: Precondition,
+    patch: &serde_json::Value,
+    effects: &dyn ActivityEffects,
+) -> ApiResult<Activity> {
+    let current = editable(conn, caller, id)?;
+    precondition.check(current.version)?;
+    let status = current.status()?;
+    if matches!(status, ActivityStatus::Cancelled | ActivityStatus::Archived) {
+        return Err(ApiError::Conflict {
+            kind: ProblemType::ActivityFinished,
+            detail: "cancelled and archived activities cannot change".into(),
+        });
+    }
+    let before = current.input()?;
+    let after: ActivityInput = json::patched(&before, patch)?;
+    if status != ActivityStatus::Draft && after.credit_designations != before.credit_designations {
+        return Err(ApiError::Conflict {
+            kind: ProblemType::DesignationsLocked,
+            detail: "credit designations are set before the activity and cannot change after publishing"
+                .into(),
+        });
+    }
+    check_document(conn, &after)?;
+    let saved = store::replace(conn, &current, &after)?;
+    if after.capacity != before.capacity {
+        effects.capacity_changed(conn, &saved)?;
+    }
+    saved.into_api()
+}
+
+/// A life-cycle step: from which states to which, and what must hold first.
+pub struct Transition {
+    from: &'static [ActivityStatus],
+    to: ActivityStatus,
+    gate: fn(&ActivityInput) -> ApiResult<()>,
+}
+
+pub const PUBLISH: Transition =
+    Transition { from: &[ActivityStatus::Draft], to: ActivityStatus::Published, gate: accreditation_gate };
+pub const CLOSE: Transition =
+    Transition { from: &[ActivityStatus::Published], to: ActivityStatus::Closed, gate: no_gate };
+pub const ARCHIVE: Transition =
+    Transition { from: &[ActivityStatus::Closed], to: ActivityStatus::Archived, gate: no_gate };
+pub const CANCEL: Transition = Transition {
+    from: &[ActivityStatus::Draft, ActivityStatus::Published],
+    to: ActivityStatus::Cancelled,
+    gate: no_gate,
+};
+
+/// Moves an activity along `step`. Closing a live activity settles its attendance.
+pub fn transition(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &str,
+    precondition: Precondition,
+    step: &Transition,
+    effects: &dyn ActivityEffects,
+) -> ApiResult<Activity> {
+    let current = editable(conn, caller, id)?;
+    precondition.check(current.version)?;
+    let status = current.status()?;
+    if !step.from.contains(&status) {
+        return Err(ApiError::Conflict {
+            kind: ProblemType::InvalidTransition,
+            detail: format!(
+                "a {} activity cannot become {}",
+                store::status_str(status),
+                store::status_str(step.to)
+            ),
+        });
+    }
+    let input = current.input()?;
+    (step.gate)(&input)?;
+    let saved = store::set_status(conn, &current, step.to)?;
+    if step.to == ActivityStatus::Closed && input.format.is_live() {
+        effects.live_activity_closed(conn, &saved)?;
+    }
+    saved.into_api()
+}
+
+fn no_gate(_: &ActivityInput) -> ApiResult<()> {
+    Ok(())
+}
+
+fn accreditation_gate(input: &ActivityInput) -> ApiResult<()> {
+    let blockers = rules::publish_blockers(input, Utc::now());
+    if blockers.is_empty() {
+        return Ok(());
+    }
+    Err(ApiError::Rule {
+        kind: ProblemType::NotPublishable,
+        title: "The activity is not ready to publish",
+        detail: format!("{} accreditation requirement(s) are missing", blockers.len()),
+        errors: blockers,
+    })
+}
+
+/// What learners must be shown before the activity.
+pub fn disclosures(
+    conn: &mut DbConnection,
+    caller: Option<&Caller>,
+    id: &str,
+) -> ApiResult<DisclosureSummary> {
+    let row = visible(conn, caller, id)?;
+    let input = row.input()?;
+    let people: Vec<DisclosedPerson> = input
+        .people
+        .iter()
+        .map(|person| {
+            let relationships =
+                person.disclosure.as_ref().map(|d| d.relationships.clone()).unwrap_or_default();
+            let mitigated = person
+                .disclosure
+                .as_ref()
+                .filter(|d| d.has_relationships)
+                .map(|d| d.relevant != Some(true) || d.mitigation.is_some());
+            DisclosedPerson { name: person.name.clone(), role: person.role, relationships, mitigated }
+        })
+        .collect();
+    let statement = if people.iter().all(|p| p.relationships.is_empty()) {
+        "None of the planners, faculty or reviewers of this activity has a relevant financial relationship \
+         with an ineligible company."
+    } else {
+        "The relationships listed were disclosed by the people named; all relevant financial relationships \
+         have been mitigated."
+    };
+    Ok(DisclosureSummary {
+        activity_id: row.id,
+        title: input.title,
+        people,
+        commercial_support: input.commercial_support,
+        statement: statement.to_string(),
+    })
+}
+
+pub fn specialties(conn: &mut DbConnection) -> ApiResult<Vec<Term>> {
+    let rows = store::specialties(conn)?;
+    Ok(rows.into_iter().map(|(code, name, parent_code)| Term { code, name, parent_code }).collect())
+}
+
+pub fn topics(conn: &mut DbConnection) -> ApiResult<Vec<Term>> {
+    let rows = store::topics(conn)?;
+    Ok(rows.into_iter().map(|(code, name)| Term { code, name, parent_code: None }).collect())
+}

@@ -1,0 +1,276 @@
+//! HTTP for credit claims: extract, call one use case of [`super::service`], map the result.
+
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::{
+    auth::Caller,
+    credit_claims::{
+        dto::{
+            AmendRequest, ApproveRequest, ClaimHistoryEntry, ClaimListQuery, ClaimRequest, CreditClaim,
+            ReasonRequest,
+        },
+        service,
+    },
+    db,
+    error::{ApiResult, Problem},
+    http::{idempotency, json::ApiJson, pagination},
+    state::AppState,
+};
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(create_claim)
+        .service(list_claims)
+        .service(get_claim)
+        .service(claim_history)
+        .service(amend_claim)
+        .service(approve_claim)
+        .service(reject_claim)
+        .service(revoke_claim);
+}
+
+/// Claim credit for a completed enrollment. Every accreditation rule is checked, each refusal
+/// with its own problem type; the claim is awarded at once unless the activity reviews claims
+/// (`credit_review: required`), and then waits `pending`. Send `Idempotency-Key` to retry
+/// safely.
+#[utoipa::path(
+    tag = "credit",
+    operation_id = "create_credit_claim",
+    security(("bearer" = [])),
+    params(
+        ("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 255, pattern = "^[!-~]+$",
+            description = "Same key and body replay the first response"),
+    ),
+    request_body = ClaimRequest,
+    responses(
+        (status = 201, description = "Claimed: awarded, or pending review", body = CreditClaim, headers(("Location" = String))),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Machine clients do not claim credit", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown enrollment, or not yours", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "An active claim exists for this enrollment and credit type (the detail names it), or the credit was revoked", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A credit rule is not met: `enrollment-not-completed`, `credit-type-not-designated`, \
+            `profession-not-eligible`, `credit-amount-increment`, `credit-amount-exceeds-maximum`, \
+            `credit-amount-exceeds-participation`, `credit-amount-exceeds-attendance`, `attestation-required`, \
+            `claim-deadline-passed`, `reporting-profile-incomplete`; or an invalid body", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/credit-claims")]
+async fn create_claim(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: ApiJson<ClaimRequest>,
+) -> ApiResult<HttpResponse> {
+    let base_url = state.settings.provider.public_url.clone();
+    let stored =
+        idempotency::create(&state.pool, &req, &caller, body.into_inner(), move |conn, caller, request| {
+            service::claim(conn, caller, &request, &base_url)
+        })
+        .await?;
+    Ok(stored.respond_created("/v1/credit-claims"))
+}
+
+/// Credit claims: learners see their own; planners their activities'; administrators and
+/// clients with `credits:read` all.
+#[utoipa::path(
+    tag = "credit",
+    operation_id = "list_credit_claims",
+    security(("bearer" = []), ("oauth2" = ["credits:read"])),
+    params(ClaimListQuery),
+    responses(
+        (status = 200, description = "A page of claims", body = pagination::Page<CreditClaim>),
+        (status = 400, description = "Invalid query or cursor", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Client without credits:read", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/credit-claims")]
+async fn list_claims(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<ClaimListQuery>,
+) -> ApiResult<HttpResponse> {
+    let query = query.into_inner();
+    let base_url = state.settings.provider.public_url.clone();
+    let page = db::run(&state.pool, move |conn| service::list(conn, &caller, &query, &base_url)).await?;
+    Ok(pagination::respond(&req, page))
+}
+
+/// One claim (404 for claims that are not yours to see).
+#[utoipa::path(
+    tag = "credit",
+    operation_id = "get_credit_claim",
+    security(("bearer" = []), ("oauth2" = ["credits:read"])),
+    params(("claim_id" = String, Path, description = "Claim id")),
+    responses(
+        (status = 200, description = "The claim", body = CreditClaim),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown, or not yours", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/credit-claims/{claim_id}")]
+async fn get_claim(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let base_url = state.settings.provider.public_url.clone();
+    let claim = db::run(&state.pool, move |conn| service::get(conn, &caller, &id, &base_url)).await?;
+    Ok(HttpResponse::Ok().json(claim))
+}
+
+/// A claim's history: every change of status, who made it, when and why (kept six years).
+#[utoipa::path(
+    tag = "credit",
+    operation_id = "credit_claim_history",
+    security(("bearer" = []), ("oauth2" = ["credits:read"])),
+    params(("claim_id" = String, Path, description = "Claim id")),
+    responses(
+        (status = 200, description = "Oldest first", body = Vec<ClaimHistoryEntry>),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown, or not yours", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/credit-claims/{claim_id}/history")]
+async fn claim_history(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let history = db::run(&state.pool, move |conn| service::history(conn, &caller, &id)).await?;
+    Ok(HttpResponse::Ok().json(history))
+}
+
+/// Amend a pending or awarded claim: a new claim with the new amount supersedes it, checked
+/// by the same rules (the old one stays on record, `superseded`). Where the activity reviews
+/// claims, the amendment waits for approval and the award in force stays until then.
+#[utoipa::path(
+    tag = "credit",
+    operation_id = "amend_credit_claim",
+    security(("bearer" = [])),
+    params(
+        ("claim_id" = String, Path, description = "Claim id"),
+        ("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 255, pattern = "^[!-~]+$",
+            description = "Same key and body replay the first response"),
+    ),
+    request_body = AmendRequest,
+    responses(
+        (status = 201, description = "The new claim", body = CreditClaim, headers(("Location" = String))),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Machine clients do not claim credit", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown, or not yours", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The claim is no longer active (rejected, revoked or superseded)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A credit rule is not met (as for a new claim)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/credit-claims/{claim_id}/amend")]
+async fn amend_claim(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: ApiJson<AmendRequest>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let base_url = state.settings.provider.public_url.clone();
+    let stored =
+        idempotency::create(&state.pool, &req, &caller, body.into_inner(), move |conn, caller, request| {
+            service::amend(conn, caller, &id, &request, &base_url)
+        })
+        .await?;
+    Ok(stored.respond_created("/v1/credit-claims"))
+}
+
+/// Approve a pending claim: it is awarded (replacing the award it amends, if any).
+#[utoipa::path(
+    tag = "credit",
+    operation_id = "approve_credit_claim",
+    security(("bearer" = [])),
+    params(("claim_id" = String, Path, description = "Claim id")),
+    request_body = ApproveRequest,
+    responses(
+        (status = 200, description = "Awarded", body = CreditClaim),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a planner of the activity (`forbidden`), or the caller's own claim (`own-claim-decision`): nobody decides on their own credit", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown, or not yours", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not pending", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/credit-claims/{claim_id}/approve")]
+async fn approve_claim(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: ApiJson<ApproveRequest>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let reason = body.into_inner().reason;
+    let base_url = state.settings.provider.public_url.clone();
+    let claim = db::write(&state.pool, move |conn| {
+        service::approve(conn, &caller, &id, reason.as_deref(), &base_url)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(claim))
+}
+
+/// Reject a pending claim, with a reason the learner sees.
+#[utoipa::path(
+    tag = "credit",
+    operation_id = "reject_credit_claim",
+    security(("bearer" = [])),
+    params(("claim_id" = String, Path, description = "Claim id")),
+    request_body = ReasonRequest,
+    responses(
+        (status = 200, description = "Rejected", body = CreditClaim),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a planner of the activity (`forbidden`), or the caller's own claim (`own-claim-decision`): nobody decides on their own credit", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown, or not yours", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not pending", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/credit-claims/{claim_id}/reject")]
+async fn reject_claim(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: ApiJson<ReasonRequest>,
+) -> ApiResult<HttpResponse> {
+    let (id, reason) = (path.into_inner(), body.into_inner().reason);
+    let base_url = state.settings.provider.public_url.clone();
+    let claim =
+        db::write(&state.pool, move |conn| service::reject(conn, &caller, &id, &reason, &base_url)).await?;
+    Ok(HttpResponse::Ok().json(claim))
+}
+
+/// Revoke an awarded claim, with a reason: it leaves the transcript and the credit feed says
+/// `credit.revoked`. The record stays.
+#[utoipa::path(
+    tag = "credit",
+    operation_id = "revoke_credit_claim",
+    security(("bearer" = [])),
+    params(("claim_id" = String, Path, description = "Claim id")),
+    request_body = ReasonRequest,
+    responses(
+        (status = 200, description = "Revoked", body = CreditClaim),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a planner of the activity (`forbidden`), or the caller's own claim (`own-claim-decision`): nobody decides on their own credit", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown, or not yours", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not awarded", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/credit-claims/{claim_id}/revoke")]
+async fn revoke_claim(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: ApiJson<ReasonRequest>,
+) -> ApiResult<HttpResponse> {
+    let (id, reason) = (path.into_inner(), body.into_inner().reason);
+    let base_url = state.settings.provider.public_url.clone();
+    let claim =
+        db::write(&state.pool, move |conn| service::revoke(conn, &caller, &id, &reason, &base_url)).await?;
+    Ok(HttpResponse::Ok().json(claim))
+}

@@ -1,0 +1,560 @@
+//! Credit claim use cases, one public function each, run by the handler in one database call
+//! (`db::write`, one transaction, for every change). Access is asked of [`crate::access`]:
+//! learners claim for themselves, those who decide (the activity's planners, administrators)
+//! review, and nobody decides on their own claim.
+
+use chrono::Utc;
+use diesel::prelude::*;
+
+use crate::{
+    access::{self, ListScope, Relation},
+    activities::{
+        self,
+        dto::{ActivityFormat, ActivityInput, CreditReview, CreditType},
+        rules as activity_rules,
+        store::ActivityRow,
+    },
+    auth::{Caller, Scope},
+    credit_claims::{
+        dto::{AmendRequest, ClaimHistoryEntry, ClaimListQuery, ClaimRequest, ClaimStatus, CreditClaim},
+        rules::{self, AmountProblem},
+        store::{self, AuditEntry, ClaimRow},
+    },
+    credit_events::{self, dto::CreditEventType},
+    db::{now, DbConnection},
+    enrollments::{self, dto::EnrollmentStatus, store::EnrollmentRow},
+    error::{ApiError, ApiResult, FieldError, ProblemType},
+    http::pagination,
+    users::{self, dto::User},
+};
+
+/// Everything a claim is checked against.
+struct ClaimContext {
+    enrollment: EnrollmentRow,
+    activity: ActivityRow,
+    input: ActivityInput,
+    learner: User,
+    /// How the caller relates to the activity.
+    relation: Relation,
+}
+
+fn rule(kind: ProblemType, title: &'static str, field: &str, message: String) -> ApiError {
+    ApiError::Rule {
+        kind,
+        title,
+        detail: message.clone(),
+        errors: vec![FieldError::new(field, kind.slug(), message)],
+    }
+}
+
+/// The claim if the caller may read it, and how they relate to its activity; 404 otherwise.
+fn visible_claim(conn: &mut DbConnection, caller: &Caller, id: &str) -> ApiResult<(ClaimRow, Relation)> {
+    let claim = store::find(conn, id)?.ok_or(ApiError::NotFound)?;
+    let relation = Relation::of(conn, caller, &claim.activity_id)?;
+    access::may_read_claim(&relation, caller.user_id() == Some(claim.user_id.as_str())).check()?;
+    Ok((claim, relation))
+}
+
+/// The claim and its activity, if the caller may read the claim (certificates).
+pub fn visible_with_activity(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &str,
+) -> ApiResult<(ClaimRow, ActivityRow)> {
+    let (claim, _) = visible_claim(conn, caller, id)?;
+    let activity = activities::service::find(conn, &claim.activity_id)?;
+    Ok((claim, activity))
+}
+
+/// The enrollment a claim is for, if the caller may claim on it: its learner, the activity's
+/// planners and administrators. Clients do not claim credit (403 before any lookup).
+fn claim_context(conn: &mut DbConnection, caller: &Caller, enrollment_id: &str) -> ApiResult<ClaimContext> {
+    if let Caller::Client { .. } = caller {
+        let relation = Relation { who: access::Who::of(caller), plans: false, enrolled: false };
+        access::may_file_claim(&relation, false).check()?;
+    }
+    let enrollment = enrollments::store::find(conn, enrollment_id)?.ok_or(ApiError::NotFound)?;
+    let relation = Relation::of(conn, caller, &enrollment.activity_id)?;
+    access::may_file_claim(&relation, caller.user_id() == Some(enrollment.user_id.as_str())).check()?;
+    let activity = activities::service::find(conn, &enrollment.activity_id)?;
+    let learner = users::store::load(conn, &enrollment.user_id)?.ok_or(ApiError::NotFound)?;
+    let input = activity.input()?;
+    Ok(ClaimContext { enrollment, activity, input, learner, relation })
+}
+
+/// Serializes claims on one enrollment across API processes (PostgreSQL); SQLite's write lock
+/// already does.
+fn lock_enrollment(conn: &mut DbConnection, enrollment_id: &str) -> ApiResult<()> {
+    if let DbConnection::Postgres(pg) = conn {
+        diesel::sql_query("SELECT id FROM enrollments WHERE id = $1 FOR UPDATE")
+            .bind::<diesel::sql_types::Text, _>(enrollment_id)
+            .execute(pg)?;
+    }
+    Ok(())
+}
+
+/// The most the learner's participation supports (hundredths), if known: the sessions
+/// attended for a series, the time spent otherwise.
+fn participation_cap(
+    conn: &mut DbConnection,
+    ctx: &ClaimContext,
+    credit_type: CreditType,
+    per_session_max: i32,
+) -> ApiResult<Option<i32>> {
+    if ctx.input.format != ActivityFormat::Rss {
+        return Ok(ctx
+            .enrollment
+            .minutes_spent
+            .map(|m| rules::credit_for_minutes(credit_type, i64::from(m))));
+    }
+    use crate::db::schema::{activity_sessions, session_attendance};
+    let attended: Vec<(chrono::NaiveDateTime, chrono::NaiveDateTime, Option<i32>, i32)> =
+        session_attendance::table
+            .inner_join(activity_sessions::table)
+            .filter(session_attendance::enrollment_id.eq(&ctx.enrollment.id))
+            .select((
+                activity_sessions::starts_at,
+                activity_sessions::ends_at,
+                activity_sessions::credit_hundredths,
+                session_attendance::minutes,
+            ))
+            .load(conn)?;
+    let sessions: Vec<rules::AttendedSession> = attended
+        .into_iter()
+        .map(|(starts_at, ends_at, credit, minutes)| rules::AttendedSession {
+            starts_at,
+            ends_at,
+            credit_hundredths: credit
+                .unwrap_or(per_session_max)
+                .min(per_session_max)
+                .min(rules::credit_for_minutes(credit_type, i64::from(minutes))),
+        })
+        .collect();
+    Ok(Some(rules::attended_sessions_cap(credit_type, &sessions)))
+}
+
+/// Every rule a claim must meet, in the order a learner would fix them; the amount in
+/// hundredths when it passes.
+fn check_claim(
+    conn: &mut DbConnection,
+    ctx: &ClaimContext,
+    credit_type: CreditType,
+    amount: f64,
+    attestation: bool,
+) -> ApiResult<i32> {
+    if ctx.enrollment.status()? != EnrollmentStatus::Completed {
+        return Err(not_completed(conn, ctx)?);
+    }
+    let designation =
+        ctx.input.credit_designations.iter().find(|d| d.credit_type == credit_type).ok_or_else(|| {
+            rule(
+                ProblemType::CreditTypeNotDesignated,
+                "The activity does not offer this credit type",
+                "credit_type",
+                format!("the activity is not designated for {}", crate::db::enum_text(&credit_type)),
+            )
+        })?;
+    let profession = ctx.learner.profession;
+    if !activity_rules::eligible_credit_types(&ctx.input, profession).contains(&credit_type) {
+        return Err(rule(
+            ProblemType::ProfessionNotEligible,
+            "The learner's profession may not claim this credit type",
+            "credit_type",
+            match profession {
+                Some(p) => format!(
+                    "{} credit is not for {} learners",
+                    crate::db::enum_text(&credit_type),
+                    crate::db::enum_text(&p)
+                ),
+                None => "the learner's profile has no profession".into(),
+            },
+        ));
+    }
+    let maximum = activity_rules::hundredths(designation.max_amount).unwrap_or(0);
+    let series = ctx.input.format == ActivityFormat::Rss;
+    let cap = participation_cap(conn, ctx, credit_type, maximum)?;
+    let amount = rules::check_amount(activity_rules::hundredths(amount), (!series).then_some(maximum), cap)
+        .map_err(|problem| amount_problem(problem, designation.max_amount, cap, series))?;
+    if !attestation {
+        return Err(rule(
+            ProblemType::AttestationRequired,
+            "The participation attestation is missing",
+            "attestation",
+            "attest that the claim matches your actual participation (attestation: true)".into(),
+        ));
+    }
+    if let Some(deadline) = activity_rules::effective_claim_deadline(&ctx.input) {
+        let today = activity_rules::local_date(Utc::now(), &ctx.input.time_zone);
+        if today > deadline {
+            return Err(rule(
+                ProblemType::ClaimDeadlinePassed,
+                "The claim deadline has passed",
+                "enrollment_id",
+                format!("credit for this activity could be claimed until {deadline}"),
+            ));
+        }
+    }
+    let missing = rules::missing_reporting_fields(credit_type, &ctx.learner);
+    if !missing.is_empty() {
+        return Err(ApiError::Rule {
+            kind: ProblemType::ReportingProfileIncomplete,
+            title: "The learner's profile lacks what this credit is reported with",
+            detail: format!("{} profile field(s) missing; update the profile and claim again", missing.len()),
+            errors: missing,
+        });
+    }
+    Ok(amount)
+}
+
+/// Why the enrollment is not complete: its status, and each requirement still missing (the
+/// evaluation, the post-test, the time) as far as they are known.
+fn not_completed(conn: &mut DbConnection, ctx: &ClaimContext) -> ApiResult<ApiError> {
+    let message = format!(
+        "credit is claimed after completing the activity; this enrollment is {}",
+        ctx.enrollment.status
+    );
+    let mut errors = vec![FieldError::new("enrollment_id", "enrollment-not-completed", message.clone())];
+    if ctx.enrollment.status()? == EnrollmentStatus::Registered {
+        let done =
+            enrollments::store::participation(conn, &ctx.enrollment.id, ctx.enrollment.minutes_spent, None)?;
+        errors.extend(enrollments::rules::missing_requirements(&ctx.input.completion_requirements, &done));
+    }
+    Ok(ApiError::Rule {
+        kind: ProblemType::EnrollmentNotCompleted,
+        title: "The enrollment is not completed",
+        detail: message,
+        errors,
+    })
+}
+
+fn amount_problem(problem: AmountProblem, maximum: f64, cap: Option<i32>, series: bool) -> ApiError {
+    let cap = cap.map_or(0.0, activity_rules::from_hundredths);
+    match problem {
+        AmountProblem::Increment => rule(
+            ProblemType::CreditAmountIncrement,
+            "The amount is not a positive multiple of 0.25",
+            "amount",
+            "credit is claimed in 0.25 steps (0.25, 0.5, 0.75, ...)".into(),
+        ),
+        AmountProblem::AboveMaximum => rule(
+            ProblemType::CreditAmountExceedsMaximum,
+            "The amount exceeds the designated maximum",
+            "amount",
+            format!("the activity is designated for at most {maximum}"),
+        ),
+        AmountProblem::AboveParticipation if series => rule(
+            ProblemType::CreditAmountExceedsAttendance,
+            "The amount exceeds the sessions attended",
+            "amount",
+            format!("the sessions attended (overlapping ones counted once) support at most {cap}"),
+        ),
+        AmountProblem::AboveParticipation => rule(
+            ProblemType::CreditAmountExceedsParticipation,
+            "The amount exceeds the time spent",
+            "amount",
+            format!("the time spent in the activity supports at most {cap}"),
+        ),
+    }
+}
+
+fn new_claim(ctx: &ClaimContext, credit_type: CreditType, amount: i32, caller: &Caller) -> ClaimRow {
+    let at = now();
+    ClaimRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        enrollment_id: ctx.enrollment.id.clone(),
+        activity_id: ctx.activity.id.clone(),
+        user_id: ctx.enrollment.user_id.clone(),
+        credit_type: crate::db::enum_text(&credit_type),
+        amount_hundredths: amount,
+        status: ClaimStatus::Pending.as_str().into(),
+        attested_at: at,
+        claimed_by: caller.actor(),
+        supersedes_id: None,
+        superseded_by_id: None,
+        completion_date: ctx.enrollment.completion_date.unwrap_or_else(|| at.date()),
+        decision_reason: None,
+        decided_by: None,
+        decided_at: None,
+        awarded_at: None,
+        verification_code: crate::auth::secrets::random_token(18),
+        version: 1,
+        created_at: at,
+        updated_at: at,
+    }
+}
+
+/// Marks `old` as replaced by `new_id`, with its history line.
+fn supersede(conn: &mut DbConnection, old: &ClaimRow, new_id: &str, actor: &str) -> ApiResult<ClaimRow> {
+    let mut next = old.clone();
+    next.status = ClaimStatus::Superseded.as_str().into();
+    next.superseded_by_id = Some(new_id.to_string());
+    let saved = store::save(conn, old, next)?;
+    store::audit(
+        conn,
+        &old.id,
+        AuditEntry {
+            action: "superseded",
+            from: Some(old.status()?),
+            to: ClaimStatus::Superseded,
+            actor,
+            reason: None,
+        },
+    )?;
+    Ok(saved)
+}
+
+/// Awards `claim` (already stored, pending): replaces the award in force for the same
+/// enrollment and credit type, if any, and appends `credit.awarded` or `credit.amended`.
+/// Appending is the last write (see `credit_events::store`).
+fn award(
+    conn: &mut DbConnection,
+    claim: ClaimRow,
+    actor: &str,
+    action: &'static str,
+    reason: Option<&str>,
+    base_url: &str,
+) -> ApiResult<ClaimRow> {
+    let credit_type = claim.credit_type()?;
+    let replaced = store::in_status(conn, &claim.enrollment_id, credit_type, ClaimStatus::Awarded)?;
+    if let Some(old) = &replaced {
+        supersede(conn, old, &claim.id, actor)?;
+    }
+    let mut next = claim.clone();
+    next.status = ClaimStatus::Awarded.as_str().into();
+    next.awarded_at = Some(now());
+    if action == "approved" {
+        next.decided_by = Some(actor.to_string());
+        next.decided_at = next.awarded_at;
+        next.decision_reason = reason.map(str::to_string);
+    }
+    let saved = store::save(conn, &claim, next)?;
+    store::audit(
+        conn,
+        &saved.id,
+        AuditEntry { action, from: Some(ClaimStatus::Pending), to: ClaimStatus::Awarded, actor, reason },
+    )?;
+    let (event, replaces) = match &replaced {
+        Some(old) => (CreditEventType::Amended, Some(old.id.as_str())),
+        None => (CreditEventType::Awarded, None),
+    };
+    credit_events::store::append(conn, event, &saved.to_api(base_url)?, replaces)?;
+    Ok(saved)
+}
+
+/// Stores a new claim (pending; `reason` says why an amendment was made), supersedes a
+/// pending one it replaces, and awards it at once when the activity does not review claims.
+fn file_claim(
+    conn: &mut DbConnection,
+    ctx: &ClaimContext,
+    mut claim: ClaimRow,
+    caller: &Caller,
+    reason: Option<&str>,
+    base_url: &str,
+) -> ApiResult<ClaimRow> {
+    let actor = caller.actor();
+    let credit_type = claim.credit_type()?;
+    let waiting = store::in_status(conn, &claim.enrollment_id, credit_type, ClaimStatus::Pending)?;
+    if let Some(old) = &waiting {
+        supersede(conn, old, &claim.id, &actor)?;
+    }
+    claim.status = ClaimStatus::Pending.as_str().into();
+    store::insert(conn, &claim)?;
+    store::audit(
+        conn,
+        &claim.id,
+        AuditEntry { action: "claimed", from: None, to: ClaimStatus::Pending, actor: &actor, reason },
+    )?;
+    match ctx.input.credit_review {
+        CreditReview::Required => Ok(claim),
+        CreditReview::Automatic => award(conn, claim, &actor, "awarded", None, base_url),
+    }
+}
+
+/// One active claim per enrollment and credit type (amend it instead); and a revoked credit
+/// is claimed again only by those who decide on claims.
+fn refuse_second_claim(
+    conn: &mut DbConnection,
+    ctx: &ClaimContext,
+    credit_type: CreditType,
+) -> ApiResult<()> {
+    for status in [ClaimStatus::Pending, ClaimStatus::Awarded] {
+        if let Some(existing) = store::in_status(conn, &ctx.enrollment.id, credit_type, status)? {
+            return Err(ApiError::Conflict {
+                kind: ProblemType::DuplicateClaim,
+                detail: format!(
+                    "claim {} is already {} for this enrollment and credit type; amend it instead",
+                    existing.id, existing.status
+                ),
+            });
+        }
+    }
+    if !access::may_reclaim_revoked(&ctx.relation)
+        && store::in_status(conn, &ctx.enrollment.id, credit_type, ClaimStatus::Revoked)?.is_some()
+    {
+        return Err(ApiError::Conflict {
+            kind: ProblemType::CreditRevoked,
+            detail: "this credit was revoked; ask the activity's planners".into(),
+        });
+    }
+    Ok(())
+}
+
+/// The claim, locked and re-read, if the caller may decide on it (never their own) and it is in
+/// `expected`.
+fn claim_to_decide(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &str,
+    expected: ClaimStatus,
+) -> ApiResult<ClaimRow> {
+    let claim = store::find(conn, id)?.ok_or(ApiError::NotFound)?;
+    let relation = Relation::of(conn, caller, &claim.activity_id)?;
+    access::may_decide_claim(&relation, caller.user_id() == Some(claim.user_id.as_str())).check()?;
+    lock_enrollment(conn, &claim.enrollment_id)?;
+    let claim = store::find(conn, &claim.id)?.ok_or(ApiError::NotFound)?;
+    if claim.status()? != expected {
+        return Err(ApiError::Conflict {
+            kind: ProblemType::InvalidTransition,
+            detail: format!("the claim is {}, not {}", claim.status, expected.as_str()),
+        });
+    }
+    Ok(claim)
+}
+
+/// Takes a claim out of force with a reason: a pending one is rejected, an awarded one revoked
+/// (and the feed says `credit.revoked`, last in the transaction).
+fn withdraw(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &str,
+    reason: &str,
+    to: ClaimStatus,
+    base_url: &str,
+) -> ApiResult<CreditClaim> {
+    let (from, action) = if to == ClaimStatus::Revoked {
+        (ClaimStatus::Awarded, "revoked")
+    } else {
+        (ClaimStatus::Pending, "rejected")
+    };
+    let claim = claim_to_decide(conn, caller, id, from)?;
+    let actor = caller.actor();
+    let mut next = claim.clone();
+    next.status = to.as_str().into();
+    next.decided_by = Some(actor.clone());
+    next.decided_at = Some(now());
+    next.decision_reason = Some(reason.to_string());
+    let saved = store::save(conn, &claim, next)?;
+    store::audit(
+        conn,
+        &claim.id,
+        AuditEntry { action, from: Some(from), to, actor: &actor, reason: Some(reason) },
+    )?;
+    let api = saved.to_api(base_url)?;
+    if to == ClaimStatus::Revoked {
+        credit_events::store::append(conn, CreditEventType::Revoked, &api, None)?;
+    }
+    Ok(api)
+}
+
+/// Claim credit for a completed enrollment: every accreditation rule, each refusal with its
+/// own problem type; awarded at once unless the activity reviews claims.
+pub fn claim(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    request: &ClaimRequest,
+    base_url: &str,
+) -> ApiResult<CreditClaim> {
+    lock_enrollment(conn, &request.enrollment_id)?;
+    let ctx = claim_context(conn, caller, &request.enrollment_id)?;
+    refuse_second_claim(conn, &ctx, request.credit_type)?;
+    let amount = check_claim(conn, &ctx, request.credit_type, request.amount, request.attestation)?;
+    let claim = new_claim(&ctx, request.credit_type, amount, caller);
+    file_claim(conn, &ctx, claim, caller, None, base_url)?.to_api(base_url)
+}
+
+/// Learners see their own; planners their activities'; administrators and clients with
+/// `credits:read` all.
+pub fn list(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    query: &ClaimListQuery,
+    base_url: &str,
+) -> ApiResult<pagination::Page<CreditClaim>> {
+    let scope = ListScope::of(caller, Scope::CreditsRead)?;
+    let limit = pagination::limit(query.limit)?;
+    let after = pagination::decode_cursor::<store::ClaimCursor>(query.cursor.as_deref())?;
+    let by_change = query.updated_since.is_some();
+    let rows = store::list(conn, query, &scope, limit, after)?;
+    let key = |row: &ClaimRow| store::ClaimCursor {
+        id: row.id.clone(),
+        updated_at: by_change.then_some(row.updated_at),
+    };
+    pagination::paginate(rows, limit, key, |row| row.to_api(base_url)).transpose()
+}
+
+pub fn get(conn: &mut DbConnection, caller: &Caller, id: &str, base_url: &str) -> ApiResult<CreditClaim> {
+    visible_claim(conn, caller, id)?.0.to_api(base_url)
+}
+
+pub fn history(conn: &mut DbConnection, caller: &Caller, id: &str) -> ApiResult<Vec<ClaimHistoryEntry>> {
+    let (claim, _) = visible_claim(conn, caller, id)?;
+    store::history(conn, &claim.id)
+}
+
+/// A new claim with the new amount supersedes a pending or awarded one, checked by the same
+/// rules.
+pub fn amend(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &str,
+    request: &AmendRequest,
+    base_url: &str,
+) -> ApiResult<CreditClaim> {
+    let (old, _) = visible_claim(conn, caller, id)?;
+    lock_enrollment(conn, &old.enrollment_id)?;
+    let old = store::find(conn, &old.id)?.ok_or(ApiError::NotFound)?;
+    if !matches!(old.status()?, ClaimStatus::Pending | ClaimStatus::Awarded) {
+        return Err(ApiError::Conflict {
+            kind: ProblemType::InvalidTransition,
+            detail: format!("a {} claim cannot be amended", old.status),
+        });
+    }
+    let ctx = claim_context(conn, caller, &old.enrollment_id)?;
+    let credit_type = old.credit_type()?;
+    let amount = check_claim(conn, &ctx, credit_type, request.amount, request.attestation)?;
+    let mut claim = new_claim(&ctx, credit_type, amount, caller);
+    claim.supersedes_id = Some(old.id.clone());
+    file_claim(conn, &ctx, claim, caller, request.reason.as_deref(), base_url)?.to_api(base_url)
+}
+
+/// A pending claim is awarded (replacing the award it amends, if any).
+pub fn approve(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &str,
+    reason: Option<&str>,
+    base_url: &str,
+) -> ApiResult<CreditClaim> {
+    let claim = claim_to_decide(conn, caller, id, ClaimStatus::Pending)?;
+    award(conn, claim, &caller.actor(), "approved", reason, base_url)?.to_api(base_url)
+}
+
+pub fn reject(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &str,
+    reason: &str,
+    base_url: &str,
+) -> ApiResult<CreditClaim> {
+    withdraw(conn, caller, id, reason, ClaimStatus::Rejected, base_url)
+}
+
+pub fn revoke(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &str,
+    reason: &str,
+    base_url: &str,
+) -> ApiResult<CreditClaim> {
+    withdraw(conn, caller, id, reason, ClaimStatus::Revoked, base_url)
+}

@@ -1,0 +1,211 @@
+//! HTTP for enrollments: extract, call one use case of [`super::service`], map the result.
+
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::{
+    auth::Caller,
+    db,
+    enrollments::{
+        dto::{CancelRequest, CompletionRequest, EnrollRequest, Enrollment, EnrollmentListQuery},
+        service,
+    },
+    error::{ApiResult, Problem},
+    http::{csv, idempotency, json::ApiJson, pagination},
+    state::AppState,
+};
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(enroll)
+        .service(roster)
+        .service(list_enrollments)
+        .service(get_enrollment)
+        .service(cancel_enrollment)
+        .service(complete_enrollment);
+}
+
+/// Enroll in an activity. When it is full the learner joins the waitlist and is promoted
+/// automatically, first come first served. Send `Idempotency-Key` to retry safely.
+#[utoipa::path(
+    tag = "enrollments",
+    operation_id = "enroll",
+    security(("bearer" = []), ("oauth2" = ["enrollments:write"])),
+    params(
+        ("activity_id" = String, Path, description = "Activity id"),
+        ("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 255, pattern = "^[!-~]+$",
+            description = "Same key and body replay the first response"),
+    ),
+    request_body = EnrollRequest,
+    responses(
+        (status = 201, description = "Registered or waitlisted", body = Enrollment, headers(("Location" = String))),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "May not enroll this learner", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown activity", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already enrolled (the detail names the enrollment), or registration closed", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid body, no learner account with that id or email (`unknown-learner`: the same for an unknown account and a staff one), or an Idempotency-Key reused for another request", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/activities/{activity_id}/enrollments")]
+async fn enroll(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: ApiJson<EnrollRequest>,
+) -> ApiResult<HttpResponse> {
+    let activity_id = path.into_inner();
+    let stored =
+        idempotency::create(&state.pool, &req, &caller, body.into_inner(), move |conn, caller, request| {
+            service::enroll(conn, caller, &activity_id, &request)
+        })
+        .await?;
+    Ok(stored.respond_created("/v1/enrollments"))
+}
+
+/// Enrollments: learners see their own; planners those of their activities; administrators
+/// and clients with `enrollments:read` all.
+#[utoipa::path(
+    tag = "enrollments",
+    operation_id = "list_enrollments",
+    security(("bearer" = []), ("oauth2" = ["enrollments:read"])),
+    params(EnrollmentListQuery),
+    responses(
+        (status = 200, description = "A page of enrollments", body = pagination::Page<Enrollment>),
+        (status = 400, description = "Invalid query or cursor", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Client without enrollments:read", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/enrollments")]
+async fn list_enrollments(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<EnrollmentListQuery>,
+) -> ApiResult<HttpResponse> {
+    let query = query.into_inner();
+    let page = db::run(&state.pool, move |conn| service::list(conn, &caller, &query)).await?;
+    Ok(pagination::respond(&req, page))
+}
+
+/// An activity's roster (its planners, administrators, clients with `enrollments:read`).
+#[utoipa::path(
+    tag = "enrollments",
+    operation_id = "activity_roster",
+    security(("bearer" = []), ("oauth2" = ["enrollments:read"])),
+    params(("activity_id" = String, Path, description = "Activity id"), EnrollmentListQuery),
+    responses(
+        (status = 200, description = "A page of the roster (JSON), or the whole roster with the learners' names \
+            and emails (`Accept: text/csv`, at most 10,000 rows)", content(
+            (pagination::Page<Enrollment> = "application/json"),
+            (String = "text/csv"),
+        )),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a planner of this activity", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown activity", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/activities/{activity_id}/enrollments")]
+async fn roster(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    query: web::Query<EnrollmentListQuery>,
+) -> ApiResult<HttpResponse> {
+    let activity_id = path.into_inner();
+    let query = query.into_inner();
+    if csv::wanted(&req) {
+        let csv = db::run(&state.pool, move |conn| service::roster_csv(conn, &caller, &activity_id, &query))
+            .await?;
+        return Ok(csv::attachment("roster.csv", csv));
+    }
+    let page = db::run(&state.pool, move |conn| service::roster(conn, &caller, &activity_id, &query)).await?;
+    Ok(pagination::respond(&req, page))
+}
+
+/// One enrollment (404 for enrollments that are not yours to see).
+#[utoipa::path(
+    tag = "enrollments",
+    operation_id = "get_enrollment",
+    security(("bearer" = []), ("oauth2" = ["enrollments:read"])),
+    params(("enrollment_id" = String, Path, description = "Enrollment id")),
+    responses(
+        (status = 200, description = "The enrollment", body = Enrollment),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown, or not yours", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/enrollments/{enrollment_id}")]
+async fn get_enrollment(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let enrollment = db::run(&state.pool, move |conn| service::get(conn, &caller, &id)).await?;
+    Ok(HttpResponse::Ok().json(enrollment))
+}
+
+/// Cancel an enrollment: learners their own before the activity starts; planners and
+/// administrators any time. A freed seat goes to the first of the waitlist at once. The
+/// enrollment stays on record, cancelled.
+#[utoipa::path(
+    tag = "enrollments",
+    operation_id = "cancel_enrollment",
+    security(("bearer" = [])),
+    params(("enrollment_id" = String, Path, description = "Enrollment id")),
+    request_body = CancelRequest,
+    responses(
+        (status = 200, description = "Cancelled", body = Enrollment),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "May not cancel it", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown, or not yours", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already cancelled or completed, or the activity has started", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/enrollments/{enrollment_id}/cancel")]
+async fn cancel_enrollment(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: ApiJson<CancelRequest>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let reason = body.into_inner().reason;
+    let enrollment = db::write(&state.pool, move |conn| service::cancel(conn, &caller, &id, reason)).await?;
+    Ok(HttpResponse::Ok().json(enrollment))
+}
+
+/// Report completion of self-paced participation (enduring materials): planners,
+/// administrators and clients with `enrollments:write`. The enrollment completes when the
+/// activity's requirements are met (422 naming what is missing otherwise); the completion
+/// date is the calendar date in the activity's time zone.
+#[utoipa::path(
+    tag = "enrollments",
+    operation_id = "complete_enrollment",
+    security(("bearer" = []), ("oauth2" = ["enrollments:write"])),
+    params(("enrollment_id" = String, Path, description = "Enrollment id")),
+    request_body = CompletionRequest,
+    responses(
+        (status = 200, description = "Completed", body = Enrollment),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "May not report completions", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown, or not yours", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not registered (waitlisted, cancelled or already completed)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Requirements not met, or a completion time in the future", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/enrollments/{enrollment_id}/completion")]
+async fn complete_enrollment(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: ApiJson<CompletionRequest>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let request = body.into_inner();
+    let enrollment =
+        db::write(&state.pool, move |conn| service::complete(conn, &caller, &id, &request)).await?;
+    Ok(HttpResponse::Ok().json(enrollment))
+}

@@ -1,0 +1,364 @@
+//! Enrollment use cases, one public function each, run by the handler in one database call
+//! (`db::write`, one transaction, for every change). Access is asked of [`crate::access`].
+
+use chrono::Utc;
+
+use crate::{
+    access::{self, ListScope, Relation},
+    activities::{
+        self,
+        dto::{ActivityFormat, ActivityStatus},
+        service::ActivityEffects,
+        store::ActivityRow,
+    },
+    auth::{Caller, Role, Scope},
+    db::{self, now, DbConnection},
+    enrollments::{
+        dto::{CompletionRequest, EnrollRequest, Enrollment, EnrollmentListQuery, EnrollmentStatus},
+        rules,
+        store::{self, EnrollmentRow},
+    },
+    error::{ApiError, ApiResult, ProblemType},
+    http::{csv, pagination},
+    users::{self, dto::Profession},
+};
+
+/// Whom the activity is shown as: clients see what the public sees (their enrollment scopes,
+/// not `activities:read`, decide what they may do here).
+fn viewer(caller: &Caller) -> Option<&Caller> {
+    match caller {
+        Caller::Client { .. } => None,
+        person => Some(person),
+    }
+}
+
+fn profession_of(conn: &mut DbConnection, user_id: &str) -> ApiResult<Option<Profession>> {
+    Ok(users::store::find(conn, user_id)?.and_then(|u| u.profession.as_deref().and_then(Profession::parse)))
+}
+
+fn to_api(conn: &mut DbConnection, row: EnrollmentRow, activity: &ActivityRow) -> ApiResult<Enrollment> {
+    let profession = profession_of(conn, &row.user_id)?;
+    row.into_api(activity, profession)
+}
+
+/// An enrollment the caller may see, with its activity and the caller's relation to it; 404
+/// otherwise.
+fn visible(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &str,
+) -> ApiResult<(EnrollmentRow, ActivityRow, Relation)> {
+    let row = store::find(conn, id)?.ok_or(ApiError::NotFound)?;
+    let activity = activities::service::find(conn, &row.activity_id)?;
+    let relation = Relation::of(conn, caller, &activity.id)?;
+    access::may_read_enrollment(&relation, caller.user_id() == Some(row.user_id.as_str())).check()?;
+    Ok((row, activity, relation))
+}
+
+fn registration_open(activity: &ActivityRow) -> ApiResult<()> {
+    if activity.status()? != ActivityStatus::Published {
+        return Err(ApiError::Conflict {
+            kind: ProblemType::EnrollmentClosed,
+            detail: "only published activities take enrollments".into(),
+        });
+    }
+    let now = now();
+    let opens = activity.registration_opens_at.or(activity.published_at);
+    // By default a course closes registration when it starts, a series (whose sessions run for
+    // months) when it ends, and an enduring material when it expires.
+    let default_close = if activity.format == db::enum_text(&ActivityFormat::Rss) {
+        activity.ends_at
+    } else {
+        activity.starts_at
+    };
+    let closes = activity
+        .registration_closes_at
+        .or(default_close)
+        .or_else(|| activity.expiry_date.and_then(|d| d.and_hms_opt(0, 0, 0)));
+    if opens.is_some_and(|t| now < t) || closes.is_some_and(|t| now >= t) {
+        return Err(ApiError::Conflict {
+            kind: ProblemType::RegistrationWindow,
+            detail: "registration for this activity is not open now".into(),
+        });
+    }
+    Ok(())
+}
+
+/// Resolves whom to enroll: learners themselves; managers themselves or a learner account named
+/// by id or email. An unknown account and one that is not a learner's get the same answer, so
+/// nobody discovers accounts by enrolling them.
+fn learner_to_enroll(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    activity: &ActivityRow,
+    request: &EnrollRequest,
+) -> ApiResult<String> {
+    let named = request.user_id.is_some() || request.email.is_some();
+    if let Caller::User { id, role: Role::Learner } = caller {
+        if named && request.user_id.as_deref() != Some(id.as_str()) {
+            return Err(ApiError::Forbidden {
+                kind: ProblemType::Forbidden,
+                detail: "learners enroll themselves only".into(),
+            });
+        }
+        return Ok(id.clone());
+    }
+    access::may_enroll_others(&Relation::of(conn, caller, &activity.id)?).check()?;
+    let user = match (&request.user_id, &request.email) {
+        (Some(user_id), _) => users::store::find(conn, user_id)?,
+        (None, Some(email)) => users::store::find_by_email(conn, email)?,
+        (None, None) => match caller {
+            Caller::User { id, .. } => users::store::find(conn, id)?,
+            Caller::Client { .. } => {
+                return Err(ApiError::validation(
+                    "user_id",
+                    "required",
+                    "name the learner by user_id or email",
+                ))
+            }
+        },
+    };
+    let enrolls_self = |id: &str| caller.user_id() == Some(id);
+    let user = user
+        .filter(|u| u.active)
+        .filter(|u| {
+            enrolls_self(&u.id) || Role::parse(&u.role).is_some_and(access::may_be_enrolled_by_manager)
+        })
+        .ok_or_else(|| ApiError::Rule {
+            kind: ProblemType::UnknownLearner,
+            title: "The learner does not exist",
+            detail: "no active learner account has that id or email".into(),
+            errors: Vec::new(),
+        })?;
+    Ok(user.id)
+}
+
+/// Enrolls a learner: a seat if one is free, else the end of the waitlist. The activity is
+/// locked first and read under the lock, so the capacity counted is the one in force.
+pub fn enroll(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    activity_id: &str,
+    request: &EnrollRequest,
+) -> ApiResult<Enrollment> {
+    store::lock_activity(conn, activity_id)?;
+    let activity = activities::service::visible(conn, viewer(caller), activity_id)?;
+    let user_id = learner_to_enroll(conn, caller, &activity, request)?;
+    if let Some(existing) = store::live_enrollment(conn, &activity.id, &user_id)? {
+        return Err(ApiError::Conflict {
+            kind: ProblemType::AlreadyEnrolled,
+            detail: format!("already enrolled: enrollment {}", existing.id),
+        });
+    }
+    registration_open(&activity)?;
+    let row = store::enroll(conn, &activity, &user_id, &caller.actor())?;
+    to_api(conn, row, &activity)
+}
+
+fn page_of(
+    conn: &mut DbConnection,
+    rows: Vec<EnrollmentRow>,
+    limit: i64,
+    by_change: bool,
+) -> ApiResult<pagination::Page<Enrollment>> {
+    let key = |row: &EnrollmentRow| store::EnrollmentCursor {
+        id: row.id.clone(),
+        updated_at: by_change.then_some(row.updated_at),
+    };
+    let page = pagination::paginate(rows, limit, key, |row| row);
+    // One query for the page's learners and one per activity, not one per row.
+    let user_ids: Vec<&str> = page.data.iter().map(|row| row.user_id.as_str()).collect();
+    let learners = users::store::find_many(conn, &user_ids)?;
+    let mut data = Vec::with_capacity(page.data.len());
+    let mut activities_seen: std::collections::HashMap<String, ActivityRow> = Default::default();
+    for row in page.data {
+        if !activities_seen.contains_key(&row.activity_id) {
+            let activity = activities::service::find(conn, &row.activity_id)?;
+            activities_seen.insert(row.activity_id.clone(), activity);
+        }
+        let profession =
+            learners.get(&row.user_id).and_then(|u| u.profession.as_deref()).and_then(Profession::parse);
+        let activity = &activities_seen[&row.activity_id];
+        data.push(row.into_api(activity, profession)?);
+    }
+    Ok(pagination::Page { data, next_cursor: page.next_cursor })
+}
+
+fn page(
+    conn: &mut DbConnection,
+    query: &EnrollmentListQuery,
+    scope: &ListScope,
+) -> ApiResult<pagination::Page<Enrollment>> {
+    let limit = pagination::limit(query.limit)?;
+    let after = pagination::decode_cursor::<store::EnrollmentCursor>(query.cursor.as_deref())?;
+    let rows = store::list(conn, query, scope, limit, after)?;
+    page_of(conn, rows, limit, query.updated_since.is_some())
+}
+
+/// Learners see their own; planners those of their activities; administrators and clients with
+/// `enrollments:read` all.
+pub fn list(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    query: &EnrollmentListQuery,
+) -> ApiResult<pagination::Page<Enrollment>> {
+    let scope = ListScope::of(caller, Scope::EnrollmentsRead)?;
+    page(conn, query, &scope)
+}
+
+/// The query narrowed to the activity, if the caller may read its roster.
+fn roster_query(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    activity_id: &str,
+    query: &EnrollmentListQuery,
+) -> ApiResult<EnrollmentListQuery> {
+    let activity = activities::service::visible(conn, viewer(caller), activity_id)?;
+    access::may_read_roster(&Relation::of(conn, caller, &activity.id)?).check()?;
+    Ok(EnrollmentListQuery { activity_id: Some(activity.id), ..query.clone() })
+}
+
+pub fn roster(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    activity_id: &str,
+    query: &EnrollmentListQuery,
+) -> ApiResult<pagination::Page<Enrollment>> {
+    let query = roster_query(conn, caller, activity_id, query)?;
+    page(conn, &query, &ListScope::All)
+}
+
+/// Largest CSV roster (a sign-in sheet, not an export of the program).
+const CSV_ROWS: i64 = 10_000;
+
+/// The whole roster as a CSV sign-in sheet, with the learners' names and emails.
+pub fn roster_csv(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    activity_id: &str,
+    query: &EnrollmentListQuery,
+) -> ApiResult<String> {
+    let query = roster_query(conn, caller, activity_id, query)?;
+    let rows = store::list(conn, &query, &ListScope::All, CSV_ROWS, None)?;
+    let mut csv = String::from(
+        "enrollment_id,user_id,last_name,first_name,email,profession,status,waitlist_position,completed_at,completion_date\n",
+    );
+    let rows: Vec<EnrollmentRow> = rows.into_iter().take(CSV_ROWS as usize).collect();
+    let user_ids: Vec<&str> = rows.iter().map(|row| row.user_id.as_str()).collect();
+    let mut learners = users::store::find_many(conn, &user_ids)?;
+    for row in rows {
+        let user = learners.remove(&row.user_id);
+        let (last, first, email, profession) = user
+            .map(|u| (u.last_name, u.first_name, u.email, u.profession.unwrap_or_default()))
+            .unwrap_or_default();
+        let fields = [
+            row.id.clone(),
+            row.user_id.clone(),
+            last,
+            first,
+            email,
+            profession,
+            row.status.clone(),
+            row.waitlist_position.map(|p| p.to_string()).unwrap_or_default(),
+            row.completed_at
+                .map(|t| db::to_utc(t).to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+                .unwrap_or_default(),
+            row.completion_date.map(|d| d.to_string()).unwrap_or_default(),
+        ];
+        csv::push_row(&mut csv, &fields);
+    }
+    Ok(csv)
+}
+
+pub fn get(conn: &mut DbConnection, caller: &Caller, id: &str) -> ApiResult<Enrollment> {
+    let (row, activity, _) = visible(conn, caller, id)?;
+    to_api(conn, row, &activity)
+}
+
+/// Learners cancel their own before the activity starts; managers any time. A freed seat goes
+/// to the head of the waitlist at once.
+pub fn cancel(conn: &mut DbConnection, caller: &Caller, id: &str, reason: String) -> ApiResult<Enrollment> {
+    let (row, activity, relation) = visible(conn, caller, id)?;
+    access::may_cancel_enrollment(&relation, caller.user_id() == Some(row.user_id.as_str())).check()?;
+    let manager = access::manages_learners(&relation, Scope::EnrollmentsWrite);
+    if !manager && activity.starts_at.is_some_and(|start| start <= now()) {
+        return Err(ApiError::Conflict {
+            kind: ProblemType::ActivityStarted,
+            detail: "the activity has started; ask its planners to cancel".into(),
+        });
+    }
+    store::lock_activity(conn, &activity.id)?;
+    let current = store::find(conn, &row.id)?.ok_or(ApiError::NotFound)?;
+    if !matches!(current.status()?, EnrollmentStatus::Registered | EnrollmentStatus::Waitlisted) {
+        return Err(ApiError::Conflict {
+            kind: ProblemType::InvalidTransition,
+            detail: format!("a {} enrollment cannot be cancelled", current.status),
+        });
+    }
+    let mut next = current.clone();
+    next.status = db::enum_text(&EnrollmentStatus::Cancelled);
+    next.waitlist_position = None;
+    next.cancel_reason = Some(reason);
+    next.cancelled_by = Some(caller.actor());
+    next.cancelled_at = Some(now());
+    let saved = store::save(conn, &current, next)?;
+    let activity = activities::service::find(conn, &activity.id)?;
+    store::fill_seats(conn, &activity)?;
+    to_api(conn, saved, &activity)
+}
+
+/// Completion of self-paced participation, reported by a manager or the LMS.
+pub fn complete(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &str,
+    request: &CompletionRequest,
+) -> ApiResult<Enrollment> {
+    let completed_at = request.completed_at.unwrap_or_else(Utc::now);
+    if completed_at > Utc::now() + chrono::Duration::minutes(5) {
+        return Err(ApiError::validation("completed_at", "future", "must not be in the future"));
+    }
+    let (row, activity, relation) = visible(conn, caller, id)?;
+    access::may_report_completion(&relation).check()?;
+    if row.status()? != EnrollmentStatus::Registered {
+        return Err(ApiError::Conflict {
+            kind: ProblemType::InvalidTransition,
+            detail: format!("a {} enrollment cannot be completed", row.status),
+        });
+    }
+    let input = activity.input()?;
+    let done = store::participation(conn, &row.id, Some(request.minutes_spent), None)?;
+    let missing = rules::missing_requirements(&input.completion_requirements, &done);
+    if !missing.is_empty() {
+        return Err(ApiError::Rule {
+            kind: ProblemType::RequirementsNotMet,
+            title: "The completion requirements are not met",
+            detail: format!("{} requirement(s) not met", missing.len()),
+            errors: missing,
+        });
+    }
+    let mut next = row.clone();
+    next.status = db::enum_text(&EnrollmentStatus::Completed);
+    next.minutes_spent = Some(request.minutes_spent);
+    next.completed_at = Some(completed_at.naive_utc());
+    next.completion_date = Some(activities::rules::local_date(completed_at, &input.time_zone));
+    let saved = store::save(conn, &row, next)?;
+    to_api(conn, saved, &activity)
+}
+
+/// What the catalog's changes mean for seats: wired into the activities' use cases.
+pub struct SeatKeeper;
+
+impl ActivityEffects for SeatKeeper {
+    /// More seats (or none to limit) go to the waitlist at once, in order.
+    fn capacity_changed(&self, conn: &mut DbConnection, activity: &ActivityRow) -> ApiResult<()> {
+        store::lock_activity(conn, &activity.id)?;
+        store::fill_seats(conn, activity)
+    }
+
+    /// Registered learners who attended nothing become no-shows.
+    fn live_activity_closed(&self, conn: &mut DbConnection, activity: &ActivityRow) -> ApiResult<()> {
+        store::lock_activity(conn, &activity.id)?;
+        store::mark_no_shows(conn, &activity.id).map(|_| ())
+    }
+}
