@@ -201,12 +201,31 @@ fn problem_response(description: &str) -> Response {
 }
 
 /// Every operation can fail with a client error or a server error, and both are problem
-/// documents; declaring the ranges keeps clients (and schemathesis) honest about that.
+/// documents; declaring the ranges keeps clients (and schemathesis) honest about that. Every
+/// operation that takes a token also answers 401 and 403 (declared here, not per handler).
 fn add_problem_responses(document: &mut Document) {
     for item in document.paths.paths.values_mut() {
         let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
         for operation in operations.into_iter().flatten() {
+            let secured = operation.security.as_ref().is_some_and(|requirements| {
+                serde_json::to_value(requirements).is_ok_and(|value| {
+                    value
+                        .as_array()
+                        .is_some_and(|all| all.iter().any(|r| r.as_object().is_some_and(|r| !r.is_empty())))
+                })
+            });
             let responses = &mut operation.responses.responses;
+            if secured {
+                // The answers every secured operation shares, declared once here.
+                responses
+                    .entry("401".into())
+                    .or_insert_with(|| RefOr::T(problem_response("No or invalid token")));
+                responses.entry("403".into()).or_insert_with(|| {
+                    RefOr::T(problem_response(
+                        "Not allowed for this caller (`forbidden`), or a client without the scope (`insufficient_scope`)",
+                    ))
+                });
+            }
             responses
                 .entry("4XX".into())
                 .or_insert_with(|| RefOr::T(problem_response("Client error (problem details)")));

@@ -73,7 +73,6 @@ async fn list_activities(
     request_body = ActivityInput,
     responses(
         (status = 201, description = "The draft", body = Activity, headers(("Location" = String), ("ETag" = String))),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a planner or administrator", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, each named", body = Problem, content_type = "application/problem+json"),
     )
@@ -131,7 +130,6 @@ async fn get_activity(
         example = json!({"title": "Sepsis 2030: bundles, biomarkers and the first hour", "capacity": 150})),
     responses(
         (status = 200, description = "The updated activity", body = Activity, headers(("ETag" = String))),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a planner of this activity", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown, or a draft you may not see", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Designations locked after publishing, or the activity is cancelled or archived", body = Problem, content_type = "application/problem+json"),

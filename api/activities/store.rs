@@ -11,6 +11,7 @@ use crate::{
         dto::{Activity, ActivityInput, ActivityListQuery, ActivityStatus, PersonRole},
         rules,
     },
+    db::keyset,
     db::{
         now,
         schema::{
@@ -405,37 +406,16 @@ pub fn list(
             .filter(activities::updated_at.ge(since.naive_utc()))
             .order((activities::updated_at, activities::id));
         if let Some(cursor) = after {
-            select = select.filter(after_key("activities.updated_at", cursor));
+            select = select.filter(keyset::after("activities", "updated_at", cursor.at, cursor.id));
         }
     } else {
         select = select.order((activities::sort_at, activities::id));
         if let Some(cursor) = after {
-            select = select.filter(after_key("activities.sort_at", cursor));
+            select = select.filter(keyset::after("activities", "sort_at", cursor.at, cursor.id));
         }
     }
     Ok(select.limit(limit + 1).load(conn)?)
 }
-
-/// `(column, id) > (cursor.at, cursor.id)` as a row-value comparison, which both databases
-/// answer with a range scan of the `(..., column, id)` index; the equivalent `a > x OR (a = x
-/// AND id > y)` makes them scan and filter, which is slow deep into a large catalog.
-fn after_key(column: &'static str, cursor: ActivityCursor) -> KeysetFilter {
-    Box::new(
-        diesel::dsl::sql::<diesel::sql_types::Bool>(&format!("({column}, activities.id) > ("))
-            .bind::<diesel::sql_types::Timestamp, _>(cursor.at)
-            .sql(", ")
-            .bind::<diesel::sql_types::Text, _>(cursor.id)
-            .sql(")"),
-    )
-}
-
-type KeysetFilter = Box<
-    dyn BoxableExpression<
-        activities::table,
-        <DbConnection as diesel::Connection>::Backend,
-        SqlType = diesel::sql_types::Bool,
-    >,
->;
 
 pub fn specialties(conn: &mut DbConnection) -> ApiResult<Vec<(String, String, Option<String>)>> {
     Ok(specialties::table

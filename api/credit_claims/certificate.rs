@@ -132,7 +132,6 @@ h1 {{ font-size: 1.8rem; text-align: center; letter-spacing: .05em; }}
     params(("claim_id" = String, Path, description = "Claim id")),
     responses(
         (status = 200, description = "The certificate", body = String, content_type = "text/html"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown, or not yours", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The claim is not awarded (pending, rejected, revoked or superseded)", body = Problem, content_type = "application/problem+json"),
     )

@@ -44,7 +44,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
     request_body = ClaimRequest,
     responses(
         (status = 201, description = "Claimed: awarded, or pending review", body = CreditClaim, headers(("Location" = String))),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Machine clients do not claim credit", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown enrollment, or not yours", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "An active claim exists for this enrollment and credit type (the detail names it), or the credit was revoked", body = Problem, content_type = "application/problem+json"),
@@ -80,7 +79,6 @@ async fn create_claim(
     responses(
         (status = 200, description = "A page of claims", body = pagination::Page<CreditClaim>),
         (status = 400, description = "Invalid query or cursor", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Client without credits:read", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -105,7 +103,6 @@ async fn list_claims(
     params(("claim_id" = String, Path, description = "Claim id")),
     responses(
         (status = 200, description = "The claim", body = CreditClaim),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown, or not yours", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -129,7 +126,6 @@ async fn get_claim(
     params(("claim_id" = String, Path, description = "Claim id")),
     responses(
         (status = 200, description = "Oldest first", body = Vec<ClaimHistoryEntry>),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown, or not yours", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -159,7 +155,6 @@ async fn claim_history(
     request_body = AmendRequest,
     responses(
         (status = 201, description = "The new claim", body = CreditClaim, headers(("Location" = String))),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Machine clients do not claim credit", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown, or not yours", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The claim is no longer active (rejected, revoked or superseded)", body = Problem, content_type = "application/problem+json"),
@@ -193,7 +188,6 @@ async fn amend_claim(
     request_body = ApproveRequest,
     responses(
         (status = 200, description = "Awarded", body = CreditClaim),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a planner of the activity (`forbidden`), or the caller's own claim (`own-claim-decision`): nobody decides on their own credit", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown, or not yours", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not pending", body = Problem, content_type = "application/problem+json"),
@@ -225,7 +219,6 @@ async fn approve_claim(
     request_body = ReasonRequest,
     responses(
         (status = 200, description = "Rejected", body = CreditClaim),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a planner of the activity (`forbidden`), or the caller's own claim (`own-claim-decision`): nobody decides on their own credit", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown, or not yours", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not pending", body = Problem, content_type = "application/problem+json"),
@@ -255,7 +248,6 @@ async fn reject_claim(
     request_body = ReasonRequest,
     responses(
         (status = 200, description = "Revoked", body = CreditClaim),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a planner of the activity (`forbidden`), or the caller's own claim (`own-claim-decision`): nobody decides on their own credit", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown, or not yours", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not awarded", body = Problem, content_type = "application/problem+json"),

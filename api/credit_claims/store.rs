@@ -245,11 +245,7 @@ pub fn list(
             .filter(credit_claims::updated_at.ge(since.naive_utc()))
             .order((credit_claims::updated_at, credit_claims::id));
         if let Some(ClaimCursor { id, updated_at: Some(at) }) = after {
-            select = select.filter(
-                credit_claims::updated_at
-                    .gt(at)
-                    .or(credit_claims::updated_at.eq(at).and(credit_claims::id.gt(id))),
-            );
+            select = select.filter(crate::db::keyset::after("credit_claims", "updated_at", at, id));
         }
     } else {
         select = select.order(credit_claims::id);

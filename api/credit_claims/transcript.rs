@@ -104,7 +104,6 @@ fn respond(req: &HttpRequest, transcript: Transcript) -> HttpResponse {
             (Transcript = "application/json"),
             (String = "text/csv"),
         )),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Machine clients have no transcript", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`from` after `to`", body = Problem, content_type = "application/problem+json"),
     )
@@ -133,7 +132,6 @@ async fn my_transcript(
             (Transcript = "application/json"),
             (String = "text/csv"),
         )),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Client without credits:read", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown user, or not yours to see", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`from` after `to`", body = Problem, content_type = "application/problem+json"),

@@ -62,7 +62,6 @@ fn into_event(row: store::EventRow, learner: crate::users::store::UserRow) -> Ap
     responses(
         (status = 200, description = "Events after the cursor", body = CreditEventPage),
         (status = 400, description = "Invalid cursor or limit", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Neither an administrator nor a client with credits:read", body = Problem, content_type = "application/problem+json"),
     )
 )]

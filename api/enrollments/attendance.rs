@@ -267,7 +267,6 @@ async fn rotate_code(
     request_body = CheckInRequest,
     responses(
         (status = 200, description = "Attendance recorded", body = Attendance),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown session, or not enrolled in its activity", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Outside the check-in window, or not registered (waitlisted, cancelled)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Wrong code", body = Problem, content_type = "application/problem+json"),

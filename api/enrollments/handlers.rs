@@ -38,7 +38,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
     request_body = EnrollRequest,
     responses(
         (status = 201, description = "Registered or waitlisted", body = Enrollment, headers(("Location" = String))),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "May not enroll this learner", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown activity", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already enrolled (the detail names the enrollment), or registration closed", body = Problem, content_type = "application/problem+json"),
@@ -72,7 +71,6 @@ async fn enroll(
     responses(
         (status = 200, description = "A page of enrollments", body = pagination::Page<Enrollment>),
         (status = 400, description = "Invalid query or cursor", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Client without enrollments:read", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -100,7 +98,6 @@ async fn list_enrollments(
             (pagination::Page<Enrollment> = "application/json"),
             (String = "text/csv"),
         )),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a planner of this activity", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown activity", body = Problem, content_type = "application/problem+json"),
     )
@@ -132,7 +129,6 @@ async fn roster(
     params(("enrollment_id" = String, Path, description = "Enrollment id")),
     responses(
         (status = 200, description = "The enrollment", body = Enrollment),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown, or not yours", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -158,7 +154,6 @@ async fn get_enrollment(
     request_body = CancelRequest,
     responses(
         (status = 200, description = "Cancelled", body = Enrollment),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "May not cancel it", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown, or not yours", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already cancelled or completed, or the activity has started", body = Problem, content_type = "application/problem+json"),
@@ -189,7 +184,6 @@ async fn cancel_enrollment(
     request_body = CompletionRequest,
     responses(
         (status = 200, description = "Completed", body = Enrollment),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "May not report completions", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown, or not yours", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not registered (waitlisted, cancelled or already completed)", body = Problem, content_type = "application/problem+json"),

@@ -290,9 +290,7 @@ pub fn list(
             .filter(enrollments::updated_at.ge(since.naive_utc()))
             .order((enrollments::updated_at, enrollments::id));
         if let Some(EnrollmentCursor { id, updated_at: Some(at) }) = after {
-            select = select.filter(
-                enrollments::updated_at.gt(at).or(enrollments::updated_at.eq(at).and(enrollments::id.gt(id))),
-            );
+            select = select.filter(crate::db::keyset::after("enrollments", "updated_at", at, id));
         }
     } else {
         select = select.order(enrollments::id);

@@ -75,7 +75,6 @@ pub struct ClientListQuery {
     params(ClientListQuery),
     responses(
         (status = 200, description = "A page of clients", body = pagination::Page<IntegrationClient>),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -106,7 +105,6 @@ async fn list_clients(
     request_body = CreateClientRequest,
     responses(
         (status = 201, description = "Created", body = CreatedIntegrationClient, headers(("Location" = String))),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
     )
@@ -137,7 +135,6 @@ async fn create_client(
     params(("client_id" = String, Path, description = "Client id")),
     responses(
         (status = 200, description = "The client", body = IntegrationClient),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown client", body = Problem, content_type = "application/problem+json"),
     )
@@ -164,7 +161,6 @@ async fn get_client(
     params(("client_id" = String, Path, description = "Client id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown or already deleted client", body = Problem, content_type = "application/problem+json"),
     )

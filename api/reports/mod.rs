@@ -308,7 +308,6 @@ fn may_report(conn: &mut DbConnection, caller: &Caller, activity: &ActivityRow) 
             (ActivityOutcomes = "application/json"),
             (String = "text/csv"),
         )),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a planner of the activity, leadership, or a client with surveys:read", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown activity", body = Problem, content_type = "application/problem+json"),
     )
@@ -560,7 +559,6 @@ fn program(
             (String = "text/csv"),
         )),
         (status = 400, description = "Invalid query", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Learners, and clients without surveys:read", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`from` after `to`", body = Problem, content_type = "application/problem+json"),
     )

@@ -95,7 +95,6 @@ fn check(input: &SurveyInput) -> ApiResult<()> {
     params(("activity_id" = String, Path, description = "Activity id")),
     responses(
         (status = 200, description = "The surveys", body = Vec<Survey>),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Client without surveys:read", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown activity, or not yours", body = Problem, content_type = "application/problem+json"),
     )
@@ -128,7 +127,6 @@ async fn list_surveys(
     request_body = SurveyInput,
     responses(
         (status = 201, description = "Created", body = Survey, headers(("ETag" = String), ("Location" = String))),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a planner of the activity", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown activity", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid survey, each problem named", body = Problem, content_type = "application/problem+json"),
@@ -165,7 +163,6 @@ async fn create_survey(
     params(("survey_id" = String, Path, description = "Survey id")),
     responses(
         (status = 200, description = "The survey", body = Survey, headers(("ETag" = String))),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown, or not yours", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -198,7 +195,6 @@ async fn get_survey(
         example = json!({"title": "Sepsis: post-test (2027)"})),
     responses(
         (status = 200, description = "The updated survey", body = Survey, headers(("ETag" = String))),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a planner of the activity", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown, or not yours", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The questions are frozen: the survey has responses", body = Problem, content_type = "application/problem+json"),
@@ -321,7 +317,6 @@ fn check_attempts(input: &SurveyInput, earlier: &[ResponseRow]) -> ApiResult<i32
     request_body = ResponseRequest,
     responses(
         (status = 201, description = "Submitted (with the score of a test)", body = SurveyResponse),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Only enrolled learners respond", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown survey, or not enrolled", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already responded (or passed, or out of attempts), or the survey is not open", body = Problem, content_type = "application/problem+json"),
@@ -407,7 +402,6 @@ async fn submit_response(
             (String = "text/csv"),
         )),
         (status = 400, description = "Invalid cursor", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Leadership and clients see aggregates only", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown survey, or not yours", body = Problem, content_type = "application/problem+json"),
     )

@@ -64,7 +64,6 @@ async fn patch_user_record(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Your record", body = User, headers(("ETag" = String, description = "Current version"))),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Integration clients have no record", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -84,7 +83,6 @@ async fn get_me(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpRes
     params(("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|"[0-9]+"|[0-9]+)$"#, description = "ETag of the version you edited")),
     responses(
         (status = 200, description = "The updated record", body = User, headers(("ETag" = String))),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "The record changed since you read it", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid field, or a field you may not change (e.g. `role`)", body = Problem, content_type = "application/problem+json"),
     )
@@ -118,7 +116,6 @@ async fn patch_me(
         (status = 200, description = "A page of users", body = pagination::Page<User>,
             headers(("Link" = String, description = "`<...>; rel=\"next\"` when more pages exist"))),
         (status = 400, description = "Invalid query", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an administrator, or missing scope", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -156,7 +153,6 @@ async fn list_users(
     request_body = CreateUserRequest,
     responses(
         (status = 201, description = "Created", body = User, headers(("Location" = String), ("ETag" = String))),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The email is taken", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
@@ -205,7 +201,6 @@ async fn create_user(
     params(("user_id" = String, Path, description = "User id")),
     responses(
         (status = 200, description = "The user", body = User, headers(("ETag" = String))),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown, or not yours to see", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -231,7 +226,6 @@ async fn get_user(
     request_body(content = UserPatch, content_type = "application/merge-patch+json"),
     responses(
         (status = 200, description = "The updated user", body = User, headers(("ETag" = String))),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown user (or you are not an administrator)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The email is taken", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Changed since you read it", body = Problem, content_type = "application/problem+json"),

@@ -216,8 +216,7 @@ pub fn list(
     if let Some(since) = query.updated_since {
         select = select.filter(users::updated_at.ge(since.naive_utc())).order((users::updated_at, users::id));
         if let Some(UserCursor { id, updated_at: Some(at) }) = after {
-            select =
-                select.filter(users::updated_at.gt(at).or(users::updated_at.eq(at).and(users::id.gt(id))));
+            select = select.filter(crate::db::keyset::after("users", "updated_at", at, id));
         }
     } else {
         select = select.order(users::id);
