@@ -933,29 +933,8 @@ db_test!(
 db_test!(
     async fn nobody_decides_their_own_claim_and_the_history_names_who_did(app: TestApp) {
         let setup = publish(&app, enduring(json!([ama(2.0)]), "required")).await;
-        // The planner takes their own course (staff are physicians too).
-        let (planner_id, _) = {
-            let response = app.request(Method::GET, "/v1/me").bearer(&setup.planner).send().await;
-            (response.json()["id"].as_str().unwrap().to_string(), ())
-        };
-        app.request(Method::PATCH, "/v1/me")
-            .bearer(&setup.planner)
-            .json(&physician())
-            .send()
-            .await
-            .assert_status(200);
-        let enrollment = enroll(&app, &setup, &setup.planner).await;
-        post(
-            &app,
-            &setup.planner,
-            &format!("/v1/enrollments/{enrollment}/completion"),
-            json!({"minutes_spent": 120}),
-        )
-        .await
-        .assert_status(200);
-        let own = claim(&app, &setup.planner, claim_body(&enrollment, "ama_pra_1", 1.5)).await;
-        own.assert_status(201);
-        let id = own.json()["id"].as_str().unwrap().to_string();
+        // The planner and an administrator take the course themselves (staff are physicians too).
+        let (planner_id, id) = own_claim(&app, &setup, &setup.planner, 120).await;
         for action in ["approve", "reject", "revoke"] {
             post(
                 &app,
@@ -967,28 +946,7 @@ db_test!(
             .assert_problem(403, "own-claim-decision");
         }
         // Administrators included: an administrator's own claim waits for someone else.
-        let (admin_id, _) = {
-            let response = app.request(Method::GET, "/v1/me").bearer(&setup.admin).send().await;
-            (response.json()["id"].as_str().unwrap().to_string(), ())
-        };
-        app.request(Method::PATCH, "/v1/me")
-            .bearer(&setup.admin)
-            .json(&physician())
-            .send()
-            .await
-            .assert_status(200);
-        let admin_enrollment = enroll(&app, &setup, &setup.admin).await;
-        post(
-            &app,
-            &setup.admin,
-            &format!("/v1/enrollments/{admin_enrollment}/completion"),
-            json!({"minutes_spent": 90}),
-        )
-        .await
-        .assert_status(200);
-        let admin_claim = claim(&app, &setup.admin, claim_body(&admin_enrollment, "ama_pra_1", 1.5)).await;
-        admin_claim.assert_status(201);
-        let admin_claim_id = admin_claim.json()["id"].as_str().unwrap().to_string();
+        let (admin_id, admin_claim_id) = own_claim(&app, &setup, &setup.admin, 90).await;
         post(&app, &setup.admin, &format!("/v1/credit-claims/{admin_claim_id}/approve"), json!({}))
             .await
             .assert_problem(403, "own-claim-decision");
@@ -1023,3 +981,17 @@ db_test!(
             .assert_problem(403, "own-claim-decision");
     }
 );
+
+/// A staff member (`token`) enrolls as a physician, completes after `minutes` and claims 1.5
+/// AMA credits; returns their user id and the claim id.
+async fn own_claim(app: &TestApp, setup: &Setup, token: &str, minutes: i32) -> (String, String) {
+    let me = app.request(Method::GET, "/v1/me").bearer(token).send().await.json();
+    app.request(Method::PATCH, "/v1/me").bearer(token).json(&physician()).send().await.assert_status(200);
+    let enrollment = enroll(app, setup, token).await;
+    post(app, token, &format!("/v1/enrollments/{enrollment}/completion"), json!({"minutes_spent": minutes}))
+        .await
+        .assert_status(200);
+    let claimed = claim(app, token, claim_body(&enrollment, "ama_pra_1", 1.5)).await;
+    claimed.assert_status(201);
+    (me["id"].as_str().unwrap().to_string(), claimed.json()["id"].as_str().unwrap().to_string())
+}
