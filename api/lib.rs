@@ -16,6 +16,7 @@ pub mod auth_sessions;
 pub mod config;
 pub mod credit_claims;
 pub mod credit_events;
+pub mod credits;
 pub mod db;
 pub mod enrollments;
 pub mod error;

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::users::dto::Profession;
+use crate::{credits::Credits, users::dto::Profession};
 
 /// ACCME/PARS activity formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -125,8 +125,8 @@ pub struct CreditDesignation {
     pub credit_type: CreditType,
     /// Maximum credits or hours, in 0.25 steps. For a regularly scheduled series, the
     /// maximum per session.
-    #[schema(example = 1.5, minimum = 0.25, maximum = 1000, multiple_of = 0.25)]
-    pub max_amount: f64,
+    #[schema(value_type = f64, example = 1.5, minimum = 0.25, maximum = 1000, multiple_of = 0.25)]
+    pub max_amount: Credits,
     /// ACPE Universal Activity Number `PPPP-JJJJ-YY-SSS-XTT-A` (X: L live, H home study,
     /// B blended; A: P pharmacist, T technician). Required for `acpe`.
     #[serde(default)]
@@ -472,8 +472,8 @@ pub struct SessionInput {
     pub presenters: Vec<String>,
     /// Credit for attending this session, in 0.25 steps.
     #[serde(default)]
-    #[schema(minimum = 0.25, maximum = 100, multiple_of = 0.25)]
-    pub credit_amount: Option<f64>,
+    #[schema(value_type = Option<f64>, minimum = 0.25, maximum = 100, multiple_of = 0.25)]
+    pub credit_amount: Option<Credits>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

@@ -6,27 +6,14 @@ use validator::ValidationError;
 
 use crate::{
     activities::dto::{ActivityFormat, ActivityInput, CreditType},
+    credits::Credits,
     error::FieldError,
     users::dto::Profession,
 };
 
-/// Credits and hours move in quarter steps; amounts are kept as hundredths.
-pub fn hundredths(amount: f64) -> Option<i32> {
-    let scaled = amount * 100.0;
-    let rounded = scaled.round();
-    if !amount.is_finite() || (scaled - rounded).abs() > 1e-6 || !(0.0..=1e9).contains(&rounded) {
-        return None;
-    }
-    Some(rounded as i32)
-}
-
-/// A positive amount in 0.25 steps, at most `max`.
-pub fn is_quarter_step(amount: f64, max: f64) -> bool {
-    amount > 0.0 && amount <= max && hundredths(amount).is_some_and(|h| h % 25 == 0)
-}
-
-pub fn from_hundredths(value: i32) -> f64 {
-    f64::from(value) / 100.0
+/// A positive amount in 0.25 steps, at most `max` whole credits.
+pub fn is_quarter_step(amount: Credits, max: i32) -> bool {
+    amount.is_quarter_step() && amount <= Credits::from_hundredths(max * 100)
 }
 
 /// `PPPP-JJJJ-YY-SSS-XTT-A`.
@@ -182,7 +169,7 @@ fn check_designations(input: &ActivityInput, errors: &mut Vec<FieldError>) {
         if input.credit_designations[..index].iter().any(|d| d.credit_type == designation.credit_type) {
             error(errors, field("credit_type"), "duplicate", "one designation per credit type");
         }
-        if !is_quarter_step(designation.max_amount, 1000.0) {
+        if !is_quarter_step(designation.max_amount, 1000) {
             error(
                 errors,
                 field("max_amount"),
@@ -408,15 +395,13 @@ mod tests {
 
     #[test]
     fn amounts_move_in_quarter_steps() {
-        assert!(is_quarter_step(1.5, 1000.0));
-        assert!(is_quarter_step(0.25, 1000.0));
-        assert!(!is_quarter_step(1.3, 1000.0));
-        assert!(!is_quarter_step(0.0, 1000.0));
-        assert!(!is_quarter_step(-1.0, 1000.0));
-        assert!(!is_quarter_step(2.25, 2.0));
-        assert!(!is_quarter_step(f64::NAN, 1000.0));
-        assert_eq!(hundredths(1.75), Some(175));
-        assert_eq!(hundredths(1.001), None);
+        let credits = Credits::from_hundredths;
+        assert!(is_quarter_step(credits(150), 1000));
+        assert!(is_quarter_step(credits(25), 1000));
+        assert!(is_quarter_step(credits(200), 2));
+        assert!(!is_quarter_step(credits(130), 1000));
+        assert!(!is_quarter_step(credits(0), 1000));
+        assert!(!is_quarter_step(credits(225), 2));
     }
 
     #[test]

@@ -13,6 +13,7 @@ use crate::{
         store::ActivityRow,
     },
     auth::{Caller, OptionalCaller},
+    credits::Credits,
     db::{self, now, schema::activity_sessions, to_utc, DbConnection},
     error::{ApiError, ApiResult, FieldError, Problem, ProblemType},
     http::{
@@ -52,7 +53,7 @@ impl SessionRow {
             ends_at: to_utc(self.ends_at),
             location: self.location.clone(),
             presenters: serde_json::from_str(&self.presenters).unwrap_or_default(),
-            credit_amount: self.credit_hundredths.map(rules::from_hundredths),
+            credit_amount: self.credit_hundredths.map(Credits::from_hundredths),
         }
     }
 
@@ -73,7 +74,7 @@ impl SessionRow {
         self.ends_at = input.ends_at.naive_utc();
         self.location = input.location.clone();
         self.presenters = serde_json::to_string(&input.presenters).unwrap_or_else(|_| "[]".into());
-        self.credit_hundredths = input.credit_amount.and_then(rules::hundredths);
+        self.credit_hundredths = input.credit_amount.map(Credits::hundredths);
     }
 }
 
@@ -106,7 +107,7 @@ fn check_session(
         errors.push(FieldError::new("ends_at", "order", "must be after starts_at"));
     }
     if let Some(amount) = input.credit_amount {
-        if !rules::is_quarter_step(amount, 100.0) {
+        if !rules::is_quarter_step(amount, 100) {
             errors.push(FieldError::new(
                 "credit_amount",
                 "increment",

@@ -244,8 +244,7 @@ fn write_indexes(conn: &mut DbConnection, id: &str, input: &ActivityInput) -> Ap
                 activity_credit_designations::activity_id.eq(id),
                 activity_credit_designations::credit_type.eq(crate::db::enum_text(&designation.credit_type)),
                 activity_credit_designations::position.eq(position as i32),
-                activity_credit_designations::max_amount_hundredths
-                    .eq(rules::hundredths(designation.max_amount).unwrap_or(0)),
+                activity_credit_designations::max_amount_hundredths.eq(designation.max_amount.hundredths()),
                 activity_credit_designations::acpe_uan.eq(&designation.acpe_uan),
                 activity_credit_designations::eligible_professions.eq(designation
                     .eligible_professions

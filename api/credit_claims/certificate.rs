@@ -4,16 +4,14 @@ use actix_web::{get, http::header, web, HttpResponse};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::{
-    activities::{
-        dto::ActivityInput,
-        rules::{from_hundredths, local_date},
-    },
+    activities::{dto::ActivityInput, rules::local_date},
     auth::Caller,
     config::ProviderSettings,
     credit_claims::{
         dto::{ClaimStatus, Verification},
         rules, service, store,
     },
+    credits::Credits,
     db,
     error::{ApiError, ApiResult, Problem, ProblemType},
     state::AppState,
@@ -156,8 +154,8 @@ async fn certificate(
         let input = activity.input()?;
         let credit_type = claim.credit_type()?;
         let designation = input.credit_designations.iter().find(|d| d.credit_type == credit_type);
-        let maximum = designation.map_or(from_hundredths(claim.amount_hundredths), |d| d.max_amount);
-        let amount = from_hundredths(claim.amount_hundredths);
+        let maximum = designation.map_or(Credits::from_hundredths(claim.amount_hundredths), |d| d.max_amount);
+        let amount = Credits::from_hundredths(claim.amount_hundredths);
         Ok(render(&CertificateText {
             learner: format!("{} {}", learner.first_name, learner.last_name),
             degree: learner.degree,
@@ -211,7 +209,7 @@ async fn verify(state: web::Data<AppState>, path: web::Path<String>) -> ApiResul
             activity_title: activity.title,
             completion_date: claim.completion_date,
             credit_type: claim.credit_type()?,
-            amount: from_hundredths(claim.amount_hundredths),
+            amount: Credits::from_hundredths(claim.amount_hundredths),
             provider,
         })
     })

@@ -5,7 +5,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::activities::dto::{ActivityFormat, CreditType};
+use crate::{
+    activities::dto::{ActivityFormat, CreditType},
+    credits::Credits,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -56,8 +59,8 @@ pub struct ClaimRequest {
     pub enrollment_id: String,
     pub credit_type: CreditType,
     /// Credits or hours, in 0.25 steps, at most the designated maximum and the participation.
-    #[schema(example = 1.5, exclusive_minimum = 0, maximum = 1000, multiple_of = 0.25)]
-    pub amount: f64,
+    #[schema(value_type = f64, example = 1.5, exclusive_minimum = 0, maximum = 1000, multiple_of = 0.25)]
+    pub amount: Credits,
     /// The learner attests that the claim matches their actual participation. Must be `true`.
     #[serde(default)]
     #[schema(required = true)]
@@ -69,8 +72,8 @@ pub struct ClaimRequest {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"amount": 1.75, "attestation": true, "reason": "Stayed for the whole case discussion"}))]
 pub struct AmendRequest {
-    #[schema(example = 1.75, exclusive_minimum = 0, maximum = 1000, multiple_of = 0.25)]
-    pub amount: f64,
+    #[schema(value_type = f64, example = 1.75, exclusive_minimum = 0, maximum = 1000, multiple_of = 0.25)]
+    pub amount: Credits,
     #[serde(default)]
     #[schema(required = true)]
     pub attestation: bool,
@@ -109,8 +112,8 @@ pub struct CreditClaim {
     pub activity_id: String,
     pub user_id: String,
     pub credit_type: CreditType,
-    #[schema(example = 1.5)]
-    pub amount: f64,
+    #[schema(value_type = f64, example = 1.5)]
+    pub amount: Credits,
     pub status: ClaimStatus,
     /// Calendar date of completion in the activity's time zone (what boards receive).
     pub completion_date: NaiveDate,
@@ -184,8 +187,8 @@ pub struct TranscriptEntry {
     pub format: ActivityFormat,
     pub completion_date: NaiveDate,
     pub credit_type: CreditType,
-    #[schema(example = 1.5)]
-    pub amount: f64,
+    #[schema(value_type = f64, example = 1.5)]
+    pub amount: Credits,
     /// The ACPE Universal Activity Number (ACPE credit only).
     pub acpe_uan: Option<String>,
 }
@@ -193,8 +196,8 @@ pub struct TranscriptEntry {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct CreditTotal {
     pub credit_type: CreditType,
-    #[schema(example = 12.25)]
-    pub amount: f64,
+    #[schema(value_type = f64, example = 12.25)]
+    pub amount: Credits,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
@@ -218,8 +221,8 @@ pub struct Verification {
     pub activity_title: String,
     pub completion_date: NaiveDate,
     pub credit_type: CreditType,
-    #[schema(example = 1.5)]
-    pub amount: f64,
+    #[schema(value_type = f64, example = 1.5)]
+    pub amount: Credits,
     pub provider: String,
 }
 

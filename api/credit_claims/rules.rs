@@ -5,43 +5,42 @@ use chrono::NaiveDateTime;
 
 use crate::{
     activities::dto::{ActivityFormat, CreditType},
+    credits::Credits,
     error::FieldError,
     users::dto::User,
 };
 
-/// Amounts are kept in hundredths; a quarter step is 25.
-const QUARTER: i32 = 25;
-
-/// A session the learner attended, with the credit it carries (hundredths).
+/// A session the learner attended, with the credit it carries.
 #[derive(Debug, Clone, Copy)]
 pub struct AttendedSession {
     pub starts_at: NaiveDateTime,
     pub ends_at: NaiveDateTime,
-    pub credit_hundredths: i32,
+    pub credit: Credits,
 }
 
 /// Time spent, as credit: 60 minutes = 1 credit, in quarter steps. ANCC contact hours are
 /// rounded to the nearest quarter hour (evaluation time included); every other type may not
 /// exceed the time spent, so it rounds down.
-pub fn credit_for_minutes(credit_type: CreditType, minutes: i64) -> i32 {
-    let hundredths = minutes.max(0) * 100 / 60;
+pub fn credit_for_minutes(credit_type: CreditType, minutes: i64) -> Credits {
+    // A quarter credit is 15 minutes.
+    let minutes = minutes.max(0);
     let quarters = match credit_type {
-        CreditType::Ancc => (minutes.max(0) * 100 + 60 * i64::from(QUARTER) / 2) / 60 / i64::from(QUARTER),
-        _ => hundredths / i64::from(QUARTER),
+        CreditType::Ancc => (minutes * 2 + 15) / 30,
+        _ => minutes / 15,
     };
-    (quarters * i64::from(QUARTER)).min(i64::from(i32::MAX)) as i32
+    Credits::from_quarters(quarters)
 }
 
 /// The most a learner may claim for a regularly scheduled series: the sum of the credit of
 /// the sessions attended, where sessions that overlap in time count once. A group of
 /// overlapping sessions is worth the smaller of the sum of their credit and the time the group
 /// spans.
-pub fn attended_sessions_cap(credit_type: CreditType, sessions: &[AttendedSession]) -> i32 {
+pub fn attended_sessions_cap(credit_type: CreditType, sessions: &[AttendedSession]) -> Credits {
     let mut sorted = sessions.to_vec();
     sorted.sort_by_key(|s| (s.starts_at, s.ends_at));
-    let mut total = 0;
-    let mut group: Option<(NaiveDateTime, NaiveDateTime, i32, bool)> = None;
-    let close = |(start, end, credit, overlapped): (NaiveDateTime, NaiveDateTime, i32, bool)| {
+    let mut total = Credits::ZERO;
+    let mut group: Option<(NaiveDateTime, NaiveDateTime, Credits, bool)> = None;
+    let close = |(start, end, credit, overlapped): (NaiveDateTime, NaiveDateTime, Credits, bool)| {
         if overlapped {
             credit.min(credit_for_minutes(credit_type, (end - start).num_minutes()))
         } else {
@@ -51,16 +50,16 @@ pub fn attended_sessions_cap(credit_type: CreditType, sessions: &[AttendedSessio
     for session in sorted {
         group = Some(match group {
             Some((start, end, credit, _)) if session.starts_at < end => {
-                (start, end.max(session.ends_at), credit + session.credit_hundredths, true)
+                (start, end.max(session.ends_at), credit + session.credit, true)
             }
             Some(done) => {
                 total += close(done);
-                (session.starts_at, session.ends_at, session.credit_hundredths, false)
+                (session.starts_at, session.ends_at, session.credit, false)
             }
-            None => (session.starts_at, session.ends_at, session.credit_hundredths, false),
+            None => (session.starts_at, session.ends_at, session.credit, false),
         });
     }
-    total + group.map_or(0, close)
+    total + group.map_or(Credits::ZERO, close)
 }
 
 /// Why an amount cannot be claimed; each is its own problem type.
@@ -74,17 +73,16 @@ pub enum AmountProblem {
     AboveParticipation,
 }
 
-/// Checks a claimed amount (hundredths) against the designation's maximum and the learner's
-/// participation (`None` when it is not known).
+/// Checks a claimed amount against the designation's maximum and the learner's participation
+/// (`None` when it is not known).
 pub fn check_amount(
-    amount: Option<i32>,
-    maximum: Option<i32>,
-    participation: Option<i32>,
-) -> Result<i32, AmountProblem> {
-    let amount = match amount {
-        Some(a) if a > 0 && a % QUARTER == 0 => a,
-        _ => return Err(AmountProblem::Increment),
-    };
+    amount: Credits,
+    maximum: Option<Credits>,
+    participation: Option<Credits>,
+) -> Result<Credits, AmountProblem> {
+    if !amount.is_quarter_step() {
+        return Err(AmountProblem::Increment);
+    }
     if maximum.is_some_and(|max| amount > max) {
         return Err(AmountProblem::AboveMaximum);
     }
@@ -147,9 +145,8 @@ pub fn missing_reporting_fields(credit_type: CreditType, learner: &User) -> Vec<
 }
 
 /// The unit a credit type is counted in, as certificates print it.
-pub fn unit(credit_type: CreditType, amount: f64) -> &'static str {
-    let one = (amount - 1.0).abs() < f64::EPSILON;
-    match (credit_type, one) {
+pub fn unit(credit_type: CreditType, amount: Credits) -> &'static str {
+    match (credit_type, amount.is_one()) {
         (CreditType::AmaPra1, true) => "AMA PRA Category 1 Credit™",
         (CreditType::AmaPra1, false) => "AMA PRA Category 1 Credits™",
         (CreditType::Ancc, true) => "nursing contact hour",
@@ -178,7 +175,7 @@ pub fn designation_statement(
     credit_type: CreditType,
     provider: &str,
     format: ActivityFormat,
-    maximum: f64,
+    maximum: Credits,
 ) -> String {
     let noun = format_noun(format);
     match credit_type {
@@ -227,50 +224,60 @@ mod tests {
     }
 
     fn session(from: (u32, u32), to: (u32, u32), credit: i32) -> AttendedSession {
-        AttendedSession { starts_at: at(from.0, from.1), ends_at: at(to.0, to.1), credit_hundredths: credit }
+        AttendedSession {
+            starts_at: at(from.0, from.1),
+            ends_at: at(to.0, to.1),
+            credit: Credits::from_hundredths(credit),
+        }
+    }
+
+    fn credits(hundredths: i32) -> Credits {
+        Credits::from_hundredths(hundredths)
     }
 
     #[test]
     fn minutes_become_quarter_credits() {
-        assert_eq!(credit_for_minutes(CreditType::AmaPra1, 95), 150);
-        assert_eq!(credit_for_minutes(CreditType::AmaPra1, 60), 100);
-        assert_eq!(credit_for_minutes(CreditType::AmaPra1, 59), 75);
+        assert_eq!(credit_for_minutes(CreditType::AmaPra1, 95).hundredths(), 150);
+        assert_eq!(credit_for_minutes(CreditType::AmaPra1, 60).hundredths(), 100);
+        assert_eq!(credit_for_minutes(CreditType::AmaPra1, 59).hundredths(), 75);
         // 100 minutes is 1.67 hours: ANCC rounds to 1.75, others may not exceed the time.
-        assert_eq!(credit_for_minutes(CreditType::Ancc, 100), 175);
-        assert_eq!(credit_for_minutes(CreditType::AmaPra1, 100), 150);
-        assert_eq!(credit_for_minutes(CreditType::Ancc, 95), 150);
-        assert_eq!(credit_for_minutes(CreditType::AmaPra1, -5), 0);
+        assert_eq!(credit_for_minutes(CreditType::Ancc, 100).hundredths(), 175);
+        assert_eq!(credit_for_minutes(CreditType::AmaPra1, 100).hundredths(), 150);
+        assert_eq!(credit_for_minutes(CreditType::Ancc, 95).hundredths(), 150);
+        assert_eq!(credit_for_minutes(CreditType::AmaPra1, -5).hundredths(), 0);
     }
 
     #[test]
     fn overlapping_sessions_count_once() {
         // Two separate one-hour sessions: both count.
         let apart = [session((8, 0), (9, 0), 100), session((12, 0), (13, 0), 100)];
-        assert_eq!(attended_sessions_cap(CreditType::AmaPra1, &apart), 200);
+        assert_eq!(attended_sessions_cap(CreditType::AmaPra1, &apart).hundredths(), 200);
         // Two parallel one-hour breakouts: one hour of credit.
         let parallel = [session((8, 0), (9, 0), 100), session((8, 0), (9, 0), 100)];
-        assert_eq!(attended_sessions_cap(CreditType::AmaPra1, &parallel), 100);
+        assert_eq!(attended_sessions_cap(CreditType::AmaPra1, &parallel).hundredths(), 100);
         // Half-overlapping: 8:00-9:30 spans 1.5 hours.
         let staggered = [session((8, 30), (9, 30), 100), session((8, 0), (9, 0), 100)];
-        assert_eq!(attended_sessions_cap(CreditType::AmaPra1, &staggered), 150);
+        assert_eq!(attended_sessions_cap(CreditType::AmaPra1, &staggered).hundredths(), 150);
         // A group is never worth more than its sessions' credit.
         let short_credit = [session((8, 0), (10, 0), 50), session((9, 0), (11, 0), 50)];
-        assert_eq!(attended_sessions_cap(CreditType::AmaPra1, &short_credit), 100);
+        assert_eq!(attended_sessions_cap(CreditType::AmaPra1, &short_credit).hundredths(), 100);
         // Back to back is not an overlap.
         let adjacent = [session((8, 0), (9, 0), 100), session((9, 0), (10, 0), 100)];
-        assert_eq!(attended_sessions_cap(CreditType::AmaPra1, &adjacent), 200);
-        assert_eq!(attended_sessions_cap(CreditType::AmaPra1, &[]), 0);
+        assert_eq!(attended_sessions_cap(CreditType::AmaPra1, &adjacent).hundredths(), 200);
+        assert_eq!(attended_sessions_cap(CreditType::AmaPra1, &[]).hundredths(), 0);
     }
 
     #[test]
     fn amounts_are_checked_in_order() {
-        assert_eq!(check_amount(Some(150), Some(200), Some(150)), Ok(150));
-        assert_eq!(check_amount(Some(130), Some(200), None), Err(AmountProblem::Increment));
-        assert_eq!(check_amount(None, Some(200), None), Err(AmountProblem::Increment));
-        assert_eq!(check_amount(Some(0), Some(200), None), Err(AmountProblem::Increment));
-        assert_eq!(check_amount(Some(225), Some(200), None), Err(AmountProblem::AboveMaximum));
-        assert_eq!(check_amount(Some(200), Some(200), Some(150)), Err(AmountProblem::AboveParticipation));
-        assert_eq!(check_amount(Some(300), None, Some(300)), Ok(300));
+        let check = |amount, maximum: Option<i32>, cap: Option<i32>| {
+            check_amount(credits(amount), maximum.map(credits), cap.map(credits)).map(Credits::hundredths)
+        };
+        assert_eq!(check(150, Some(200), Some(150)), Ok(150));
+        assert_eq!(check(130, Some(200), None), Err(AmountProblem::Increment));
+        assert_eq!(check(0, Some(200), None), Err(AmountProblem::Increment));
+        assert_eq!(check(225, Some(200), None), Err(AmountProblem::AboveMaximum));
+        assert_eq!(check(200, Some(200), Some(150)), Err(AmountProblem::AboveParticipation));
+        assert_eq!(check(300, None, Some(300)), Ok(300));
     }
 
     #[test]
@@ -298,9 +305,10 @@ mod tests {
 
     #[test]
     fn statements_name_the_provider_and_maximum() {
-        let ama = designation_statement(CreditType::AmaPra1, "Acme CE", ActivityFormat::Enduring, 2.0);
+        let ama =
+            designation_statement(CreditType::AmaPra1, "Acme CE", ActivityFormat::Enduring, credits(200));
         assert!(ama.starts_with("Acme CE designates this enduring material for a maximum of 2 AMA PRA"));
-        assert!(designation_statement(CreditType::Ancc, "Acme CE", ActivityFormat::Course, 1.5)
+        assert!(designation_statement(CreditType::Ancc, "Acme CE", ActivityFormat::Course, credits(150))
             .contains("American Nurses Credentialing Center"));
     }
 }

@@ -4,7 +4,6 @@
 //! review, and nobody decides on their own claim.
 
 use chrono::Utc;
-use diesel::prelude::*;
 
 use crate::{
     access::{self, ListScope, Relation},
@@ -21,6 +20,7 @@ use crate::{
         store::{self, AuditEntry, ClaimRow},
     },
     credit_events::{self, dto::CreditEventType},
+    credits::Credits,
     db::{now, DbConnection},
     enrollments::{self, dto::EnrollmentStatus, store::EnrollmentRow},
     error::{ApiError, ApiResult, FieldError, ProblemType},
@@ -82,66 +82,45 @@ fn claim_context(conn: &mut DbConnection, caller: &Caller, enrollment_id: &str) 
     Ok(ClaimContext { enrollment, activity, input, learner, relation })
 }
 
-/// Serializes claims on one enrollment across API processes (PostgreSQL); SQLite's write lock
-/// already does.
-fn lock_enrollment(conn: &mut DbConnection, enrollment_id: &str) -> ApiResult<()> {
-    if let DbConnection::Postgres(pg) = conn {
-        diesel::sql_query("SELECT id FROM enrollments WHERE id = $1 FOR UPDATE")
-            .bind::<diesel::sql_types::Text, _>(enrollment_id)
-            .execute(pg)?;
-    }
-    Ok(())
-}
-
-/// The most the learner's participation supports (hundredths), if known: the sessions
-/// attended for a series, the time spent otherwise.
+/// The most the learner's participation supports, if known: the sessions attended for a
+/// series, the time spent otherwise.
 fn participation_cap(
     conn: &mut DbConnection,
     ctx: &ClaimContext,
     credit_type: CreditType,
-    per_session_max: i32,
-) -> ApiResult<Option<i32>> {
+    per_session_max: Credits,
+) -> ApiResult<Option<Credits>> {
     if ctx.input.format != ActivityFormat::Rss {
         return Ok(ctx
             .enrollment
             .minutes_spent
             .map(|m| rules::credit_for_minutes(credit_type, i64::from(m))));
     }
-    use crate::db::schema::{activity_sessions, session_attendance};
-    let attended: Vec<(chrono::NaiveDateTime, chrono::NaiveDateTime, Option<i32>, i32)> =
-        session_attendance::table
-            .inner_join(activity_sessions::table)
-            .filter(session_attendance::enrollment_id.eq(&ctx.enrollment.id))
-            .select((
-                activity_sessions::starts_at,
-                activity_sessions::ends_at,
-                activity_sessions::credit_hundredths,
-                session_attendance::minutes,
-            ))
-            .load(conn)?;
-    let sessions: Vec<rules::AttendedSession> = attended
-        .into_iter()
-        .map(|(starts_at, ends_at, credit, minutes)| rules::AttendedSession {
-            starts_at,
-            ends_at,
-            credit_hundredths: credit
-                .unwrap_or(per_session_max)
-                .min(per_session_max)
-                .min(rules::credit_for_minutes(credit_type, i64::from(minutes))),
-        })
-        .collect();
+    let sessions: Vec<rules::AttendedSession> =
+        enrollments::service::sessions_attended(conn, &ctx.enrollment.id)?
+            .into_iter()
+            .map(|attended| rules::AttendedSession {
+                starts_at: attended.starts_at,
+                ends_at: attended.ends_at,
+                credit: attended
+                    .credit
+                    .unwrap_or(per_session_max)
+                    .min(per_session_max)
+                    .min(rules::credit_for_minutes(credit_type, i64::from(attended.minutes))),
+            })
+            .collect();
     Ok(Some(rules::attended_sessions_cap(credit_type, &sessions)))
 }
 
-/// Every rule a claim must meet, in the order a learner would fix them; the amount in
-/// hundredths when it passes.
+/// Every rule a claim must meet, in the order a learner would fix them; the amount when it
+/// passes.
 fn check_claim(
     conn: &mut DbConnection,
     ctx: &ClaimContext,
     credit_type: CreditType,
-    amount: f64,
+    amount: Credits,
     attestation: bool,
-) -> ApiResult<i32> {
+) -> ApiResult<Credits> {
     if ctx.enrollment.status()? != EnrollmentStatus::Completed {
         return Err(not_completed(conn, ctx)?);
     }
@@ -170,10 +149,10 @@ fn check_claim(
             },
         ));
     }
-    let maximum = activity_rules::hundredths(designation.max_amount).unwrap_or(0);
+    let maximum = designation.max_amount;
     let series = ctx.input.format == ActivityFormat::Rss;
     let cap = participation_cap(conn, ctx, credit_type, maximum)?;
-    let amount = rules::check_amount(activity_rules::hundredths(amount), (!series).then_some(maximum), cap)
+    let amount = rules::check_amount(amount, (!series).then_some(maximum), cap)
         .map_err(|problem| amount_problem(problem, designation.max_amount, cap, series))?;
     if !attestation {
         return Err(rule(
@@ -227,8 +206,8 @@ fn not_completed(conn: &mut DbConnection, ctx: &ClaimContext) -> ApiResult<ApiEr
     })
 }
 
-fn amount_problem(problem: AmountProblem, maximum: f64, cap: Option<i32>, series: bool) -> ApiError {
-    let cap = cap.map_or(0.0, activity_rules::from_hundredths);
+fn amount_problem(problem: AmountProblem, maximum: Credits, cap: Option<Credits>, series: bool) -> ApiError {
+    let cap = cap.unwrap_or_default();
     match problem {
         AmountProblem::Increment => rule(
             ProblemType::CreditAmountIncrement,
@@ -257,7 +236,7 @@ fn amount_problem(problem: AmountProblem, maximum: f64, cap: Option<i32>, series
     }
 }
 
-fn new_claim(ctx: &ClaimContext, credit_type: CreditType, amount: i32, caller: &Caller) -> ClaimRow {
+fn new_claim(ctx: &ClaimContext, credit_type: CreditType, amount: Credits, caller: &Caller) -> ClaimRow {
     let at = now();
     ClaimRow {
         id: uuid::Uuid::now_v7().to_string(),
@@ -265,7 +244,7 @@ fn new_claim(ctx: &ClaimContext, credit_type: CreditType, amount: i32, caller: &
         activity_id: ctx.activity.id.clone(),
         user_id: ctx.enrollment.user_id.clone(),
         credit_type: crate::db::enum_text(&credit_type),
-        amount_hundredths: amount,
+        amount_hundredths: amount.hundredths(),
         status: ClaimStatus::Pending.as_str().into(),
         attested_at: at,
         claimed_by: caller.actor(),
@@ -410,7 +389,7 @@ fn claim_to_decide(
     let claim = store::find(conn, id)?.ok_or(ApiError::NotFound)?;
     let relation = Relation::of(conn, caller, &claim.activity_id)?;
     access::may_decide_claim(&relation, caller.user_id() == Some(claim.user_id.as_str())).check()?;
-    lock_enrollment(conn, &claim.enrollment_id)?;
+    enrollments::service::lock(conn, &claim.enrollment_id)?;
     let claim = store::find(conn, &claim.id)?.ok_or(ApiError::NotFound)?;
     if claim.status()? != expected {
         return Err(ApiError::Conflict {
@@ -464,7 +443,7 @@ pub fn claim(
     request: &ClaimRequest,
     base_url: &str,
 ) -> ApiResult<CreditClaim> {
-    lock_enrollment(conn, &request.enrollment_id)?;
+    enrollments::service::lock(conn, &request.enrollment_id)?;
     let ctx = claim_context(conn, caller, &request.enrollment_id)?;
     refuse_second_claim(conn, &ctx, request.credit_type)?;
     let amount = check_claim(conn, &ctx, request.credit_type, request.amount, request.attestation)?;
@@ -511,7 +490,7 @@ pub fn amend(
     base_url: &str,
 ) -> ApiResult<CreditClaim> {
     let (old, _) = visible_claim(conn, caller, id)?;
-    lock_enrollment(conn, &old.enrollment_id)?;
+    enrollments::service::lock(conn, &old.enrollment_id)?;
     let old = store::find(conn, &old.id)?.ok_or(ApiError::NotFound)?;
     if !matches!(old.status()?, ClaimStatus::Pending | ClaimStatus::Awarded) {
         return Err(ApiError::Conflict {

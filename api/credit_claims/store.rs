@@ -5,11 +5,9 @@ use diesel::prelude::*;
 
 use crate::{
     access::{activities_planned_by, ListScope},
-    activities::{
-        dto::{ActivityFormat, CreditType},
-        rules::from_hundredths,
-    },
+    activities::dto::{ActivityFormat, CreditType},
     credit_claims::dto::{ClaimHistoryEntry, ClaimListQuery, ClaimStatus, CreditClaim},
+    credits::Credits,
     db::{
         now,
         schema::{activities, activity_credit_designations, credit_claim_audit, credit_claims},
@@ -60,7 +58,7 @@ impl ClaimRow {
             activity_id: self.activity_id.clone(),
             user_id: self.user_id.clone(),
             credit_type: self.credit_type()?,
-            amount: from_hundredths(self.amount_hundredths),
+            amount: Credits::from_hundredths(self.amount_hundredths),
             status: self.status()?,
             completion_date: self.completion_date,
             attested_at: to_utc(self.attested_at),

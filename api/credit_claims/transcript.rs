@@ -7,12 +7,12 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::{
-    activities::rules::from_hundredths,
     auth::Caller,
     credit_claims::{
         dto::{CreditTotal, Transcript, TranscriptEntry, TranscriptQuery},
         store,
     },
+    credits::Credits,
     db::{self, DbConnection},
     error::{ApiError, ApiResult, Problem},
     http::csv,
@@ -44,7 +44,7 @@ fn build(conn: &mut DbConnection, user_id: &str, query: &TranscriptQuery) -> Api
             format: row.format,
             completion_date: row.claim.completion_date,
             credit_type,
-            amount: from_hundredths(row.claim.amount_hundredths),
+            amount: Credits::from_hundredths(row.claim.amount_hundredths),
             acpe_uan: row.acpe_uan,
         });
     }
@@ -57,7 +57,10 @@ fn build(conn: &mut DbConnection, user_id: &str, query: &TranscriptQuery) -> Api
         entries,
         totals: totals
             .into_iter()
-            .map(|(credit_type, amount)| CreditTotal { credit_type, amount: from_hundredths(amount) })
+            .map(|(credit_type, amount)| CreditTotal {
+                credit_type,
+                amount: Credits::from_hundredths(amount),
+            })
             .collect(),
     })
 }

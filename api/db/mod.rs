@@ -232,6 +232,19 @@ pub fn write_transaction<T, E: From<DbError>>(
     }
 }
 
+/// Locks one row by id until the transaction ends, so that writers of the same object take
+/// turns across API processes (PostgreSQL). SQLite's single writer already serializes them.
+/// `table` is a name from the code, never from a request.
+pub fn lock_row(conn: &mut DbConnection, table: &'static str, id: &str) -> Result<(), DbError> {
+    use diesel::RunQueryDsl;
+    if let DbConnection::Postgres(pg) = conn {
+        diesel::sql_query(format!("SELECT id FROM {table} WHERE id = $1 FOR UPDATE"))
+            .bind::<diesel::sql_types::Text, _>(id)
+            .execute(pg)?;
+    }
+    Ok(())
+}
+
 /// The current time as stored: naive UTC with microsecond precision (what PostgreSQL keeps),
 /// so that a value reads back exactly as it was written on both backends.
 pub fn now() -> chrono::NaiveDateTime {

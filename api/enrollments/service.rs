@@ -362,3 +362,16 @@ impl ActivityEffects for SeatKeeper {
         store::mark_no_shows(conn, &activity.id).map(|_| ())
     }
 }
+
+/// Serializes claims and completions of one enrollment until the transaction ends.
+pub fn lock(conn: &mut DbConnection, enrollment_id: &str) -> ApiResult<()> {
+    store::lock(conn, enrollment_id)
+}
+
+/// The sessions an enrollment attended, for the credit a series supports.
+pub fn sessions_attended(
+    conn: &mut DbConnection,
+    enrollment_id: &str,
+) -> ApiResult<Vec<store::SessionAttended>> {
+    store::sessions_attended(conn, enrollment_id)
+}

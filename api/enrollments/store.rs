@@ -11,7 +11,12 @@ use diesel::prelude::*;
 use crate::{
     access::{activities_planned_by, ListScope},
     activities::{rules, store::ActivityRow},
-    db::{now, schema::enrollments, to_utc, DbConnection},
+    credits::Credits,
+    db::{
+        now,
+        schema::{activity_sessions, enrollments, session_attendance},
+        to_utc, DbConnection,
+    },
     enrollments::dto::{Enrollment, EnrollmentListQuery, EnrollmentStatus},
     error::{ApiError, ApiResult},
     users::dto::Profession,
@@ -118,12 +123,42 @@ pub fn participation(
 
 /// Serializes seat changes of one activity (see the module notes).
 pub fn lock_activity(conn: &mut DbConnection, activity_id: &str) -> ApiResult<()> {
-    if let DbConnection::Postgres(pg) = conn {
-        diesel::sql_query("SELECT id FROM activities WHERE id = $1 FOR UPDATE")
-            .bind::<diesel::sql_types::Text, _>(activity_id)
-            .execute(pg)?;
-    }
-    Ok(())
+    Ok(crate::db::lock_row(conn, "activities", activity_id)?)
+}
+
+/// Serializes claims on one enrollment.
+pub fn lock(conn: &mut DbConnection, enrollment_id: &str) -> ApiResult<()> {
+    Ok(crate::db::lock_row(conn, "enrollments", enrollment_id)?)
+}
+
+/// A session the enrollment attended, with the credit the session carries.
+pub struct SessionAttended {
+    pub starts_at: NaiveDateTime,
+    pub ends_at: NaiveDateTime,
+    pub credit: Option<Credits>,
+    pub minutes: i32,
+}
+
+pub fn sessions_attended(conn: &mut DbConnection, enrollment_id: &str) -> ApiResult<Vec<SessionAttended>> {
+    let rows: Vec<(NaiveDateTime, NaiveDateTime, Option<i32>, i32)> = session_attendance::table
+        .inner_join(activity_sessions::table)
+        .filter(session_attendance::enrollment_id.eq(enrollment_id))
+        .select((
+            activity_sessions::starts_at,
+            activity_sessions::ends_at,
+            activity_sessions::credit_hundredths,
+            session_attendance::minutes,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(starts_at, ends_at, credit, minutes)| SessionAttended {
+            starts_at,
+            ends_at,
+            credit: credit.map(Credits::from_hundredths),
+            minutes,
+        })
+        .collect())
 }
 
 pub fn find(conn: &mut DbConnection, id: &str) -> ApiResult<Option<EnrollmentRow>> {

@@ -16,11 +16,11 @@ use crate::{
     activities::{
         self,
         dto::{ActivityFormat, ActivityStatus, OutcomeLevel},
-        rules::from_hundredths,
         store::{self as activity_store, ActivityRow},
     },
     auth::{Caller, Role},
     credit_claims::dto::CreditTotal,
+    credits::Credits,
     db::{self, schema::activities as activities_table, DbConnection},
     error::{ApiError, ApiResult, Problem},
     http::csv,
@@ -78,7 +78,7 @@ impl Aggregates {
             .map(|(_, credit_type, total)| {
                 Ok(CreditTotal {
                     credit_type: crate::db::parse_enum_text(credit_type)?,
-                    amount: from_hundredths(total.unwrap_or(0) as i32),
+                    amount: Credits::from_hundredths(total.unwrap_or(0) as i32),
                 })
             })
             .collect::<ApiResult<_>>()?;
