@@ -32,13 +32,14 @@ impl Credits {
         self.0
     }
 
-    /// The exact amount a decimal number names, if it has at most two decimals and is between 0
-    /// and one million.
+    /// The exact amount a decimal number names, if it has at most two decimals and lies within
+    /// plus or minus one million (a negative amount is read, and refused by the rule that reads
+    /// it, with that rule's own problem).
     pub fn from_decimal(amount: f64) -> Option<Self> {
         let scaled = amount * 100.0;
         let rounded = scaled.round();
         let exact = amount.is_finite() && (scaled - rounded).abs() <= 1e-6;
-        (exact && (0.0..=f64::from(Self::LIMIT)).contains(&rounded)).then_some(Credits(rounded as i32))
+        (exact && rounded.abs() <= f64::from(Self::LIMIT)).then_some(Credits(rounded as i32))
     }
 
     pub fn as_f64(self) -> f64 {
@@ -83,7 +84,10 @@ impl Sum for Credits {
 /// As people write it: `1.75`, `2`, `0.5`.
 impl fmt::Display for Credits {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.as_f64())
+        match f.precision() {
+            Some(digits) => write!(f, "{:.*}", digits, self.as_f64()),
+            None => write!(f, "{}", self.as_f64()),
+        }
     }
 }
 
@@ -97,7 +101,7 @@ impl<'de> Deserialize<'de> for Credits {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let amount = f64::deserialize(deserializer)?;
         Credits::from_decimal(amount)
-            .ok_or_else(|| de::Error::custom("must be a number from 0 to 1000000 with at most two decimals"))
+            .ok_or_else(|| de::Error::custom("must be a number of at most two decimals, up to 1000000"))
     }
 }
 
@@ -110,7 +114,7 @@ mod tests {
         assert_eq!(Credits::from_decimal(1.75), Some(Credits(175)));
         assert_eq!(Credits::from_decimal(0.1 + 0.2), Some(Credits(30)));
         assert_eq!(Credits::from_decimal(1.001), None);
-        assert_eq!(Credits::from_decimal(-0.25), None);
+        assert_eq!(Credits::from_decimal(-0.25), Some(Credits(-25)));
         assert_eq!(Credits::from_decimal(f64::NAN), None);
         assert_eq!(Credits::from_decimal(2e6), None);
     }
@@ -121,6 +125,7 @@ mod tests {
         assert!(Credits(1000).is_quarter_step());
         assert!(!Credits(0).is_quarter_step());
         assert!(!Credits(130).is_quarter_step());
+        assert!(!Credits(-25).is_quarter_step());
     }
 
     #[test]
@@ -129,6 +134,7 @@ mod tests {
         assert_eq!(total, Credits(60));
         assert_eq!(total.to_string(), "0.6");
         assert_eq!(Credits(200).to_string(), "2");
+        assert_eq!(format!("{:.2}", Credits(150)), "1.50");
         assert_eq!(serde_json::to_string(&Credits(175)).unwrap(), "1.75");
         assert_eq!(serde_json::from_str::<Credits>("1.5").unwrap(), Credits(150));
         assert!(serde_json::from_str::<Credits>("1.505").is_err());

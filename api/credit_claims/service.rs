@@ -97,7 +97,7 @@ fn participation_cap(
             .map(|m| rules::credit_for_minutes(credit_type, i64::from(m))));
     }
     let sessions: Vec<rules::AttendedSession> =
-        enrollments::service::sessions_attended(conn, &ctx.enrollment.id)?
+        enrollments::attendance::service::sessions_attended(conn, &ctx.enrollment.id)?
             .into_iter()
             .map(|attended| rules::AttendedSession {
                 starts_at: attended.starts_at,

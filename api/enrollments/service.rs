@@ -367,11 +367,3 @@ impl ActivityEffects for SeatKeeper {
 pub fn lock(conn: &mut DbConnection, enrollment_id: &str) -> ApiResult<()> {
     store::lock(conn, enrollment_id)
 }
-
-/// The sessions an enrollment attended, for the credit a series supports.
-pub fn sessions_attended(
-    conn: &mut DbConnection,
-    enrollment_id: &str,
-) -> ApiResult<Vec<store::SessionAttended>> {
-    store::sessions_attended(conn, enrollment_id)
-}

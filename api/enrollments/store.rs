@@ -11,10 +11,9 @@ use diesel::prelude::*;
 use crate::{
     access::{activities_planned_by, ListScope},
     activities::{rules, store::ActivityRow},
-    credits::Credits,
     db::{
         now,
-        schema::{activity_sessions, enrollments, session_attendance},
+        schema::{enrollments, session_attendance},
         to_utc, DbConnection,
     },
     enrollments::dto::{Enrollment, EnrollmentListQuery, EnrollmentStatus},
@@ -131,36 +130,6 @@ pub fn lock(conn: &mut DbConnection, enrollment_id: &str) -> ApiResult<()> {
     Ok(crate::db::lock_row(conn, "enrollments", enrollment_id)?)
 }
 
-/// A session the enrollment attended, with the credit the session carries.
-pub struct SessionAttended {
-    pub starts_at: NaiveDateTime,
-    pub ends_at: NaiveDateTime,
-    pub credit: Option<Credits>,
-    pub minutes: i32,
-}
-
-pub fn sessions_attended(conn: &mut DbConnection, enrollment_id: &str) -> ApiResult<Vec<SessionAttended>> {
-    let rows: Vec<(NaiveDateTime, NaiveDateTime, Option<i32>, i32)> = session_attendance::table
-        .inner_join(activity_sessions::table)
-        .filter(session_attendance::enrollment_id.eq(enrollment_id))
-        .select((
-            activity_sessions::starts_at,
-            activity_sessions::ends_at,
-            activity_sessions::credit_hundredths,
-            session_attendance::minutes,
-        ))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(starts_at, ends_at, credit, minutes)| SessionAttended {
-            starts_at,
-            ends_at,
-            credit: credit.map(Credits::from_hundredths),
-            minutes,
-        })
-        .collect())
-}
-
 pub fn find(conn: &mut DbConnection, id: &str) -> ApiResult<Option<EnrollmentRow>> {
     Ok(enrollments::table.find(id).select(EnrollmentRow::as_select()).first(conn).optional()?)
 }
@@ -272,7 +241,6 @@ pub fn fill_seats(conn: &mut DbConnection, activity: &ActivityRow) -> ApiResult<
 /// Registered learners with no recorded attendance become no-shows (the activity is locked
 /// by the caller). Returns how many.
 pub fn mark_no_shows(conn: &mut DbConnection, activity_id: &str) -> ApiResult<usize> {
-    use crate::db::schema::session_attendance;
     let attended = session_attendance::table.select(session_attendance::enrollment_id);
     Ok(diesel::update(
         enrollments::table

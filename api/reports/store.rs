@@ -9,14 +9,16 @@ use diesel::{
 };
 
 use crate::{
+    activities::store as activity_store,
     db::{
         schema::{
-            credit_claims, enrollments, session_attendance, survey_answers, survey_item_pairs,
-            survey_score_pairs,
+            activities as activities_table, credit_claims, enrollments, session_attendance, survey_answers,
+            survey_item_pairs, survey_score_pairs,
         },
         DbConnection,
     },
     error::ApiResult,
+    reports::dto::ProgramReportQuery,
 };
 
 /// Activity, credit type, credit awarded (hundredths).
@@ -32,7 +34,10 @@ pub type LikertRow = (String, String, Option<f64>, i64);
 pub const TEXT_LIMIT: i64 = 1000;
 
 /// Per activity: enrollments by status.
-pub fn enrollment_counts(conn: &mut DbConnection, ids: &[String]) -> ApiResult<Vec<(String, String, i64)>> {
+pub(super) fn enrollment_counts(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> ApiResult<Vec<(String, String, i64)>> {
     Ok(enrollments::table
         .filter(enrollments::activity_id.eq_any(ids))
         .group_by((enrollments::activity_id, enrollments::status))
@@ -41,7 +46,7 @@ pub fn enrollment_counts(conn: &mut DbConnection, ids: &[String]) -> ApiResult<V
 }
 
 /// Per activity: enrollments that attended a session or completed.
-pub fn attended(conn: &mut DbConnection, ids: &[String]) -> ApiResult<HashMap<String, i64>> {
+pub(super) fn attended(conn: &mut DbConnection, ids: &[String]) -> ApiResult<HashMap<String, i64>> {
     let rows: Vec<(String, i64)> =
         enrollments::table
             .filter(enrollments::activity_id.eq_any(ids))
@@ -55,7 +60,10 @@ pub fn attended(conn: &mut DbConnection, ids: &[String]) -> ApiResult<HashMap<St
 }
 
 /// Per activity: enrollments with an awarded claim, and credit awarded by type (hundredths).
-pub fn awarded(conn: &mut DbConnection, ids: &[String]) -> ApiResult<(HashMap<String, i64>, Vec<CreditRow>)> {
+pub(super) fn awarded(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> ApiResult<(HashMap<String, i64>, Vec<CreditRow>)> {
     let claimed: Vec<(String, i64)> = credit_claims::table
         .filter(credit_claims::activity_id.eq_any(ids))
         .filter(credit_claims::status.eq("awarded"))
@@ -77,7 +85,7 @@ pub fn awarded(conn: &mut DbConnection, ids: &[String]) -> ApiResult<(HashMap<St
 }
 
 /// Per activity, test kind and item: answers and right answers of the latest attempts.
-pub fn item_scores(conn: &mut DbConnection, ids: &[String]) -> ApiResult<Vec<ItemRow>> {
+pub(super) fn item_scores(conn: &mut DbConnection, ids: &[String]) -> ApiResult<Vec<ItemRow>> {
     Ok(survey_answers::table
         .filter(survey_answers::activity_id.eq_any(ids))
         .filter(survey_answers::latest.eq(1))
@@ -94,7 +102,10 @@ pub fn item_scores(conn: &mut DbConnection, ids: &[String]) -> ApiResult<Vec<Ite
 }
 
 /// Per activity and item: learners by transition (`rw`, `wr`, ...) from pre- to post-test.
-pub fn transitions(conn: &mut DbConnection, ids: &[String]) -> ApiResult<Vec<(String, String, String, i64)>> {
+pub(super) fn transitions(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> ApiResult<Vec<(String, String, String, i64)>> {
     Ok(survey_item_pairs::table
         .filter(survey_item_pairs::activity_id.eq_any(ids))
         .group_by((
@@ -115,7 +126,7 @@ pub fn transitions(conn: &mut DbConnection, ids: &[String]) -> ApiResult<Vec<(St
 pub type PairedSums = (i64, f64, f64, f64, f64);
 
 /// Per activity: the sums of the paired pre/post scores.
-pub fn paired_sums(conn: &mut DbConnection, ids: &[String]) -> ApiResult<HashMap<String, PairedSums>> {
+pub(super) fn paired_sums(conn: &mut DbConnection, ids: &[String]) -> ApiResult<HashMap<String, PairedSums>> {
     type Row = (String, i64, Option<f64>, Option<f64>, Option<f64>, Option<f64>);
     let rows: Vec<Row> = survey_score_pairs::table
         .filter(survey_score_pairs::activity_id.eq_any(ids))
@@ -138,7 +149,7 @@ pub fn paired_sums(conn: &mut DbConnection, ids: &[String]) -> ApiResult<HashMap
 }
 
 /// Per activity, survey kind and answer: commitment (or implementation) yes/no counts.
-pub fn commitments(conn: &mut DbConnection, ids: &[String]) -> ApiResult<Vec<CommitRow>> {
+pub(super) fn commitments(conn: &mut DbConnection, ids: &[String]) -> ApiResult<Vec<CommitRow>> {
     Ok(survey_answers::table
         .filter(survey_answers::activity_id.eq_any(ids))
         .filter(survey_answers::latest.eq(1))
@@ -154,7 +165,7 @@ pub fn commitments(conn: &mut DbConnection, ids: &[String]) -> ApiResult<Vec<Com
 }
 
 /// One activity's Likert items: counts per (survey, question, value).
-pub fn likert_counts(conn: &mut DbConnection, activity_id: &str) -> ApiResult<Vec<LikertRow>> {
+pub(super) fn likert_counts(conn: &mut DbConnection, activity_id: &str) -> ApiResult<Vec<LikertRow>> {
     Ok(survey_answers::table
         .filter(survey_answers::activity_id.eq(activity_id))
         .filter(survey_answers::latest.eq(1))
@@ -171,7 +182,7 @@ pub fn likert_counts(conn: &mut DbConnection, activity_id: &str) -> ApiResult<Ve
 
 /// One activity's texts of a question type (free text, or commitment statements), newest
 /// surveys first, without any identity.
-pub fn texts(
+pub(super) fn texts(
     conn: &mut DbConnection,
     activity_id: &str,
     question_type: &str,
@@ -193,4 +204,58 @@ pub fn texts(
         .into_boxed();
     select = if follow_up { select.filter(kind) } else { select.filter(diesel::dsl::not(kind)) };
     Ok(select.load(conn)?)
+}
+
+/// The activities of a program report: held (published, closed or archived) in the period,
+/// of the format and specialty asked; for planners, only the ones they plan.
+pub(super) fn report_activities(
+    conn: &mut DbConnection,
+    planner: Option<&str>,
+    query: &ProgramReportQuery,
+) -> ApiResult<Vec<(String, String, String)>> {
+    use crate::db::schema::activity_specialties;
+    let mut select = activities_table::table
+        .filter(activities_table::status.eq_any(["published", "closed", "archived"]))
+        .select((activities_table::id, activities_table::title, activities_table::format))
+        .order((activities_table::sort_at, activities_table::id))
+        .into_boxed();
+    if let Some(from) = query.from.and_then(|d| d.and_hms_opt(0, 0, 0)) {
+        select = select.filter(activities_table::sort_at.ge(from));
+    }
+    if let Some(to) = query.to.and_then(|d| d.succ_opt()).and_then(|d| d.and_hms_opt(0, 0, 0)) {
+        select = select.filter(activities_table::sort_at.lt(to));
+    }
+    if let Some(format) = query.format {
+        select = select.filter(activities_table::format.eq(crate::db::enum_text(&format)));
+    }
+    if let Some(specialty) = query.specialty.clone() {
+        select = select.filter(
+            activities_table::id.eq_any(
+                activity_specialties::table
+                    .filter(activity_specialties::code.eq(specialty))
+                    .select(activity_specialties::activity_id),
+            ),
+        );
+    }
+    if let Some(id) = planner {
+        select = select.filter(
+            activities_table::created_by
+                .eq(id.to_string())
+                .or(activities_table::id.eq_any(activity_store::listing_planner(id.to_string()))),
+        );
+    }
+    Ok(select.load(conn)?)
+}
+
+/// (activity id, survey id, document) of the activities' surveys.
+pub(super) fn survey_documents(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> ApiResult<Vec<(String, String, String)>> {
+    use crate::db::schema::surveys;
+    Ok(surveys::table
+        .filter(surveys::activity_id.eq_any(ids))
+        .order((surveys::activity_id, surveys::id))
+        .select((surveys::activity_id, surveys::id, surveys::details))
+        .load(conn)?)
 }

@@ -380,7 +380,7 @@ async fn submit_response(
             if input.kind.is_test() {
                 store::refresh_pairs(conn, &activity.id, user_id)?;
             }
-            enrollments::attendance::complete_if_met(conn, &activity, &enrollment)?;
+            enrollments::attendance::service::complete_if_met(conn, &activity, &enrollment)?;
             let stored = store::answers_of(conn, &[row.id.as_str()])?;
             row.into_api(stored)
         })

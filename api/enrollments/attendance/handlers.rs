@@ -1,0 +1,126 @@
+//! HTTP for attendance: extract, call one use case of [`super::service`], map the result.
+
+use actix_web::{get, post, web, HttpResponse};
+use chrono::Duration;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::{
+    dto::{Attendance, AttendanceReport, AttendanceRequest, CheckInCode, CheckInRequest},
+    service,
+};
+use crate::{
+    auth::Caller,
+    db,
+    error::{ApiResult, Problem},
+    http::json::ApiJson,
+    state::AppState,
+};
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(get_code).service(rotate_code).service(check_in).service(record_attendance);
+}
+
+/// A session's check-in code (the activity's planners and administrators).
+#[utoipa::path(
+    tag = "enrollments",
+    operation_id = "get_check_in_code",
+    security(("bearer" = [])),
+    params(("session_id" = String, Path, description = "Session id")),
+    responses(
+        (status = 200, description = "The code", body = CheckInCode),
+        (status = 403, description = "Not a planner of this activity", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown session", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/sessions/{session_id}/check-in-code")]
+async fn get_code(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let code = db::run(&state.pool, move |conn| service::check_in_code(conn, &caller, &id)).await?;
+    Ok(HttpResponse::Ok().json(code))
+}
+
+/// Replace a session's check-in code (e.g. after it was shared too widely).
+#[utoipa::path(
+    tag = "enrollments",
+    operation_id = "rotate_check_in_code",
+    security(("bearer" = [])),
+    params(("session_id" = String, Path, description = "Session id")),
+    responses(
+        (status = 200, description = "The new code", body = CheckInCode),
+        (status = 403, description = "Not a planner of this activity", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown session", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/sessions/{session_id}/check-in-code")]
+async fn rotate_code(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let code = db::write(&state.pool, move |conn| service::rotate_check_in_code(conn, &caller, &id)).await?;
+    Ok(HttpResponse::Ok().json(code))
+}
+
+/// Check in to a session with its code: a registered learner, from 15 minutes before the
+/// start until the grace period after the end. Checking in twice changes nothing.
+#[utoipa::path(
+    tag = "enrollments",
+    operation_id = "check_in",
+    security(("bearer" = [])),
+    params(("session_id" = String, Path, description = "Session id")),
+    request_body = CheckInRequest,
+    responses(
+        (status = 200, description = "Attendance recorded", body = Attendance),
+        (status = 404, description = "Unknown session, or not enrolled in its activity", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Outside the check-in window, or not registered (waitlisted, cancelled)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Wrong code", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/sessions/{session_id}/check-in")]
+async fn check_in(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: ApiJson<CheckInRequest>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let code = body.into_inner().code;
+    let grace = Duration::seconds(state.settings.check_in_grace.as_secs() as i64);
+    let attendance =
+        db::write(&state.pool, move |conn| service::check_in(conn, &caller, &id, &code, grace)).await?;
+    Ok(HttpResponse::Ok().json(attendance))
+}
+
+/// Record attendance for many learners at once (planners and administrators). Each entry is
+/// accepted or refused on its own, with the reason.
+#[utoipa::path(
+    tag = "enrollments",
+    operation_id = "record_attendance",
+    security(("bearer" = [])),
+    params(("session_id" = String, Path, description = "Session id")),
+    request_body = AttendanceRequest,
+    responses(
+        (status = 200, description = "One result per entry", body = AttendanceReport),
+        (status = 403, description = "Not a planner of this activity", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown session", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid body", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/sessions/{session_id}/attendance")]
+async fn record_attendance(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: ApiJson<AttendanceRequest>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let entries = body.into_inner().entries;
+    let report =
+        db::write(&state.pool, move |conn| service::record_many(conn, &caller, &id, entries)).await?;
+    Ok(HttpResponse::Ok().json(report))
+}
