@@ -5,17 +5,13 @@
 use std::{future::Future, pin::Pin};
 
 use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
-use diesel::prelude::*;
 
 use crate::{
     auth::{
         jwt::{self, PrincipalKind},
-        Role, Scope,
+        store, Role, Scope,
     },
-    db::{
-        schema::{integration_clients, users},
-        DbConnection,
-    },
+    db::DbConnection,
     error::{ApiError, ApiResult},
     state::AppState,
 };
@@ -83,8 +79,7 @@ fn active_principal(conn: &mut DbConnection, claims: jwt::Claims) -> ApiResult<C
     let inactive = || ApiError::Unauthorized { detail: "the account behind this token is disabled".into() };
     match claims.kind {
         PrincipalKind::User => {
-            let found: Option<(String, bool)> =
-                users::table.find(&claims.sub).select((users::role, users::active)).first(conn).optional()?;
+            let found = store::user_standing(conn, &claims.sub)?;
             match found {
                 // The role is read from the database, not the token, so a demotion is
                 // effective immediately.
@@ -96,11 +91,7 @@ fn active_principal(conn: &mut DbConnection, claims: jwt::Claims) -> ApiResult<C
             }
         }
         PrincipalKind::Client => {
-            let found: Option<(String, bool)> = integration_clients::table
-                .find(&claims.sub)
-                .select((integration_clients::scopes, integration_clients::active))
-                .first(conn)
-                .optional()?;
+            let found = store::client_standing(conn, &claims.sub)?;
             match found {
                 Some((allowed, true)) => {
                     // Scopes granted at token time, narrowed by any since withdrawn.

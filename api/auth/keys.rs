@@ -12,16 +12,19 @@ use base64::{
     engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD},
     Engine,
 };
-use chrono::{NaiveDateTime, Utc};
-use diesel::prelude::*;
+use chrono::Utc;
+use diesel::QueryResult;
 use jsonwebtoken::{DecodingKey, EncodingKey};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use crate::{
-    auth::secrets,
-    db::{schema::signing_keys, DbConnection},
+    auth::{
+        secrets,
+        store::{self, SigningKeyRow},
+    },
+    db::DbConnection,
     error::{ApiError, ApiResult},
 };
 
@@ -30,19 +33,6 @@ const PKCS8_ED25519_PREFIX: [u8; 16] =
     [0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20];
 
 pub const ALGORITHM: &str = "EdDSA";
-
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = signing_keys)]
-pub struct SigningKeyRow {
-    pub kid: String,
-    pub algorithm: String,
-    /// Base64 of the 32-byte Ed25519 seed.
-    pub private_key: String,
-    /// Base64url of the 32-byte public key (the JWK `x`).
-    pub public_key: String,
-    pub created_at: NaiveDateTime,
-    pub retired_at: Option<NaiveDateTime>,
-}
 
 /// The key that signs new tokens.
 pub struct ActiveKey {
@@ -127,19 +117,12 @@ fn encoding_key(row: &SigningKeyRow) -> ApiResult<EncodingKey> {
 pub fn ensure_signing_key(conn: &mut DbConnection, configured_pem: Option<&str>) -> Result<(), String> {
     if let Some(pem) = configured_pem {
         let row = row_from_seed(seed_from_pem(pem).map_err(|e| format!("CE_JWT_PRIVATE_KEY_PEM: {e}"))?);
-        let known =
-            signing_keys::table.find(&row.kid).count().get_result::<i64>(conn).map_err(|e| e.to_string())?;
-        if known == 0 {
+        if !store::key_exists(conn, &row.kid).map_err(|e| e.to_string())? {
             insert_as_current(conn, row).map_err(|e| e.to_string())?;
         }
         return Ok(());
     }
-    let active = signing_keys::table
-        .filter(signing_keys::retired_at.is_null())
-        .count()
-        .get_result::<i64>(conn)
-        .map_err(|e| e.to_string())?;
-    if active == 0 {
+    if !store::has_active_key(conn).map_err(|e| e.to_string())? {
         insert_as_current(conn, generate()).map_err(|e| e.to_string())?;
     }
     Ok(())
@@ -151,23 +134,13 @@ pub fn rotate(conn: &mut DbConnection) -> QueryResult<String> {
 }
 
 fn insert_as_current(conn: &mut DbConnection, row: SigningKeyRow) -> QueryResult<String> {
-    conn.transaction(|conn| {
-        diesel::update(signing_keys::table.filter(signing_keys::retired_at.is_null()))
-            .set(signing_keys::retired_at.eq(Some(row.created_at)))
-            .execute(conn)?;
-        diesel::insert_into(signing_keys::table).values(&row).execute(conn)?;
-        Ok(row.kid)
-    })
+    store::insert_as_current(conn, &row)?;
+    Ok(row.kid)
 }
 
 /// The newest unretired key.
 pub fn active_key(conn: &mut DbConnection) -> ApiResult<ActiveKey> {
-    let row = signing_keys::table
-        .filter(signing_keys::retired_at.is_null())
-        .order((signing_keys::created_at.desc(), signing_keys::kid.desc()))
-        .select(SigningKeyRow::as_select())
-        .first(conn)
-        .optional()?
+    let row = store::newest_active(conn)?
         .ok_or_else(|| ApiError::internal("no signing key: start the service once to create one"))?;
     Ok(ActiveKey { encoding: encoding_key(&row)?, kid: row.kid })
 }
@@ -176,11 +149,7 @@ pub fn active_key(conn: &mut DbConnection) -> ApiResult<ActiveKey> {
 /// `token_lifetime` ago.
 pub fn published_keys(conn: &mut DbConnection, token_lifetime: chrono::Duration) -> ApiResult<JwkSet> {
     let oldest = Utc::now().naive_utc() - token_lifetime;
-    let rows = signing_keys::table
-        .filter(signing_keys::retired_at.is_null().or(signing_keys::retired_at.gt(oldest)))
-        .order((signing_keys::created_at.desc(), signing_keys::kid.desc()))
-        .select(SigningKeyRow::as_select())
-        .load(conn)?;
+    let rows = store::verifying(conn, oldest)?;
     Ok(JwkSet {
         keys: rows
             .into_iter()
@@ -212,11 +181,7 @@ impl KeyCache {
         if let Some(key) = self.cached(kid) {
             return Ok(Some(key));
         }
-        let public_key = signing_keys::table
-            .find(kid)
-            .select(signing_keys::public_key)
-            .first::<String>(conn)
-            .optional()?;
+        let public_key = store::public_key(conn, kid)?;
         let Some(public_key) = public_key else { return Ok(None) };
         let key = Arc::new(DecodingKey::from_ed_components(&public_key).map_err(ApiError::internal)?);
         if let Ok(mut keys) = self.keys.write() {

@@ -6,6 +6,7 @@ pub mod jwt;
 pub mod keys;
 pub mod password;
 pub mod secrets;
+mod store;
 
 pub use caller::{Caller, OptionalCaller};
 

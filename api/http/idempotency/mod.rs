@@ -11,11 +11,12 @@ use actix_web::{
     http::{header, StatusCode},
     HttpRequest, HttpResponse,
 };
-use diesel::prelude::*;
+
+mod store;
 
 use crate::{
     auth::{secrets, Caller},
-    db::{self, now, schema::idempotency_keys, DbConnection, DbPool},
+    db::{self, now, DbConnection, DbPool},
     error::{ApiError, ApiResult, ProblemType},
 };
 
@@ -116,29 +117,11 @@ impl Stored {
 
 const RACE: ProblemType = ProblemType::IdempotencyRace;
 
-#[derive(Queryable, Selectable)]
-#[diesel(table_name = idempotency_keys)]
-struct KeyRow {
-    request_method: String,
-    request_path: String,
-    request_hash: String,
-    response_status: Option<i16>,
-    response_body: Option<String>,
-}
-
 /// Claims the key: `Some(stored)` to replay, `None` to go ahead (the key is then held by this
 /// transaction until it commits with [`record`]).
 pub fn claim(conn: &mut DbConnection, request: &Request) -> ApiResult<Option<Stored>> {
-    diesel::delete(
-        idempotency_keys::table
-            .filter(idempotency_keys::created_at.lt(now() - chrono::Duration::hours(RETENTION_HOURS))),
-    )
-    .execute(conn)?;
-    let existing = idempotency_keys::table
-        .find((&request.caller, &request.key))
-        .select(KeyRow::as_select())
-        .first(conn)
-        .optional()?;
+    store::forget_before(conn, now() - chrono::Duration::hours(RETENTION_HOURS))?;
+    let existing = store::find(conn, &request.caller, &request.key)?;
     if let Some(row) = existing {
         if row.request_method != request.method
             || row.request_path != request.path
@@ -159,35 +142,33 @@ pub fn claim(conn: &mut DbConnection, request: &Request) -> ApiResult<Option<Sto
             }),
         };
     }
-    diesel::insert_into(idempotency_keys::table)
-        .values((
-            idempotency_keys::caller.eq(&request.caller),
-            idempotency_keys::idempotency_key.eq(&request.key),
-            idempotency_keys::request_method.eq(&request.method),
-            idempotency_keys::request_path.eq(&request.path),
-            idempotency_keys::request_hash.eq(&request.fingerprint),
-            idempotency_keys::created_at.eq(now()),
-        ))
-        .execute(conn)
-        .map_err(|e| match ApiError::from(e) {
-            ApiError::Conflict { .. } => ApiError::Conflict {
-                kind: RACE,
-                detail: "the first request with this key is still running".into(),
-            },
-            other => other,
-        })?;
+    let new = store::NewKey {
+        caller: &request.caller,
+        key: &request.key,
+        method: &request.method,
+        path: &request.path,
+        hash: &request.fingerprint,
+        at: now(),
+    };
+    store::insert(conn, &new).map_err(|e| match ApiError::from(e) {
+        ApiError::Conflict { .. } => ApiError::Conflict {
+            kind: RACE,
+            detail: "the first request with this key is still running".into(),
+        },
+        other => other,
+    })?;
     Ok(None)
 }
 
 /// Stores the response to replay, in the claiming transaction.
 pub fn record(conn: &mut DbConnection, request: &Request, stored: &Stored) -> ApiResult<()> {
-    diesel::update(idempotency_keys::table.find((&request.caller, &request.key)))
-        .set((
-            idempotency_keys::response_status.eq(Some(stored.status as i16)),
-            idempotency_keys::response_body.eq(Some(stored.body.to_string())),
-        ))
-        .execute(conn)?;
-    Ok(())
+    Ok(store::set_response(
+        conn,
+        &request.caller,
+        &request.key,
+        stored.status as i16,
+        &stored.body.to_string(),
+    )?)
 }
 
 /// Runs `attempt` again while it loses a race for its key to a concurrent duplicate (which

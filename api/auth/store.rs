@@ -1,0 +1,78 @@
+//! Queries of the auth layer: the principal behind a token, and the signing keys.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::{
+    schema::{integration_clients, signing_keys, users},
+    DbConnection,
+};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = signing_keys)]
+pub struct SigningKeyRow {
+    pub kid: String,
+    pub algorithm: String,
+    /// Base64 of the 32-byte Ed25519 seed.
+    pub private_key: String,
+    /// Base64url of the 32-byte public key (the JWK `x`).
+    pub public_key: String,
+    pub created_at: NaiveDateTime,
+    pub retired_at: Option<NaiveDateTime>,
+}
+
+/// A user's stored role and whether the account is active.
+pub(super) fn user_standing(conn: &mut DbConnection, id: &str) -> QueryResult<Option<(String, bool)>> {
+    users::table.find(id).select((users::role, users::active)).first(conn).optional()
+}
+
+/// A client's granted scopes (space-separated) and whether it is active.
+pub(super) fn client_standing(conn: &mut DbConnection, id: &str) -> QueryResult<Option<(String, bool)>> {
+    integration_clients::table
+        .find(id)
+        .select((integration_clients::scopes, integration_clients::active))
+        .first(conn)
+        .optional()
+}
+
+pub(super) fn key_exists(conn: &mut DbConnection, kid: &str) -> QueryResult<bool> {
+    Ok(signing_keys::table.find(kid).count().get_result::<i64>(conn)? > 0)
+}
+
+pub(super) fn has_active_key(conn: &mut DbConnection) -> QueryResult<bool> {
+    Ok(signing_keys::table.filter(signing_keys::retired_at.is_null()).count().get_result::<i64>(conn)? > 0)
+}
+
+/// Adds a key and retires the others from signing, in one transaction.
+pub(super) fn insert_as_current(conn: &mut DbConnection, row: &SigningKeyRow) -> QueryResult<()> {
+    conn.transaction(|conn| {
+        diesel::update(signing_keys::table.filter(signing_keys::retired_at.is_null()))
+            .set(signing_keys::retired_at.eq(Some(row.created_at)))
+            .execute(conn)?;
+        diesel::insert_into(signing_keys::table).values(row).execute(conn)?;
+        Ok(())
+    })
+}
+
+/// The newest unretired key.
+pub(super) fn newest_active(conn: &mut DbConnection) -> QueryResult<Option<SigningKeyRow>> {
+    signing_keys::table
+        .filter(signing_keys::retired_at.is_null())
+        .order((signing_keys::created_at.desc(), signing_keys::kid.desc()))
+        .select(SigningKeyRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Keys unretired, or retired after `oldest`, newest first.
+pub(super) fn verifying(conn: &mut DbConnection, oldest: NaiveDateTime) -> QueryResult<Vec<SigningKeyRow>> {
+    signing_keys::table
+        .filter(signing_keys::retired_at.is_null().or(signing_keys::retired_at.gt(oldest)))
+        .order((signing_keys::created_at.desc(), signing_keys::kid.desc()))
+        .select(SigningKeyRow::as_select())
+        .load(conn)
+}
+
+pub(super) fn public_key(conn: &mut DbConnection, kid: &str) -> QueryResult<Option<String>> {
+    signing_keys::table.find(kid).select(signing_keys::public_key).first::<String>(conn).optional()
+}
