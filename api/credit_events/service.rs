@@ -1,0 +1,70 @@
+//! Credit feed use cases.
+
+use crate::{
+    auth::{Caller, Scope},
+    credit_claims::dto::CreditClaim,
+    credit_events::{
+        dto::{CreditEvent, CreditEventPage, CreditEventQuery, CreditEventType, LearnerIdentifiers},
+        store,
+    },
+    db::{self, DbConnection},
+    error::{ApiError, ApiResult},
+    http::pagination,
+};
+
+/// The position in the feed: the sequence number of the last event seen.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct FeedCursor {
+    seq: i64,
+}
+
+fn into_event(row: store::EventRow, learner: crate::users::store::UserRow) -> ApiResult<CreditEvent> {
+    let claim: CreditClaim = serde_json::from_str(&row.claim).map_err(ApiError::internal)?;
+    Ok(CreditEvent {
+        event_id: row.id,
+        event_type: CreditEventType::parse(&row.event_type)
+            .ok_or_else(|| ApiError::internal("unknown event type"))?,
+        occurred_at: db::to_utc(row.occurred_at),
+        claim,
+        replaces_claim_id: row.replaces_claim_id,
+        learner: LearnerIdentifiers {
+            user_id: learner.id,
+            email: learner.email,
+            first_name: learner.first_name,
+            last_name: learner.last_name,
+            npi: learner.npi,
+            external_id: learner.external_id,
+        },
+    })
+}
+
+const DEFAULT_LIMIT: u32 = 100;
+const MAX_LIMIT: u32 = 1000;
+
+/// The events after the query's cursor, oldest first, for administrators and clients with
+/// `credits:read`.
+pub fn page(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    query: &CreditEventQuery,
+) -> ApiResult<CreditEventPage> {
+    caller.require_admin_or_scope(Scope::CreditsRead)?;
+    let limit = match query.limit {
+        None => i64::from(DEFAULT_LIMIT),
+        Some(n) if (1..=MAX_LIMIT).contains(&n) => i64::from(n),
+        Some(_) => {
+            return Err(ApiError::BadRequest { detail: format!("limit must be between 1 and {MAX_LIMIT}") })
+        }
+    };
+    let after = pagination::decode_cursor::<FeedCursor>(query.after.as_deref())?.map_or(0, |c| c.seq);
+    if after < 0 {
+        return Err(ApiError::BadRequest { detail: "the cursor is invalid; use next_cursor".into() });
+    }
+    let mut rows = store::after(conn, after, limit)?;
+    let has_more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    let last = rows.last().map_or(after, |(event, _)| event.seq);
+    let data =
+        rows.into_iter().map(|(event, learner)| into_event(event, learner)).collect::<ApiResult<_>>()?;
+    Ok(CreditEventPage { data, next_cursor: pagination::encode_cursor(&FeedCursor { seq: last }), has_more })
+}
