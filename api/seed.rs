@@ -5,7 +5,7 @@ use crate::{
     auth::{password, Role},
     db::DbConnection,
     error::{ApiError, ApiResult},
-    users::store::{self, NewUser},
+    users::{service as users, NewUser},
 };
 
 /// Demo accounts printed in the README (never use these outside a demo).
@@ -30,7 +30,7 @@ fn ensure_user(
     first_name: &str,
     last_name: &str,
 ) -> ApiResult<bool> {
-    if store::find_by_email(conn, email)?.is_some() {
+    if users::account_by_email(conn, email)?.is_some() {
         return Ok(false);
     }
     if (plain_password.chars().count() as u64) < password::MIN_LENGTH {
@@ -46,7 +46,7 @@ fn ensure_user(
         profession: None,
         external_id: None,
     };
-    match store::insert(conn, new) {
+    match users::insert_account(conn, new) {
         Ok(_) => Ok(true),
         // Another replica created it at the same moment.
         Err(ApiError::Conflict { .. }) => Ok(false),

@@ -21,10 +21,10 @@ mod support;
 use support::{admin_token, env_number, measure, start, summarize, Figures};
 
 use ce_api::{
-    activities::{dto::ActivityInput, examples, store},
+    activities::{dto::ActivityInput, examples, fixtures as store},
     db::{self, schema::activities},
     http::pagination,
-    users::store::{self as users, NewUser},
+    users::{fixtures as users, NewUser},
 };
 use diesel::{connection::SimpleConnection, prelude::*};
 
@@ -239,7 +239,7 @@ fn completed_enrollments(
 ) -> Result<Vec<String>, String> {
     use ce_api::{
         db::schema::enrollments,
-        enrollments::{dto::EnrollmentStatus, store::EnrollmentRow},
+        enrollments::{dto::EnrollmentStatus, EnrollmentRow},
     };
     db::write_transaction(conn, |conn| {
         let now = db::now();

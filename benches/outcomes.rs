@@ -17,16 +17,13 @@ use std::time::Instant;
 use ce_api::{
     activities::{dto::ActivityInput, examples},
     db::{self, schema::activities},
-    enrollments::{dto::EnrollmentStatus, store::EnrollmentRow},
+    enrollments::{dto::EnrollmentStatus, EnrollmentRow},
     surveys::{
         dto::{SurveyInput, SurveyKind},
+        fixtures::{self as surveys, ResponseRow},
         rules::CheckedAnswer,
-        store::{self as surveys, ResponseRow},
     },
-    users::{
-        dto::Profession,
-        store::{self as users, NewUser},
-    },
+    users::{dto::Profession, fixtures as users, NewUser},
 };
 use diesel::prelude::*;
 use support::{admin_token, env_number, measure, start};
@@ -129,7 +126,7 @@ fn seed(url: &str, learners_per_activity: u64) -> Result<(), String> {
         db::write_transaction(&mut conn, |conn| {
             let mut input = template.clone();
             input.title = format!("Outcomes bench {a}");
-            let activity = ce_api::activities::store::insert(conn, &input, &planner.id)?;
+            let activity = ce_api::activities::fixtures::insert(conn, &input, &planner.id)?;
             diesel::update(activities::table.find(&activity.id))
                 .set(activities::status.eq("published"))
                 .execute(conn)?;

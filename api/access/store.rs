@@ -21,12 +21,8 @@ const CANCELLED: &str = "cancelled";
 /// (a subquery: the one planner list scope every list filters with).
 #[diesel::dsl::auto_type]
 pub fn activities_planned_by(planner: String) -> _ {
-    let role: &'static str = PLANNER;
     let listed_planner: String = planner.clone();
-    let listed = activity_people::table
-        .filter(activity_people::user_id.eq(listed_planner))
-        .filter(activity_people::role.eq(role))
-        .select(activity_people::activity_id);
+    let listed: planner_listing = planner_listing(listed_planner);
     activities::table
         .filter(activities::created_by.eq(planner).or(activities::id.eq_any(listed)))
         .select(activities::id)
@@ -68,4 +64,14 @@ pub fn planner_has_active_learner(
             .filter(enrollments::activity_id.eq_any(activities_planned_by(planner_id.to_string()))),
     ))
     .get_result(conn)?)
+}
+
+/// Ids of the activities that list `planner` as a planner (a subquery).
+#[diesel::dsl::auto_type]
+pub fn planner_listing(planner: String) -> _ {
+    let role: &'static str = PLANNER;
+    activity_people::table
+        .filter(activity_people::user_id.eq(planner))
+        .filter(activity_people::role.eq(role))
+        .select(activity_people::activity_id)
 }

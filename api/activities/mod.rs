@@ -10,10 +10,19 @@ mod handlers;
 pub mod rules;
 pub mod service;
 pub mod sessions;
-pub mod store;
+mod store;
+
+pub use store::ActivityRow;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.configure(handlers::configure).configure(sessions::configure);
+}
+
+/// Direct writes for seeding tests and benchmarks with thousands of rows, below the use cases
+/// and their rules. Not for the service's own code.
+#[doc(hidden)]
+pub mod fixtures {
+    pub use super::store::{insert, ActivityCursor};
 }

@@ -296,36 +296,6 @@ pub fn find(conn: &mut DbConnection, id: &str) -> ApiResult<Option<ActivityRow>>
     Ok(activities::table.find(id).select(ActivityRow::as_select()).first(conn).optional()?)
 }
 
-/// Whether `user_id` plans the activity: its creator, or a planner listed with that account.
-pub fn is_planner_of(conn: &mut DbConnection, activity: &ActivityRow, user_id: &str) -> ApiResult<bool> {
-    if activity.created_by == user_id {
-        return Ok(true);
-    }
-    let listed: i64 = activity_people::table
-        .filter(activity_people::activity_id.eq(&activity.id))
-        .filter(activity_people::user_id.eq(user_id))
-        .filter(activity_people::role.eq(crate::db::enum_text(&PersonRole::Planner)))
-        .count()
-        .get_result(conn)?;
-    Ok(listed > 0)
-}
-
-/// Ids of the activities `planner` created (a subquery).
-#[diesel::dsl::auto_type]
-pub fn created_by(planner: String) -> _ {
-    activities::table.filter(activities::created_by.eq(planner)).select(activities::id)
-}
-
-/// Ids of the activities that list `planner` as a planner (a subquery).
-#[diesel::dsl::auto_type]
-pub fn listing_planner(planner: String) -> _ {
-    let role: &'static str = "planner";
-    activity_people::table
-        .filter(activity_people::user_id.eq(planner))
-        .filter(activity_people::role.eq(role))
-        .select(activity_people::activity_id)
-}
-
 /// Catalog order key (or change order key with `updated_since`).
 #[derive(serde::Serialize, serde::Deserialize)]
 pub struct ActivityCursor {

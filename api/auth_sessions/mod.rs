@@ -4,6 +4,6 @@
 pub mod dto;
 mod handlers;
 pub mod service;
-pub mod store;
+mod store;
 
 pub use handlers::configure;

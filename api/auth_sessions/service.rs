@@ -47,7 +47,7 @@ fn issue_tokens(
 pub fn register(conn: &mut DbConnection, request: RegisterRequest, password_hash: String) -> ApiResult<User> {
     users::service::insert_account(
         conn,
-        users::store::NewUser {
+        users::NewUser {
             email: request.email,
             password_hash: Some(password_hash),
             role: Role::Learner,
@@ -75,7 +75,7 @@ pub fn login(
     plain: &str,
 ) -> ApiResult<LoginOutcome> {
     let window = chrono_duration(auth.login_failure_window);
-    let email = users::store::normalize_email(email);
+    let email = users::rules::normalize_email(email);
     let (failures, free_at) = store::recent_failures(conn, &email, window)?;
     if failures >= i64::from(auth.login_max_failures) {
         let retry_after_secs = free_at.map_or(1, |at| (at - db::now()).num_seconds().max(1) as u64);

@@ -1,26 +1,10 @@
-//! Printable certificates of awarded credit, and the public page that verifies them.
-
-use actix_web::{get, http::header, web, HttpResponse};
-use utoipa_actix_web::service_config::ServiceConfig;
+//! The printable certificate of awarded credit, as HTML: what it says is decided in
+//! [`super::service::certificate`]; this module only lays it out, escaping every text.
 
 use crate::{
     activities::{dto::ActivityInput, rules::local_date},
-    auth::Caller,
     config::ProviderSettings,
-    credit_claims::{
-        dto::{ClaimStatus, Verification},
-        rules, service, store,
-    },
-    credits::Credits,
-    db,
-    error::{ApiError, ApiResult, Problem, ProblemType},
-    state::AppState,
-    users,
 };
-
-pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(certificate).service(verify);
-}
 
 /// Text for HTML: everything a person typed is escaped.
 fn escape(text: &str) -> String {
@@ -39,7 +23,7 @@ fn escape(text: &str) -> String {
 }
 
 /// The activity's dates as a certificate prints them, in its time zone.
-fn activity_dates(input: &ActivityInput) -> String {
+pub fn activity_dates(input: &ActivityInput) -> String {
     match (input.starts_at, input.ends_at, input.release_date, input.expiry_date) {
         (Some(start), Some(end), _, _) => {
             let (first, last) = (local_date(start, &input.time_zone), local_date(end, &input.time_zone));
@@ -56,21 +40,21 @@ fn activity_dates(input: &ActivityInput) -> String {
 }
 
 /// What the certificate says.
-struct CertificateText {
-    learner: String,
-    degree: Option<String>,
-    title: String,
-    dates: String,
-    completion_date: String,
-    credit_line: String,
-    statement: String,
-    uan: Option<String>,
-    provider: ProviderSettings,
-    verification_url: String,
-    claim_id: String,
+pub struct CertificateText {
+    pub learner: String,
+    pub degree: Option<String>,
+    pub title: String,
+    pub dates: String,
+    pub completion_date: String,
+    pub credit_line: String,
+    pub statement: String,
+    pub uan: Option<String>,
+    pub provider: ProviderSettings,
+    pub verification_url: String,
+    pub claim_id: String,
 }
 
-fn render(c: &CertificateText) -> String {
+pub fn render(c: &CertificateText) -> String {
     let learner = match &c.degree {
         Some(degree) => format!("{}, {}", escape(&c.learner), escape(degree)),
         None => escape(&c.learner),
@@ -118,103 +102,6 @@ h1 {{ font-size: 1.8rem; text-align: center; letter-spacing: .05em; }}
         verification_url = escape(&c.verification_url),
         claim_id = escape(&c.claim_id),
     )
-}
-
-/// A printable HTML certificate of an awarded claim, with what the accreditors require
-/// (learner, activity, dates, provider, credit type and amount, the designation statement)
-/// and a public verification link.
-#[utoipa::path(
-    tag = "credit",
-    operation_id = "credit_certificate",
-    security(("bearer" = []), ("oauth2" = ["credits:read"])),
-    params(("claim_id" = String, Path, description = "Claim id")),
-    responses(
-        (status = 200, description = "The certificate", body = String, content_type = "text/html"),
-        (status = 404, description = "Unknown, or not yours", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The claim is not awarded (pending, rejected, revoked or superseded)", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[get("/credit-claims/{claim_id}/certificate")]
-async fn certificate(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<String>,
-) -> ApiResult<HttpResponse> {
-    let id = path.into_inner();
-    let provider = state.settings.provider.clone();
-    let html = db::run(&state.pool, move |conn| {
-        let (claim, activity) = service::visible_with_activity(conn, &caller, &id)?;
-        if claim.status()? != ClaimStatus::Awarded {
-            return Err(ApiError::Conflict {
-                kind: ProblemType::ClaimNotAwarded,
-                detail: format!("certificates are issued for awarded credit; this claim is {}", claim.status),
-            });
-        }
-        let learner = users::store::find(conn, &claim.user_id)?.ok_or(ApiError::NotFound)?;
-        let input = activity.input()?;
-        let credit_type = claim.credit_type()?;
-        let designation = input.credit_designations.iter().find(|d| d.credit_type == credit_type);
-        let maximum = designation.map_or(Credits::from_hundredths(claim.amount_hundredths), |d| d.max_amount);
-        let amount = Credits::from_hundredths(claim.amount_hundredths);
-        Ok(render(&CertificateText {
-            learner: format!("{} {}", learner.first_name, learner.last_name),
-            degree: learner.degree,
-            title: input.title.clone(),
-            dates: activity_dates(&input),
-            completion_date: claim.completion_date.to_string(),
-            credit_line: format!("{amount} {}", rules::unit(credit_type, amount)),
-            statement: rules::designation_statement(credit_type, &provider.name, input.format, maximum),
-            uan: designation.and_then(|d| d.acpe_uan.clone()),
-            verification_url: store::verification_url(&provider.public_url, &claim.verification_code),
-            claim_id: claim.id,
-            provider,
-        }))
-    })
-    .await?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .insert_header((header::CONTENT_SECURITY_POLICY, "default-src 'none'; style-src 'unsafe-inline'"))
-        .body(html))
-}
-
-/// Public check of a certificate's verification code (no token): whether the credit stands,
-/// and the little a certificate already shows.
-#[utoipa::path(
-    tag = "credit",
-    operation_id = "verify_credit",
-    security(()),
-    params(("code" = String, Path, description = "The code in the certificate's verification link")),
-    responses(
-        (status = 200, description = "The credit, and whether it is valid", body = Verification),
-        (status = 404, description = "No certificate has this code", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[get("/credit-verifications/{code}")]
-async fn verify(state: web::Data<AppState>, path: web::Path<String>) -> ApiResult<HttpResponse> {
-    let code = path.into_inner();
-    let provider = state.settings.provider.name.clone();
-    let verification = db::run(&state.pool, move |conn| {
-        let claim = store::find_by_code(conn, &code)?.ok_or(ApiError::NotFound)?;
-        let status = claim.status()?;
-        if status == ClaimStatus::Pending || status == ClaimStatus::Rejected {
-            // Never certified: nothing to verify.
-            return Err(ApiError::NotFound);
-        }
-        let learner = users::store::find(conn, &claim.user_id)?.ok_or(ApiError::NotFound)?;
-        let activity = crate::activities::store::find(conn, &claim.activity_id)?.ok_or(ApiError::NotFound)?;
-        Ok(Verification {
-            valid: status == ClaimStatus::Awarded,
-            status,
-            learner_name: format!("{} {}", learner.first_name, learner.last_name),
-            activity_title: activity.title,
-            completion_date: claim.completion_date,
-            credit_type: claim.credit_type()?,
-            amount: Credits::from_hundredths(claim.amount_hundredths),
-            provider,
-        })
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(verification))
 }
 
 #[cfg(test)]

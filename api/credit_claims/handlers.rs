@@ -1,20 +1,21 @@
 //! HTTP for credit claims: extract, call one use case of [`super::service`], map the result.
 
-use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use actix_web::{get, http::header, post, web, HttpRequest, HttpResponse};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::{
     auth::Caller,
     credit_claims::{
+        certificate::render as render_certificate,
         dto::{
             AmendRequest, ApproveRequest, ClaimHistoryEntry, ClaimListQuery, ClaimRequest, CreditClaim,
-            ReasonRequest,
+            ReasonRequest, Transcript, TranscriptQuery, Verification,
         },
-        service,
+        service, transcript,
     },
     db,
     error::{ApiResult, Problem},
-    http::{idempotency, json::ApiJson, pagination},
+    http::{csv, idempotency, json::ApiJson, pagination},
     state::AppState,
 };
 
@@ -26,7 +27,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(amend_claim)
         .service(approve_claim)
         .service(reject_claim)
-        .service(revoke_claim);
+        .service(revoke_claim)
+        .service(my_transcript)
+        .service(user_transcript)
+        .service(certificate)
+        .service(verify);
 }
 
 /// Claim credit for a completed enrollment. Every accreditation rule is checked, each refusal
@@ -265,4 +270,123 @@ async fn revoke_claim(
     let claim =
         db::write(&state.pool, move |conn| service::revoke(conn, &caller, &id, &reason, &base_url)).await?;
     Ok(HttpResponse::Ok().json(claim))
+}
+
+fn transcript_response(req: &HttpRequest, transcript: Transcript) -> HttpResponse {
+    if csv::wanted(req) {
+        csv::attachment("transcript.csv", transcript::to_csv(&transcript))
+    } else {
+        HttpResponse::Ok().json(transcript)
+    }
+}
+
+/// Your transcript: awarded credit with completion dates in the period, and totals per credit
+/// type. `Accept: text/csv` for a spreadsheet.
+#[utoipa::path(
+    tag = "credit",
+    operation_id = "my_transcript",
+    security(("bearer" = [])),
+    params(TranscriptQuery),
+    responses(
+        (status = 200, description = "The transcript", content(
+            (Transcript = "application/json"),
+            (String = "text/csv"),
+        )),
+        (status = 403, description = "Machine clients have no transcript", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`from` after `to`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/me/transcript")]
+async fn my_transcript(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<TranscriptQuery>,
+) -> ApiResult<HttpResponse> {
+    let user_id = caller.person()?.0.to_string();
+    let query = query.into_inner();
+    let transcript =
+        db::run(&state.pool, move |conn| service::transcript(conn, &caller, &user_id, &query)).await?;
+    Ok(transcript_response(&req, transcript))
+}
+
+/// A learner's transcript: the learner, administrators and clients with `credits:read`.
+#[utoipa::path(
+    tag = "credit",
+    operation_id = "user_transcript",
+    security(("bearer" = []), ("oauth2" = ["credits:read"])),
+    params(("user_id" = String, Path, description = "User id"), TranscriptQuery),
+    responses(
+        (status = 200, description = "The transcript", content(
+            (Transcript = "application/json"),
+            (String = "text/csv"),
+        )),
+        (status = 403, description = "Client without credits:read", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown user, or not yours to see", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`from` after `to`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/users/{user_id}/transcript")]
+async fn user_transcript(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    query: web::Query<TranscriptQuery>,
+) -> ApiResult<HttpResponse> {
+    let user_id = path.into_inner();
+    let query = query.into_inner();
+    let transcript =
+        db::run(&state.pool, move |conn| service::transcript(conn, &caller, &user_id, &query)).await?;
+    Ok(transcript_response(&req, transcript))
+}
+
+/// A printable HTML certificate of an awarded claim, with what the accreditors require
+/// (learner, activity, dates, provider, credit type and amount, the designation statement)
+/// and a public verification link.
+#[utoipa::path(
+    tag = "credit",
+    operation_id = "credit_certificate",
+    security(("bearer" = []), ("oauth2" = ["credits:read"])),
+    params(("claim_id" = String, Path, description = "Claim id")),
+    responses(
+        (status = 200, description = "The certificate", body = String, content_type = "text/html"),
+        (status = 404, description = "Unknown, or not yours", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The claim is not awarded (pending, rejected, revoked or superseded)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/credit-claims/{claim_id}/certificate")]
+async fn certificate(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let provider = state.settings.provider.clone();
+    let text = db::run(&state.pool, move |conn| service::certificate(conn, &caller, &id, provider)).await?;
+    let html = render_certificate(&text);
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CONTENT_SECURITY_POLICY, "default-src 'none'; style-src 'unsafe-inline'"))
+        .body(html))
+}
+
+/// Public check of a certificate's verification code (no token): whether the credit stands,
+/// and the little a certificate already shows.
+#[utoipa::path(
+    tag = "credit",
+    operation_id = "verify_credit",
+    security(()),
+    params(("code" = String, Path, description = "The code in the certificate's verification link")),
+    responses(
+        (status = 200, description = "The credit, and whether it is valid", body = Verification),
+        (status = 404, description = "No certificate has this code", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/credit-verifications/{code}")]
+async fn verify(state: web::Data<AppState>, path: web::Path<String>) -> ApiResult<HttpResponse> {
+    let code = path.into_inner();
+    let provider = state.settings.provider.name.clone();
+    let verification = db::run(&state.pool, move |conn| service::verify(conn, &code, provider)).await?;
+    Ok(HttpResponse::Ok().json(verification))
 }

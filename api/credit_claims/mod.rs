@@ -5,18 +5,18 @@
 //! same transaction.
 //!
 //! `handlers.rs` (HTTP), `service.rs` (use cases), `store.rs` (queries, the audit trail),
-//! `rules.rs` (pure credit rules), `transcript.rs`, `certificate.rs`.
+//! `rules.rs` (pure credit rules), `transcript.rs` (CSV), `certificate.rs` (HTML).
 
-pub mod certificate;
+mod certificate;
 pub mod dto;
 mod handlers;
 pub mod rules;
 pub mod service;
-pub mod store;
-pub mod transcript;
+mod store;
+mod transcript;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.configure(handlers::configure).configure(certificate::configure).configure(transcript::configure);
+    cfg.configure(handlers::configure);
 }

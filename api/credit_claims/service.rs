@@ -3,6 +3,8 @@
 //! learners claim for themselves, those who decide (the activity's planners, administrators)
 //! review, and nobody decides on their own claim.
 
+use std::collections::BTreeMap;
+
 use chrono::Utc;
 
 use crate::{
@@ -10,19 +12,23 @@ use crate::{
     activities::{
         self,
         dto::{ActivityFormat, ActivityInput, CreditReview, CreditType},
-        rules as activity_rules,
-        store::ActivityRow,
+        rules as activity_rules, ActivityRow,
     },
     auth::{Caller, Scope},
+    config::ProviderSettings,
     credit_claims::{
-        dto::{AmendRequest, ClaimHistoryEntry, ClaimListQuery, ClaimRequest, ClaimStatus, CreditClaim},
+        certificate::{self, CertificateText},
+        dto::{
+            AmendRequest, ClaimHistoryEntry, ClaimListQuery, ClaimRequest, ClaimStatus, CreditClaim,
+            CreditTotal, Transcript, TranscriptEntry, TranscriptQuery, Verification,
+        },
         rules::{self, AmountProblem},
         store::{self, AuditEntry, ClaimRow},
     },
     credit_events::{self, dto::CreditEventType},
     credits::Credits,
     db::{now, DbConnection},
-    enrollments::{self, dto::EnrollmentStatus, store::EnrollmentRow},
+    enrollments::{self, dto::EnrollmentStatus, EnrollmentRow},
     error::{ApiError, ApiResult, FieldError, ProblemType},
     http::pagination,
     users::{self, dto::User},
@@ -73,11 +79,11 @@ fn claim_context(conn: &mut DbConnection, caller: &Caller, enrollment_id: &str) 
         let relation = Relation { who: access::Who::of(caller), plans: false, enrolled: false };
         access::may_file_claim(&relation, false).check()?;
     }
-    let enrollment = enrollments::store::find(conn, enrollment_id)?.ok_or(ApiError::NotFound)?;
+    let enrollment = enrollments::service::find(conn, enrollment_id)?;
     let relation = Relation::of(conn, caller, &enrollment.activity_id)?;
     access::may_file_claim(&relation, caller.user_id() == Some(enrollment.user_id.as_str())).check()?;
     let activity = activities::service::find(conn, &enrollment.activity_id)?;
-    let learner = users::store::load(conn, &enrollment.user_id)?.ok_or(ApiError::NotFound)?;
+    let learner = users::service::record(conn, &enrollment.user_id)?.ok_or(ApiError::NotFound)?;
     let input = activity.input()?;
     Ok(ClaimContext { enrollment, activity, input, learner, relation })
 }
@@ -194,8 +200,12 @@ fn not_completed(conn: &mut DbConnection, ctx: &ClaimContext) -> ApiResult<ApiEr
     );
     let mut errors = vec![FieldError::new("enrollment_id", "enrollment-not-completed", message.clone())];
     if ctx.enrollment.status()? == EnrollmentStatus::Registered {
-        let done =
-            enrollments::store::participation(conn, &ctx.enrollment.id, ctx.enrollment.minutes_spent, None)?;
+        let done = enrollments::service::participation(
+            conn,
+            &ctx.enrollment.id,
+            ctx.enrollment.minutes_spent,
+            None,
+        )?;
         errors.extend(enrollments::rules::missing_requirements(&ctx.input.completion_requirements, &done));
     }
     Ok(ApiError::Rule {
@@ -284,7 +294,7 @@ fn supersede(conn: &mut DbConnection, old: &ClaimRow, new_id: &str, actor: &str)
 
 /// Awards `claim` (already stored, pending): replaces the award in force for the same
 /// enrollment and credit type, if any, and appends `credit.awarded` or `credit.amended`.
-/// Appending is the last write (see `credit_events::store`).
+/// Appending is the last write (see `credit_events::service::append`).
 fn award(
     conn: &mut DbConnection,
     claim: ClaimRow,
@@ -316,7 +326,7 @@ fn award(
         Some(old) => (CreditEventType::Amended, Some(old.id.as_str())),
         None => (CreditEventType::Awarded, None),
     };
-    credit_events::store::append(conn, event, &saved.to_api(base_url)?, replaces)?;
+    credit_events::service::append(conn, event, &saved.to_api(base_url)?, replaces)?;
     Ok(saved)
 }
 
@@ -430,7 +440,7 @@ fn withdraw(
     )?;
     let api = saved.to_api(base_url)?;
     if to == ClaimStatus::Revoked {
-        credit_events::store::append(conn, CreditEventType::Revoked, &api, None)?;
+        credit_events::service::append(conn, CreditEventType::Revoked, &api, None)?;
     }
     Ok(api)
 }
@@ -536,4 +546,105 @@ pub fn revoke(
     base_url: &str,
 ) -> ApiResult<CreditClaim> {
     withdraw(conn, caller, id, reason, ClaimStatus::Revoked, base_url)
+}
+
+/// A learner's transcript: awarded credit with completion dates in the period, and totals per
+/// credit type (the learner, administrators and clients with `credits:read`).
+pub fn transcript(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    user_id: &str,
+    query: &TranscriptQuery,
+) -> ApiResult<Transcript> {
+    access::may_read_transcript(caller, user_id).check()?;
+    if let (Some(from), Some(to)) = (query.from, query.to) {
+        if from > to {
+            return Err(ApiError::validation("from", "order", "must not be after `to`"));
+        }
+    }
+    let learner = users::service::account(conn, user_id)?.ok_or(ApiError::NotFound)?;
+    let rows = store::awarded(conn, user_id, query.from, query.to, query.credit_type)?;
+    let mut totals: BTreeMap<_, Credits> = BTreeMap::new();
+    let mut entries = Vec::with_capacity(rows.len());
+    for row in rows {
+        let credit_type = row.claim.credit_type()?;
+        *totals.entry(credit_type).or_default() += Credits::from_hundredths(row.claim.amount_hundredths);
+        entries.push(TranscriptEntry {
+            claim_id: row.claim.id,
+            activity_id: row.claim.activity_id,
+            activity_title: row.title,
+            format: row.format,
+            completion_date: row.claim.completion_date,
+            credit_type,
+            amount: Credits::from_hundredths(row.claim.amount_hundredths),
+            acpe_uan: row.acpe_uan,
+        });
+    }
+    Ok(Transcript {
+        user_id: learner.id,
+        first_name: learner.first_name,
+        last_name: learner.last_name,
+        from: query.from,
+        to: query.to,
+        entries,
+        totals: totals.into_iter().map(|(credit_type, amount)| CreditTotal { credit_type, amount }).collect(),
+    })
+}
+
+/// The certificate of an awarded claim (whoever may read the claim): learner, activity,
+/// dates, provider, credit type and amount, and the accreditor's statement.
+pub fn certificate(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &str,
+    provider: ProviderSettings,
+) -> ApiResult<CertificateText> {
+    let (claim, activity) = visible_with_activity(conn, caller, id)?;
+    if claim.status()? != ClaimStatus::Awarded {
+        return Err(ApiError::Conflict {
+            kind: ProblemType::ClaimNotAwarded,
+            detail: format!("certificates are issued for awarded credit; this claim is {}", claim.status),
+        });
+    }
+    let learner = users::service::account(conn, &claim.user_id)?.ok_or(ApiError::NotFound)?;
+    let input = activity.input()?;
+    let credit_type = claim.credit_type()?;
+    let designation = input.credit_designations.iter().find(|d| d.credit_type == credit_type);
+    let amount = Credits::from_hundredths(claim.amount_hundredths);
+    let maximum = designation.map_or(amount, |d| d.max_amount);
+    Ok(CertificateText {
+        learner: format!("{} {}", learner.first_name, learner.last_name),
+        degree: learner.degree,
+        title: input.title.clone(),
+        dates: certificate::activity_dates(&input),
+        completion_date: claim.completion_date.to_string(),
+        credit_line: format!("{amount} {}", rules::unit(credit_type, amount)),
+        statement: rules::designation_statement(credit_type, &provider.name, input.format, maximum),
+        uan: designation.and_then(|d| d.acpe_uan.clone()),
+        verification_url: store::verification_url(&provider.public_url, &claim.verification_code),
+        claim_id: claim.id,
+        provider,
+    })
+}
+
+/// The public check of a certificate's code: whether the credit stands, and the little a
+/// certificate already shows. Claims never certified (pending, rejected) are not found.
+pub fn verify(conn: &mut DbConnection, code: &str, provider: String) -> ApiResult<Verification> {
+    let claim = store::find_by_code(conn, code)?.ok_or(ApiError::NotFound)?;
+    let status = claim.status()?;
+    if status == ClaimStatus::Pending || status == ClaimStatus::Rejected {
+        return Err(ApiError::NotFound);
+    }
+    let learner = users::service::account(conn, &claim.user_id)?.ok_or(ApiError::NotFound)?;
+    let activity = activities::service::find(conn, &claim.activity_id)?;
+    Ok(Verification {
+        valid: status == ClaimStatus::Awarded,
+        status,
+        learner_name: format!("{} {}", learner.first_name, learner.last_name),
+        activity_title: activity.title,
+        completion_date: claim.completion_date,
+        credit_type: claim.credit_type()?,
+        amount: Credits::from_hundredths(claim.amount_hundredths),
+        provider,
+    })
 }

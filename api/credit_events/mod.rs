@@ -4,6 +4,8 @@
 pub mod dto;
 mod handlers;
 pub mod service;
-pub mod store;
+mod store;
+
+pub use store::EventRow;
 
 pub use handlers::configure;

@@ -10,6 +10,7 @@ use crate::{
     db::{self, DbConnection},
     error::{ApiError, ApiResult},
     http::pagination,
+    users::{self, UserRow},
 };
 
 /// The position in the feed: the sequence number of the last event seen.
@@ -18,7 +19,7 @@ struct FeedCursor {
     seq: i64,
 }
 
-fn into_event(row: store::EventRow, learner: crate::users::store::UserRow) -> ApiResult<CreditEvent> {
+fn into_event(row: store::EventRow, learner: UserRow) -> ApiResult<CreditEvent> {
     let claim: CreditClaim = serde_json::from_str(&row.claim).map_err(ApiError::internal)?;
     Ok(CreditEvent {
         event_id: row.id,
@@ -41,6 +42,26 @@ fn into_event(row: store::EventRow, learner: crate::users::store::UserRow) -> Ap
 const DEFAULT_LIMIT: u32 = 100;
 const MAX_LIMIT: u32 = 1000;
 
+/// Each event with its learner (looked up by id after the events: a join let SQLite walk
+/// every user and scan the events for each, 8 s for a page of 1,000).
+fn with_learners(
+    conn: &mut DbConnection,
+    events: Vec<store::EventRow>,
+) -> ApiResult<Vec<(store::EventRow, UserRow)>> {
+    let user_ids: Vec<&str> = events.iter().map(|e| e.user_id.as_str()).collect();
+    let learners = users::service::accounts(conn, &user_ids)?;
+    events
+        .into_iter()
+        .map(|event| {
+            let learner = learners
+                .get(&event.user_id)
+                .cloned()
+                .ok_or_else(|| ApiError::internal("event without learner"))?;
+            Ok((event, learner))
+        })
+        .collect()
+}
+
 /// The events after the query's cursor, oldest first, for administrators and clients with
 /// `credits:read`.
 pub fn page(
@@ -60,11 +81,23 @@ pub fn page(
     if after < 0 {
         return Err(ApiError::BadRequest { detail: "the cursor is invalid; use next_cursor".into() });
     }
-    let mut rows = store::after(conn, after, limit)?;
+    let events = store::after(conn, after, limit)?;
+    let mut rows = with_learners(conn, events)?;
     let has_more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
     let last = rows.last().map_or(after, |(event, _)| event.seq);
     let data =
         rows.into_iter().map(|(event, learner)| into_event(event, learner)).collect::<ApiResult<_>>()?;
     Ok(CreditEventPage { data, next_cursor: pagination::encode_cursor(&FeedCursor { seq: last }), has_more })
+}
+
+/// Appends an event to the feed, in the caller's transaction, as its last write (the feed's
+/// order is the commit order: see the store).
+pub fn append(
+    conn: &mut DbConnection,
+    event_type: CreditEventType,
+    claim: &CreditClaim,
+    replaces_claim_id: Option<&str>,
+) -> ApiResult<()> {
+    store::append(conn, event_type, claim, replaces_claim_id)
 }

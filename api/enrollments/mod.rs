@@ -10,7 +10,9 @@ pub mod dto;
 mod handlers;
 pub mod rules;
 pub mod service;
-pub mod store;
+mod store;
+
+pub use store::EnrollmentRow;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 

@@ -9,7 +9,7 @@ use crate::{
         self,
         dto::{ActivityFormat, ActivityStatus},
         service::ActivityEffects,
-        store::ActivityRow,
+        ActivityRow,
     },
     auth::{Caller, Role, Scope},
     db::{self, now, DbConnection},
@@ -33,7 +33,8 @@ fn viewer(caller: &Caller) -> Option<&Caller> {
 }
 
 fn profession_of(conn: &mut DbConnection, user_id: &str) -> ApiResult<Option<Profession>> {
-    Ok(users::store::find(conn, user_id)?.and_then(|u| u.profession.as_deref().and_then(Profession::parse)))
+    Ok(users::service::account(conn, user_id)?
+        .and_then(|u| u.profession.as_deref().and_then(Profession::parse)))
 }
 
 fn to_api(conn: &mut DbConnection, row: EnrollmentRow, activity: &ActivityRow) -> ApiResult<Enrollment> {
@@ -105,10 +106,10 @@ fn learner_to_enroll(
     }
     access::may_enroll_others(&Relation::of(conn, caller, &activity.id)?).check()?;
     let user = match (&request.user_id, &request.email) {
-        (Some(user_id), _) => users::store::find(conn, user_id)?,
-        (None, Some(email)) => users::store::find_by_email(conn, email)?,
+        (Some(user_id), _) => users::service::account(conn, user_id)?,
+        (None, Some(email)) => users::service::account_by_email(conn, email)?,
         (None, None) => match caller {
-            Caller::User { id, .. } => users::store::find(conn, id)?,
+            Caller::User { id, .. } => users::service::account(conn, id)?,
             Caller::Client { .. } => {
                 return Err(ApiError::validation(
                     "user_id",
@@ -168,7 +169,7 @@ fn page_of(
     let page = pagination::paginate(rows, limit, key, |row| row);
     // One query for the page's learners and one per activity, not one per row.
     let user_ids: Vec<&str> = page.data.iter().map(|row| row.user_id.as_str()).collect();
-    let learners = users::store::find_many(conn, &user_ids)?;
+    let learners = users::service::accounts(conn, &user_ids)?;
     let mut data = Vec::with_capacity(page.data.len());
     let mut activities_seen: std::collections::HashMap<String, ActivityRow> = Default::default();
     for row in page.data {
@@ -245,7 +246,7 @@ pub fn roster_csv(
     );
     let rows: Vec<EnrollmentRow> = rows.into_iter().take(CSV_ROWS as usize).collect();
     let user_ids: Vec<&str> = rows.iter().map(|row| row.user_id.as_str()).collect();
-    let mut learners = users::store::find_many(conn, &user_ids)?;
+    let mut learners = users::service::accounts(conn, &user_ids)?;
     for row in rows {
         let user = learners.remove(&row.user_id);
         let (last, first, email, profession) = user
@@ -327,7 +328,7 @@ pub fn complete(
         });
     }
     let input = activity.input()?;
-    let done = store::participation(conn, &row.id, Some(request.minutes_spent), None)?;
+    let done = participation(conn, &row.id, Some(request.minutes_spent), None)?;
     let missing = rules::missing_requirements(&input.completion_requirements, &done);
     if !missing.is_empty() {
         return Err(ApiError::Rule {
@@ -361,6 +362,38 @@ impl ActivityEffects for SeatKeeper {
         store::lock_activity(conn, &activity.id)?;
         store::mark_no_shows(conn, &activity.id).map(|_| ())
     }
+}
+
+/// An enrollment as stored, whoever asks (404 when unknown; for other resources' use cases,
+/// which check access themselves).
+pub fn find(conn: &mut DbConnection, id: &str) -> ApiResult<EnrollmentRow> {
+    store::find(conn, id)?.ok_or(ApiError::NotFound)
+}
+
+/// The learner's live (not cancelled) enrollment in the activity.
+pub fn live_enrollment(
+    conn: &mut DbConnection,
+    activity_id: &str,
+    user_id: &str,
+) -> ApiResult<Option<EnrollmentRow>> {
+    store::live_enrollment(conn, activity_id, user_id)
+}
+
+/// Serializes seat and completion changes of one activity until the transaction ends.
+pub fn lock_activity(conn: &mut DbConnection, activity_id: &str) -> ApiResult<()> {
+    store::lock_activity(conn, activity_id)
+}
+
+/// What the completion rule sees of an enrollment: the participation given, and the survey
+/// gates as its responses stand.
+pub fn participation(
+    conn: &mut DbConnection,
+    enrollment_id: &str,
+    minutes_spent: Option<i32>,
+    attendance_percent: Option<u8>,
+) -> ApiResult<rules::Participation> {
+    let (evaluation_submitted, post_test_passed) = crate::surveys::service::gates(conn, enrollment_id)?;
+    Ok(rules::Participation { minutes_spent, attendance_percent, evaluation_submitted, post_test_passed })
 }
 
 /// Serializes claims and completions of one enrollment until the transaction ends.

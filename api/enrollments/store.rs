@@ -10,7 +10,7 @@ use diesel::prelude::*;
 
 use crate::{
     access::{activities_planned_by, ListScope},
-    activities::{rules, store::ActivityRow},
+    activities::{rules, ActivityRow},
     db::{
         now,
         schema::{enrollments, session_attendance},
@@ -101,23 +101,6 @@ impl EnrollmentRow {
             updated_at: to_utc(self.updated_at),
         })
     }
-}
-
-/// What the completion rule sees of an enrollment: the participation given, and the survey
-/// gates as its responses stand.
-pub fn participation(
-    conn: &mut DbConnection,
-    enrollment_id: &str,
-    minutes_spent: Option<i32>,
-    attendance_percent: Option<u8>,
-) -> ApiResult<crate::enrollments::rules::Participation> {
-    let (evaluation_submitted, post_test_passed) = crate::surveys::store::gates(conn, enrollment_id)?;
-    Ok(crate::enrollments::rules::Participation {
-        minutes_spent,
-        attendance_percent,
-        evaluation_submitted,
-        post_test_passed,
-    })
 }
 
 /// Serializes seat changes of one activity (see the module notes).

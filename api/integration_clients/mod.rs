@@ -4,7 +4,7 @@
 pub mod dto;
 mod handlers;
 pub mod service;
-pub mod store;
+mod store;
 
 pub use dto::{CreatedIntegrationClient, IntegrationClient};
 pub use handlers::configure;

@@ -7,7 +7,7 @@ use crate::{
     activities::{
         self,
         dto::{ActivityFormat, ActivityStatus, OutcomeLevel},
-        store::ActivityRow,
+        ActivityRow,
     },
     auth::{Caller, Role},
     credit_claims::dto::CreditTotal,

@@ -9,7 +9,6 @@ use diesel::{
 };
 
 use crate::{
-    activities::store as activity_store,
     db::{
         schema::{
             activities as activities_table, credit_claims, enrollments, session_attendance, survey_answers,
@@ -241,7 +240,7 @@ pub(super) fn report_activities(
         select = select.filter(
             activities_table::created_by
                 .eq(id.to_string())
-                .or(activities_table::id.eq_any(activity_store::listing_planner(id.to_string()))),
+                .or(activities_table::id.eq_any(crate::access::planner_listing(id.to_string()))),
         );
     }
     Ok(select.load(conn)?)

@@ -6,7 +6,14 @@ pub mod dto;
 mod handlers;
 pub mod rules;
 pub mod service;
-pub mod store;
+mod store;
 mod tables;
 
 pub use handlers::configure;
+
+/// Direct writes for seeding tests and benchmarks with thousands of rows, below the use cases
+/// and their rules. Not for the service's own code.
+#[doc(hidden)]
+pub mod fixtures {
+    pub use super::store::{insert, insert_response, refresh_pairs, ResponseRow};
+}

@@ -4,7 +4,7 @@ use chrono::{Duration, Utc};
 
 use crate::{
     access::{Decision, Relation, SurveyAccess as Access},
-    activities::{self, store::ActivityRow},
+    activities::{self, ActivityRow},
     auth::Caller,
     db::{now, to_utc, DbConnection},
     enrollments::{self, dto::EnrollmentStatus},
@@ -54,7 +54,7 @@ fn visible_survey(
     id: &str,
 ) -> ApiResult<(SurveyRow, ActivityRow, Access)> {
     let survey = store::find(conn, id)?.ok_or(ApiError::NotFound)?;
-    let activity = activities::store::find(conn, &survey.activity_id)?.ok_or(ApiError::NotFound)?;
+    let activity = activities::service::find(conn, &survey.activity_id)?;
     let access = access(conn, caller, &activity)?.ok_or(ApiError::NotFound)?;
     Ok((survey, activity, access))
 }
@@ -74,7 +74,7 @@ fn closed(detail: String) -> ApiError {
 
 /// Whether the learner may respond now: pre-tests before completion; post-tests and
 /// evaluations while registered or completed; follow-ups in their window after completion.
-fn check_window(input: &SurveyInput, enrollment: &enrollments::store::EnrollmentRow) -> ApiResult<()> {
+fn check_window(input: &SurveyInput, enrollment: &enrollments::EnrollmentRow) -> ApiResult<()> {
     let status = enrollment.status()?;
     match input.kind {
         SurveyKind::PreTest if status != EnrollmentStatus::Registered => {
@@ -194,14 +194,14 @@ pub fn respond(
 ) -> ApiResult<SurveyResponse> {
     let (user_id, _) = caller.person()?;
     let (survey, activity, access) = visible_survey(conn, caller, id)?;
-    let enrollment = enrollments::store::live_enrollment(conn, &activity.id, user_id)?;
+    let enrollment = enrollments::service::live_enrollment(conn, &activity.id, user_id)?;
     let Some(enrollment) = enrollment.filter(|_| access != Access::Read) else {
         return Err(ApiError::Forbidden {
             kind: ProblemType::Forbidden,
             detail: "surveys are answered by the activity's enrolled learners".into(),
         });
     };
-    enrollments::store::lock_activity(conn, &activity.id)?;
+    enrollments::service::lock_activity(conn, &activity.id)?;
     let input = survey.input()?;
     check_window(&input, &enrollment)?;
     let earlier = store::attempts(conn, &survey.id, user_id)?;
@@ -278,4 +278,10 @@ pub fn responses(
         })
         .collect::<ApiResult<Vec<_>>>()?;
     Ok((Page { data, next_cursor: page.next_cursor }, survey.input()?.questions))
+}
+
+/// Whether the enrollment's evaluation is submitted and its post-test passed (what the
+/// completion rule needs of its surveys).
+pub fn gates(conn: &mut DbConnection, enrollment_id: &str) -> ApiResult<(bool, bool)> {
+    store::gates(conn, enrollment_id)
 }

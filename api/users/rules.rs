@@ -133,6 +133,11 @@ pub fn name(value: &str) -> Result<(), ValidationError> {
     }
 }
 
+/// Emails compare case-insensitively.
+pub fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -101,6 +101,21 @@ pub fn account_by_email(conn: &mut DbConnection, email: &str) -> ApiResult<Optio
     store::find_by_email(conn, email)
 }
 
+/// Several stored accounts by id, whoever asks (for lists of other resources that checked
+/// access themselves).
+pub fn accounts(
+    conn: &mut DbConnection,
+    ids: &[&str],
+) -> ApiResult<std::collections::HashMap<String, store::UserRow>> {
+    store::find_many(conn, ids)
+}
+
+/// A user's record (with licenses and board ids), whoever asks (for the rules of other
+/// resources that checked access themselves).
+pub fn record(conn: &mut DbConnection, id: &str) -> ApiResult<Option<User>> {
+    store::load(conn, id)
+}
+
 /// The stored account with this id, whoever asks (for the auth layer).
 pub fn account(conn: &mut DbConnection, id: &str) -> ApiResult<Option<store::UserRow>> {
     store::find(conn, id)

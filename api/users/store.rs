@@ -14,6 +14,7 @@ use crate::{
     },
     error::{ApiError, ApiResult, FieldError, ProblemType},
     users::dto::{Profession, StateLicense, User, UserListQuery, UserPatch},
+    users::rules::normalize_email,
 };
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
@@ -49,11 +50,6 @@ struct LicenseRow {
     license_type: String,
     license_number: String,
     expires_on: Option<chrono::NaiveDate>,
-}
-
-/// Emails compare case-insensitively.
-pub fn normalize_email(email: &str) -> String {
-    email.trim().to_lowercase()
 }
 
 pub struct NewUser {

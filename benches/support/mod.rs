@@ -8,7 +8,7 @@ use std::{
 
 use ce_api::{
     db,
-    users::store::{self as users, NewUser},
+    users::{fixtures as users, NewUser},
 };
 
 pub fn env_number(name: &str, default: u64) -> u64 {

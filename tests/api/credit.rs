@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 
 use actix_web::http::Method;
-use ce_api::{activities::examples, auth::Role, db::schema::activities, users::store::NewUser};
+use ce_api::{activities::examples, auth::Role, db::schema::activities, users::NewUser};
 use diesel::prelude::*;
 use serde_json::{json, Value};
 
@@ -726,7 +726,7 @@ db_test!(
 fn completed_enrollments(app: &TestApp, activity: &str, count: usize) -> Vec<String> {
     use ce_api::{
         db::schema::enrollments,
-        enrollments::{dto::EnrollmentStatus, store::EnrollmentRow},
+        enrollments::{dto::EnrollmentStatus, EnrollmentRow},
         users::dto::Profession,
     };
     let mut conn = app.database.connect();
@@ -734,7 +734,7 @@ fn completed_enrollments(app: &TestApp, activity: &str, count: usize) -> Vec<Str
         let now = ce_api::db::now();
         let mut ids = Vec::with_capacity(count);
         for n in 0..count {
-            let user = ce_api::users::store::insert(
+            let user = ce_api::users::fixtures::insert(
                 conn,
                 NewUser {
                     email: format!("race{n}-{}@example.org", uuid::Uuid::now_v7().simple()),
@@ -850,7 +850,7 @@ async fn the_feed_delivers_every_award_exactly_once_while_writers_race() {
 #[actix_web::test]
 async fn a_later_event_cannot_commit_before_an_earlier_one() {
     use ce_api::{
-        credit_events::{dto::CreditEventType, store},
+        credit_events::{dto::CreditEventType, service as store},
         db::schema::credit_events,
     };
     let Some(app) = TestApp::spawn(ce_api::config::Backend::Postgres).await else { return };

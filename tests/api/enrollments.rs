@@ -2,7 +2,7 @@
 //! PostgreSQL), promotion, idempotent retries, visibility and completion dates.
 
 use actix_web::http::Method;
-use ce_api::{activities::examples, auth::Role, users::store::NewUser};
+use ce_api::{activities::examples, auth::Role, users::NewUser};
 use serde_json::{json, Value};
 
 use crate::{db_test, support::TestApp};
@@ -38,7 +38,7 @@ fn learners(app: &TestApp, count: usize) -> Vec<String> {
     let mut conn = app.database.connect();
     (0..count)
         .map(|n| {
-            ce_api::users::store::insert(
+            ce_api::users::fixtures::insert(
                 &mut conn,
                 NewUser {
                     email: format!("learner{n}-{}@example.org", uuid::Uuid::now_v7().simple()),
@@ -549,7 +549,7 @@ db_test!(
         let (leader_id, _) = app.user_with_role(&admin, "leader").await;
         let staff_email = |id: &str| {
             let mut conn = app.database.connect();
-            ce_api::users::store::find(&mut conn, id).unwrap().unwrap().email
+            ce_api::users::fixtures::find(&mut conn, id).unwrap().unwrap().email
         };
         let enroll = |body: Value| {
             app.request(Method::POST, &enroll_path(&setup)).bearer(&setup.planner).json(&body).send()

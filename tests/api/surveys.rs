@@ -3,7 +3,7 @@
 //! outcome report's statistics checked against a hand calculation over 40 learners.
 
 use actix_web::http::Method;
-use ce_api::{auth::Role, users::store::NewUser};
+use ce_api::{auth::Role, users::NewUser};
 use diesel::prelude::*;
 use serde_json::{json, Value};
 
@@ -55,13 +55,13 @@ async fn respond(
 fn enrolled_learners(app: &TestApp, activity: &str, count: usize) -> Vec<(String, String)> {
     use ce_api::{
         db::schema::enrollments,
-        enrollments::{dto::EnrollmentStatus, store::EnrollmentRow},
+        enrollments::{dto::EnrollmentStatus, EnrollmentRow},
         users::dto::Profession,
     };
     let mut conn = app.database.connect();
     (0..count)
         .map(|n| {
-            let user = ce_api::users::store::insert(
+            let user = ce_api::users::fixtures::insert(
                 &mut conn,
                 NewUser {
                     email: format!("surveyed{n}-{}@example.org", uuid::Uuid::now_v7().simple()),

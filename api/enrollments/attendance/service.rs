@@ -11,7 +11,7 @@ use crate::{
     activities::{
         self, rules as activity_rules,
         sessions::{service as sessions, SessionRow},
-        store::ActivityRow,
+        ActivityRow,
     },
     auth::Caller,
     db::{self, now, DbConnection},
@@ -71,8 +71,12 @@ pub fn complete_if_met(
     let attended_minutes: i64 = attended.iter().map(|a| i64::from(a.minutes)).sum();
     let share = rules::attended_share(attended_minutes, scheduled_minutes);
     let input = activity.input()?;
-    let done =
-        enrollment_store::participation(conn, &enrollment.id, Some(attended_minutes as i32), Some(share))?;
+    let done = crate::enrollments::service::participation(
+        conn,
+        &enrollment.id,
+        Some(attended_minutes as i32),
+        Some(share),
+    )?;
     let met = !attended.is_empty()
         && completion::missing_requirements(&input.completion_requirements, &done).is_empty();
     if !met {
