@@ -1,5 +1,5 @@
-//! When an enrollment is complete: one pure rule over participation (minutes, attendance) and
-//! the survey gates (evaluation submitted, post-test passed).
+//! Enrollment rules, as pure functions: when an enrollment is complete (participation and the
+//! survey gates), and who moves off the waitlist when seats free up.
 
 use crate::{activities::dto::CompletionRequirements, error::FieldError};
 
@@ -53,6 +53,31 @@ pub fn missing_requirements(requirements: &CompletionRequirements, done: &Partic
     missing
 }
 
+/// Where a waitlisted learner ends up when the waitlist is filled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeatMove {
+    /// Registered into a free seat.
+    Promote,
+    /// Still waiting, at this position (1 is next).
+    Wait(i32),
+}
+
+/// Seats free for the waitlist: all of them without a capacity, else what the capacity leaves.
+pub fn free_seats(capacity: Option<i32>, taken: i64, waiting: usize) -> i64 {
+    match capacity {
+        None => waiting as i64,
+        Some(capacity) => (i64::from(capacity) - taken).max(0),
+    }
+}
+
+/// First come, first served: the first `free` of the waitlist (in its order) are promoted, the
+/// rest renumbered from 1 without gaps.
+pub fn fill_waitlist(waiting: usize, free: i64) -> Vec<SeatMove> {
+    (0..waiting as i64)
+        .map(|index| if index < free { SeatMove::Promote } else { SeatMove::Wait((index - free + 1) as i32) })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,5 +115,21 @@ mod tests {
         assert_eq!(fields(&evaluated), ["post_test"]);
         let done = Participation { evaluation_submitted: true, post_test_passed: true, ..Default::default() };
         assert!(fields(&done).is_empty());
+    }
+
+    #[test]
+    fn the_waitlist_fills_free_seats_in_order_and_renumbers_the_rest() {
+        use SeatMove::{Promote, Wait};
+        assert_eq!(fill_waitlist(4, 2), [Promote, Promote, Wait(1), Wait(2)]);
+        assert_eq!(fill_waitlist(2, 0), [Wait(1), Wait(2)]);
+        assert_eq!(fill_waitlist(2, 5), [Promote, Promote]);
+        assert!(fill_waitlist(0, 3).is_empty());
+    }
+
+    #[test]
+    fn free_seats_never_go_below_zero() {
+        assert_eq!(free_seats(Some(10), 7, 5), 3);
+        assert_eq!(free_seats(Some(10), 12, 5), 0);
+        assert_eq!(free_seats(None, 100, 5), 5);
     }
 }

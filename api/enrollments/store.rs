@@ -10,13 +10,16 @@ use diesel::prelude::*;
 
 use crate::{
     access::{activities_planned_by, ListScope},
-    activities::{rules, ActivityRow},
+    activities::{rules as activity_rules, ActivityRow},
     db::{
         now,
         schema::{enrollments, session_attendance},
         to_utc, DbConnection,
     },
-    enrollments::dto::{Enrollment, EnrollmentListQuery, EnrollmentStatus},
+    enrollments::{
+        dto::{Enrollment, EnrollmentListQuery, EnrollmentStatus},
+        rules::{self, SeatMove},
+    },
     error::{ApiError, ApiResult},
     users::dto::Profession,
 };
@@ -86,7 +89,7 @@ impl EnrollmentRow {
     pub fn into_api(self, activity: &ActivityRow, profession: Option<Profession>) -> ApiResult<Enrollment> {
         Ok(Enrollment {
             status: self.status()?,
-            eligible_credit_types: rules::eligible_credit_types(&activity.input()?, profession),
+            eligible_credit_types: activity_rules::eligible_credit_types(&activity.input()?, profession),
             id: self.id,
             activity_id: self.activity_id,
             user_id: self.user_id,
@@ -202,17 +205,16 @@ pub fn fill_seats(conn: &mut DbConnection, activity: &ActivityRow) -> ApiResult<
     if waiting.is_empty() {
         return Ok(());
     }
-    let free = match activity.capacity {
-        None => waiting.len() as i64,
-        Some(capacity) => (i64::from(capacity) - seats_taken(conn, &activity.id)?).max(0),
-    };
-    for (index, row) in waiting.iter().enumerate() {
+    let taken = if activity.capacity.is_some() { seats_taken(conn, &activity.id)? } else { 0 };
+    let free = rules::free_seats(activity.capacity, taken, waiting.len());
+    for (row, seat) in waiting.iter().zip(rules::fill_waitlist(waiting.len(), free)) {
         let mut next = row.clone();
-        if (index as i64) < free {
-            next.status = status_str(EnrollmentStatus::Registered).into();
-            next.waitlist_position = None;
-        } else {
-            next.waitlist_position = Some((index as i64 - free + 1) as i32);
+        match seat {
+            SeatMove::Promote => {
+                next.status = status_str(EnrollmentStatus::Registered).into();
+                next.waitlist_position = None;
+            }
+            SeatMove::Wait(position) => next.waitlist_position = Some(position),
         }
         if next.status != row.status || next.waitlist_position != row.waitlist_position {
             save(conn, row, next)?;

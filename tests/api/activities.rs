@@ -350,15 +350,9 @@ db_test!(
         // Machine clients need activities:read.
         let (with, with_secret) = app.integration_client(&admin, &["activities:read"]).await;
         let (without, without_secret) = app.integration_client(&admin, &["credits:read"]).await;
-        let token = app.client_token(&with, &with_secret, None).await.json()["access_token"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        let token = app.client_access_token(&with, &with_secret).await;
         app.request(Method::GET, "/v1/activities").bearer(&token).send().await.assert_status(200);
-        let token = app.client_token(&without, &without_secret, None).await.json()["access_token"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        let token = app.client_access_token(&without, &without_secret).await;
         app.request(Method::GET, "/v1/activities")
             .bearer(&token)
             .send()

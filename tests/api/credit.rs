@@ -396,14 +396,7 @@ db_test!(
         }
         let Learner { id: user_id, token, enrollment } = enrolled_learner(&app, &setup, physician()).await;
         for session in &sessions[..2] {
-            post(
-                &app,
-                &setup.planner,
-                &format!("/v1/sessions/{session}/attendance"),
-                json!({"entries": [{"user_id": user_id, "minutes": 60}]}),
-            )
-            .await
-            .assert_status(200);
+            app.record_attendance(&setup.planner, &session, &user_id, 60).await.assert_status(200);
         }
         let two = claim(&app, &token, claim_body(&enrollment, "ama_pra_1", 2.0)).await;
         let problem = two.assert_problem(422, "credit-amount-exceeds-attendance");
@@ -642,10 +635,7 @@ db_test!(
                 .assert_problem(403, "forbidden");
         }
         let (client, secret) = app.integration_client(&setup.admin, &["enrollments:read"]).await;
-        let narrow = app.client_token(&client, &secret, None).await.json()["access_token"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        let narrow = app.client_access_token(&client, &secret).await;
         app.request(Method::GET, "/v1/credit-events")
             .bearer(&narrow)
             .send()
@@ -657,10 +647,7 @@ db_test!(
             .await
             .assert_problem(403, "insufficient_scope");
         let (client, secret) = app.integration_client(&setup.admin, &["credits:read"]).await;
-        let lms = app.client_token(&client, &secret, None).await.json()["access_token"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        let lms = app.client_access_token(&client, &secret).await;
         assert_eq!(feed(&app, &lms).await.len(), 1);
         let transcript =
             app.request(Method::GET, &format!("/v1/users/{}/transcript", owner.id)).bearer(&lms).send().await;

@@ -248,10 +248,7 @@ db_test!(
         // Clients: enrollments:read to read, enrollments:write to enroll.
         let admin = app.admin_token().await;
         let (without, secret) = app.integration_client(&admin, &["credits:read"]).await;
-        let token = app.client_token(&without, &secret, None).await.json()["access_token"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        let token = app.client_access_token(&without, &secret).await;
         app.request(Method::GET, "/v1/enrollments")
             .bearer(&token)
             .send()
@@ -264,8 +261,7 @@ db_test!(
             .await
             .assert_problem(403, "insufficient_scope");
         let (with, secret) = app.integration_client(&admin, &["enrollments:read", "enrollments:write"]).await;
-        let token =
-            app.client_token(&with, &secret, None).await.json()["access_token"].as_str().unwrap().to_string();
+        let token = app.client_access_token(&with, &secret).await;
         let by_email = app
             .request(Method::POST, &enroll_path(&setup))
             .bearer(&token)
@@ -319,8 +315,7 @@ db_test!(
         // The LMS reports it: a client with enrollments:write alone may.
         let admin = app.admin_token().await;
         let (lms, secret) = app.integration_client(&admin, &["enrollments:write"]).await;
-        let lms =
-            app.client_token(&lms, &secret, None).await.json()["access_token"].as_str().unwrap().to_string();
+        let lms = app.client_access_token(&lms, &secret).await;
         let done = app
             .request(Method::POST, &completion)
             .bearer(&lms)
@@ -491,12 +486,7 @@ db_test!(
         let (_, _) = session_at(&app, &setup, 24 * 60, 24 * 60 + 60).await;
         let ids = learners(&app, 3);
         let enrollment_ids = enroll_each(&app, &setup, &ids).await;
-        app.request(Method::POST, &format!("/v1/sessions/{session}/attendance"))
-            .bearer(&setup.planner)
-            .json(&json!({"entries": [{"user_id": ids[0], "minutes": 30}]}))
-            .send()
-            .await
-            .assert_status(200);
+        app.record_attendance(&setup.planner, &session, &ids[0], 30).await.assert_status(200);
         app.request(Method::POST, &format!("/v1/enrollments/{}/cancel", enrollment_ids[2]))
             .bearer(&setup.planner)
             .json(&json!({"reason": "Moved away"}))

@@ -268,10 +268,7 @@ db_test!(
             .await
             .assert_status(200);
         let (client, secret) = app.integration_client(&setup.admin, &["surveys:read"]).await;
-        let lms = app.client_token(&client, &secret, None).await.json()["access_token"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        let lms = app.client_access_token(&client, &secret).await;
         app.request(Method::GET, &format!("/v1/activities/{}/outcomes", setup.activity))
             .bearer(&lms)
             .send()
@@ -498,14 +495,7 @@ db_test!(
         .await;
         let Learner { id: user_id, token: learner, enrollment } =
             enrolled_learner(&app, &setup, physician()).await;
-        post(
-            &app,
-            &setup.planner,
-            &format!("/v1/sessions/{session}/attendance"),
-            json!({"entries": [{"user_id": user_id, "minutes": 60}]}),
-        )
-        .await
-        .assert_status(200);
+        app.record_attendance(&setup.planner, &session, &user_id, 60).await.assert_status(200);
         let status = || async {
             app.request(Method::GET, &format!("/v1/enrollments/{enrollment}"))
                 .bearer(&learner)

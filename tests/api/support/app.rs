@@ -87,10 +87,19 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// The server's handle: a test awaits `stop` on it after dropping the app, so that no
+    /// worker is still running (with its pool and connections) when the test process exits.
+    pub fn handle(&self) -> ServerHandle {
+        self.handle.clone()
+    }
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
-        // Sends the stop command at once; the workers wind down in the background.
-        drop(self.handle.stop(false));
+        // Sends the stop command at once; awaiting a second `stop` on a clone of the handle
+        // returns once the server has wound down (its command channel closes then).
+        drop(self.handle.stop(true));
     }
 }
 
@@ -109,7 +118,7 @@ impl Replica {
 
 impl Drop for Replica {
     fn drop(&mut self) {
-        drop(self.handle.stop(false));
+        drop(self.handle.stop(true));
     }
 }
 

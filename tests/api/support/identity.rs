@@ -92,6 +92,28 @@ impl TestApp {
             .await
     }
 
+    /// The access token a client gets with all its scopes (the token endpoint must answer 200).
+    pub async fn client_access_token(&self, client_id: &str, secret: &str) -> String {
+        let response = self.client_token(client_id, secret, None).await;
+        response.assert_status(200);
+        response.json()["access_token"].as_str().unwrap().to_string()
+    }
+
+    /// A planner records `minutes` of a session for one learner (the answer is returned as is).
+    pub async fn record_attendance(
+        &self,
+        planner_token: &str,
+        session_id: &str,
+        user_id: &str,
+        minutes: i64,
+    ) -> super::app::TestResponse {
+        self.request(actix_web::http::Method::POST, &format!("/v1/sessions/{session_id}/attendance"))
+            .bearer(planner_token)
+            .json(&json!({"entries": [{"user_id": user_id, "minutes": minutes}]}))
+            .send()
+            .await
+    }
+
     /// An access token for an account made directly in the database, signed with the
     /// service's own key (no password, no argon2: for tests that need many learners).
     pub fn token_for(&self, user_id: &str, role: &str) -> String {

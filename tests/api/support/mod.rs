@@ -26,13 +26,18 @@ macro_rules! db_test {
             #[actix_web::test]
             async fn sqlite() {
                 let app = $crate::support::TestApp::spawn(ce_api::config::Backend::Sqlite).await;
-                run(app.expect("SQLite is always available")).await;
+                let app = app.expect("SQLite is always available");
+                let server = app.handle();
+                run(app).await;
+                server.stop(true).await;
             }
 
             #[actix_web::test]
             async fn postgres() {
                 if let Some(app) = $crate::support::TestApp::spawn(ce_api::config::Backend::Postgres).await {
+                    let server = app.handle();
                     run(app).await;
+                    server.stop(true).await;
                 }
             }
         }
