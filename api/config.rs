@@ -6,6 +6,8 @@
 
 use std::{fmt, net::SocketAddr, time::Duration};
 
+use crate::clock::Clock;
+
 /// Which database the URL selects. SQLite is the embedded default; PostgreSQL is production.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -54,6 +56,8 @@ pub struct Settings {
     pub check_in_grace: Duration,
     pub auth: AuthSettings,
     pub provider: ProviderSettings,
+    /// The clock rules read (the system clock; tests pass one they move).
+    pub clock: Clock,
 }
 
 /// The accredited provider, as certificates print it, and where the service is reached
@@ -127,6 +131,7 @@ impl fmt::Debug for Settings {
             .field("shutdown_timeout", &self.shutdown_timeout)
             .field("migrate_on_start", &self.migrate_on_start)
             .field("check_in_grace", &self.check_in_grace)
+            .field("clock", &self.clock.now())
             .field("jwt_issuer", &self.auth.issuer)
             .field("jwt_audience", &self.auth.audience)
             .field("access_token_ttl", &self.auth.access_token_ttl)
@@ -177,6 +182,7 @@ impl Default for Settings {
             check_in_grace: Duration::from_secs(30 * 60),
             auth: AuthSettings::default(),
             provider: ProviderSettings::default(),
+            clock: Clock::system(),
         }
     }
 }
@@ -248,6 +254,7 @@ impl Settings {
             ),
             auth: auth_settings(&var)?,
             provider: provider_settings(&var)?,
+            clock: Clock::system(),
         })
     }
 

@@ -13,6 +13,7 @@ pub mod access;
 pub mod activities;
 pub mod auth;
 pub mod auth_sessions;
+pub mod clock;
 pub mod config;
 pub mod credit_claims;
 pub mod credit_events;

@@ -67,7 +67,12 @@ impl Application {
             migrate(&settings.database_url)?;
         }
         prepare(&settings)?;
-        let pool = db::pool(&settings.database_url, settings.db_pool_size, settings.db_timeout);
+        let pool = db::pool(
+            &settings.database_url,
+            settings.db_pool_size,
+            settings.db_timeout,
+            settings.clock.clone(),
+        );
         let listener = TcpListener::bind(settings.bind)
             .map_err(|source| StartupError::Bind { address: settings.bind.to_string(), source })?;
         let port = listener

@@ -6,8 +6,6 @@
 //! learners is an [`ActivityEffects`] that the application wires in (`enrollments` provides it),
 //! run in the same transaction.
 
-use chrono::Utc;
-
 use crate::{
     access::{self, Relation},
     activities::{
@@ -63,7 +61,7 @@ pub fn find(conn: &mut DbConnection, id: &str) -> ApiResult<ActivityRow> {
 
 /// Full validation of a document: field rules, cross-field rules and vocabulary codes.
 fn check_document(conn: &mut DbConnection, input: &ActivityInput) -> ApiResult<()> {
-    let mut errors = rules::check_activity(input, Utc::now().date_naive());
+    let mut errors = rules::check_activity(input, crate::db::now_utc().date_naive());
     errors.extend(store::unknown_codes(conn, input)?);
     if errors.is_empty() {
         Ok(())
@@ -193,7 +191,7 @@ fn no_gate(_: &ActivityInput) -> ApiResult<()> {
 }
 
 fn accreditation_gate(input: &ActivityInput) -> ApiResult<()> {
-    let blockers = rules::publish_blockers(input, Utc::now());
+    let blockers = rules::publish_blockers(input, crate::db::now_utc());
     if blockers.is_empty() {
         return Ok(());
     }

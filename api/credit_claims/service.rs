@@ -5,8 +5,6 @@
 
 use std::collections::BTreeMap;
 
-use chrono::Utc;
-
 use crate::{
     access::{self, ListScope, Relation},
     activities::{
@@ -169,7 +167,7 @@ fn check_claim(
         ));
     }
     if let Some(deadline) = activity_rules::effective_claim_deadline(&ctx.input) {
-        let today = activity_rules::local_date(Utc::now(), &ctx.input.time_zone);
+        let today = activity_rules::local_date(crate::db::now_utc(), &ctx.input.time_zone);
         if today > deadline {
             return Err(rule(
                 ProblemType::ClaimDeadlinePassed,

@@ -8,7 +8,7 @@
 pub mod keyset;
 pub mod schema;
 
-use std::time::Duration;
+use std::{cell::RefCell, time::Duration};
 
 use actix_web::web;
 use diesel::{
@@ -20,7 +20,7 @@ use diesel::{
 };
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
-use crate::config::Backend;
+use crate::{clock::Clock, config::Backend};
 
 /// What can go wrong below the queries: the pool, the blocking thread pool, the database.
 /// `error.rs` decides what each means to a client; this module only names them.
@@ -127,17 +127,60 @@ impl r2d2::ManageConnection for ConnectionManager {
     }
 }
 
-pub type DbPool = r2d2::Pool<ConnectionManager>;
+/// The connection pool, and the clock the work run on its connections reads (see [`now`]).
+#[derive(Clone)]
+pub struct DbPool {
+    connections: r2d2::Pool<ConnectionManager>,
+    clock: Clock,
+}
+
+impl DbPool {
+    pub fn get(&self) -> Result<r2d2::PooledConnection<ConnectionManager>, r2d2::Error> {
+        self.connections.get()
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+}
 
 /// Builds the pool without connecting: the service starts (and `/readyz` reports 503) even
 /// while the database is still coming up.
-pub fn pool(url: &str, max_size: u32, timeout: Duration) -> DbPool {
-    r2d2::Pool::builder()
+pub fn pool(url: &str, max_size: u32, timeout: Duration, clock: Clock) -> DbPool {
+    let connections = r2d2::Pool::builder()
         .max_size(max_size)
         .min_idle(Some(0))
         .connection_timeout(timeout)
         .test_on_check_out(true)
-        .build_unchecked(ConnectionManager::new(url))
+        .build_unchecked(ConnectionManager::new(url));
+    DbPool { connections, clock }
+}
+
+thread_local! {
+    /// The clock of the pool whose work runs on this thread (set by [`run`] for its duration).
+    static CLOCK: RefCell<Option<Clock>> = const { RefCell::new(None) };
+}
+
+/// Puts a pool's clock on the current thread until dropped.
+struct ClockScope {
+    previous: Option<Clock>,
+}
+
+impl ClockScope {
+    fn enter(clock: Clock) -> ClockScope {
+        ClockScope { previous: CLOCK.with(|current| current.replace(Some(clock))) }
+    }
+}
+
+impl Drop for ClockScope {
+    fn drop(&mut self) {
+        let previous = self.previous.take();
+        CLOCK.with(|current| current.replace(previous));
+    }
+}
+
+fn current_clock() -> Clock {
+    CLOCK.with(|current| current.borrow().clone()).unwrap_or_default()
 }
 
 /// Runs pending migrations; on PostgreSQL under an advisory lock so that replicas starting
@@ -181,6 +224,7 @@ where
 {
     let pool = pool.clone();
     web::block(move || {
+        let _clock = ClockScope::enter(pool.clock.clone());
         let mut conn = pool.get().map_err(DbError::from)?;
         work(&mut conn)
     })
@@ -245,12 +289,15 @@ pub fn lock_row(conn: &mut DbConnection, table: &'static str, id: &str) -> Resul
     Ok(())
 }
 
-/// The current time as stored: naive UTC with microsecond precision (what PostgreSQL keeps),
-/// so that a value reads back exactly as it was written on both backends.
+/// The current time as stored (naive UTC, microseconds), from the clock of the pool whose
+/// work is running ([`run`], [`write`]); the system clock elsewhere.
 pub fn now() -> chrono::NaiveDateTime {
-    use chrono::Timelike;
-    let now = chrono::Utc::now().naive_utc();
-    now.with_nanosecond(now.nanosecond() / 1000 * 1000).unwrap_or(now)
+    current_clock().now_naive()
+}
+
+/// The current time, from the same clock as [`now`].
+pub fn now_utc() -> chrono::DateTime<chrono::Utc> {
+    to_utc(now())
 }
 
 /// A stored naive UTC time as an API time (serialized RFC 3339 with `Z`).

@@ -316,7 +316,7 @@ pub fn complete(
     request: &CompletionRequest,
 ) -> ApiResult<Enrollment> {
     let completed_at = request.completed_at.unwrap_or_else(Utc::now);
-    if completed_at > Utc::now() + chrono::Duration::minutes(5) {
+    if completed_at > crate::db::now_utc() + chrono::Duration::minutes(5) {
         return Err(ApiError::validation("completed_at", "future", "must not be in the future"));
     }
     let (row, activity, relation) = visible(conn, caller, id)?;

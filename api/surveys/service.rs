@@ -1,6 +1,6 @@
 //! Survey use cases, one public function each, run by the handler in one database call.
 
-use chrono::{Duration, Utc};
+use chrono::Duration;
 
 use crate::{
     access::{Decision, Relation, SurveyAccess as Access},
@@ -94,7 +94,7 @@ fn check_window(input: &SurveyInput, enrollment: &enrollments::EnrollmentRow) ->
             let opens = to_utc(completed_at) + Duration::days(i64::from(input.opens_after_days.unwrap_or(0)));
             let window = input.closes_after_days.unwrap_or(rules::DEFAULT_FOLLOW_UP_WINDOW_DAYS);
             let closes = opens + Duration::days(i64::from(window));
-            let now = Utc::now();
+            let now = crate::db::now_utc();
             if now < opens {
                 return Err(closed(format!("the follow-up opens on {}", opens.date_naive())));
             }

@@ -109,7 +109,7 @@ async fn readiness_follows_a_database_outage_and_recovery() {
     let proxy = TcpProxy::start(upstream).unwrap();
     let proxied_url = database.url.replacen(&upstream.to_string(), &format!("127.0.0.1:{}", proxy.port), 1);
     assert_ne!(proxied_url, database.url, "the URL must name host:port explicitly");
-    let (address, _handle) = start_instance(&proxied_url, |s| {
+    let (address, _handle) = start_instance(&proxied_url, &Default::default(), |s| {
         s.migrate_on_start = false;
         s.db_timeout = Duration::from_millis(500);
     });

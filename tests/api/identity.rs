@@ -544,10 +544,12 @@ db_test!(
         let bootstrap = Some(("root@example.org".to_string(), "bootstrap password 123".to_string()));
         // A second instance with the same bootstrap settings (another replica) changes nothing.
         let url = app.database.url.clone();
-        let (first, _h1) =
-            crate::support::app::start_instance(&url, |s| s.auth.bootstrap_admin = bootstrap.clone());
-        let (_second, _h2) =
-            crate::support::app::start_instance(&url, |s| s.auth.bootstrap_admin = bootstrap.clone());
+        let (first, _h1) = crate::support::app::start_instance(&url, &Default::default(), |s| {
+            s.auth.bootstrap_admin = bootstrap.clone()
+        });
+        let (_second, _h2) = crate::support::app::start_instance(&url, &Default::default(), |s| {
+            s.auth.bootstrap_admin = bootstrap.clone()
+        });
         let client = crate::support::app::client();
         let login = crate::support::app::RequestBuilder::new(
             &client,

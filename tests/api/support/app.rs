@@ -7,6 +7,7 @@ use actix_web::{
     http::{header::HeaderMap, Method, StatusCode},
 };
 use ce_api::{
+    clock::Clock,
     config::{Backend, Settings},
     startup::Application,
 };
@@ -17,6 +18,8 @@ use super::database::TestDatabase;
 pub struct TestApp {
     pub address: String,
     pub database: TestDatabase,
+    /// The server's clock: `app.clock.travel(...)` moves the time it sees (no test sleeps).
+    pub clock: Clock,
     handle: ServerHandle,
     client: awc::Client,
 }
@@ -37,8 +40,13 @@ pub fn test_settings(database_url: &str) -> Settings {
 
 /// Starts an instance on `database_url` with `settings` adjusted by `tweak`; returns its
 /// address and handle.
-pub fn start_instance(database_url: &str, tweak: impl FnOnce(&mut Settings)) -> (String, ServerHandle) {
+pub fn start_instance(
+    database_url: &str,
+    clock: &Clock,
+    tweak: impl FnOnce(&mut Settings),
+) -> (String, ServerHandle) {
     let mut settings = test_settings(database_url);
+    settings.clock = clock.clone();
     tweak(&mut settings);
     let app = Application::build(settings).expect("application starts");
     let address = format!("http://127.0.0.1:{}", app.port());
@@ -56,8 +64,9 @@ impl TestApp {
 
     pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> Option<TestApp> {
         let database = TestDatabase::migrated(backend)?;
-        let (address, handle) = start_instance(&database.url, tweak);
-        Some(TestApp { address, database, handle, client: client() })
+        let clock = Clock::system();
+        let (address, handle) = start_instance(&database.url, &clock, tweak);
+        Some(TestApp { address, database, clock, handle, client: client() })
     }
 
     /// Another instance (a second replica) on the same database.
@@ -66,7 +75,8 @@ impl TestApp {
     }
 
     pub fn replica_with(&self, tweak: impl FnOnce(&mut Settings)) -> Replica {
-        let (address, handle) = start_instance(&self.database.url, tweak);
+        // Replicas share the clock, as real ones share the time.
+        let (address, handle) = start_instance(&self.database.url, &self.clock, tweak);
         Replica { address, handle, client: client() }
     }
 
