@@ -273,6 +273,30 @@ pub struct CompletionRequirements {
     pub post_test_passing_score: Option<u8>,
 }
 
+/// How presence at sessions is established. By default a check-in (from 15 minutes before the
+/// start) records that the learner came, counted from the start or from a late arrival; the
+/// time counts once the learner checks out with the end-of-session code or a planner confirms
+/// the roster after the session.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AttendancePolicy {
+    /// A check-in alone counts the learner present until the session ends (time still counts
+    /// only as it passes).
+    #[serde(default)]
+    pub check_in_counts_to_end: bool,
+    /// Whether people not enrolled may check in with a session's code and be enrolled on the
+    /// spot. Unset: yes for a regularly scheduled series (grand rounds are mostly walk-ins),
+    /// no otherwise.
+    #[serde(default)]
+    pub walk_ins: Option<bool>,
+}
+
+impl AttendancePolicy {
+    pub fn allows_walk_ins(&self, format: ActivityFormat) -> bool {
+        self.walk_ins.unwrap_or(format == ActivityFormat::Rss)
+    }
+}
+
 /// Everything a planner writes about an activity. The body of `POST /v1/activities`; a
 /// `PATCH` is a JSON Merge Patch of this document.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, Validate)]
@@ -382,6 +406,9 @@ pub struct ActivityInput {
     #[serde(default)]
     #[validate(nested)]
     pub completion_requirements: CompletionRequirements,
+    /// How presence at sessions is established (live activities and series).
+    #[serde(default)]
+    pub attendance: AttendancePolicy,
     /// Last day to claim credit; default one year after the activity ends.
     #[serde(default)]
     pub claim_deadline: Option<NaiveDate>,

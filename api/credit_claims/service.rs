@@ -81,6 +81,9 @@ fn claim_context(conn: &mut DbConnection, caller: &Caller, enrollment_id: &str) 
     let relation = Relation::of(conn, caller, &enrollment.activity_id)?;
     access::may_file_claim(&relation, caller.user_id() == Some(enrollment.user_id.as_str())).check()?;
     let activity = activities::service::find(conn, &enrollment.activity_id)?;
+    // Attended time keeps counting as it passes: a live activity may be complete by now.
+    enrollments::attendance::service::complete_if_met(conn, &activity, &enrollment)?;
+    let enrollment = enrollments::service::find(conn, enrollment_id)?;
     let learner = users::service::record(conn, &enrollment.user_id)?.ok_or(ApiError::NotFound)?;
     let input = activity.input()?;
     Ok(ClaimContext { enrollment, activity, input, learner, relation })
@@ -100,17 +103,19 @@ fn participation_cap(
             .minutes_spent
             .map(|m| rules::credit_for_minutes(credit_type, i64::from(m))));
     }
+    let at = crate::db::now();
     let sessions: Vec<rules::AttendedSession> =
         enrollments::attendance::service::sessions_attended(conn, &ctx.enrollment.id)?
             .into_iter()
             .map(|attended| rules::AttendedSession {
-                starts_at: attended.starts_at,
-                ends_at: attended.ends_at,
-                credit: attended
-                    .credit
-                    .unwrap_or(per_session_max)
-                    .min(per_session_max)
-                    .min(rules::credit_for_minutes(credit_type, i64::from(attended.minutes))),
+                starts_at: attended.window.starts_at,
+                ends_at: attended.window.ends_at,
+                credit: attended.credit.unwrap_or(per_session_max).min(per_session_max).min(
+                    rules::credit_for_minutes(
+                        credit_type,
+                        attended.presence.counted_minutes(&attended.window, at),
+                    ),
+                ),
             })
             .collect();
     Ok(Some(rules::attended_sessions_cap(credit_type, &sessions)))

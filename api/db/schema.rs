@@ -204,6 +204,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         check_in_code -> Nullable<Text>,
+        check_out_code -> Nullable<Text>,
     }
 }
 
@@ -215,6 +216,8 @@ diesel::table! {
         source -> Text,
         recorded_by -> Text,
         recorded_at -> Timestamp,
+        present_from -> Nullable<Timestamp>,
+        present_to -> Nullable<Timestamp>,
     }
 }
 

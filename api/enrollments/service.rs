@@ -379,6 +379,19 @@ pub fn live_enrollment(
     store::live_enrollment(conn, activity_id, user_id)
 }
 
+/// Registers a walk-in: someone present at a session of an activity that accepts walk-ins
+/// (the caller holds the activity's lock). They are in the room, so the seat count and the
+/// registration window do not apply; a cancelled or closed activity still takes nobody.
+pub fn walk_in(conn: &mut DbConnection, activity: &ActivityRow, user_id: &str) -> ApiResult<EnrollmentRow> {
+    if activity.status()? != ActivityStatus::Published {
+        return Err(ApiError::Conflict {
+            kind: ProblemType::RegistrationClosed,
+            detail: format!("the activity is {}: it takes no walk-ins", activity.status),
+        });
+    }
+    store::register_walk_in(conn, activity, user_id)
+}
+
 /// Serializes seat and completion changes of one activity until the transaction ends.
 pub fn lock_activity(conn: &mut DbConnection, activity_id: &str) -> ApiResult<()> {
     store::lock_activity(conn, activity_id)

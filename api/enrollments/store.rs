@@ -173,6 +173,18 @@ pub fn enroll(
     Ok(row)
 }
 
+/// A registration without a seat check (walk-ins at a session).
+pub fn register_walk_in(
+    conn: &mut DbConnection,
+    activity: &ActivityRow,
+    user_id: &str,
+) -> ApiResult<EnrollmentRow> {
+    let row =
+        EnrollmentRow::new(&activity.id, user_id, EnrollmentStatus::Registered, &format!("user:{user_id}"));
+    diesel::insert_into(enrollments::table).values(&row).execute(conn)?;
+    Ok(row)
+}
+
 pub fn save(
     conn: &mut DbConnection,
     current: &EnrollmentRow,

@@ -107,6 +107,30 @@ fn check_window(input: &SurveyInput, enrollment: &enrollments::EnrollmentRow) ->
     }
 }
 
+/// At a live activity, post-tests and evaluations open once the learner has attended time
+/// that has passed (never before the activity has begun).
+fn check_attended(
+    conn: &mut DbConnection,
+    activity: &ActivityRow,
+    input: &SurveyInput,
+    enrollment: &enrollments::EnrollmentRow,
+) -> ApiResult<()> {
+    let after_attending = matches!(input.kind, SurveyKind::PostTest | SurveyKind::Evaluation);
+    if !after_attending
+        || !activity.input()?.format.is_live()
+        || enrollment.status()? == EnrollmentStatus::Completed
+    {
+        return Ok(());
+    }
+    if enrollments::attendance::service::counted_minutes(conn, &enrollment.id)? > 0 {
+        return Ok(());
+    }
+    Err(closed(format!(
+        "the {} opens once you have attended the activity (check in, and check out at the end)",
+        if input.kind == SurveyKind::PostTest { "post-test" } else { "evaluation" }
+    )))
+}
+
 /// How many responses a learner may submit, and whether another is allowed now.
 fn check_attempts(input: &SurveyInput, earlier: &[ResponseRow]) -> ApiResult<i32> {
     let allowed = match input.kind {
@@ -204,6 +228,7 @@ pub fn respond(
     enrollments::service::lock_activity(conn, &activity.id)?;
     let input = survey.input()?;
     check_window(&input, &enrollment)?;
+    check_attended(conn, &activity, &input, &enrollment)?;
     let earlier = store::attempts(conn, &survey.id, user_id)?;
     let attempt = check_attempts(&input, &earlier)?;
     let answers =

@@ -395,6 +395,11 @@ db_test!(
             sessions.push(created.json()["id"].as_str().unwrap().to_string());
         }
         let Learner { id: user_id, token, enrollment } = enrolled_learner(&app, &setup, physician()).await;
+        // Attendance is recorded once a session has ended, never ahead of it.
+        app.record_attendance(&setup.planner, &sessions[2], &user_id, 60)
+            .await
+            .assert_problem(422, "session-not-ended");
+        app.clock.travel(chrono::Duration::minutes(121));
         for session in &sessions[..2] {
             app.record_attendance(&setup.planner, &session, &user_id, 60).await.assert_status(200);
         }

@@ -375,16 +375,42 @@ db_test!(
             .assert_status(201);
         check_in(&now_session, &learner, "WRONG1").await.assert_problem(422, "validation");
         check_in(&later_session, &learner, &later_code).await.assert_problem(409, "check-in-window");
+        // Checked in 5 minutes before the start: present from the start, no time counted yet.
         let first = check_in(&now_session, &learner, &code.to_lowercase()).await;
         first.assert_status(200);
         let first = first.json();
         assert_eq!(first["source"], "check_in");
-        assert_eq!(first["minutes"], 60);
+        assert_eq!(first["minutes"], 0);
+        assert!(first["present_to"].is_null());
         let twice = check_in(&now_session, &learner, &code).await;
         twice.assert_status(200);
         assert_eq!(twice.json()["recorded_at"], first["recorded_at"], "checking in twice changes nothing");
-        // 60 of 120 scheduled minutes: below the example's 80% requirement.
         assert_eq!(first["enrollment_status"], "registered");
+        // The end-of-session code is taken in the last 15 minutes only, and not mistaken for
+        // the check-in code.
+        let codes = app
+            .request(Method::GET, &format!("/v1/sessions/{now_session}/check-in-code"))
+            .bearer(&setup.planner)
+            .send()
+            .await
+            .json();
+        let check_out_code = codes["check_out_code"].as_str().unwrap().to_string();
+        assert_ne!(check_out_code, code);
+        let check_out = |code: &str| {
+            app.request(Method::POST, &format!("/v1/sessions/{now_session}/check-out"))
+                .bearer(&learner)
+                .json(&json!({"code": code}))
+                .send()
+        };
+        check_out(&check_out_code).await.assert_problem(409, "check-in-window");
+        app.clock.travel(chrono::Duration::minutes(55));
+        check_out(&code).await.assert_problem(422, "validation");
+        let out = check_out(&check_out_code).await;
+        out.assert_status(200);
+        let out = out.json();
+        // Present from the start to now: 50 of the session's 60 minutes, all of them past.
+        assert_eq!(out["minutes"], 50, "{out}");
+        assert!(out["present_to"].is_string());
         // Learners cannot read or rotate the code.
         app.request(Method::GET, &format!("/v1/sessions/{now_session}/check-in-code"))
             .bearer(&learner)
@@ -409,6 +435,11 @@ db_test!(
         let (session, _) = session_at(&app, &setup, 5, 65).await;
         let ids = learners(&app, 2);
         enroll_each(&app, &setup, &ids).await;
+        // Not before the session has ended.
+        app.record_attendance(&setup.planner, &session, &ids[0], 55)
+            .await
+            .assert_problem(422, "session-not-ended");
+        app.clock.travel(chrono::Duration::minutes(66));
         let report = app
             .request(Method::POST, &format!("/v1/sessions/{session}/attendance"))
             .bearer(&setup.planner)
@@ -486,6 +517,7 @@ db_test!(
         let (_, _) = session_at(&app, &setup, 24 * 60, 24 * 60 + 60).await;
         let ids = learners(&app, 3);
         let enrollment_ids = enroll_each(&app, &setup, &ids).await;
+        app.clock.travel(chrono::Duration::minutes(66));
         app.record_attendance(&setup.planner, &session, &ids[0], 30).await.assert_status(200);
         app.request(Method::POST, &format!("/v1/enrollments/{}/cancel", enrollment_ids[2]))
             .bearer(&setup.planner)

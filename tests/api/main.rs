@@ -5,6 +5,7 @@
 mod support;
 
 mod activities;
+mod attendance;
 mod contract;
 mod credit;
 mod enrollments;

@@ -495,6 +495,16 @@ db_test!(
         .await;
         let Learner { id: user_id, token: learner, enrollment } =
             enrolled_learner(&app, &setup, physician()).await;
+        // Nothing attended yet: the evaluation and the post-test are not open.
+        respond(
+            &app,
+            &learner,
+            &post_test,
+            json!([{"question_id": "q1", "option_ids": ["a"]}, {"question_id": "q2", "option_ids": ["b"]}]),
+        )
+        .await
+        .assert_problem(409, "survey-not-open");
+        app.clock.travel(chrono::Duration::days(121) + chrono::Duration::minutes(61));
         app.record_attendance(&setup.planner, &session, &user_id, 60).await.assert_status(200);
         let status = || async {
             app.request(Method::GET, &format!("/v1/enrollments/{enrollment}"))

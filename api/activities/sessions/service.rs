@@ -89,6 +89,7 @@ pub fn create(
         created_at: now,
         updated_at: now,
         check_in_code: Some(new_check_in_code()),
+        check_out_code: Some(new_check_in_code()),
     };
     row.apply(input);
     store::insert(conn, &row)?;
@@ -133,9 +134,28 @@ pub fn delete(conn: &mut DbConnection, caller: &Caller, session_id: &str) -> Api
     store::delete(conn, &session.id)
 }
 
-/// Replaces a session's check-in code; the new code.
-pub fn rotate_check_in_code(conn: &mut DbConnection, session: &SessionRow) -> ApiResult<String> {
-    let code = new_check_in_code();
-    store::set_check_in_code(conn, &session.id, &code)?;
-    Ok(code)
+/// Replaces a session's check-in and check-out codes; the session with its new codes.
+pub fn rotate_codes(conn: &mut DbConnection, session: &SessionRow) -> ApiResult<SessionRow> {
+    let mut next = session.clone();
+    next.check_in_code = Some(new_check_in_code());
+    next.check_out_code = Some(new_check_in_code());
+    store::set_codes(
+        conn,
+        &session.id,
+        next.check_in_code.as_deref().unwrap_or_default(),
+        next.check_out_code.as_deref().unwrap_or_default(),
+    )?;
+    Ok(next)
+}
+
+/// The session's codes, made now if it has none yet (sessions created before check-out codes).
+pub fn ensure_codes(conn: &mut DbConnection, session: SessionRow) -> ApiResult<SessionRow> {
+    if session.check_in_code.is_some() && session.check_out_code.is_some() {
+        return Ok(session);
+    }
+    let mut next = session;
+    let check_in = next.check_in_code.get_or_insert_with(new_check_in_code).clone();
+    let check_out = next.check_out_code.get_or_insert_with(new_check_in_code).clone();
+    store::set_codes(conn, &next.id, &check_in, &check_out)?;
+    Ok(next)
 }

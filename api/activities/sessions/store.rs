@@ -26,6 +26,8 @@ pub struct SessionRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub check_in_code: Option<String>,
+    /// The end-of-session code learners send to check out.
+    pub check_out_code: Option<String>,
 }
 
 impl SessionRow {
@@ -63,6 +65,11 @@ impl SessionRow {
     /// Scheduled length in whole minutes.
     pub fn scheduled_minutes(&self) -> i64 {
         (self.ends_at - self.starts_at).num_minutes()
+    }
+
+    /// Its local date (the date a series credits a session on).
+    pub fn local_date(&self, time_zone: &str) -> chrono::NaiveDate {
+        crate::activities::rules::local_date(to_utc(self.starts_at), time_zone)
     }
 }
 
@@ -103,9 +110,12 @@ pub(super) fn delete(conn: &mut DbConnection, id: &str) -> ApiResult<()> {
     Ok(())
 }
 
-pub(super) fn set_check_in_code(conn: &mut DbConnection, id: &str, code: &str) -> ApiResult<()> {
+pub(super) fn set_codes(conn: &mut DbConnection, id: &str, check_in: &str, check_out: &str) -> ApiResult<()> {
     diesel::update(activity_sessions::table.find(id))
-        .set(activity_sessions::check_in_code.eq(Some(code)))
+        .set((
+            activity_sessions::check_in_code.eq(Some(check_in)),
+            activity_sessions::check_out_code.eq(Some(check_out)),
+        ))
         .execute(conn)?;
     Ok(())
 }

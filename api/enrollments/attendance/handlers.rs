@@ -17,7 +17,11 @@ use crate::{
 };
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(get_code).service(rotate_code).service(check_in).service(record_attendance);
+    cfg.service(get_code)
+        .service(rotate_code)
+        .service(check_in)
+        .service(check_out)
+        .service(record_attendance);
 }
 
 /// A session's check-in code (the activity's planners and administrators).
@@ -66,8 +70,11 @@ async fn rotate_code(
     Ok(HttpResponse::Ok().json(code))
 }
 
-/// Check in to a session with its code: a registered learner, from 15 minutes before the
-/// start until the grace period after the end. Checking in twice changes nothing.
+/// Check in to a session with its code, from 15 minutes before the start until the grace
+/// period after the end. Presence counts from the start (or a late arrival) and its time once
+/// the learner checks out or a planner confirms. At a series (or any activity allowing
+/// walk-ins) a learner who is not enrolled is registered on the spot. Checking in twice
+/// changes nothing.
 #[utoipa::path(
     tag = "enrollments",
     operation_id = "check_in",
@@ -76,7 +83,7 @@ async fn rotate_code(
     request_body = CheckInRequest,
     responses(
         (status = 200, description = "Attendance recorded", body = Attendance),
-        (status = 404, description = "Unknown session, or not enrolled in its activity", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown session, or not enrolled in an activity that takes no walk-ins", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Outside the check-in window, or not registered (waitlisted, cancelled)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Wrong code", body = Problem, content_type = "application/problem+json"),
     )
@@ -96,8 +103,41 @@ async fn check_in(
     Ok(HttpResponse::Ok().json(attendance))
 }
 
-/// Record attendance for many learners at once (planners and administrators). Each entry is
-/// accepted or refused on its own, with the reason.
+/// Check out with the end-of-session code (shown by the planner in the last 15 minutes, until
+/// the grace period after the end): the learner's presence since their check-in counts, and
+/// the enrollment completes when the activity's requirements are met.
+#[utoipa::path(
+    tag = "enrollments",
+    operation_id = "check_out",
+    security(("bearer" = [])),
+    params(("session_id" = String, Path, description = "Session id")),
+    request_body = CheckInRequest,
+    responses(
+        (status = 200, description = "Presence recorded to now (or the end)", body = Attendance),
+        (status = 404, description = "Unknown session, or not enrolled in its activity", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Outside the check-out window, or not checked in", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Wrong code", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/sessions/{session_id}/check-out")]
+async fn check_out(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: ApiJson<CheckInRequest>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let code = body.into_inner().code;
+    let grace = Duration::seconds(state.settings.check_in_grace.as_secs() as i64);
+    let attendance =
+        db::write(&state.pool, move |conn| service::check_out(conn, &caller, &id, &code, grace)).await?;
+    Ok(HttpResponse::Ok().json(attendance))
+}
+
+/// Record attendance for many learners at once (planners and administrators), once the session
+/// has ended: minutes each, or, leaving `minutes` out, a confirmation that the learner was
+/// present from their check-in (or the start) to the end. A planner's record replaces an
+/// earlier one. Each entry is accepted or refused on its own, with the reason.
 #[utoipa::path(
     tag = "enrollments",
     operation_id = "record_attendance",
@@ -108,7 +148,7 @@ async fn check_in(
         (status = 200, description = "One result per entry", body = AttendanceReport),
         (status = 403, description = "Not a planner of this activity", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown session", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid body", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid body, or the session has not ended (`session-not-ended`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/sessions/{session_id}/attendance")]

@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::rules::{Presence, Window};
 use crate::{
     credits::Credits,
     db::{
@@ -12,11 +13,26 @@ use crate::{
     error::ApiResult,
 };
 
-/// One attendance record as stored.
+/// One learner's attendance at one session, as stored.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = session_attendance, treat_none_as_null = true)]
 pub(super) struct AttendanceRow {
+    pub session_id: String,
+    pub enrollment_id: String,
+    /// Minutes of presence to the recorded departure (not clipped to the present moment).
     pub minutes: i32,
+    /// `check_in` (the learner, with the codes) or `planner`.
     pub source: String,
+    pub recorded_by: String,
     pub recorded_at: NaiveDateTime,
+    pub present_from: Option<NaiveDateTime>,
+    pub present_to: Option<NaiveDateTime>,
+}
+
+impl AttendanceRow {
+    pub fn presence(&self) -> Presence {
+        Presence::from_stored(self.present_from, self.present_to, self.minutes)
+    }
 }
 
 pub(super) fn find(
@@ -24,63 +40,59 @@ pub(super) fn find(
     session_id: &str,
     enrollment_id: &str,
 ) -> ApiResult<Option<AttendanceRow>> {
-    let found: Option<(i32, String, NaiveDateTime)> = session_attendance::table
+    Ok(session_attendance::table
         .find((session_id, enrollment_id))
-        .select((session_attendance::minutes, session_attendance::source, session_attendance::recorded_at))
+        .select(AttendanceRow::as_select())
         .first(conn)
-        .optional()?;
-    Ok(found.map(|(minutes, source, recorded_at)| AttendanceRow { minutes, source, recorded_at }))
+        .optional()?)
 }
 
-pub(super) fn insert(
-    conn: &mut DbConnection,
-    session_id: &str,
-    enrollment_id: &str,
-    row: &AttendanceRow,
-    recorded_by: &str,
-) -> ApiResult<()> {
-    diesel::insert_into(session_attendance::table)
-        .values((
-            session_attendance::session_id.eq(session_id),
-            session_attendance::enrollment_id.eq(enrollment_id),
-            session_attendance::minutes.eq(row.minutes),
-            session_attendance::source.eq(&row.source),
-            session_attendance::recorded_by.eq(recorded_by),
-            session_attendance::recorded_at.eq(row.recorded_at),
-        ))
+pub(super) fn insert(conn: &mut DbConnection, row: &AttendanceRow) -> ApiResult<()> {
+    diesel::insert_into(session_attendance::table).values(row).execute(conn)?;
+    Ok(())
+}
+
+pub(super) fn update(conn: &mut DbConnection, row: &AttendanceRow) -> ApiResult<()> {
+    diesel::update(session_attendance::table.find((&row.session_id, &row.enrollment_id)))
+        .set(row)
         .execute(conn)?;
     Ok(())
 }
 
-/// A session the enrollment attended, with the credit the session carries.
+/// A session the enrollment attended, with the credit the session carries and what is known
+/// of the learner's presence.
 pub struct SessionAttended {
-    pub starts_at: NaiveDateTime,
-    pub ends_at: NaiveDateTime,
+    pub session_id: String,
+    pub window: Window,
     pub credit: Option<Credits>,
-    pub minutes: i32,
+    pub presence: Presence,
 }
+
+type AttendedRow = (String, NaiveDateTime, NaiveDateTime, Option<i32>, AttendanceRow);
 
 pub(super) fn sessions_attended(
     conn: &mut DbConnection,
     enrollment_id: &str,
 ) -> ApiResult<Vec<SessionAttended>> {
-    let rows: Vec<(NaiveDateTime, NaiveDateTime, Option<i32>, i32)> = session_attendance::table
+    let rows: Vec<AttendedRow> = session_attendance::table
         .inner_join(activity_sessions::table)
         .filter(session_attendance::enrollment_id.eq(enrollment_id))
+        .order((activity_sessions::starts_at, activity_sessions::id))
         .select((
+            activity_sessions::id,
             activity_sessions::starts_at,
             activity_sessions::ends_at,
             activity_sessions::credit_hundredths,
-            session_attendance::minutes,
+            AttendanceRow::as_select(),
         ))
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(starts_at, ends_at, credit, minutes)| SessionAttended {
-            starts_at,
-            ends_at,
+        .map(|(session_id, starts_at, ends_at, credit, row)| SessionAttended {
+            session_id,
+            window: Window { starts_at, ends_at },
             credit: credit.map(Credits::from_hundredths),
-            minutes,
+            presence: row.presence(),
         })
         .collect())
 }

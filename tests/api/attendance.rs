@@ -1,0 +1,154 @@
+//! Attendance an accreditor accepts: presence counts from the start (or a late arrival) to a
+//! check-out or a planner's confirmation, only as time passes; walk-ins at a series. The
+//! server's clock is moved, never waited for.
+
+use actix_web::http::Method;
+use chrono::{Duration, SecondsFormat, Utc};
+use serde_json::{json, Value};
+
+use crate::{
+    credit::{ama, claim, claim_body, enrolled_learner, physician, post, publish, Learner, Setup},
+    db_test,
+    support::{app::TestResponse, TestApp},
+};
+
+/// A published live course (or series) whose one requirement is attending `percent` of its
+/// scheduled time, with `policy` as its attendance settings.
+async fn live(app: &TestApp, format: &str, percent: u8, policy: Value) -> Setup {
+    let mut body = ce_api::activities::examples::create_activity(Utc::now().date_naive());
+    if format == "rss" {
+        body["format"] = json!("rss");
+        body.as_object_mut().unwrap().remove("delivery");
+    }
+    body["credit_designations"] = json!([ama(1.0)]);
+    body["completion_requirements"] = json!({"min_attendance_percent": percent});
+    body["attendance"] = policy;
+    publish(app, body).await
+}
+
+/// A session starting `start_minutes` from now (the real time at creation) and lasting
+/// `minutes`; its id and codes (check-in, check-out).
+async fn session(app: &TestApp, setup: &Setup, start_minutes: i64, minutes: i64) -> (String, String, String) {
+    let at = |m: i64| (app.clock.now() + Duration::minutes(m)).to_rfc3339_opts(SecondsFormat::Secs, true);
+    let created = post(
+        app,
+        &setup.planner,
+        &format!("/v1/activities/{}/sessions", setup.activity),
+        json!({"title": "Session", "starts_at": at(start_minutes), "ends_at": at(start_minutes + minutes)}),
+    )
+    .await;
+    created.assert_status(201);
+    let id = created.json()["id"].as_str().unwrap().to_string();
+    let codes = app
+        .request(Method::GET, &format!("/v1/sessions/{id}/check-in-code"))
+        .bearer(&setup.planner)
+        .send()
+        .await;
+    codes.assert_status(200);
+    let codes = codes.json();
+    (id, codes["code"].as_str().unwrap().into(), codes["check_out_code"].as_str().unwrap().into())
+}
+
+async fn session_start(app: &TestApp, setup: &Setup, session: &str) -> chrono::DateTime<Utc> {
+    let sessions =
+        app.request(Method::GET, &format!("/v1/activities/{}/sessions", setup.activity)).send().await;
+    let sessions = sessions.json();
+    let found = sessions.as_array().unwrap().iter().find(|s| s["id"] == session).unwrap();
+    found["starts_at"].as_str().unwrap().parse().unwrap()
+}
+
+async fn send_code(app: &TestApp, token: &str, session: &str, action: &str, code: &str) -> TestResponse {
+    post(app, token, &format!("/v1/sessions/{session}/{action}"), json!({"code": code})).await
+}
+
+async fn status(app: &TestApp, token: &str, enrollment: &str) -> Value {
+    app.request(Method::GET, &format!("/v1/enrollments/{enrollment}")).bearer(token).send().await.json()
+        ["status"]
+        .clone()
+}
+
+db_test!(
+    async fn a_check_in_before_the_start_earns_nothing_until_the_time_has_passed(app: TestApp) {
+        // Even where a check-in alone counts to the end, time counts only as it passes.
+        let setup = live(&app, "course", 80, json!({"check_in_counts_to_end": true})).await;
+        let (session, code, _) = session(&app, &setup, 24 * 60, 60).await;
+        let Learner { token, enrollment, .. } = enrolled_learner(&app, &setup, physician()).await;
+        app.clock.travel(Duration::minutes(24 * 60 - 9));
+        let checked_in = send_code(&app, &token, &session, "check-in", &code).await;
+        checked_in.assert_status(200);
+        assert_eq!(checked_in.json()["minutes"], 0, "nothing has happened yet");
+        assert_eq!(checked_in.json()["enrollment_status"], "registered");
+        claim(&app, &token, claim_body(&enrollment, "ama_pra_1", 1.0))
+            .await
+            .assert_problem(422, "enrollment-not-completed");
+        // Half-way through: 30 of 60 minutes, below the 80% required.
+        app.clock.travel(Duration::minutes(39));
+        claim(&app, &token, claim_body(&enrollment, "ama_pra_1", 1.0))
+            .await
+            .assert_problem(422, "enrollment-not-completed");
+        assert_eq!(status(&app, &token, &enrollment).await, "registered");
+        // Once the session is over, the hour counts and the claim is accepted.
+        app.clock.travel(Duration::minutes(31));
+        claim(&app, &token, claim_body(&enrollment, "ama_pra_1", 1.0)).await.assert_status(201);
+        assert_eq!(status(&app, &token, &enrollment).await, "completed");
+    }
+);
+
+db_test!(
+    async fn a_check_in_alone_earns_presence_and_a_planner_confirms_the_time(app: TestApp) {
+        let setup = live(&app, "course", 50, json!({})).await;
+        let (session, code, _) = session(&app, &setup, 60, 60).await;
+        let Learner { id, token, enrollment } = enrolled_learner(&app, &setup, physician()).await;
+        // Arrives 20 minutes late (the second before, as the clock runs on while the request
+        // travels) and leaves without checking out.
+        let start = session_start(&app, &setup, &session).await;
+        app.clock.set(start + Duration::minutes(20) - Duration::seconds(1));
+        let checked_in = send_code(&app, &token, &session, "check-in", &code).await.json();
+        assert_eq!(checked_in["present_from"], checked_in["recorded_at"], "counted from the late arrival");
+        assert!(checked_in["present_to"].is_null());
+        app.clock.travel(Duration::minutes(60));
+        claim(&app, &token, claim_body(&enrollment, "ama_pra_1", 0.5))
+            .await
+            .assert_problem(422, "enrollment-not-completed");
+        // The planner confirms the roster: present from the late arrival to the end, 40 minutes.
+        let confirmed = post(
+            &app,
+            &setup.planner,
+            &format!("/v1/sessions/{session}/attendance"),
+            json!({"entries": [{"user_id": id}]}),
+        )
+        .await;
+        confirmed.assert_status(200);
+        let attendance = confirmed.json()["results"][0]["attendance"].clone();
+        assert_eq!(attendance["minutes"], 40, "{attendance}");
+        assert_eq!(attendance["present_from"], checked_in["present_from"]);
+        assert_eq!(attendance["enrollment_status"], "completed");
+        // 40 minutes support 0.5 credit (quarter hours, rounded down), not 0.75.
+        claim(&app, &token, claim_body(&enrollment, "ama_pra_1", 0.75))
+            .await
+            .assert_problem(422, "credit-amount-exceeds-participation");
+        claim(&app, &token, claim_body(&enrollment, "ama_pra_1", 0.5)).await.assert_status(201);
+    }
+);
+
+db_test!(
+    async fn a_walk_in_at_grand_rounds_is_enrolled_on_the_spot(app: TestApp) {
+        let series = live(&app, "rss", 50, json!({})).await;
+        let course = live(&app, "course", 50, json!({})).await;
+        let (rounds, rounds_in, rounds_out) = session(&app, &series, 60, 60).await;
+        let (lecture, lecture_in, _) = session(&app, &course, 60, 60).await;
+        let (_, walk_in) = app.learner("walk-in@example.org").await;
+        app.clock.travel(Duration::minutes(55));
+        // A course takes no walk-ins unless it says so.
+        send_code(&app, &walk_in, &lecture, "check-in", &lecture_in).await.assert_problem(404, "not-found");
+        let checked_in = send_code(&app, &walk_in, &rounds, "check-in", &rounds_in).await;
+        checked_in.assert_status(200);
+        let enrollment = checked_in.json()["enrollment_id"].as_str().unwrap().to_string();
+        assert_eq!(status(&app, &walk_in, &enrollment).await, "registered");
+        app.clock.travel(Duration::minutes(66));
+        let out = send_code(&app, &walk_in, &rounds, "check-out", &rounds_out).await;
+        out.assert_status(200);
+        assert_eq!(out.json()["minutes"], 60);
+        assert_eq!(out.json()["enrollment_status"], "completed");
+    }
+);
