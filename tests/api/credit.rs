@@ -401,7 +401,7 @@ db_test!(
             .assert_problem(422, "session-not-ended");
         app.clock.travel(chrono::Duration::minutes(121));
         for session in &sessions[..2] {
-            app.record_attendance(&setup.planner, &session, &user_id, 60).await.assert_status(200);
+            app.record_attendance(&setup.planner, session, &user_id, 60).await.assert_status(200);
         }
         let two = claim(&app, &token, claim_body(&enrollment, "ama_pra_1", 2.0)).await;
         let problem = two.assert_problem(422, "credit-amount-exceeds-attendance");
