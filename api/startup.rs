@@ -13,13 +13,15 @@ use utoipa_actix_web::{scope, service_config::ServiceConfig, AppExt};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::{
-    activities::{self, service::ActivityEffects},
+    activities::{self, rules::OutcomeMeasures, service::ActivityEffects, ActivityRow},
     auth::keys::{self, KeyCache},
     auth_sessions,
     config::Settings,
     credit_claims, credit_events,
-    db::{self, DbPool},
-    enrollments, health,
+    db::{self, DbConnection, DbPool},
+    enrollments,
+    error::ApiResult,
+    health,
     http::{self, fallback::RouteTable, json::BodyLimit, request_id},
     integration_clients, oauth, openapi, reports, seed,
     state::AppState,
@@ -127,7 +129,7 @@ fn serve(listener: TcpListener, pool: DbPool, settings: Settings) -> Result<Serv
     let state = web::Data::new(AppState { pool, settings: settings.clone(), keys: KeyCache::default() });
     // The catalog's changes reach enrollments through this (see `activities::service`).
     let activity_effects: web::Data<dyn ActivityEffects> =
-        web::Data::from(Arc::new(enrollments::service::SeatKeeper) as Arc<dyn ActivityEffects>);
+        web::Data::from(Arc::new(CatalogEffects) as Arc<dyn ActivityEffects>);
     let workers = settings.workers;
     let shutdown_timeout = settings.shutdown_timeout.as_secs();
     let server = HttpServer::new(move || {
@@ -192,4 +194,22 @@ fn cors(allowed_origins: &[String]) -> Cors {
         cors = if origin == "*" { cors.allow_any_origin() } else { cors.allowed_origin(origin) };
     }
     cors
+}
+
+/// What the catalog's changes mean to the resources above it, wired into the activities' use
+/// cases (the catalog itself imports none of them).
+struct CatalogEffects;
+
+impl ActivityEffects for CatalogEffects {
+    fn capacity_changed(&self, conn: &mut DbConnection, activity: &ActivityRow) -> ApiResult<()> {
+        enrollments::service::fill_seats(conn, activity)
+    }
+
+    fn live_activity_closed(&self, conn: &mut DbConnection, activity: &ActivityRow) -> ApiResult<()> {
+        enrollments::service::mark_no_shows(conn, activity)
+    }
+
+    fn outcome_measures(&self, conn: &mut DbConnection, activity_id: &str) -> ApiResult<OutcomeMeasures> {
+        surveys::service::outcome_measures(conn, activity_id)
+    }
 }

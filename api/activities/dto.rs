@@ -89,6 +89,23 @@ pub enum CreditType {
     Other,
 }
 
+impl CreditType {
+    /// A certifying board's MOC points (reported with AMA PRA Category 1 credit).
+    pub fn is_moc(self) -> bool {
+        matches!(
+            self,
+            CreditType::AbimMoc
+                | CreditType::AbaMoc
+                | CreditType::AbpMoc
+                | CreditType::AbpathMoc
+                | CreditType::AbsMoc
+                | CreditType::AbohnsMoc
+                | CreditType::AbtsMoc
+                | CreditType::AbosMoc
+        )
+    }
+}
+
 /// Moore's outcome levels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
 pub enum OutcomeLevel {
@@ -222,6 +239,9 @@ pub struct ActivityPerson {
     #[validate(length(min = 1, max = 64))]
     #[schema(min_length = 1, max_length = 64)]
     pub user_id: Option<String>,
+    /// Their profession (IPCE needs a planning team of at least two).
+    #[serde(default)]
+    pub profession: Option<Profession>,
     #[serde(default)]
     #[validate(nested)]
     pub disclosure: Option<Disclosure>,

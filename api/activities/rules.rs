@@ -1,7 +1,7 @@
 //! The accreditation rules of an activity, as pure functions: what makes an activity
 //! well-formed (checked on every write) and what makes it publishable (checked on publish).
 
-use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Months, NaiveDate, NaiveDateTime, Utc};
 use validator::ValidationError;
 
 use crate::{
@@ -14,6 +14,179 @@ use crate::{
 /// A positive amount in 0.25 steps, at most `max` whole credits.
 pub fn is_quarter_step(amount: Credits, max: i32) -> bool {
     amount.is_quarter_step() && amount <= Credits::from_hundredths(max * 100)
+}
+
+/// Time spent, as credit: 60 minutes = 1 credit, in quarter steps. ANCC contact hours are
+/// rounded to the nearest quarter hour (evaluation time included); every other type may not
+/// exceed the time spent, so it rounds down.
+pub fn credit_for_minutes(credit_type: CreditType, minutes: i64) -> Credits {
+    // A quarter credit is 15 minutes.
+    let minutes = minutes.max(0);
+    let quarters = match credit_type {
+        CreditType::Ancc => (minutes * 2 + 15) / 30,
+        _ => minutes / 15,
+    };
+    Credits::from_quarters(quarters)
+}
+
+/// Minutes of instruction in a set of sessions: their union, so overlapping sessions (parallel
+/// breakouts) count once.
+pub fn instructional_minutes(windows: &[(NaiveDateTime, NaiveDateTime)]) -> i64 {
+    let mut sorted: Vec<_> = windows.iter().filter(|(start, end)| end > start).copied().collect();
+    sorted.sort();
+    let mut total = 0;
+    let mut current: Option<(NaiveDateTime, NaiveDateTime)> = None;
+    for (start, end) in sorted {
+        current = match current {
+            Some((from, to)) if start <= to => Some((from, to.max(end))),
+            Some((from, to)) => {
+                total += (to - from).num_minutes();
+                Some((start, end))
+            }
+            None => Some((start, end)),
+        };
+    }
+    total + current.map_or(0, |(from, to)| (to - from).num_minutes())
+}
+
+/// The scheduled instruction of a live activity: its sessions, or, before it has any, its
+/// start to end. `None` when neither is known (a draft without dates).
+fn scheduled_windows(
+    input: &ActivityInput,
+    sessions: &[(NaiveDateTime, NaiveDateTime)],
+) -> Vec<(NaiveDateTime, NaiveDateTime)> {
+    match (sessions.is_empty(), input.starts_at, input.ends_at) {
+        (false, _, _) => sessions.to_vec(),
+        (true, Some(start), Some(end)) => vec![(start.naive_utc(), end.naive_utc())],
+        _ => Vec::new(),
+    }
+}
+
+/// Designations a live activity's schedule can carry: the maximum never exceeds the scheduled
+/// instruction (overlaps once; 60 minutes = 1 credit in quarter hours), and a series' maximum
+/// per session never exceeds its longest session.
+pub fn designation_fits_schedule(
+    input: &ActivityInput,
+    sessions: &[(NaiveDateTime, NaiveDateTime)],
+) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if !input.format.is_live() {
+        return errors;
+    }
+    let windows = scheduled_windows(input, sessions);
+    if windows.is_empty() {
+        return errors;
+    }
+    let (minutes, what) = if input.format == ActivityFormat::Rss {
+        let longest = windows.iter().map(|(start, end)| (*end - *start).num_minutes()).max().unwrap_or(0);
+        (longest, "the longest session of the series")
+    } else {
+        (instructional_minutes(&windows), "the scheduled instruction (overlapping sessions once)")
+    };
+    for (index, designation) in input.credit_designations.iter().enumerate() {
+        let supported = credit_for_minutes(designation.credit_type, minutes);
+        if designation.max_amount > supported {
+            error(
+                &mut errors,
+                format!("credit_designations[{index}].max_amount"),
+                "exceeds_schedule",
+                format!("{what} is {minutes} minutes: at most {supported} may be designated"),
+            );
+        }
+    }
+    errors
+}
+
+/// What exists beside the activity document that publishing depends on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OutcomeMeasures {
+    pub evaluation: bool,
+    pub post_test: bool,
+}
+
+/// Whether every completion requirement can be met and every designated type's own rules
+/// hold, with the sessions and surveys the activity has. Each problem names its field.
+pub fn readiness_blockers(
+    input: &ActivityInput,
+    sessions: &[(NaiveDateTime, NaiveDateTime)],
+    measures: OutcomeMeasures,
+) -> Vec<FieldError> {
+    let mut blockers = designation_fits_schedule(input, sessions);
+    let requirements = &input.completion_requirements;
+    if input.format.is_live() && sessions.is_empty() {
+        if requirements.min_attendance_percent.is_some() {
+            error(
+                &mut blockers,
+                "completion_requirements.min_attendance_percent",
+                "sessions_required",
+                "attendance is counted over sessions: add the sessions before publishing",
+            );
+        } else if input.format == ActivityFormat::Rss {
+            error(&mut blockers, "sessions", "required", "a series needs its sessions before publishing");
+        }
+    }
+    if requirements.evaluation_required && !measures.evaluation {
+        error(
+            &mut blockers,
+            "completion_requirements.evaluation_required",
+            "evaluation_missing",
+            "an evaluation is required: add the evaluation survey before publishing",
+        );
+    }
+    if requirements.post_test_passing_score.is_some() && !measures.post_test {
+        error(
+            &mut blockers,
+            "completion_requirements.post_test_passing_score",
+            "post_test_missing",
+            "a passing score needs a post-test: add it before publishing",
+        );
+    }
+    board_rules(input, measures, &mut blockers);
+    blockers
+}
+
+/// MOC rides on AMA PRA Category 1 credit and needs an evaluation; IPCE is for activities
+/// planned by and for the health care team.
+fn board_rules(input: &ActivityInput, measures: OutcomeMeasures, blockers: &mut Vec<FieldError>) {
+    let designates = |t: CreditType| input.credit_designations.iter().any(|d| d.credit_type == t);
+    for (index, designation) in input.credit_designations.iter().enumerate() {
+        let field = format!("credit_designations[{index}].credit_type");
+        if designation.credit_type.is_moc() {
+            if !designates(CreditType::AmaPra1) {
+                error(
+                    blockers,
+                    field.clone(),
+                    "moc_needs_ama",
+                    "MOC points are awarded with AMA PRA Category 1 credit: designate it too",
+                );
+            }
+            if !measures.evaluation {
+                error(
+                    blockers,
+                    field.clone(),
+                    "moc_needs_evaluation",
+                    "MOC activities need an evaluation: add the evaluation survey",
+                );
+            }
+        }
+        if designation.credit_type == CreditType::Ipce {
+            let planners: std::collections::HashSet<Profession> = input
+                .people
+                .iter()
+                .filter(|p| p.role == crate::activities::dto::PersonRole::Planner)
+                .filter_map(|p| p.profession)
+                .collect();
+            let audience: std::collections::HashSet<&Profession> = input.target_professions.iter().collect();
+            if planners.len() < 2 || audience.len() < 2 {
+                error(
+                    blockers,
+                    field,
+                    "ipce_team",
+                    "IPCE is for activities planned by and for the team: name planners of at least two professions and target at least two",
+                );
+            }
+        }
+    }
 }
 
 /// `PPPP-JJJJ-YY-SSS-XTT-A`.
@@ -125,7 +298,8 @@ fn check_unique(values: &[String], field: &str, errors: &mut Vec<FieldError>) {
     }
 }
 
-fn check_schedule(input: &ActivityInput, errors: &mut Vec<FieldError>) {
+/// The dates an activity needs before it is published (a draft may be saved without them).
+fn missing_dates(input: &ActivityInput, errors: &mut Vec<FieldError>) {
     if input.format.is_live() {
         if input.starts_at.is_none() {
             error(errors, "starts_at", "required", "live activities need a start");
@@ -134,6 +308,17 @@ fn check_schedule(input: &ActivityInput, errors: &mut Vec<FieldError>) {
             error(errors, "ends_at", "required", "live activities need an end");
         }
     }
+    if input.format == ActivityFormat::Enduring {
+        if input.release_date.is_none() {
+            error(errors, "release_date", "required", "enduring materials need a release date");
+        }
+        if input.expiry_date.is_none() {
+            error(errors, "expiry_date", "required", "enduring materials need an expiry date");
+        }
+    }
+}
+
+fn check_schedule(input: &ActivityInput, errors: &mut Vec<FieldError>) {
     if let (Some(starts), Some(ends)) = (input.starts_at, input.ends_at) {
         if ends <= starts {
             error(errors, "ends_at", "order", "must be after starts_at");
@@ -143,22 +328,16 @@ fn check_schedule(input: &ActivityInput, errors: &mut Vec<FieldError>) {
             error(errors, "ends_at", "rss_span", "a regularly scheduled series spans at most 12 months");
         }
     }
-    if input.format == ActivityFormat::Enduring {
-        match (input.release_date, input.expiry_date) {
-            (None, _) => error(errors, "release_date", "required", "enduring materials need a release date"),
-            (_, None) => error(errors, "expiry_date", "required", "enduring materials need an expiry date"),
-            (Some(release), Some(expiry)) => {
-                if expiry <= release {
-                    error(errors, "expiry_date", "order", "must be after release_date");
-                } else if release.checked_add_months(Months::new(36)).is_some_and(|limit| expiry > limit) {
-                    error(
-                        errors,
-                        "expiry_date",
-                        "enduring_term",
-                        "must be at most 3 years after release_date (then re-review)",
-                    );
-                }
-            }
+    if let (Some(release), Some(expiry)) = (input.release_date, input.expiry_date) {
+        if expiry <= release {
+            error(errors, "expiry_date", "order", "must be after release_date");
+        } else if release.checked_add_months(Months::new(36)).is_some_and(|limit| expiry > limit) {
+            error(
+                errors,
+                "expiry_date",
+                "enduring_term",
+                "must be at most 3 years after release_date (then re-review)",
+            );
         }
     }
 }
@@ -265,6 +444,7 @@ pub fn effective_claim_deadline(input: &ActivityInput) -> Option<NaiveDate> {
 pub fn publish_blockers(input: &ActivityInput, now: DateTime<Utc>) -> Vec<FieldError> {
     let today = now.date_naive();
     let mut blockers = Vec::new();
+    missing_dates(input, &mut blockers);
     if input.credit_designations.is_empty() {
         error(
             &mut blockers,
@@ -421,5 +601,19 @@ mod tests {
         let instant = "2026-03-01T03:30:00Z".parse::<DateTime<Utc>>().unwrap();
         assert_eq!(local_date(instant, "America/New_York"), NaiveDate::from_ymd_opt(2026, 2, 28).unwrap());
         assert_eq!(local_date(instant, "Europe/Berlin"), NaiveDate::from_ymd_opt(2026, 3, 1).unwrap());
+    }
+
+    #[test]
+    fn overlapping_sessions_count_once_in_the_instruction() {
+        let at = |h: u32, m: u32| {
+            chrono::NaiveDate::from_ymd_opt(2030, 3, 6).unwrap().and_hms_opt(h, m, 0).unwrap()
+        };
+        assert_eq!(instructional_minutes(&[(at(8, 0), at(9, 0)), (at(8, 0), at(9, 0))]), 60);
+        assert_eq!(instructional_minutes(&[(at(8, 30), at(9, 30)), (at(8, 0), at(9, 0))]), 90);
+        assert_eq!(instructional_minutes(&[(at(8, 0), at(9, 0)), (at(13, 0), at(14, 30))]), 150);
+        assert_eq!(instructional_minutes(&[]), 0);
+        // AMA rounds down to the quarter hour; ANCC to the nearest.
+        assert_eq!(credit_for_minutes(CreditType::AmaPra1, 100).hundredths(), 150);
+        assert_eq!(credit_for_minutes(CreditType::Ancc, 100).hundredths(), 175);
     }
 }

@@ -6,6 +6,8 @@
 //! learners is an [`ActivityEffects`] that the application wires in (`enrollments` provides it),
 //! run in the same transaction.
 
+use chrono::NaiveDateTime;
+
 use crate::{
     access::{self, Relation},
     activities::{
@@ -13,7 +15,7 @@ use crate::{
             Activity, ActivityInput, ActivityListQuery, ActivityStatus, DisclosedPerson, DisclosureSummary,
             Term,
         },
-        rules,
+        rules, sessions,
         store::{self, ActivityRow},
     },
     auth::Caller,
@@ -28,6 +30,12 @@ pub trait ActivityEffects: Send + Sync {
     fn capacity_changed(&self, conn: &mut DbConnection, activity: &ActivityRow) -> ApiResult<()>;
     /// A live activity closed: attendance is settled.
     fn live_activity_closed(&self, conn: &mut DbConnection, activity: &ActivityRow) -> ApiResult<()>;
+    /// Which outcome surveys the activity has (publishing checks its requirements can be met).
+    fn outcome_measures(
+        &self,
+        conn: &mut DbConnection,
+        activity_id: &str,
+    ) -> ApiResult<rules::OutcomeMeasures>;
 }
 
 /// The activity if the caller may see it (drafts: its planners and administrators); 404
@@ -59,10 +67,16 @@ pub fn find(conn: &mut DbConnection, id: &str) -> ApiResult<ActivityRow> {
     store::find(conn, id)?.ok_or(ApiError::NotFound)
 }
 
-/// Full validation of a document: field rules, cross-field rules and vocabulary codes.
-fn check_document(conn: &mut DbConnection, input: &ActivityInput) -> ApiResult<()> {
+/// Full validation of a document: field rules, cross-field rules, vocabulary codes, and
+/// designations that fit the schedule (its sessions once it has some).
+fn check_document(conn: &mut DbConnection, input: &ActivityInput, id: Option<&str>) -> ApiResult<()> {
     let mut errors = rules::check_activity(input, crate::db::now_utc().date_naive());
     errors.extend(store::unknown_codes(conn, input)?);
+    let sessions = match id {
+        Some(id) => session_windows(conn, id)?,
+        None => Vec::new(),
+    };
+    errors.extend(rules::designation_fits_schedule(input, &sessions));
     if errors.is_empty() {
         Ok(())
     } else {
@@ -92,7 +106,7 @@ pub fn list(
 pub fn create(conn: &mut DbConnection, caller: &Caller, input: &ActivityInput) -> ApiResult<Activity> {
     access::may_create_activity(caller).check()?;
     let creator = caller.user_id().unwrap_or_default();
-    check_document(conn, input)?;
+    check_document(conn, input, None)?;
     store::insert(conn, input, creator)?.into_api()
 }
 
@@ -128,7 +142,7 @@ pub fn patch(
                 .into(),
         });
     }
-    check_document(conn, &after)?;
+    check_document(conn, &after, Some(&current.id))?;
     let saved = store::replace(conn, &current, &after)?;
     if after.capacity != before.capacity {
         effects.capacity_changed(conn, &saved)?;
@@ -140,20 +154,28 @@ pub fn patch(
 pub struct Transition {
     from: &'static [ActivityStatus],
     to: ActivityStatus,
-    gate: fn(&ActivityInput) -> ApiResult<()>,
+    gate: Gate,
 }
 
 pub const PUBLISH: Transition =
-    Transition { from: &[ActivityStatus::Draft], to: ActivityStatus::Published, gate: accreditation_gate };
+    Transition { from: &[ActivityStatus::Draft], to: ActivityStatus::Published, gate: Gate::Publishable };
 pub const CLOSE: Transition =
-    Transition { from: &[ActivityStatus::Published], to: ActivityStatus::Closed, gate: no_gate };
+    Transition { from: &[ActivityStatus::Published], to: ActivityStatus::Closed, gate: Gate::None };
 pub const ARCHIVE: Transition =
-    Transition { from: &[ActivityStatus::Closed], to: ActivityStatus::Archived, gate: no_gate };
+    Transition { from: &[ActivityStatus::Closed], to: ActivityStatus::Archived, gate: Gate::None };
 pub const CANCEL: Transition = Transition {
     from: &[ActivityStatus::Draft, ActivityStatus::Published],
     to: ActivityStatus::Cancelled,
-    gate: no_gate,
+    gate: Gate::None,
 };
+
+/// What a transition checks before it happens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gate {
+    None,
+    /// Accreditation requirements, and that every completion requirement can be met.
+    Publishable,
+}
 
 /// Moves an activity along `step`. Closing a live activity settles its attendance.
 pub fn transition(
@@ -178,7 +200,9 @@ pub fn transition(
         });
     }
     let input = current.input()?;
-    (step.gate)(&input)?;
+    if step.gate == Gate::Publishable {
+        ensure_publishable(conn, &current, &input, effects)?;
+    }
     let saved = store::set_status(conn, &current, step.to)?;
     if step.to == ActivityStatus::Closed && input.format.is_live() {
         effects.live_activity_closed(conn, &saved)?;
@@ -186,12 +210,23 @@ pub fn transition(
     saved.into_api()
 }
 
-fn no_gate(_: &ActivityInput) -> ApiResult<()> {
-    Ok(())
+fn session_windows(
+    conn: &mut DbConnection,
+    activity_id: &str,
+) -> ApiResult<Vec<(NaiveDateTime, NaiveDateTime)>> {
+    Ok(sessions::service::of_activity(conn, activity_id)?.iter().map(|s| (s.starts_at, s.ends_at)).collect())
 }
 
-fn accreditation_gate(input: &ActivityInput) -> ApiResult<()> {
-    let blockers = rules::publish_blockers(input, crate::db::now_utc());
+fn ensure_publishable(
+    conn: &mut DbConnection,
+    activity: &ActivityRow,
+    input: &ActivityInput,
+    effects: &dyn ActivityEffects,
+) -> ApiResult<()> {
+    let mut blockers = rules::publish_blockers(input, crate::db::now_utc());
+    let sessions = session_windows(conn, &activity.id)?;
+    let measures = effects.outcome_measures(conn, &activity.id)?;
+    blockers.extend(rules::readiness_blockers(input, &sessions, measures));
     if blockers.is_empty() {
         return Ok(());
     }

@@ -7,7 +7,7 @@ use crate::{
     activities::dto::{ActivityFormat, CreditType},
     credits::Credits,
     error::FieldError,
-    users::dto::User,
+    users::dto::{Profession, User},
 };
 
 /// A session the learner attended, with the credit it carries.
@@ -18,18 +18,7 @@ pub struct AttendedSession {
     pub credit: Credits,
 }
 
-/// Time spent, as credit: 60 minutes = 1 credit, in quarter steps. ANCC contact hours are
-/// rounded to the nearest quarter hour (evaluation time included); every other type may not
-/// exceed the time spent, so it rounds down.
-pub fn credit_for_minutes(credit_type: CreditType, minutes: i64) -> Credits {
-    // A quarter credit is 15 minutes.
-    let minutes = minutes.max(0);
-    let quarters = match credit_type {
-        CreditType::Ancc => (minutes * 2 + 15) / 30,
-        _ => minutes / 15,
-    };
-    Credits::from_quarters(quarters)
-}
+pub use crate::activities::rules::credit_for_minutes;
 
 /// The most a learner may claim for a regularly scheduled series: the sum of the credit of
 /// the sessions attended, where sessions that overlap in time count once. A group of
@@ -92,6 +81,16 @@ pub fn check_amount(
     Ok(amount)
 }
 
+/// ACPE credit goes to the audience its UAN names: `-P` pharmacists, `-T` pharmacy
+/// technicians.
+pub fn uan_fits_profession(uan: &str, profession: Profession) -> bool {
+    match uan.rsplit('-').next() {
+        Some("P") => profession == Profession::Pharmacist,
+        Some("T") => profession == Profession::PharmacyTechnician,
+        _ => false,
+    }
+}
+
 /// The certifying board whose MOC points a credit type carries (as in `board_ids`).
 pub fn moc_board(credit_type: CreditType) -> Option<&'static str> {
     Some(match credit_type {
@@ -134,6 +133,11 @@ pub fn missing_reporting_fields(credit_type: CreditType, learner: &User) -> Vec<
             learner.board_ids.contains_key(board),
             &format!("board_ids.{board}"),
             "MOC points are reported with the learner's board ID: add it to the profile",
+        );
+        require(
+            learner.birth_mmdd.is_some(),
+            "birth_mmdd",
+            "MOC points are reported to the board with the birth month and day: add it to the profile",
         );
         require(
             learner.consent_to_report,
@@ -294,7 +298,10 @@ mod tests {
             |t, l: &User| missing_reporting_fields(t, l).into_iter().map(|e| e.field).collect::<Vec<_>>();
         assert_eq!(fields(CreditType::Acpe, &learner), ["nabp_eprofile_id", "birth_mmdd"]);
         assert!(fields(CreditType::AmaPra1, &learner).is_empty());
-        assert_eq!(fields(CreditType::AbimMoc, &learner), ["board_ids.abim", "consent_to_report"]);
+        assert_eq!(
+            fields(CreditType::AbimMoc, &learner),
+            ["board_ids.abim", "birth_mmdd", "consent_to_report"]
+        );
         learner.nabp_eprofile_id = Some("123456".into());
         learner.birth_mmdd = Some("0412".into());
         learner.board_ids.insert("abim".into(), "123456".into());
@@ -310,5 +317,13 @@ mod tests {
         assert!(ama.starts_with("Acme CE designates this enduring material for a maximum of 2 AMA PRA"));
         assert!(designation_statement(CreditType::Ancc, "Acme CE", ActivityFormat::Course, credits(150))
             .contains("American Nurses Credentialing Center"));
+    }
+
+    #[test]
+    fn acpe_credit_goes_to_the_audience_of_the_uan() {
+        assert!(uan_fits_profession("0197-0000-26-001-L01-P", Profession::Pharmacist));
+        assert!(!uan_fits_profession("0197-0000-26-001-L01-P", Profession::PharmacyTechnician));
+        assert!(uan_fits_profession("0197-0000-26-001-L01-T", Profession::PharmacyTechnician));
+        assert!(!uan_fits_profession("0197-0000-26-001-L01-T", Profession::Pharmacist));
     }
 }

@@ -158,6 +158,20 @@ fn check_claim(
             },
         ));
     }
+    if let (CreditType::Acpe, Some(uan), Some(profession)) = (credit_type, &designation.acpe_uan, profession)
+    {
+        if !rules::uan_fits_profession(uan, profession) {
+            return Err(rule(
+                ProblemType::ProfessionNotEligible,
+                "The learner's profession may not claim this credit type",
+                "credit_type",
+                format!(
+                    "the activity's UAN {uan} is for {}",
+                    if uan.ends_with("-T") { "pharmacy technicians" } else { "pharmacists" }
+                ),
+            ));
+        }
+    }
     let maximum = designation.max_amount;
     let series = ctx.input.format == ActivityFormat::Rss;
     let cap = participation_cap(conn, ctx, credit_type, maximum)?;

@@ -7,7 +7,10 @@ use crate::{
     auth::Caller,
     db,
     enrollments::{
-        dto::{CancelRequest, CompletionRequest, EnrollRequest, Enrollment, EnrollmentListQuery},
+        dto::{
+            CancelRequest, CompletionRequest, EnrollRequest, Enrollment, EnrollmentListQuery,
+            EnrollmentStatus,
+        },
         service,
     },
     error::{ApiResult, Problem},
@@ -174,8 +177,10 @@ async fn cancel_enrollment(
 
 /// Report completion of self-paced participation (enduring materials): planners,
 /// administrators and clients with `enrollments:write`. The enrollment completes when the
-/// activity's requirements are met (422 naming what is missing otherwise); the completion
-/// date is the calendar date in the activity's time zone.
+/// activity's requirements are met; the completion date is the calendar date in the
+/// activity's time zone. When only the learner's own steps are missing (the evaluation, the
+/// post-test), the minutes are kept (202) and the enrollment completes when the last of them
+/// is done. Too few minutes: 422 naming what is missing.
 #[utoipa::path(
     tag = "enrollments",
     operation_id = "complete_enrollment",
@@ -184,6 +189,7 @@ async fn cancel_enrollment(
     request_body = CompletionRequest,
     responses(
         (status = 200, description = "Completed", body = Enrollment),
+        (status = 202, description = "Minutes kept; completion waits for the learner's evaluation or post-test", body = Enrollment),
         (status = 403, description = "May not report completions", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown, or not yours", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not registered (waitlisted, cancelled or already completed)", body = Problem, content_type = "application/problem+json"),
@@ -201,5 +207,9 @@ async fn complete_enrollment(
     let request = body.into_inner();
     let enrollment =
         db::write(&state.pool, move |conn| service::complete(conn, &caller, &id, &request)).await?;
-    Ok(HttpResponse::Ok().json(enrollment))
+    if enrollment.status == EnrollmentStatus::Completed {
+        Ok(HttpResponse::Ok().json(enrollment))
+    } else {
+        Ok(HttpResponse::Accepted().json(enrollment))
+    }
 }

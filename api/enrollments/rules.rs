@@ -13,6 +13,12 @@ pub struct Participation {
     pub post_test_passed: bool,
 }
 
+/// Whether a missing requirement is one the learner meets later on their own (a survey), so
+/// that participation reported now is kept and completion waits for it.
+pub fn waits_for_the_learner(missing: &FieldError) -> bool {
+    matches!(missing.field.as_str(), "evaluation" | "post_test")
+}
+
 /// The requirements not yet met, each naming what is missing; empty when complete.
 pub fn missing_requirements(requirements: &CompletionRequirements, done: &Participation) -> Vec<FieldError> {
     let mut missing = Vec::new();

@@ -1,14 +1,11 @@
 //! Enrollment use cases, one public function each, run by the handler in one database call
 //! (`db::write`, one transaction, for every change). Access is asked of [`crate::access`].
 
-use chrono::Utc;
-
 use crate::{
     access::{self, ListScope, Relation},
     activities::{
         self,
         dto::{ActivityFormat, ActivityStatus},
-        service::ActivityEffects,
         ActivityRow,
     },
     auth::{Caller, Role, Scope},
@@ -315,7 +312,7 @@ pub fn complete(
     id: &str,
     request: &CompletionRequest,
 ) -> ApiResult<Enrollment> {
-    let completed_at = request.completed_at.unwrap_or_else(Utc::now);
+    let completed_at = request.completed_at.unwrap_or_else(crate::db::now_utc);
     if completed_at > crate::db::now_utc() + chrono::Duration::minutes(5) {
         return Err(ApiError::validation("completed_at", "future", "must not be in the future"));
     }
@@ -330,7 +327,7 @@ pub fn complete(
     let input = activity.input()?;
     let done = participation(conn, &row.id, Some(request.minutes_spent), None)?;
     let missing = rules::missing_requirements(&input.completion_requirements, &done);
-    if !missing.is_empty() {
+    if missing.iter().any(|m| !rules::waits_for_the_learner(m)) {
         return Err(ApiError::Rule {
             kind: ProblemType::RequirementsNotMet,
             title: "The completion requirements are not met",
@@ -339,29 +336,29 @@ pub fn complete(
         });
     }
     let mut next = row.clone();
-    next.status = db::enum_text(&EnrollmentStatus::Completed);
     next.minutes_spent = Some(request.minutes_spent);
+    if !missing.is_empty() {
+        // The participation is kept; completion follows the learner's evaluation or post-test.
+        let saved = store::save(conn, &row, next)?;
+        return to_api(conn, saved, &activity);
+    }
+    next.status = db::enum_text(&EnrollmentStatus::Completed);
     next.completed_at = Some(completed_at.naive_utc());
     next.completion_date = Some(activities::rules::local_date(completed_at, &input.time_zone));
     let saved = store::save(conn, &row, next)?;
     to_api(conn, saved, &activity)
 }
 
-/// What the catalog's changes mean for seats: wired into the activities' use cases.
-pub struct SeatKeeper;
+/// More seats (or none to limit) go to the waitlist at once, in order.
+pub fn fill_seats(conn: &mut DbConnection, activity: &ActivityRow) -> ApiResult<()> {
+    store::lock_activity(conn, &activity.id)?;
+    store::fill_seats(conn, activity)
+}
 
-impl ActivityEffects for SeatKeeper {
-    /// More seats (or none to limit) go to the waitlist at once, in order.
-    fn capacity_changed(&self, conn: &mut DbConnection, activity: &ActivityRow) -> ApiResult<()> {
-        store::lock_activity(conn, &activity.id)?;
-        store::fill_seats(conn, activity)
-    }
-
-    /// Registered learners who attended nothing become no-shows.
-    fn live_activity_closed(&self, conn: &mut DbConnection, activity: &ActivityRow) -> ApiResult<()> {
-        store::lock_activity(conn, &activity.id)?;
-        store::mark_no_shows(conn, &activity.id).map(|_| ())
-    }
+/// Registered learners who attended nothing become no-shows.
+pub fn mark_no_shows(conn: &mut DbConnection, activity: &ActivityRow) -> ApiResult<()> {
+    store::lock_activity(conn, &activity.id)?;
+    store::mark_no_shows(conn, &activity.id).map(|_| ())
 }
 
 /// An enrollment as stored, whoever asks (404 when unknown; for other resources' use cases,

@@ -4,7 +4,7 @@ use chrono::Duration;
 
 use crate::{
     access::{Decision, Relation, SurveyAccess as Access},
-    activities::{self, ActivityRow},
+    activities::{self, rules::OutcomeMeasures, ActivityRow},
     auth::Caller,
     db::{now, to_utc, DbConnection},
     enrollments::{self, dto::EnrollmentStatus},
@@ -309,4 +309,16 @@ pub fn responses(
 /// completion rule needs of its surveys).
 pub fn gates(conn: &mut DbConnection, enrollment_id: &str) -> ApiResult<(bool, bool)> {
     store::gates(conn, enrollment_id)
+}
+
+/// Which outcome surveys an activity has (publishing checks its requirements can be met).
+pub fn outcome_measures(conn: &mut DbConnection, activity_id: &str) -> ApiResult<OutcomeMeasures> {
+    let kinds: Vec<SurveyKind> = store::of_activity(conn, activity_id)?
+        .iter()
+        .map(|row| row.input().map(|input| input.kind))
+        .collect::<ApiResult<_>>()?;
+    Ok(OutcomeMeasures {
+        evaluation: kinds.contains(&SurveyKind::Evaluation),
+        post_test: kinds.contains(&SurveyKind::PostTest),
+    })
 }

@@ -60,7 +60,7 @@ fn variant(days: i64, title: &str) -> Value {
 }
 
 db_test!(
-    async fn the_specs_own_example_creates_an_activity_that_publishes_as_is(app: TestApp) {
+    async fn the_specs_own_example_publishes_once_its_sessions_and_evaluation_exist(app: TestApp) {
         let token = planner(&app).await;
         let spec = app.get("/openapi.json").await.json();
         let example = spec["paths"]["/v1/activities"]["post"]["requestBody"]["content"]["application/json"]
@@ -79,7 +79,17 @@ db_test!(
         for (key, value) in example.as_object().unwrap() {
             assert_eq!(without_nulls(&read[key]), without_nulls(value), "field {key}");
         }
-        let published = action(&app, &token, id, "publish").await;
+        // Its requirements name an evaluation and 80% attendance: publishing waits for the
+        // evaluation survey and the sessions attendance is counted over.
+        let blockers = action(&app, &token, id, "publish").await.assert_problem(422, "not-publishable");
+        let fields: Vec<&str> =
+            blockers["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+        assert_eq!(
+            fields,
+            ["completion_requirements.min_attendance_percent", "completion_requirements.evaluation_required"],
+            "{blockers}"
+        );
+        let published = app.publish(&token, id).await;
         published.assert_status(200);
         assert_eq!(published.json()["status"], "published");
         assert!(published.json()["published_at"].is_string());
@@ -271,7 +281,7 @@ db_test!(
     async fn published_activities_keep_their_credit_designations(app: TestApp) {
         let token = planner(&app).await;
         let id = created_id(&app, &token, &examples::create_activity(today())).await;
-        action(&app, &token, &id, "publish").await.assert_status(200);
+        app.publish(&token, &id).await.assert_status(200);
         let path = format!("/v1/activities/{id}");
         let change = app
             .request(Method::PATCH, &path)
@@ -298,7 +308,7 @@ db_test!(
         let token = planner(&app).await;
         let id = created_id(&app, &token, &examples::create_activity(today())).await;
         action(&app, &token, &id, "close").await.assert_problem(409, "invalid-transition");
-        action(&app, &token, &id, "publish").await.assert_status(200);
+        app.publish(&token, &id).await.assert_status(200);
         action(&app, &token, &id, "publish").await.assert_problem(409, "invalid-transition");
         action(&app, &token, &id, "close").await.assert_status(200);
         action(&app, &token, &id, "cancel").await.assert_problem(409, "invalid-transition");
@@ -332,7 +342,7 @@ db_test!(
         app.request(Method::GET, &path).bearer(&admin).send().await.assert_status(200);
         create(&app, &learner, &examples::create_activity(today())).await.assert_problem(403, "forbidden");
 
-        action(&app, &planner_token, &draft, "publish").await.assert_status(200);
+        app.publish(&planner_token, &draft).await.assert_status(200);
         app.request(Method::GET, &path).bearer(&learner).send().await.assert_status(200);
         // Another planner can see the published activity but not change it.
         app.request(Method::PATCH, &path)
@@ -367,7 +377,7 @@ db_test!(
         let mut original = Vec::new();
         for n in 0..12 {
             let id = created_id(&app, &token, &variant(n * 2, &format!("Original {n}"))).await;
-            action(&app, &token, &id, "publish").await.assert_status(200);
+            app.publish(&token, &id).await.assert_status(200);
             original.push(id);
         }
         let mut seen: Vec<String> = Vec::new();
@@ -384,7 +394,7 @@ db_test!(
             // New activities land before, between and after the walk's position.
             for days in [1 + inserted * 2, 30 + inserted] {
                 let id = created_id(&app, &token, &variant(days as i64, "Added during the walk")).await;
-                action(&app, &token, &id, "publish").await.assert_status(200);
+                app.publish(&token, &id).await.assert_status(200);
             }
             inserted += 1;
         }
@@ -406,7 +416,7 @@ db_test!(
             let app = &app;
             async move {
                 let id = created_id(app, &token, &body).await;
-                action(app, &token, &id, "publish").await.assert_status(200);
+                app.publish(&token, &id).await.assert_status(200);
                 id
             }
         };
@@ -555,12 +565,93 @@ db_test!(
         assert!(topics.as_array().unwrap().iter().any(|t| t["code"] == "patient_safety"));
         let token = planner(&app).await;
         let id = created_id(&app, &token, &examples::create_activity(today())).await;
-        action(&app, &token, &id, "publish").await.assert_status(200);
+        app.publish(&token, &id).await.assert_status(200);
         let summary = app.get(&format!("/v1/activities/{id}/disclosures")).await.json();
         let faculty = &summary["people"][1];
         assert_eq!(faculty["relationships"][0]["company"], "Acme Diagnostics");
         assert_eq!(faculty["mitigated"], true);
         assert_eq!(summary["people"][0]["relationships"], json!([]));
         assert!(summary["statement"].as_str().unwrap().contains("mitigated"));
+    }
+);
+
+db_test!(
+    async fn designations_fit_the_schedule_and_sessions_their_length(app: TestApp) {
+        let token = planner(&app).await;
+        // 40 AMA credits on a two-hour course.
+        let mut body = examples::create_activity(today());
+        let day = today() + chrono::Days::new(120);
+        body["starts_at"] = json!(format!("{day}T13:00:00Z"));
+        body["ends_at"] = json!(format!("{day}T15:00:00Z"));
+        body["credit_designations"] = json!([{"credit_type": "ama_pra_1", "max_amount": 40.0}]);
+        let problem = create(&app, &token, &body).await.assert_problem(422, "validation");
+        assert_eq!(problem["errors"][0]["field"], "credit_designations[0].max_amount", "{problem}");
+        assert_eq!(problem["errors"][0]["code"], "exceeds_schedule");
+        body["credit_designations"] = json!([{"credit_type": "ama_pra_1", "max_amount": 2.0}]);
+        let id = created_id(&app, &token, &body).await;
+        // A 60-minute session carries at most 1 credit.
+        let session = json!({"title": "Grand rounds", "starts_at": format!("{day}T13:00:00Z"),
+                             "ends_at": format!("{day}T14:00:00Z"), "credit_amount": 5.0});
+        let refused = app
+            .request(Method::POST, &format!("/v1/activities/{id}/sessions"))
+            .bearer(&token)
+            .json(&session)
+            .send()
+            .await
+            .assert_problem(422, "validation");
+        assert_eq!(refused["errors"][0]["field"], "credit_amount");
+        assert_eq!(refused["errors"][0]["code"], "exceeds_duration");
+        // Published with a one-hour session only, the two credits no longer fit.
+        let mut fitting = session.clone();
+        fitting["credit_amount"] = json!(1.0);
+        app.request(Method::POST, &format!("/v1/activities/{id}/sessions"))
+            .bearer(&token)
+            .json(&fitting)
+            .send()
+            .await
+            .assert_status(201);
+        let blocked = app.publish(&token, &id).await.assert_problem(422, "not-publishable");
+        let fields: Vec<&str> =
+            blocked["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+        assert_eq!(fields, ["credit_designations[0].max_amount"], "{blocked}");
+    }
+);
+
+db_test!(
+    async fn publishing_checks_every_requirement_can_be_met_and_the_boards_rules(app: TestApp) {
+        let token = planner(&app).await;
+        // A draft may be saved without dates; publishing names them.
+        let mut undated = examples::create_activity(today());
+        for key in ["starts_at", "ends_at", "registration_closes_at"] {
+            undated.as_object_mut().unwrap().remove(key);
+        }
+        undated["completion_requirements"] =
+            json!({"min_attendance_percent": 80, "evaluation_required": true, "post_test_passing_score": 75});
+        undated["credit_designations"] = json!([
+            {"credit_type": "abim_moc", "max_amount": 1.0},
+            {"credit_type": "ipce", "max_amount": 1.0}
+        ]);
+        let id = created_id(&app, &token, &undated).await;
+        let blocked = action(&app, &token, &id, "publish").await.assert_problem(422, "not-publishable");
+        let mut found: Vec<(String, String)> = blocked["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| (e["field"].as_str().unwrap().to_string(), e["code"].as_str().unwrap().to_string()))
+            .collect();
+        found.sort();
+        let expected = [
+            ("completion_requirements.evaluation_required", "evaluation_missing"),
+            ("completion_requirements.min_attendance_percent", "sessions_required"),
+            ("completion_requirements.post_test_passing_score", "post_test_missing"),
+            ("credit_designations[0].credit_type", "moc_needs_ama"),
+            ("credit_designations[0].credit_type", "moc_needs_evaluation"),
+            ("credit_designations[1].credit_type", "ipce_team"),
+            ("ends_at", "required"),
+            ("starts_at", "required"),
+        ];
+        let expected: Vec<(String, String)> =
+            expected.iter().map(|(f, c)| (f.to_string(), c.to_string())).collect();
+        assert_eq!(found, expected, "{blocked}");
     }
 );

@@ -7,13 +7,14 @@ use chrono::{Duration, SecondsFormat, Utc};
 use serde_json::{json, Value};
 
 use crate::{
-    credit::{ama, claim, claim_body, enrolled_learner, physician, post, publish, Learner, Setup},
+    credit::{ama, claim, claim_body, draft, enrolled_learner, physician, post, Learner, Setup},
     db_test,
     support::{app::TestResponse, TestApp},
 };
 
-/// A published live course (or series) whose one requirement is attending `percent` of its
-/// scheduled time, with `policy` as its attendance settings.
+/// A draft live course (or series) whose one requirement is attending `percent` of its
+/// scheduled time, with `policy` as its attendance settings (publish it once its sessions
+/// exist).
 async fn live(app: &TestApp, format: &str, percent: u8, policy: Value) -> Setup {
     let mut body = ce_api::activities::examples::create_activity(Utc::now().date_naive());
     if format == "rss" {
@@ -23,7 +24,11 @@ async fn live(app: &TestApp, format: &str, percent: u8, policy: Value) -> Setup 
     body["credit_designations"] = json!([ama(1.0)]);
     body["completion_requirements"] = json!({"min_attendance_percent": percent});
     body["attendance"] = policy;
-    publish(app, body).await
+    draft(app, body).await
+}
+
+async fn open(app: &TestApp, setup: &Setup) {
+    app.publish(&setup.planner, &setup.activity).await.assert_status(200);
 }
 
 /// A session starting `start_minutes` from now (the real time at creation) and lasting
@@ -72,6 +77,7 @@ db_test!(
         // Even where a check-in alone counts to the end, time counts only as it passes.
         let setup = live(&app, "course", 80, json!({"check_in_counts_to_end": true})).await;
         let (session, code, _) = session(&app, &setup, 24 * 60, 60).await;
+        open(&app, &setup).await;
         let Learner { token, enrollment, .. } = enrolled_learner(&app, &setup, physician()).await;
         app.clock.travel(Duration::minutes(24 * 60 - 9));
         let checked_in = send_code(&app, &token, &session, "check-in", &code).await;
@@ -98,6 +104,7 @@ db_test!(
     async fn a_check_in_alone_earns_presence_and_a_planner_confirms_the_time(app: TestApp) {
         let setup = live(&app, "course", 50, json!({})).await;
         let (session, code, _) = session(&app, &setup, 60, 60).await;
+        open(&app, &setup).await;
         let Learner { id, token, enrollment } = enrolled_learner(&app, &setup, physician()).await;
         // Arrives 20 minutes late (the second before, as the clock runs on while the request
         // travels) and leaves without checking out.
@@ -137,6 +144,8 @@ db_test!(
         let course = live(&app, "course", 50, json!({})).await;
         let (rounds, rounds_in, rounds_out) = session(&app, &series, 60, 60).await;
         let (lecture, lecture_in, _) = session(&app, &course, 60, 60).await;
+        open(&app, &series).await;
+        open(&app, &course).await;
         let (_, walk_in) = app.learner("walk-in@example.org").await;
         app.clock.travel(Duration::minutes(55));
         // A course takes no walk-ins unless it says so.

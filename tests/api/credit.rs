@@ -46,18 +46,21 @@ pub(crate) fn ama(max: f64) -> Value {
     json!({"credit_type": "ama_pra_1", "max_amount": max})
 }
 
-pub(crate) async fn publish(app: &TestApp, body: Value) -> Setup {
+/// A draft of `body` by a new planner.
+pub(crate) async fn draft(app: &TestApp, body: Value) -> Setup {
     let admin = app.admin_token().await;
     let (_, planner) = app.user_with_role(&admin, "planner").await;
     let created = app.request(Method::POST, "/v1/activities").bearer(&planner).json(&body).send().await;
     created.assert_status(201);
     let activity = created.json()["id"].as_str().unwrap().to_string();
-    app.request(Method::POST, &format!("/v1/activities/{activity}/publish"))
-        .bearer(&planner)
-        .send()
-        .await
-        .assert_status(200);
     Setup { admin, planner, activity }
+}
+
+/// `body` published (with a session and the surveys its requirements name, where missing).
+pub(crate) async fn publish(app: &TestApp, body: Value) -> Setup {
+    let setup = draft(app, body).await;
+    app.publish(&setup.planner, &setup.activity).await.assert_status(200);
+    setup
 }
 
 pub(crate) struct Learner {
@@ -286,13 +289,14 @@ db_test!(
         let false_attestation =
             json!({"enrollment_id": e, "credit_type": "ama_pra_1", "amount": 1.0, "attestation": false});
         rule(claim(&app, &doctor.token, false_attestation).await, "attestation-required", "attestation");
-        // MOC points need the board ID and the learner's permission to report.
+        // MOC points need the board ID, the birth month and day, and the learner's permission
+        // to report.
         let moc = claim(&app, &doctor.token, claim_body(e, "abim_moc", 1.0))
             .await
             .assert_problem(422, "reporting-profile-incomplete");
         let fields: Vec<&str> =
             moc["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
-        assert_eq!(fields, ["board_ids.abim", "consent_to_report"]);
+        assert_eq!(fields, ["board_ids.abim", "birth_mmdd", "consent_to_report"]);
 
         // Time spent caps the claim: 95 minutes support 1.5 credits, not 2.
         let brief = completed_learner(&app, &setup, physician(), 95).await;
@@ -380,7 +384,7 @@ db_test!(
         body["registration_opens_at"] = json!(at(-60 * 24));
         body["credit_designations"] = json!([ama(1.0)]);
         body["completion_requirements"] = json!({});
-        let setup = publish(&app, body).await;
+        let setup = draft(&app, body).await;
         let mut sessions = Vec::new();
         // Two parallel breakouts, and one the next day.
         for (start, end) in [(60, 120), (60, 120), (24 * 60, 25 * 60)] {
@@ -394,6 +398,7 @@ db_test!(
             created.assert_status(201);
             sessions.push(created.json()["id"].as_str().unwrap().to_string());
         }
+        app.publish(&setup.planner, &setup.activity).await.assert_status(200);
         let Learner { id: user_id, token, enrollment } = enrolled_learner(&app, &setup, physician()).await;
         // Attendance is recorded once a session has ended, never ahead of it.
         app.record_attendance(&setup.planner, &sessions[2], &user_id, 60)
@@ -987,3 +992,63 @@ async fn own_claim(app: &TestApp, setup: &Setup, token: &str, minutes: i32) -> (
     claimed.assert_status(201);
     (me["id"].as_str().unwrap().to_string(), claimed.json()["id"].as_str().unwrap().to_string())
 }
+
+db_test!(
+    async fn acpe_credit_goes_only_to_the_audience_its_uan_names(app: TestApp) {
+        let acpe = json!([{"credit_type": "acpe", "max_amount": 2.0, "acpe_uan": "0197-0000-26-001-H01-P"}]);
+        let setup = publish(&app, enduring(acpe, "automatic")).await;
+        let profile =
+            json!({"profession": "pharmacy_technician", "nabp_eprofile_id": "1234567", "birth_mmdd": "0412"});
+        let technician = completed_learner(&app, &setup, profile, 120).await;
+        let refused = claim(&app, &technician.token, claim_body(&technician.enrollment, "acpe", 1.0))
+            .await
+            .assert_problem(422, "profession-not-eligible");
+        assert_eq!(refused["errors"][0]["field"], "credit_type");
+        assert!(refused["errors"][0]["message"].as_str().unwrap().contains("pharmacists"), "{refused}");
+        let profile =
+            json!({"profession": "pharmacist", "nabp_eprofile_id": "7654321", "birth_mmdd": "0412"});
+        let pharmacist = completed_learner(&app, &setup, profile, 120).await;
+        claim(&app, &pharmacist.token, claim_body(&pharmacist.enrollment, "acpe", 1.0))
+            .await
+            .assert_status(201);
+    }
+);
+
+db_test!(
+    async fn minutes_an_lms_reports_before_the_evaluation_are_kept_until_it_is_done(app: TestApp) {
+        let mut body = enduring(json!([ama(2.0)]), "automatic");
+        body["completion_requirements"] = json!({"min_minutes": 30, "evaluation_required": true});
+        let setup = publish(&app, body).await;
+        let Learner { token, enrollment, .. } = enrolled_learner(&app, &setup, physician()).await;
+        let reported = post(
+            &app,
+            &setup.planner,
+            &format!("/v1/enrollments/{enrollment}/completion"),
+            json!({"minutes_spent": 95}),
+        )
+        .await;
+        reported.assert_status(202);
+        assert_eq!(reported.json()["status"], "registered");
+        assert_eq!(reported.json()["minutes_spent"], 95, "the minutes are kept");
+        let surveys = app
+            .request(Method::GET, &format!("/v1/activities/{}/surveys", setup.activity))
+            .bearer(&token)
+            .send()
+            .await
+            .json();
+        let evaluation = surveys[0]["id"].as_str().unwrap().to_string();
+        post(
+            &app,
+            &token,
+            &format!("/v1/surveys/{evaluation}/responses"),
+            json!({"answers": [{"question_id": "relevance", "value": 4}]}),
+        )
+        .await
+        .assert_status(201);
+        // The evaluation was the last requirement: completed, and the 95 minutes count.
+        claim(&app, &token, claim_body(&enrollment, "ama_pra_1", 2.0))
+            .await
+            .assert_problem(422, "credit-amount-exceeds-participation");
+        claim(&app, &token, claim_body(&enrollment, "ama_pra_1", 1.5)).await.assert_status(201);
+    }
+);

@@ -13,18 +13,20 @@ struct Setup {
 }
 
 /// A published activity with `capacity` seats, and its planner's token.
-async fn activity_with_seats(app: &TestApp, capacity: Option<u32>, mut body: Value) -> Setup {
+async fn activity_with_seats(app: &TestApp, capacity: Option<u32>, body: Value) -> Setup {
+    let setup = draft_with_seats(app, capacity, body).await;
+    app.publish(&setup.planner, &setup.activity).await.assert_status(200);
+    setup
+}
+
+/// A draft activity with `capacity` seats, and its planner's token.
+async fn draft_with_seats(app: &TestApp, capacity: Option<u32>, mut body: Value) -> Setup {
     let admin = app.admin_token().await;
     let (_, planner) = app.user_with_role(&admin, "planner").await;
     body["capacity"] = json!(capacity);
     let created = app.request(Method::POST, "/v1/activities").bearer(&planner).json(&body).send().await;
     created.assert_status(201);
     let activity = created.json()["id"].as_str().unwrap().to_string();
-    app.request(Method::POST, &format!("/v1/activities/{activity}/publish"))
-        .bearer(&planner)
-        .send()
-        .await
-        .assert_status(200);
     Setup { planner, activity }
 }
 
@@ -431,8 +433,13 @@ db_test!(
         // Attendance alone completes here; the evaluation gate has its own test (surveys).
         let mut body = course();
         body["completion_requirements"]["evaluation_required"] = json!(false);
-        let setup = activity_with_seats(&app, Some(1), body).await;
+        // One hour of instruction carries at most one credit of each type.
+        for designation in body["credit_designations"].as_array_mut().unwrap() {
+            designation["max_amount"] = json!(1.0);
+        }
+        let setup = draft_with_seats(&app, Some(1), body).await;
         let (session, _) = session_at(&app, &setup, 5, 65).await;
+        app.publish(&setup.planner, &setup.activity).await.assert_status(200);
         let ids = learners(&app, 2);
         enroll_each(&app, &setup, &ids).await;
         // Not before the session has ended.

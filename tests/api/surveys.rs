@@ -476,7 +476,7 @@ db_test!(
         body["credit_designations"] = json!([ama(1.0)]);
         body["completion_requirements"] =
             json!({"min_attendance_percent": 50, "evaluation_required": true, "post_test_passing_score": 70});
-        let setup = publish(&app, body).await;
+        let setup = crate::credit::draft(&app, body).await;
         let session = post(
             &app,
             &setup.planner,
@@ -493,6 +493,7 @@ db_test!(
             "questions": [choice("q1", "3a", "a"), choice("q2", "3b", "b")]}),
         )
         .await;
+        app.publish(&setup.planner, &setup.activity).await.assert_status(200);
         let Learner { id: user_id, token: learner, enrollment } =
             enrolled_learner(&app, &setup, physician()).await;
         // Nothing attended yet: the evaluation and the post-test are not open.

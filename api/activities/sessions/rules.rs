@@ -2,7 +2,13 @@
 
 use chrono::{DateTime, Months, NaiveDateTime, Utc};
 
-use crate::{activities::dto::SessionInput, activities::rules::is_quarter_step, error::FieldError};
+use crate::{
+    activities::{
+        dto::{CreditType, SessionInput},
+        rules::{credit_for_minutes, is_quarter_step},
+    },
+    error::FieldError,
+};
 
 /// What is wrong with a session: its order, its credit, and for a series the 12-month span
 /// across all its sessions (`others`: the other sessions' start and end times).
@@ -21,6 +27,17 @@ pub fn session_errors(
             "increment",
             "must be more than 0 and at most 100, in 0.25 steps",
         ));
+    } else if let Some(amount) = input.credit_amount {
+        // A session carries at most its own length (60 minutes = 1 credit, quarter hours).
+        let minutes = (input.ends_at - input.starts_at).num_minutes();
+        let supported = credit_for_minutes(CreditType::AmaPra1, minutes);
+        if input.ends_at > input.starts_at && amount > supported {
+            errors.push(FieldError::new(
+                "credit_amount",
+                "exceeds_duration",
+                format!("a {minutes}-minute session carries at most {supported}"),
+            ));
+        }
     }
     if series && spans_more_than_a_year(input.starts_at, input.ends_at, others) {
         errors.push(FieldError::new(
@@ -80,6 +97,8 @@ mod tests {
         assert_eq!(codes(session_errors(&backwards, false, &[])), ["order"]);
         let odd_credit = session("2030-03-06T12:00:00Z", "2030-03-06T13:00:00Z", Some(30));
         assert_eq!(codes(session_errors(&odd_credit, false, &[])), ["increment"]);
+        let too_much = session("2030-03-06T12:00:00Z", "2030-03-06T13:00:00Z", Some(500));
+        assert_eq!(codes(session_errors(&too_much, false, &[])), ["exceeds_duration"]);
     }
 
     #[test]

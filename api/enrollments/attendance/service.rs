@@ -66,6 +66,10 @@ pub fn complete_if_met(
         return current.status();
     }
     let at = now();
+    let input = activity.input()?;
+    if !input.format.is_live() {
+        return complete_with_reported_minutes(conn, &input, current, at);
+    }
     let attended: Vec<(i64, NaiveDateTime)> = store::sessions_attended(conn, &enrollment.id)?
         .iter()
         .map(|s| (s.presence.counted_minutes(&s.window, at), s.window.ends_at))
@@ -78,7 +82,6 @@ pub fn complete_if_met(
         sessions::of_activity(conn, &activity.id)?.iter().map(SessionRow::scheduled_minutes).sum();
     let attended_minutes: i64 = attended.iter().map(|(minutes, _)| minutes).sum();
     let share = rules::attended_share(attended_minutes, scheduled_minutes);
-    let input = activity.input()?;
     let done = enrollments::service::participation(
         conn,
         &enrollment.id,
@@ -94,6 +97,28 @@ pub fn complete_if_met(
     next.minutes_spent = Some(attended_minutes as i32);
     next.completed_at = Some(last_end.min(at));
     next.completion_date = Some(activity_rules::local_date(db::to_utc(last_end.min(at)), &input.time_zone));
+    enrollment_store::save(conn, &current, next)?;
+    Ok(EnrollmentStatus::Completed)
+}
+
+/// An activity without sessions (enduring material, journal...) completes on the minutes an
+/// LMS or planner reported, once the surveys it waits for are done; dated now, when the last
+/// requirement was met.
+fn complete_with_reported_minutes(
+    conn: &mut DbConnection,
+    input: &crate::activities::dto::ActivityInput,
+    current: EnrollmentRow,
+    at: NaiveDateTime,
+) -> ApiResult<EnrollmentStatus> {
+    let Some(minutes) = current.minutes_spent else { return Ok(EnrollmentStatus::Registered) };
+    let done = enrollments::service::participation(conn, &current.id, Some(minutes), None)?;
+    if !completion::missing_requirements(&input.completion_requirements, &done).is_empty() {
+        return Ok(EnrollmentStatus::Registered);
+    }
+    let mut next = current.clone();
+    next.status = enrollment_store::status_str(EnrollmentStatus::Completed).into();
+    next.completed_at = Some(at);
+    next.completion_date = Some(activity_rules::local_date(db::to_utc(at), &input.time_zone));
     enrollment_store::save(conn, &current, next)?;
     Ok(EnrollmentStatus::Completed)
 }

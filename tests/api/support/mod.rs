@@ -4,6 +4,7 @@
 #![allow(dead_code)] // shared helpers: not every test file uses every one
 
 pub mod app;
+pub mod catalog;
 pub mod database;
 pub mod identity;
 pub mod proxy;
