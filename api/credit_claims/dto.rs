@@ -57,6 +57,12 @@ pub struct ClaimRequest {
     #[validate(length(min = 1, max = 64))]
     #[schema(min_length = 1, max_length = 64)]
     pub enrollment_id: String,
+    /// A regularly scheduled series is credited per session: the session attended (required
+    /// for a series, not allowed otherwise). The claim is dated with the session's date.
+    #[serde(default)]
+    #[validate(length(min = 1, max = 64))]
+    #[schema(min_length = 1, max_length = 64)]
+    pub session_id: Option<String>,
     pub credit_type: CreditType,
     /// Credits or hours, in 0.25 steps, at most the designated maximum and the participation.
     #[schema(value_type = f64, example = 1.5, exclusive_minimum = 0, maximum = 1000, multiple_of = 0.25)]
@@ -115,8 +121,11 @@ pub struct CreditClaim {
     #[schema(value_type = f64, example = 1.5)]
     pub amount: Credits,
     pub status: ClaimStatus,
-    /// Calendar date of completion in the activity's time zone (what boards receive).
+    /// Calendar date of completion in the activity's time zone (what boards receive); for a
+    /// series, the date of the session the claim is for.
     pub completion_date: NaiveDate,
+    /// The session a series claim is for.
+    pub session_id: Option<String>,
     pub attested_at: DateTime<Utc>,
     /// The claim this one amends.
     pub supersedes_id: Option<String>,

@@ -89,36 +89,72 @@ fn claim_context(conn: &mut DbConnection, caller: &Caller, enrollment_id: &str) 
     Ok(ClaimContext { enrollment, activity, input, learner, relation })
 }
 
-/// The most the learner's participation supports, if known: the sessions attended for a
-/// series, the time spent otherwise.
-fn participation_cap(
+/// What a claim is for: the enrollment as a whole, or (a series) one session of it.
+struct Target<'a> {
+    credit_type: CreditType,
+    session_id: Option<&'a str>,
+    /// The claim an amendment replaces (its amount does not count against the cap).
+    replacing: Option<&'a str>,
+}
+
+/// The most a series session supports, and its date: the session's credit (at most the
+/// designation's per-session maximum) and the time attended, less what is already claimed for
+/// sessions that overlap it (overlapping sessions count once).
+fn session_cap(
     conn: &mut DbConnection,
     ctx: &ClaimContext,
-    credit_type: CreditType,
+    target: &Target,
+    session_id: &str,
     per_session_max: Credits,
-) -> ApiResult<Option<Credits>> {
-    if ctx.input.format != ActivityFormat::Rss {
-        return Ok(ctx
-            .enrollment
-            .minutes_spent
-            .map(|m| rules::credit_for_minutes(credit_type, i64::from(m))));
-    }
+) -> ApiResult<(Credits, chrono::NaiveDate)> {
     let at = crate::db::now();
-    let sessions: Vec<rules::AttendedSession> =
+    let credit_type = target.credit_type;
+    let attended: Vec<(String, rules::AttendedSession)> =
         enrollments::attendance::service::sessions_attended(conn, &ctx.enrollment.id)?
             .into_iter()
-            .map(|attended| rules::AttendedSession {
-                starts_at: attended.window.starts_at,
-                ends_at: attended.window.ends_at,
-                credit: attended.credit.unwrap_or(per_session_max).min(per_session_max).min(
-                    rules::credit_for_minutes(
-                        credit_type,
-                        attended.presence.counted_minutes(&attended.window, at),
-                    ),
-                ),
+            .map(|s| {
+                let time = rules::credit_for_minutes(credit_type, s.presence.counted_minutes(&s.window, at));
+                let credit = s.credit.unwrap_or(per_session_max).min(per_session_max).min(time);
+                (
+                    s.session_id,
+                    rules::AttendedSession {
+                        starts_at: s.window.starts_at,
+                        ends_at: s.window.ends_at,
+                        credit,
+                    },
+                )
             })
             .collect();
-    Ok(Some(rules::attended_sessions_cap(credit_type, &sessions)))
+    let Some((_, this)) = attended.iter().find(|(id, s)| id == session_id && s.credit > Credits::ZERO) else {
+        return Err(rule(
+            ProblemType::SessionNotAttended,
+            "The learner has no attended time in this session",
+            "session_id",
+            "a series is credited for the sessions attended: check in and out, or ask the planner to confirm"
+                .into(),
+        ));
+    };
+    let claimed: Vec<ClaimRow> = store::session_claims(conn, &ctx.enrollment.id, credit_type)?
+        .into_iter()
+        .filter(|c| c.session_id.as_deref() != Some(session_id) && Some(c.id.as_str()) != target.replacing)
+        .collect();
+    let overlaps = |s: &rules::AttendedSession| s.starts_at < this.ends_at && this.starts_at < s.ends_at;
+    let is_claimed = |id: &str| claimed.iter().any(|c| c.session_id.as_deref() == Some(id));
+    let group: Vec<(String, rules::AttendedSession)> = attended
+        .iter()
+        .filter(|(id, s)| id == session_id || (overlaps(s) && is_claimed(id)))
+        .cloned()
+        .collect();
+    let claimed_in_group: Credits = claimed
+        .iter()
+        .filter(|c| group.iter().any(|(id, _)| c.session_id.as_deref() == Some(id)))
+        .map(|c| Credits::from_hundredths(c.amount_hundredths))
+        .sum();
+    let sessions: Vec<rules::AttendedSession> = group.iter().map(|(_, s)| *s).collect();
+    let group_cap = rules::attended_sessions_cap(credit_type, &sessions);
+    let left = Credits::from_hundredths((group_cap.hundredths() - claimed_in_group.hundredths()).max(0));
+    let date = activity_rules::local_date(crate::db::to_utc(this.starts_at), &ctx.input.time_zone);
+    Ok((this.credit.min(left), date))
 }
 
 /// Every rule a claim must meet, in the order a learner would fix them; the amount when it
@@ -126,11 +162,32 @@ fn participation_cap(
 fn check_claim(
     conn: &mut DbConnection,
     ctx: &ClaimContext,
-    credit_type: CreditType,
+    target: &Target,
     amount: Credits,
     attestation: bool,
-) -> ApiResult<Credits> {
-    if ctx.enrollment.status()? != EnrollmentStatus::Completed {
+) -> ApiResult<(Credits, chrono::NaiveDate)> {
+    let credit_type = target.credit_type;
+    let series = ctx.input.format == ActivityFormat::Rss;
+    match (series, target.session_id) {
+        (true, None) => {
+            return Err(ApiError::validation(
+                "session_id",
+                "required",
+                "a series is credited per session: name the session attended",
+            ))
+        }
+        (false, Some(_)) => {
+            return Err(ApiError::validation(
+                "session_id",
+                "not_applicable",
+                "only a series is credited per session",
+            ))
+        }
+        _ => {}
+    }
+    let status = ctx.enrollment.status()?;
+    let attending = matches!(status, EnrollmentStatus::Registered | EnrollmentStatus::Completed);
+    if (series && !attending) || (!series && status != EnrollmentStatus::Completed) {
         return Err(not_completed(conn, ctx)?);
     }
     let designation =
@@ -173,8 +230,16 @@ fn check_claim(
         }
     }
     let maximum = designation.max_amount;
-    let series = ctx.input.format == ActivityFormat::Rss;
-    let cap = participation_cap(conn, ctx, credit_type, maximum)?;
+    let (cap, date) = match target.session_id {
+        Some(session_id) => {
+            let (cap, date) = session_cap(conn, ctx, target, session_id, maximum)?;
+            (Some(cap), date)
+        }
+        None => (
+            ctx.enrollment.minutes_spent.map(|m| rules::credit_for_minutes(credit_type, i64::from(m))),
+            ctx.enrollment.completion_date.unwrap_or_else(|| now().date()),
+        ),
+    };
     let amount = rules::check_amount(amount, (!series).then_some(maximum), cap)
         .map_err(|problem| amount_problem(problem, designation.max_amount, cap, series))?;
     if !attestation {
@@ -205,7 +270,7 @@ fn check_claim(
             errors: missing,
         });
     }
-    Ok(amount)
+    Ok((amount, date))
 }
 
 /// Why the enrollment is not complete: its status, and each requirement still missing (the
@@ -263,8 +328,14 @@ fn amount_problem(problem: AmountProblem, maximum: Credits, cap: Option<Credits>
     }
 }
 
-fn new_claim(ctx: &ClaimContext, credit_type: CreditType, amount: Credits, caller: &Caller) -> ClaimRow {
+fn new_claim(
+    ctx: &ClaimContext,
+    target: &Target,
+    (amount, completion_date): (Credits, chrono::NaiveDate),
+    caller: &Caller,
+) -> ClaimRow {
     let at = now();
+    let credit_type = target.credit_type;
     ClaimRow {
         id: uuid::Uuid::now_v7().to_string(),
         enrollment_id: ctx.enrollment.id.clone(),
@@ -277,7 +348,8 @@ fn new_claim(ctx: &ClaimContext, credit_type: CreditType, amount: Credits, calle
         claimed_by: caller.actor(),
         supersedes_id: None,
         superseded_by_id: None,
-        completion_date: ctx.enrollment.completion_date.unwrap_or_else(|| at.date()),
+        completion_date,
+        session_id: target.session_id.map(str::to_string),
         decision_reason: None,
         decided_by: None,
         decided_at: None,
@@ -321,7 +393,13 @@ fn award(
     base_url: &str,
 ) -> ApiResult<ClaimRow> {
     let credit_type = claim.credit_type()?;
-    let replaced = store::in_status(conn, &claim.enrollment_id, credit_type, ClaimStatus::Awarded)?;
+    let replaced = store::in_status(
+        conn,
+        &claim.enrollment_id,
+        credit_type,
+        claim.session_id.as_deref(),
+        ClaimStatus::Awarded,
+    )?;
     if let Some(old) = &replaced {
         supersede(conn, old, &claim.id, actor)?;
     }
@@ -359,7 +437,13 @@ fn file_claim(
 ) -> ApiResult<ClaimRow> {
     let actor = caller.actor();
     let credit_type = claim.credit_type()?;
-    let waiting = store::in_status(conn, &claim.enrollment_id, credit_type, ClaimStatus::Pending)?;
+    let waiting = store::in_status(
+        conn,
+        &claim.enrollment_id,
+        credit_type,
+        claim.session_id.as_deref(),
+        ClaimStatus::Pending,
+    )?;
     if let Some(old) = &waiting {
         supersede(conn, old, &claim.id, &actor)?;
     }
@@ -378,13 +462,10 @@ fn file_claim(
 
 /// One active claim per enrollment and credit type (amend it instead); and a revoked credit
 /// is claimed again only by those who decide on claims.
-fn refuse_second_claim(
-    conn: &mut DbConnection,
-    ctx: &ClaimContext,
-    credit_type: CreditType,
-) -> ApiResult<()> {
+fn refuse_second_claim(conn: &mut DbConnection, ctx: &ClaimContext, target: &Target) -> ApiResult<()> {
+    let (credit_type, session) = (target.credit_type, target.session_id);
     for status in [ClaimStatus::Pending, ClaimStatus::Awarded] {
-        if let Some(existing) = store::in_status(conn, &ctx.enrollment.id, credit_type, status)? {
+        if let Some(existing) = store::in_status(conn, &ctx.enrollment.id, credit_type, session, status)? {
             return Err(ApiError::Conflict {
                 kind: ProblemType::DuplicateClaim,
                 detail: format!(
@@ -395,7 +476,7 @@ fn refuse_second_claim(
         }
     }
     if !access::may_reclaim_revoked(&ctx.relation)
-        && store::in_status(conn, &ctx.enrollment.id, credit_type, ClaimStatus::Revoked)?.is_some()
+        && store::in_status(conn, &ctx.enrollment.id, credit_type, session, ClaimStatus::Revoked)?.is_some()
     {
         return Err(ApiError::Conflict {
             kind: ProblemType::CreditRevoked,
@@ -472,9 +553,14 @@ pub fn claim(
 ) -> ApiResult<CreditClaim> {
     enrollments::service::lock(conn, &request.enrollment_id)?;
     let ctx = claim_context(conn, caller, &request.enrollment_id)?;
-    refuse_second_claim(conn, &ctx, request.credit_type)?;
-    let amount = check_claim(conn, &ctx, request.credit_type, request.amount, request.attestation)?;
-    let claim = new_claim(&ctx, request.credit_type, amount, caller);
+    let target = Target {
+        credit_type: request.credit_type,
+        session_id: request.session_id.as_deref(),
+        replacing: None,
+    };
+    refuse_second_claim(conn, &ctx, &target)?;
+    let checked = check_claim(conn, &ctx, &target, request.amount, request.attestation)?;
+    let claim = new_claim(&ctx, &target, checked, caller);
     file_claim(conn, &ctx, claim, caller, None, base_url)?.to_api(base_url)
 }
 
@@ -526,9 +612,13 @@ pub fn amend(
         });
     }
     let ctx = claim_context(conn, caller, &old.enrollment_id)?;
-    let credit_type = old.credit_type()?;
-    let amount = check_claim(conn, &ctx, credit_type, request.amount, request.attestation)?;
-    let mut claim = new_claim(&ctx, credit_type, amount, caller);
+    let target = Target {
+        credit_type: old.credit_type()?,
+        session_id: old.session_id.as_deref(),
+        replacing: Some(&old.id),
+    };
+    let checked = check_claim(conn, &ctx, &target, request.amount, request.attestation)?;
+    let mut claim = new_claim(&ctx, &target, checked, caller);
     claim.supersedes_id = Some(old.id.clone());
     file_claim(conn, &ctx, claim, caller, request.reason.as_deref(), base_url)?.to_api(base_url)
 }

@@ -39,6 +39,8 @@ pub struct ClaimRow {
     pub version: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The session a series claim is for.
+    pub session_id: Option<String>,
 }
 
 impl ClaimRow {
@@ -61,6 +63,7 @@ impl ClaimRow {
             amount: Credits::from_hundredths(self.amount_hundredths),
             status: self.status()?,
             completion_date: self.completion_date,
+            session_id: self.session_id.clone(),
             attested_at: to_utc(self.attested_at),
             supersedes_id: self.supersedes_id.clone(),
             superseded_by_id: self.superseded_by_id.clone(),
@@ -98,19 +101,40 @@ pub fn find_by_code(conn: &mut DbConnection, code: &str) -> ApiResult<Option<Cla
 
 /// The claim of an enrollment and credit type in `status` (at most one is pending and one
 /// awarded: unique indexes hold that).
+/// The claim in `status` for the enrollment, credit type and (for a series) session.
 pub fn in_status(
     conn: &mut DbConnection,
     enrollment_id: &str,
     credit_type: CreditType,
+    session_id: Option<&str>,
     status: ClaimStatus,
 ) -> ApiResult<Option<ClaimRow>> {
-    Ok(credit_claims::table
+    let query = credit_claims::table
         .filter(credit_claims::enrollment_id.eq(enrollment_id))
         .filter(credit_claims::credit_type.eq(crate::db::enum_text(&credit_type)))
         .filter(credit_claims::status.eq(status.as_str()))
         .select(ClaimRow::as_select())
-        .first(conn)
-        .optional()?)
+        .into_boxed();
+    let query = match session_id {
+        Some(session) => query.filter(credit_claims::session_id.eq(session.to_string())),
+        None => query.filter(credit_claims::session_id.is_null()),
+    };
+    Ok(query.first(conn).optional()?)
+}
+
+/// The series claims of an enrollment and credit type that stand or wait (awarded, pending).
+pub fn session_claims(
+    conn: &mut DbConnection,
+    enrollment_id: &str,
+    credit_type: CreditType,
+) -> ApiResult<Vec<ClaimRow>> {
+    Ok(credit_claims::table
+        .filter(credit_claims::enrollment_id.eq(enrollment_id))
+        .filter(credit_claims::credit_type.eq(crate::db::enum_text(&credit_type)))
+        .filter(credit_claims::session_id.is_not_null())
+        .filter(credit_claims::status.eq_any([ClaimStatus::Awarded.as_str(), ClaimStatus::Pending.as_str()]))
+        .select(ClaimRow::as_select())
+        .load(conn)?)
 }
 
 /// Writes `next` over `current` if nobody changed it meanwhile (409 otherwise).

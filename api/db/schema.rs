@@ -266,6 +266,7 @@ diesel::table! {
         version -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        session_id -> Nullable<Text>,
     }
 }
 

@@ -161,3 +161,67 @@ db_test!(
         assert_eq!(out.json()["enrollment_status"], "completed");
     }
 );
+
+db_test!(
+    async fn a_walk_in_at_two_of_three_weekly_sessions_gets_two_dated_credit_lines(app: TestApp) {
+        let series = live(&app, "rss", 50, json!({})).await;
+        let week = 7 * 24 * 60;
+        let mut sessions = Vec::new();
+        for n in 0..3 {
+            sessions.push(session(&app, &series, 60 + n * week, 60).await);
+        }
+        open(&app, &series).await;
+        let email = format!("walk-in-{}@example.org", uuid::Uuid::now_v7().simple());
+        let (_, walk_in) = app.learner(&email).await;
+        app.request(Method::PATCH, "/v1/me")
+            .bearer(&walk_in)
+            .json(&physician())
+            .send()
+            .await
+            .assert_status(200);
+        let mut enrollment = String::new();
+        let mut dates = Vec::new();
+        for (index, (id, check_in, check_out)) in sessions.iter().enumerate() {
+            let start = session_start(&app, &series, id).await;
+            app.clock.set(start - Duration::minutes(5));
+            if index == 1 {
+                continue; // missed the second week
+            }
+            let checked_in = send_code(&app, &walk_in, id, "check-in", check_in).await;
+            checked_in.assert_status(200);
+            enrollment = checked_in.json()["enrollment_id"].as_str().unwrap().to_string();
+            app.clock.set(start + Duration::minutes(61));
+            send_code(&app, &walk_in, id, "check-out", check_out).await.assert_status(200);
+            let mut body = claim_body(&enrollment, "ama_pra_1", 1.0);
+            body["session_id"] = json!(id);
+            let claimed = claim(&app, &walk_in, body).await;
+            claimed.assert_status(201);
+            assert_eq!(claimed.json()["completion_date"], start.date_naive().to_string());
+            dates.push(start.date_naive().to_string());
+        }
+        // Two credit lines, one per session attended, each with its session's date.
+        let transcript = app.request(Method::GET, "/v1/me/transcript").bearer(&walk_in).send().await.json();
+        let mut lines: Vec<String> = transcript["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["completion_date"].as_str().unwrap().to_string())
+            .collect();
+        lines.sort();
+        assert_eq!(lines, dates);
+        assert_eq!(transcript["totals"][0]["amount"], 2.0);
+        // The credit feed carries both awards.
+        let admin = app.admin_token().await;
+        let feed = app.request(Method::GET, "/v1/credit-events").bearer(&admin).send().await.json();
+        let awarded: Vec<&Value> = feed["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["claim"]["enrollment_id"] == enrollment.as_str())
+            .collect();
+        assert_eq!(awarded.len(), 2, "{feed}");
+        assert!(awarded
+            .iter()
+            .all(|e| e["type"] == "credit.awarded" && e["claim"]["session_id"].is_string()));
+    }
+);

@@ -408,10 +408,24 @@ db_test!(
         for session in &sessions[..2] {
             app.record_attendance(&setup.planner, session, &user_id, 60).await.assert_status(200);
         }
-        let two = claim(&app, &token, claim_body(&enrollment, "ama_pra_1", 2.0)).await;
-        let problem = two.assert_problem(422, "credit-amount-exceeds-attendance");
-        assert!(problem["detail"].as_str().unwrap().contains("at most 1"), "{problem}");
-        claim(&app, &token, claim_body(&enrollment, "ama_pra_1", 1.0)).await.assert_status(201);
+        // A series is credited per session, each claim dated with its session.
+        claim(&app, &token, claim_body(&enrollment, "ama_pra_1", 1.0))
+            .await
+            .assert_problem(422, "validation");
+        let per_session = |session: &str, amount: f64| {
+            let mut body = claim_body(&enrollment, "ama_pra_1", amount);
+            body["session_id"] = json!(session);
+            claim(&app, &token, body)
+        };
+        let first = per_session(&sessions[0], 1.0).await;
+        first.assert_status(201);
+        assert_eq!(first.json()["session_id"], sessions[0].as_str());
+        // The parallel breakout overlaps the hour already credited: it counts once.
+        let problem =
+            per_session(&sessions[1], 1.0).await.assert_problem(422, "credit-amount-exceeds-attendance");
+        assert!(problem["detail"].as_str().unwrap().contains("at most 0"), "{problem}");
+        // Not attended: nothing to credit.
+        per_session(&sessions[2], 1.0).await.assert_problem(422, "session-not-attended");
     }
 );
 
