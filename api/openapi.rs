@@ -35,6 +35,7 @@ use crate::error::{FieldError, Problem};
         (name = "enrollments", description = "Registration, waitlists, cancellation and completion"),
         (name = "surveys", description = "Outcome surveys (pre/post tests, evaluations, follow-ups) and responses"),
         (name = "reports", description = "Outcome reports by Moore level, for planners and program leadership"),
+        (name = "provider", description = "The accredited provider: accreditations, statements and signatory on every certificate"),
         (name = "credit", description = "Credit claims and their review, transcripts, certificates, \
             and the credit feed that hospital LMS systems sync from"),
         (name = "users", description = "Your own learner record, and the user directory"),

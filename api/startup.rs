@@ -23,7 +23,7 @@ use crate::{
     error::ApiResult,
     health,
     http::{self, fallback::RouteTable, json::BodyLimit, request_id},
-    integration_clients, oauth, openapi, reports, seed,
+    integration_clients, oauth, openapi, provider, reports, seed,
     state::AppState,
     surveys, users,
 };
@@ -46,6 +46,7 @@ fn v1_routes(cfg: &mut ServiceConfig) {
     cfg.configure(oauth::configure_v1);
     cfg.configure(users::configure);
     cfg.configure(integration_clients::configure);
+    cfg.configure(provider::configure);
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -6,7 +6,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::{
     auth::Caller,
     credit_claims::{
-        certificate::render as render_certificate,
+        certificate as layout,
         dto::{
             AmendRequest, ApproveRequest, ClaimHistoryEntry, ClaimListQuery, ClaimRequest, CreditClaim,
             ReasonRequest, Transcript, TranscriptQuery, Verification,
@@ -15,7 +15,7 @@ use crate::{
     },
     db,
     error::{ApiResult, Problem},
-    http::{csv, idempotency, json::ApiJson, pagination},
+    http::{self, csv, idempotency, json::ApiJson, pagination},
     state::AppState,
 };
 
@@ -341,22 +341,27 @@ async fn user_transcript(
     Ok(transcript_response(&req, transcript))
 }
 
-/// A printable HTML certificate of an awarded claim, with what the accreditors require
-/// (learner, activity, dates, provider, credit type and amount, the designation statement)
-/// and a public verification link.
+/// The certificate of an awarded claim, with what the accreditors require: the provider and
+/// its accreditation statement, the designation statement for the credit type, the learner,
+/// the activity, its dates (a series session's date) and place, the credit, the UAN for ACPE,
+/// the signatory and a public verification link. HTML, or PDF with `Accept: application/pdf`.
 #[utoipa::path(
     tag = "credit",
     operation_id = "credit_certificate",
     security(("bearer" = []), ("oauth2" = ["credits:read"])),
     params(("claim_id" = String, Path, description = "Claim id")),
     responses(
-        (status = 200, description = "The certificate", body = String, content_type = "text/html"),
+        (status = 200, description = "The certificate", content(
+            (String = "text/html"),
+            (Vec<u8> = "application/pdf"),
+        )),
         (status = 404, description = "Unknown, or not yours", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The claim is not awarded (pending, rejected, revoked or superseded)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/credit-claims/{claim_id}/certificate")]
 async fn certificate(
+    req: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<String>,
@@ -364,7 +369,13 @@ async fn certificate(
     let id = path.into_inner();
     let provider = state.settings.provider.clone();
     let text = db::run(&state.pool, move |conn| service::certificate(conn, &caller, &id, provider)).await?;
-    let html = render_certificate(&text);
+    if http::accepts(&req, "application/pdf") {
+        return Ok(HttpResponse::Ok()
+            .content_type("application/pdf")
+            .insert_header((header::CONTENT_DISPOSITION, "inline; filename=\"certificate.pdf\""))
+            .body(layout::render_pdf(&text)));
+    }
+    let html = layout::render(&text);
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .insert_header((header::CONTENT_SECURITY_POLICY, "default-src 'none'; style-src 'unsafe-inline'"))
@@ -372,21 +383,35 @@ async fn certificate(
 }
 
 /// Public check of a certificate's verification code (no token): whether the credit stands,
-/// and the little a certificate already shows.
+/// and the little a certificate already shows. Browsers (`Accept: text/html`) get a small
+/// page; programs JSON.
 #[utoipa::path(
     tag = "credit",
     operation_id = "verify_credit",
     security(()),
     params(("code" = String, Path, description = "The code in the certificate's verification link")),
     responses(
-        (status = 200, description = "The credit, and whether it is valid", body = Verification),
+        (status = 200, description = "The credit, and whether it is valid", content(
+            (Verification = "application/json"),
+            (String = "text/html"),
+        )),
         (status = 404, description = "No certificate has this code", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/credit-verifications/{code}")]
-async fn verify(state: web::Data<AppState>, path: web::Path<String>) -> ApiResult<HttpResponse> {
+async fn verify(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
     let code = path.into_inner();
-    let provider = state.settings.provider.name.clone();
-    let verification = db::run(&state.pool, move |conn| service::verify(conn, &code, provider)).await?;
+    let provider = state.settings.provider.clone();
+    let verification = db::run(&state.pool, move |conn| service::verify(conn, &code, &provider)).await?;
+    if http::accepts(&req, "text/html") {
+        return Ok(HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .insert_header((header::CONTENT_SECURITY_POLICY, "default-src 'none'; style-src 'unsafe-inline'"))
+            .body(layout::render_verification(&verification)));
+    }
     Ok(HttpResponse::Ok().json(verification))
 }

@@ -166,15 +166,30 @@ pub fn unit(credit_type: CreditType, amount: Credits) -> &'static str {
     }
 }
 
-fn format_noun(format: ActivityFormat) -> &'static str {
+/// What the statement calls the activity: a series is designated per session.
+pub fn format_noun(format: ActivityFormat) -> &'static str {
     match format {
         ActivityFormat::Enduring => "enduring material",
-        ActivityFormat::Rss => "regularly scheduled series",
+        ActivityFormat::Rss => "regularly scheduled series session",
         _ => "live activity",
     }
 }
 
-/// The designation or approval statement accreditors require on a certificate.
+/// A provider's own designation wording, with `{maximum}`, `{unit}` and `{noun}` filled in.
+pub fn own_wording(
+    template: &str,
+    credit_type: CreditType,
+    format: ActivityFormat,
+    maximum: Credits,
+) -> String {
+    template
+        .replace("{maximum}", &maximum.to_string())
+        .replace("{unit}", unit(credit_type, maximum))
+        .replace("{noun}", format_noun(format))
+}
+
+/// The designation or approval statement accreditors require on a certificate (the
+/// accreditation statement is printed beside it, from the provider profile).
 pub fn designation_statement(
     credit_type: CreditType,
     provider: &str,
@@ -188,17 +203,12 @@ pub fn designation_statement(
              claim only the credit commensurate with the extent of their participation in the activity.",
             unit(credit_type, maximum)
         ),
-        CreditType::Ancc => format!(
-            "{provider} is approved as a provider of nursing continuing professional development by \
-             the American Nurses Credentialing Center's Commission on Accreditation. This {noun} \
-             awards up to {maximum} {}.",
-            unit(credit_type, maximum)
-        ),
-        CreditType::Acpe => format!(
-            "{provider} is accredited by the Accreditation Council for Pharmacy Education as a \
-             provider of continuing pharmacy education. This {noun} is approved for up to {maximum} {}.",
-            unit(credit_type, maximum)
-        ),
+        CreditType::Ancc => {
+            format!("This {noun} is approved for up to {maximum} {}.", unit(credit_type, maximum))
+        }
+        CreditType::Acpe => {
+            format!("This {noun} is approved for up to {maximum} {}.", unit(credit_type, maximum))
+        }
         CreditType::Aapa1 => format!(
             "This {noun} is designated for {maximum} AAPA Category 1 CME credits. PAs should only \
              claim credit commensurate with the extent of their participation."
@@ -315,8 +325,21 @@ mod tests {
         let ama =
             designation_statement(CreditType::AmaPra1, "Acme CE", ActivityFormat::Enduring, credits(200));
         assert!(ama.starts_with("Acme CE designates this enduring material for a maximum of 2 AMA PRA"));
-        assert!(designation_statement(CreditType::Ancc, "Acme CE", ActivityFormat::Course, credits(150))
-            .contains("American Nurses Credentialing Center"));
+        assert_eq!(
+            designation_statement(CreditType::Ancc, "Acme CE", ActivityFormat::Course, credits(150)),
+            "This live activity is approved for up to 1.5 nursing contact hours."
+        );
+        assert!(designation_statement(CreditType::AmaPra1, "Acme CE", ActivityFormat::Rss, credits(100))
+            .contains("designates this regularly scheduled series session for a maximum of 1 AMA PRA"));
+        assert_eq!(
+            own_wording(
+                "Up to {maximum} {unit} for this {noun}.",
+                CreditType::AmaPra1,
+                ActivityFormat::Enduring,
+                credits(200)
+            ),
+            "Up to 2 AMA PRA Category 1 Credits\u{2122} for this enduring material."
+        );
     }
 
     #[test]

@@ -29,6 +29,7 @@ use crate::{
     enrollments::{self, dto::EnrollmentStatus, EnrollmentRow},
     error::{ApiError, ApiResult, FieldError, ProblemType},
     http::pagination,
+    provider,
     users::{self, dto::User},
 };
 
@@ -704,7 +705,7 @@ pub fn certificate(
     conn: &mut DbConnection,
     caller: &Caller,
     id: &str,
-    provider: ProviderSettings,
+    settings: ProviderSettings,
 ) -> ApiResult<CertificateText> {
     let (claim, activity) = visible_with_activity(conn, caller, id)?;
     if claim.status()? != ClaimStatus::Awarded {
@@ -714,29 +715,57 @@ pub fn certificate(
         });
     }
     let learner = users::service::account(conn, &claim.user_id)?.ok_or(ApiError::NotFound)?;
+    let profile = provider::service::profile(conn, &settings)?;
     let input = activity.input()?;
     let credit_type = claim.credit_type()?;
     let designation = input.credit_designations.iter().find(|d| d.credit_type == credit_type);
     let amount = Credits::from_hundredths(claim.amount_hundredths);
     let maximum = designation.map_or(amount, |d| d.max_amount);
+    let designation_statement =
+        match profile.designation_wording.iter().find(|w| w.credit_type == credit_type) {
+            Some(own) => rules::own_wording(&own.statement, credit_type, input.format, maximum),
+            None => rules::designation_statement(credit_type, &profile.legal_name, input.format, maximum),
+        };
+    let accreditation_statement = provider::rules::accreditation_for(&profile, credit_type)
+        .map(|accreditation| provider::rules::accreditation_statement(&profile, accreditation));
+    // A series session's certificate is dated with its session.
+    let dates = match claim.session_id {
+        Some(_) => claim.completion_date.to_string(),
+        None => certificate::activity_dates(&input),
+    };
+    let place = match (&input.location, input.medium) {
+        (Some(location), _) => Some(format!("Location: {location}")),
+        (None, Some(medium)) => Some(format!("Medium: {}", crate::db::enum_text(&medium))),
+        _ => None,
+    };
+    let signatory = match (&profile.signatory_name, &profile.signatory_title) {
+        (Some(name), Some(title)) => Some(format!("{name}, {title}")),
+        (Some(name), None) => Some(name.clone()),
+        _ => None,
+    };
     Ok(CertificateText {
         learner: format!("{} {}", learner.first_name, learner.last_name),
         degree: learner.degree,
         title: input.title.clone(),
-        dates: certificate::activity_dates(&input),
+        dates,
+        place,
         completion_date: claim.completion_date.to_string(),
         credit_line: format!("{amount} {}", rules::unit(credit_type, amount)),
-        statement: rules::designation_statement(credit_type, &provider.name, input.format, maximum),
+        designation_statement,
+        accreditation_statement,
+        joint_providership_statement: profile.joint_providership_statement.clone(),
         uan: designation.and_then(|d| d.acpe_uan.clone()),
-        verification_url: store::verification_url(&provider.public_url, &claim.verification_code),
+        verification_url: store::verification_url(&settings.public_url, &claim.verification_code),
         claim_id: claim.id,
-        provider,
+        provider_name: profile.legal_name,
+        provider_address: profile.address,
+        signatory,
     })
 }
 
 /// The public check of a certificate's code: whether the credit stands, and the little a
 /// certificate already shows. Claims never certified (pending, rejected) are not found.
-pub fn verify(conn: &mut DbConnection, code: &str, provider: String) -> ApiResult<Verification> {
+pub fn verify(conn: &mut DbConnection, code: &str, settings: &ProviderSettings) -> ApiResult<Verification> {
     let claim = store::find_by_code(conn, code)?.ok_or(ApiError::NotFound)?;
     let status = claim.status()?;
     if status == ClaimStatus::Pending || status == ClaimStatus::Rejected {
@@ -752,6 +781,6 @@ pub fn verify(conn: &mut DbConnection, code: &str, provider: String) -> ApiResul
         completion_date: claim.completion_date,
         credit_type: claim.credit_type()?,
         amount: Credits::from_hundredths(claim.amount_hundredths),
-        provider,
+        provider: provider::service::profile(conn, settings)?.legal_name,
     })
 }

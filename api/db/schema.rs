@@ -419,3 +419,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     survey_item_pairs,
     survey_score_pairs,
 );
+
+diesel::table! {
+    provider_profile (id) {
+        id -> Integer,
+        details -> Text,
+        version -> Integer,
+        updated_at -> Timestamp,
+        updated_by -> Text,
+    }
+}

@@ -4,10 +4,7 @@ use actix_web::{http::header, HttpRequest, HttpResponse};
 
 /// Whether the client asked for CSV (`Accept: text/csv`).
 pub fn wanted(req: &HttpRequest) -> bool {
-    req.headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|accept| accept.split(',').any(|t| t.trim().starts_with("text/csv")))
+    super::accepts(req, "text/csv")
 }
 
 /// One CSV field: quoted when needed, and with a leading `'` where a spreadsheet would read a

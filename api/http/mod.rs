@@ -9,9 +9,18 @@ pub mod json;
 pub mod pagination;
 pub mod request_id;
 
-use actix_web::{error::QueryPayloadError, web, HttpRequest};
+use actix_web::{error::QueryPayloadError, http::header, web, HttpRequest};
 
 use crate::error::ApiError;
+
+/// Whether the client's `Accept` header names `media_type` (content negotiation between the
+/// JSON default and another representation: CSV, PDF, HTML).
+pub fn accepts(req: &HttpRequest, media_type: &str) -> bool {
+    req.headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.split(',').any(|t| t.trim().starts_with(media_type)))
+}
 
 /// Query strings that do not parse are the client's mistake: 400 problem+json.
 pub fn query_config() -> web::QueryConfig {

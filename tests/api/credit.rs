@@ -1066,3 +1066,111 @@ db_test!(
         claim(&app, &token, claim_body(&enrollment, "ama_pra_1", 1.5)).await.assert_status(201);
     }
 );
+
+/// The text a PDF shows: the strings of its (uncompressed) text operators, joined by lines.
+/// Literal strings only, with their escapes undone: what `Tj` draws.
+fn pdf_text(pdf: &[u8]) -> String {
+    let mut lines = Vec::new();
+    let mut rest = pdf;
+    while let Some(start) = rest.windows(1).position(|w| w == b"(") {
+        let mut text = Vec::new();
+        let mut index = start + 1;
+        while index < rest.len() && rest[index] != b')' {
+            if rest[index] == b'\\' && index + 1 < rest.len() {
+                index += 1;
+            }
+            text.push(rest[index]);
+            index += 1;
+        }
+        if rest[index..].starts_with(b") Tj") {
+            lines.push(text.iter().map(|b| *b as char).collect::<String>());
+        }
+        rest = &rest[index.min(rest.len() - 1) + 1..];
+    }
+    lines.join("\n")
+}
+
+db_test!(
+    async fn certificates_carry_the_providers_statements_as_html_and_pdf(app: TestApp) {
+        let admin = app.admin_token().await;
+        // Until an administrator saves it, the settings stand in for the profile.
+        let initial = app.get("/v1/provider").await;
+        initial.assert_status(200);
+        assert_eq!(initial.json()["configured"], false);
+        let profile = json!({
+            "legal_name": "Riverside University CE",
+            "address": "100 University Ave, Springfield, IL",
+            "accreditations": [{"accreditor": "acpe", "provider_number": "0197"}],
+            "signatory_name": "Dana Lee, PharmD",
+            "signatory_title": "Director of Continuing Education"
+        });
+        let setup = publish(
+            &app,
+            enduring(
+                json!([{"credit_type": "acpe", "max_amount": 2.0, "acpe_uan": "0197-0000-26-001-H01-P"}]),
+                "automatic",
+            ),
+        )
+        .await;
+        app.request(Method::PUT, "/v1/provider")
+            .bearer(&setup.planner)
+            .json(&profile)
+            .send()
+            .await
+            .assert_problem(403, "forbidden");
+        let saved = app.request(Method::PUT, "/v1/provider").bearer(&admin).json(&profile).send().await;
+        saved.assert_status(200);
+        assert_eq!(saved.json()["configured"], true);
+        app.request(Method::PUT, "/v1/provider")
+            .bearer(&admin)
+            .header("if-match", "\"0\"")
+            .json(&profile)
+            .send()
+            .await
+            .assert_problem(412, "precondition-failed");
+
+        let pharmacist_profile =
+            json!({"profession": "pharmacist", "nabp_eprofile_id": "1234567", "birth_mmdd": "0412"});
+        let pharmacist = completed_learner(&app, &setup, pharmacist_profile, 120).await;
+        let claimed = claim(&app, &pharmacist.token, claim_body(&pharmacist.enrollment, "acpe", 2.0)).await;
+        claimed.assert_status(201);
+        let id = claimed.json()["id"].as_str().unwrap().to_string();
+        let statement =
+            "Riverside University CE is accredited by the Accreditation Council for Pharmacy Education as a \
+                         provider of continuing pharmacy education.";
+        let html = app
+            .request(Method::GET, &format!("/v1/credit-claims/{id}/certificate"))
+            .bearer(&pharmacist.token)
+            .send()
+            .await
+            .text();
+        assert!(html.contains(statement), "{html}");
+        assert!(html.contains("This enduring material is approved for up to 2 ACPE contact hours."));
+        assert!(html.contains("Dana Lee, PharmD, Director of Continuing Education"));
+        assert!(!html.contains("set CE_PROVIDER_NAME"));
+
+        let pdf = app
+            .request(Method::GET, &format!("/v1/credit-claims/{id}/certificate"))
+            .bearer(&pharmacist.token)
+            .header("accept", "application/pdf")
+            .send()
+            .await;
+        pdf.assert_status(200);
+        assert_eq!(pdf.header("content-type").as_deref(), Some("application/pdf"));
+        assert!(pdf.body.starts_with(b"%PDF-"), "a PDF header");
+        assert!(String::from_utf8_lossy(&pdf.body).trim_end().ends_with("%%EOF"), "a PDF trailer");
+        let text = pdf_text(&pdf.body);
+        assert!(text.contains("ACPE Universal Activity Number: 0197-0000-26-001-H01-P"), "{text}");
+        // The statement is wrapped over lines: compare it word for word.
+        let words = |s: &str| s.split_whitespace().map(str::to_string).collect::<Vec<_>>().join(" ");
+        assert!(words(&text).contains(&words(statement)), "{text}");
+
+        // The verification link answers browsers with a page, programs with JSON.
+        let url = claimed.json()["verification_url"].as_str().unwrap().to_string();
+        let path = &url[url.find("/v1/").unwrap()..];
+        let page = app.request(Method::GET, path).header("accept", "text/html").send().await;
+        assert!(page.header("content-type").unwrap().starts_with("text/html"));
+        assert!(page.text().contains("Valid: this credit stands."));
+        assert_eq!(app.get(path).await.json()["provider"], "Riverside University CE");
+    }
+);
