@@ -100,7 +100,7 @@ pub struct ProviderInput {
     /// An https URL of the logo certificates show.
     #[serde(default)]
     #[validate(length(min = 1, max = 1000), url)]
-    #[schema(min_length = 1, max_length = 1000)]
+    #[schema(min_length = 1, max_length = 1000, format = "uri")]
     pub logo_url: Option<String>,
     #[serde(default)]
     #[validate(email)]
