@@ -13,10 +13,17 @@ use crate::{
 /// Level 1: participation.
 #[derive(Debug, Clone, Default, Serialize, ToSchema)]
 pub struct ParticipationCounts {
-    /// Enrollments not cancelled.
+    /// Enrollments holding a seat: registered, completed or no-show (not cancelled, not
+    /// waitlisted).
     pub enrolled: i64,
     /// Enrollments with recorded attendance (live) or completed (self-paced).
     pub attended: i64,
+    /// Of those who attended or completed: physicians, and every other learner (PARS reports
+    /// the two counts).
+    pub physicians: i64,
+    pub other_learners: i64,
+    /// Attendances counted per session (a series counts a learner once per session attended).
+    pub session_attendances: i64,
     pub completed: i64,
     /// Enrollments with an awarded credit claim.
     pub claimed: i64,

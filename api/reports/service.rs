@@ -1,7 +1,7 @@
 //! Outcome report use cases: one activity's and the program's, computed from aggregates the
 //! database groups (see `store`).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use crate::{
     activities::{
@@ -31,7 +31,9 @@ use crate::{
 /// Everything the database aggregated for a set of activities.
 struct Aggregates {
     enrollments: Vec<(String, String, i64)>,
-    attended: HashMap<String, i64>,
+    attended: HashMap<String, store::Attended>,
+    /// Surveys with at least one response.
+    answered: HashSet<String>,
     claimed: HashMap<String, i64>,
     credits: Vec<store::CreditRow>,
     items: Vec<store::ItemRow>,
@@ -45,6 +47,7 @@ fn aggregates(conn: &mut DbConnection, ids: &[String]) -> ApiResult<Aggregates> 
     Ok(Aggregates {
         enrollments: store::enrollment_counts(conn, ids)?,
         attended: store::attended(conn, ids)?,
+        answered: store::answered_surveys(conn, ids)?,
         claimed,
         credits,
         items: store::item_scores(conn, ids)?,
@@ -57,8 +60,11 @@ fn aggregates(conn: &mut DbConnection, ids: &[String]) -> ApiResult<Aggregates> 
 impl Aggregates {
     fn participation(&self, id: &str) -> ApiResult<ParticipationCounts> {
         let mine = self.enrollments.iter().filter(|(a, _, _)| a == id);
-        let enrolled = mine.clone().filter(|(_, status, _)| status != "cancelled").map(|(_, _, n)| n).sum();
+        // A seat, not a place in the queue: the waitlist and cancellations are not enrolled.
+        let holds_seat = |status: &str| !matches!(status, "cancelled" | "waitlisted");
+        let enrolled = mine.clone().filter(|(_, status, _)| holds_seat(status)).map(|(_, _, n)| n).sum();
         let completed = mine.filter(|(_, status, _)| status == "completed").map(|(_, _, n)| n).sum();
+        let attended = self.attended.get(id).copied().unwrap_or_default();
         let credits_awarded = self
             .credits
             .iter()
@@ -72,7 +78,10 @@ impl Aggregates {
             .collect::<ApiResult<_>>()?;
         Ok(ParticipationCounts {
             enrolled,
-            attended: self.attended.get(id).copied().unwrap_or(0),
+            attended: attended.learners,
+            physicians: attended.physicians,
+            other_learners: attended.learners - attended.physicians,
+            session_attendances: attended.session_attendances,
             completed,
             claimed: self.claimed.get(id).copied().unwrap_or(0),
             credits_awarded,
@@ -124,7 +133,8 @@ impl Aggregates {
     }
 }
 
-/// Which levels the surveys measure, and how: scored test items are objective, everything
+/// Which levels were measured, and how: only surveys that collected responses count (a
+/// follow-up nobody answered measured nothing); scored test items are objective, everything
 /// learners report about themselves subjective; participation (level 1) is always measured,
 /// objectively, from enrollment and attendance records.
 fn levels_measured(surveys: &[SurveyInput]) -> Vec<LevelMeasured> {
@@ -264,7 +274,11 @@ fn outcomes_of(conn: &mut DbConnection, activity: &ActivityRow) -> ApiResult<Act
     let mut barriers: Vec<String> =
         store::texts(conn, id, "free_text", true)?.into_iter().map(|(_, _, t)| t).collect();
     barriers.extend(store::texts(conn, id, "commitment_to_change", true)?.into_iter().map(|(_, _, t)| t));
-    let inputs: Vec<SurveyInput> = surveys.iter().map(|(_, s)| s.clone()).collect();
+    let inputs: Vec<SurveyInput> = surveys
+        .iter()
+        .filter(|(survey_id, _)| agg.answered.contains(survey_id))
+        .map(|(_, s)| s.clone())
+        .collect();
     Ok(ActivityOutcomes {
         activity_id: activity.id.clone(),
         title: activity.title.clone(),
@@ -330,6 +344,7 @@ fn program_report(
     let mut agg = Aggregates {
         enrollments: Vec::new(),
         attended: HashMap::new(),
+        answered: HashSet::new(),
         claimed: HashMap::new(),
         credits: Vec::new(),
         items: Vec::new(),
@@ -342,6 +357,7 @@ fn program_report(
         let part = aggregates(conn, chunk)?;
         agg.enrollments.extend(part.enrollments);
         agg.attended.extend(part.attended);
+        agg.answered.extend(part.answered);
         agg.claimed.extend(part.claimed);
         agg.credits.extend(part.credits);
         agg.items.extend(part.items);
@@ -356,8 +372,13 @@ fn program_report(
         let (post_n, post_right) = agg.test_totals(&id, SurveyKind::PostTest);
         let (committable, committed) = agg.commitments(&id, false);
         let (followed, implemented) = agg.commitments(&id, true);
-        let surveys: Vec<SurveyInput> =
-            surveys_by_activity.remove(&id).unwrap_or_default().into_iter().map(|(_, s)| s).collect();
+        let surveys: Vec<SurveyInput> = surveys_by_activity
+            .remove(&id)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(survey_id, _)| agg.answered.contains(survey_id))
+            .map(|(_, s)| s)
+            .collect();
         lines.push(ActivityLine {
             participation: agg.participation(&id)?,
             pre_percent_correct: stats::percent(pre_right, pre_n),

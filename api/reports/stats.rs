@@ -59,6 +59,19 @@ pub fn paired(n: i64, sum_pre: f64, sum_post: f64, sum_change: f64, sum_change_s
     }
 }
 
+/// Which test gave a McNemar p-value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum McNemarMethod {
+    /// Fewer than 25 discordant pairs: the exact two-sided binomial test.
+    ExactBinomial,
+    /// 25 or more: chi-square with continuity correction.
+    ChiSquare,
+}
+
+/// Below this many discordant pairs the chi-square approximation is poor.
+const EXACT_BELOW: i64 = 25;
+
 /// McNemar's test of one item over learners with both tests.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct McNemar {
@@ -68,22 +81,43 @@ pub struct McNemar {
     pub c: i64,
     /// (|b − c| − 1)² / (b + c), with continuity correction; `null` when b + c = 0.
     pub chi_square: Option<f64>,
-    /// Upper tail of the chi-square distribution with one degree of freedom.
+    /// The exact binomial p-value below 25 discordant pairs, else the chi-square tail.
     pub p_value: Option<f64>,
+    /// Which test `p_value` comes from; `null` when b + c = 0.
+    pub method: Option<McNemarMethod>,
 }
 
 pub fn mcnemar(b: i64, c: i64) -> McNemar {
     if b + c == 0 {
-        return McNemar { b, c, chi_square: None, p_value: None };
+        return McNemar { b, c, chi_square: None, p_value: None, method: None };
     }
     let corrected = ((b - c).abs() as f64 - 1.0).max(0.0);
     let chi_square = corrected * corrected / (b + c) as f64;
+    let (p_value, method) = if b + c < EXACT_BELOW {
+        (exact_binomial_two_sided(b.min(c), b + c), McNemarMethod::ExactBinomial)
+    } else {
+        (chi_square_1df_p(chi_square), McNemarMethod::ChiSquare)
+    };
     McNemar {
         b,
         c,
         chi_square: Some(round4(chi_square)),
-        p_value: Some(round4(chi_square_1df_p(chi_square))),
+        p_value: Some(round4(p_value)),
+        method: Some(method),
     }
+}
+
+/// Two-sided p of `k` or fewer successes in `n` fair trials: 2·P(X ≤ k), at most 1.
+pub fn exact_binomial_two_sided(k: i64, n: i64) -> f64 {
+    let mut coefficient = 1.0_f64; // C(n, 0)
+    let mut tail = 0.0;
+    for i in 0..=k {
+        if i > 0 {
+            coefficient = coefficient * (n - i + 1) as f64 / i as f64;
+        }
+        tail += coefficient;
+    }
+    (2.0 * tail / 2f64.powi(n as i32)).min(1.0)
 }
 
 /// P(X ≥ x) for chi-square with one degree of freedom: erfc(sqrt(x / 2)).
@@ -124,14 +158,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn mcnemar_uses_the_continuity_correction() {
-        // b = 2, c = 10: (|2 - 10| - 1)² / 12 = 49 / 12 = 4.0833; p = 0.0433.
+    fn mcnemar_uses_the_continuity_correction_from_25_discordant_pairs() {
+        // b = 10, c = 25: (|10 - 25| - 1)² / 35 = 196 / 35 = 5.6; p = 0.0180.
+        let test = mcnemar(10, 25);
+        assert_eq!(test.chi_square, Some(5.6));
+        assert_eq!(test.p_value, Some(0.018));
+        assert_eq!(test.method, Some(McNemarMethod::ChiSquare));
+        assert_eq!(mcnemar(0, 0).chi_square, None);
+        assert_eq!(mcnemar(0, 0).method, None);
+    }
+
+    #[test]
+    fn mcnemar_is_exact_below_25_discordant_pairs() {
+        // b = 2, c = 10: 2 · (1 + 12 + 66) / 2¹² = 158 / 4096 = 0.0386 (chi-square would say 0.0433).
         let test = mcnemar(2, 10);
         assert_eq!(test.chi_square, Some(4.0833));
-        assert_eq!(test.p_value, Some(0.0433));
-        assert_eq!(mcnemar(0, 0).chi_square, None);
-        // |b - c| = 1 gives 0 and p = 1.
-        assert_eq!(mcnemar(3, 4).chi_square, Some(0.0));
+        assert_eq!(test.p_value, Some(0.0386));
+        assert_eq!(test.method, Some(McNemarMethod::ExactBinomial));
+        // b = c: p = 1.
+        assert_eq!(mcnemar(3, 3).p_value, Some(1.0));
         assert_eq!(mcnemar(3, 4).p_value, Some(1.0));
     }
 

@@ -1,7 +1,7 @@
 //! The aggregate queries of outcome reports: counts and sums grouped in the database, never
 //! the responses themselves (except the free-text answers listed for review, bounded).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use diesel::{
     dsl::{count, count_star, sum},
@@ -12,7 +12,7 @@ use crate::{
     db::{
         schema::{
             activities as activities_table, credit_claims, enrollments, session_attendance, survey_answers,
-            survey_item_pairs, survey_score_pairs,
+            survey_item_pairs, survey_responses, survey_score_pairs, users,
         },
         DbConnection,
     },
@@ -44,18 +44,68 @@ pub(super) fn enrollment_counts(
         .load(conn)?)
 }
 
-/// Per activity: enrollments that attended a session or completed.
-pub(super) fn attended(conn: &mut DbConnection, ids: &[String]) -> ApiResult<HashMap<String, i64>> {
-    let rows: Vec<(String, i64)> =
-        enrollments::table
-            .filter(enrollments::activity_id.eq_any(ids))
-            .filter(enrollments::status.eq("completed").or(
-                enrollments::id.eq_any(session_attendance::table.select(session_attendance::enrollment_id)),
-            ))
-            .group_by(enrollments::activity_id)
-            .select((enrollments::activity_id, count_star()))
-            .load(conn)?;
-    Ok(rows.into_iter().collect())
+/// Who took part in an activity.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Attended {
+    /// Enrollments that attended a session or completed.
+    pub learners: i64,
+    /// Of those, physicians.
+    pub physicians: i64,
+    /// Attendance rows: a learner once per session attended.
+    pub session_attendances: i64,
+}
+
+/// Per activity: enrollments that attended a session or completed, the physicians among them,
+/// and attendances per session.
+pub(super) fn attended(conn: &mut DbConnection, ids: &[String]) -> ApiResult<HashMap<String, Attended>> {
+    let took_part = enrollments::status
+        .eq("completed")
+        .or(enrollments::id.eq_any(session_attendance::table.select(session_attendance::enrollment_id)));
+    let learners: Vec<(String, i64)> = enrollments::table
+        .filter(enrollments::activity_id.eq_any(ids))
+        .filter(took_part)
+        .group_by(enrollments::activity_id)
+        .select((enrollments::activity_id, count_star()))
+        .load(conn)?;
+    let physician_ids = users::table.filter(users::profession.eq("physician")).select(users::id);
+    let took_part = enrollments::status
+        .eq("completed")
+        .or(enrollments::id.eq_any(session_attendance::table.select(session_attendance::enrollment_id)));
+    let physicians: Vec<(String, i64)> = enrollments::table
+        .filter(enrollments::activity_id.eq_any(ids))
+        .filter(took_part)
+        .filter(enrollments::user_id.eq_any(physician_ids))
+        .group_by(enrollments::activity_id)
+        .select((enrollments::activity_id, count_star()))
+        .load(conn)?;
+    let sessions: Vec<(String, i64)> = session_attendance::table
+        .inner_join(enrollments::table)
+        .filter(enrollments::activity_id.eq_any(ids))
+        .group_by(enrollments::activity_id)
+        .select((enrollments::activity_id, count_star()))
+        .load(conn)?;
+    let mut by_activity: HashMap<String, Attended> = HashMap::new();
+    for (id, n) in learners {
+        by_activity.entry(id).or_default().learners = n;
+    }
+    for (id, n) in physicians {
+        by_activity.entry(id).or_default().physicians = n;
+    }
+    for (id, n) in sessions {
+        by_activity.entry(id).or_default().session_attendances = n;
+    }
+    Ok(by_activity)
+}
+
+/// The surveys of the activities that have at least one response (a level counts as measured
+/// only where data was collected).
+pub(super) fn answered_surveys(conn: &mut DbConnection, ids: &[String]) -> ApiResult<HashSet<String>> {
+    let surveys: Vec<String> = survey_responses::table
+        .filter(survey_responses::activity_id.eq_any(ids))
+        .select(survey_responses::survey_id)
+        .distinct()
+        .load(conn)?;
+    Ok(surveys.into_iter().collect())
 }
 
 /// Per activity: enrollments with an awarded claim, and credit awarded by type (hundredths).

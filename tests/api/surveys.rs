@@ -211,6 +211,9 @@ db_test!(
         assert_eq!((i2["mcnemar"]["b"].as_i64(), i2["mcnemar"]["c"].as_i64()), (Some(4), Some(10)));
         assert_eq!(i2["mcnemar"]["chi_square"], 1.7857);
         assert!(i1["mcnemar"]["p_value"].as_f64().unwrap() < 0.001);
+        // 23 and 14 discordant pairs: the exact binomial test, not the chi-square approximation.
+        assert_eq!(i1["mcnemar"]["method"], "exact_binomial");
+        assert_eq!(i2["mcnemar"]["p_value"], 0.1796);
         assert!(i2["mcnemar"]["p_value"].as_f64().unwrap() > 0.15);
         let paired = &k["paired"];
         assert_eq!(paired["n"], 40);
@@ -636,5 +639,51 @@ db_test!(
         )
         .await
         .assert_problem(403, "forbidden");
+    }
+);
+
+db_test!(
+    async fn reports_count_seats_professions_and_only_the_levels_with_data(app: TestApp) {
+        let mut body = enduring(json!([ama(2.0)]), "automatic");
+        body["capacity"] = json!(1);
+        body["target_professions"] = json!(["physician", "nurse"]);
+        let setup = publish(&app, body).await;
+        let doctor = enrolled_learner(&app, &setup, physician()).await;
+        let email = format!("nurse-{}@example.org", uuid::Uuid::now_v7().simple());
+        let (_, nurse) = app.learner(&email).await;
+        let waiting =
+            post(&app, &nurse, &format!("/v1/activities/{}/enrollments", setup.activity), json!({})).await;
+        assert_eq!(waiting.json()["status"], "waitlisted");
+        post(
+            &app,
+            &setup.planner,
+            &format!("/v1/enrollments/{}/completion", doctor.enrollment),
+            json!({"minutes_spent": 60}),
+        )
+        .await
+        .assert_status(200);
+        // A follow-up nobody has answered yet measured nothing.
+        create_survey(&app, &setup, json!({"kind": "follow_up", "title": "90 days on", "opens_after_days": 90,
+            "questions": [{"id": "done", "type": "commitment_to_change", "text": "Did you implement it?", "moore_level": "5"}]}))
+        .await;
+        let report = app
+            .request(Method::GET, &format!("/v1/activities/{}/outcomes", setup.activity))
+            .bearer(&setup.planner)
+            .send()
+            .await
+            .json();
+        let participation = &report["participation"];
+        assert_eq!(participation["enrolled"], 1, "the waitlisted nurse holds no seat: {participation}");
+        assert_eq!(
+            (participation["physicians"].as_i64(), participation["other_learners"].as_i64()),
+            (Some(1), Some(0))
+        );
+        let levels: Vec<&str> = report["levels_measured"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["level"].as_str().unwrap())
+            .collect();
+        assert_eq!(levels, ["1"], "{report}");
     }
 );
