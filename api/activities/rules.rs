@@ -145,6 +145,29 @@ pub fn readiness_blockers(
     blockers
 }
 
+/// Every session presenter must be one of the activity's people with a disclosure (ACCME
+/// Standard 3: everyone in control of content discloses before the activity). `presenters`
+/// holds each session's presenter names, in session order.
+pub fn undisclosed_presenters(input: &ActivityInput, presenters: &[Vec<String>]) -> Vec<FieldError> {
+    let disclosed = |name: &str| {
+        input.people.iter().any(|p| p.name.trim().eq_ignore_ascii_case(name.trim()) && p.disclosure.is_some())
+    };
+    let mut blockers = Vec::new();
+    for (session, names) in presenters.iter().enumerate() {
+        for (index, name) in names.iter().enumerate() {
+            if !disclosed(name) {
+                error(
+                    &mut blockers,
+                    format!("sessions[{session}].presenters[{index}]"),
+                    "undisclosed",
+                    format!("{name} presents but is not among the activity's people with a disclosure"),
+                );
+            }
+        }
+    }
+    blockers
+}
+
 /// MOC rides on AMA PRA Category 1 credit and needs an evaluation; IPCE is for activities
 /// planned by and for the health care team.
 fn board_rules(input: &ActivityInput, measures: OutcomeMeasures, blockers: &mut Vec<FieldError>) {

@@ -224,9 +224,12 @@ fn ensure_publishable(
     effects: &dyn ActivityEffects,
 ) -> ApiResult<()> {
     let mut blockers = rules::publish_blockers(input, crate::db::now_utc());
-    let sessions = session_windows(conn, &activity.id)?;
+    let rows = sessions::service::of_activity(conn, &activity.id)?;
+    let sessions: Vec<_> = rows.iter().map(|s| (s.starts_at, s.ends_at)).collect();
     let measures = effects.outcome_measures(conn, &activity.id)?;
     blockers.extend(rules::readiness_blockers(input, &sessions, measures));
+    let presenters: Vec<Vec<String>> = rows.iter().map(|s| s.input().presenters).collect();
+    blockers.extend(rules::undisclosed_presenters(input, &presenters));
     if blockers.is_empty() {
         return Ok(());
     }

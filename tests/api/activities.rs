@@ -655,3 +655,35 @@ db_test!(
         assert_eq!(found, expected, "{blocked}");
     }
 );
+
+db_test!(
+    async fn session_presenters_must_have_disclosed_before_publishing(app: TestApp) {
+        let token = planner(&app).await;
+        let body = examples::create_activity(today());
+        let id = created_id(&app, &token, &body).await;
+        let session = |presenters: Value| json!({"title": "Main session", "starts_at": body["starts_at"], "ends_at": body["ends_at"], "presenters": presenters});
+        let created = app
+            .request(Method::POST, &format!("/v1/activities/{id}/sessions"))
+            .bearer(&token)
+            .json(&session(json!(["Dr. Ana Silva", "Dr. Walk-On Speaker"])))
+            .send()
+            .await;
+        created.assert_status(201);
+        let blocked = app.publish(&token, &id).await.assert_problem(422, "not-publishable");
+        let fields: Vec<&str> =
+            blocked["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+        assert_eq!(fields, ["sessions[0].presenters[1]"], "{blocked}");
+        // Dropping the undisclosed speaker lets it publish.
+        let session_id = created.json()["id"].as_str().unwrap().to_string();
+        app.request(Method::PATCH, &format!("/v1/sessions/{session_id}"))
+            .bearer(&token)
+            .raw(
+                "application/merge-patch+json",
+                serde_json::to_vec(&json!({"presenters": ["Dr. Ana Silva"]})).unwrap(),
+            )
+            .send()
+            .await
+            .assert_status(200);
+        app.publish(&token, &id).await.assert_status(200);
+    }
+);
