@@ -157,6 +157,21 @@ pub struct CreditDesignation {
     #[validate(length(max = 10))]
     #[schema(max_items = 10)]
     pub eligible_professions: Vec<Profession>,
+    /// ABIM MOC only: the kinds of points the activity is registered for (at least one before
+    /// publishing); each claim names one of them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[validate(length(max = 3))]
+    #[schema(max_items = 3)]
+    pub moc_credit_types: Vec<MocCreditType>,
+}
+
+/// The kinds of MOC points ABIM counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MocCreditType {
+    MedicalKnowledge,
+    PracticeAssessment,
+    PatientSafety,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, Validate)]

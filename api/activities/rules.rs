@@ -174,6 +174,14 @@ fn board_rules(input: &ActivityInput, measures: OutcomeMeasures, blockers: &mut 
     let designates = |t: CreditType| input.credit_designations.iter().any(|d| d.credit_type == t);
     for (index, designation) in input.credit_designations.iter().enumerate() {
         let field = format!("credit_designations[{index}].credit_type");
+        if designation.credit_type == CreditType::AbimMoc && designation.moc_credit_types.is_empty() {
+            error(
+                blockers,
+                format!("credit_designations[{index}].moc_credit_types"),
+                "required",
+                "ABIM counts MOC points by type: name medical_knowledge, practice_assessment or patient_safety",
+            );
+        }
         if designation.credit_type.is_moc() {
             if !designates(CreditType::AmaPra1) {
                 error(
@@ -397,6 +405,14 @@ fn check_designations(input: &ActivityInput, errors: &mut Vec<FieldError>) {
                 error(errors, field("acpe_uan"), "not_applicable", "only ACPE designations carry a UAN")
             }
             (_, None) => {}
+        }
+        if designation.credit_type != CreditType::AbimMoc && !designation.moc_credit_types.is_empty() {
+            error(
+                errors,
+                field("moc_credit_types"),
+                "not_applicable",
+                "only ABIM MOC designations carry MOC credit types",
+            );
         }
     }
 }

@@ -6,7 +6,7 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::{
-    activities::dto::{ActivityFormat, CreditType},
+    activities::dto::{ActivityFormat, CreditType, MocCreditType},
     credits::Credits,
 };
 
@@ -63,6 +63,9 @@ pub struct ClaimRequest {
     #[validate(length(min = 1, max = 64))]
     #[schema(min_length = 1, max_length = 64)]
     pub session_id: Option<String>,
+    /// ABIM MOC only: which kind of points (one the activity's designation names).
+    #[serde(default)]
+    pub moc_credit_type: Option<MocCreditType>,
     pub credit_type: CreditType,
     /// Credits or hours, in 0.25 steps, at most the designated maximum and the participation.
     #[schema(value_type = f64, example = 1.5, exclusive_minimum = 0, maximum = 1000, multiple_of = 0.25)]
@@ -126,6 +129,10 @@ pub struct CreditClaim {
     pub completion_date: NaiveDate,
     /// The session a series claim is for.
     pub session_id: Option<String>,
+    /// MOC claims: the certifying board the points are reported to (as in `board_ids`).
+    pub moc_board: Option<String>,
+    /// ABIM MOC claims: the kind of points.
+    pub moc_credit_type: Option<MocCreditType>,
     pub attested_at: DateTime<Utc>,
     /// The claim this one amends.
     pub supersedes_id: Option<String>,

@@ -9,7 +9,7 @@ use crate::{
     access::{self, ListScope, Relation},
     activities::{
         self,
-        dto::{ActivityFormat, ActivityInput, CreditReview, CreditType},
+        dto::{ActivityFormat, ActivityInput, CreditReview, CreditType, MocCreditType},
         rules as activity_rules, ActivityRow,
     },
     auth::{Caller, Scope},
@@ -96,6 +96,8 @@ struct Target<'a> {
     session_id: Option<&'a str>,
     /// The claim an amendment replaces (its amount does not count against the cap).
     replacing: Option<&'a str>,
+    /// ABIM MOC: the kind of points claimed.
+    moc_credit_type: Option<MocCreditType>,
 }
 
 /// The most a series session supports, and its date: the session's credit (at most the
@@ -230,6 +232,7 @@ fn check_claim(
             ));
         }
     }
+    check_moc_credit_type(credit_type, &designation.moc_credit_types, target.moc_credit_type)?;
     let maximum = designation.max_amount;
     let (cap, date) = match target.session_id {
         Some(session_id) => {
@@ -272,6 +275,33 @@ fn check_claim(
         });
     }
     Ok((amount, date))
+}
+
+/// ABIM MOC claims name one of the kinds of points the designation lists; other claims none.
+fn check_moc_credit_type(
+    credit_type: CreditType,
+    designated: &[MocCreditType],
+    claimed: Option<MocCreditType>,
+) -> ApiResult<()> {
+    let names = || designated.iter().map(|t| crate::db::enum_text(t)).collect::<Vec<_>>().join(", ");
+    match (credit_type == CreditType::AbimMoc, claimed) {
+        (false, Some(_)) => Err(ApiError::validation(
+            "moc_credit_type",
+            "not_applicable",
+            "only ABIM MOC claims name a MOC credit type",
+        )),
+        (true, None) if !designated.is_empty() => Err(ApiError::validation(
+            "moc_credit_type",
+            "required",
+            format!("ABIM counts MOC points by type: name one of {}", names()),
+        )),
+        (true, Some(kind)) if !designated.contains(&kind) => Err(ApiError::validation(
+            "moc_credit_type",
+            "not_designated",
+            format!("the activity is registered for {}", names()),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Why the enrollment is not complete: its status, and each requirement still missing (the
@@ -351,6 +381,8 @@ fn new_claim(
         superseded_by_id: None,
         completion_date,
         session_id: target.session_id.map(str::to_string),
+        moc_board: rules::moc_board(credit_type).map(str::to_string),
+        moc_credit_type: target.moc_credit_type.map(|kind| crate::db::enum_text(&kind)),
         decision_reason: None,
         decided_by: None,
         decided_at: None,
@@ -558,6 +590,7 @@ pub fn claim(
         credit_type: request.credit_type,
         session_id: request.session_id.as_deref(),
         replacing: None,
+        moc_credit_type: request.moc_credit_type,
     };
     refuse_second_claim(conn, &ctx, &target)?;
     let checked = check_claim(conn, &ctx, &target, request.amount, request.attestation)?;
@@ -617,6 +650,7 @@ pub fn amend(
         credit_type: old.credit_type()?,
         session_id: old.session_id.as_deref(),
         replacing: Some(&old.id),
+        moc_credit_type: old.moc_credit_type.as_deref().map(crate::db::parse_enum_text).transpose()?,
     };
     let checked = check_claim(conn, &ctx, &target, request.amount, request.attestation)?;
     let mut claim = new_claim(&ctx, &target, checked, caller);

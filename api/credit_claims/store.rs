@@ -41,6 +41,8 @@ pub struct ClaimRow {
     pub updated_at: NaiveDateTime,
     /// The session a series claim is for.
     pub session_id: Option<String>,
+    pub moc_board: Option<String>,
+    pub moc_credit_type: Option<String>,
 }
 
 impl ClaimRow {
@@ -64,6 +66,8 @@ impl ClaimRow {
             status: self.status()?,
             completion_date: self.completion_date,
             session_id: self.session_id.clone(),
+            moc_board: self.moc_board.clone(),
+            moc_credit_type: self.moc_credit_type.as_deref().map(crate::db::parse_enum_text).transpose()?,
             attested_at: to_utc(self.attested_at),
             supersedes_id: self.supersedes_id.clone(),
             superseded_by_id: self.superseded_by_id.clone(),

@@ -267,6 +267,8 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         session_id -> Nullable<Text>,
+        moc_board -> Nullable<Text>,
+        moc_credit_type -> Nullable<Text>,
     }
 }
 

@@ -646,6 +646,7 @@ db_test!(
             ("completion_requirements.post_test_passing_score", "post_test_missing"),
             ("credit_designations[0].credit_type", "moc_needs_ama"),
             ("credit_designations[0].credit_type", "moc_needs_evaluation"),
+            ("credit_designations[0].moc_credit_types", "required"),
             ("credit_designations[1].credit_type", "ipce_team"),
             ("ends_at", "required"),
             ("starts_at", "required"),

@@ -260,7 +260,7 @@ db_test!(
         let designations = json!([
             ama(2.0),
             {"credit_type": "acpe", "max_amount": 2.0, "acpe_uan": "0197-0000-26-001-H01-P"},
-            {"credit_type": "abim_moc", "max_amount": 2.0}
+            {"credit_type": "abim_moc", "max_amount": 2.0, "moc_credit_types": ["medical_knowledge"]}
         ]);
         let setup = publish(&app, enduring(designations, "automatic")).await;
         let doctor = completed_learner(&app, &setup, physician(), 150).await;
@@ -291,9 +291,19 @@ db_test!(
         rule(claim(&app, &doctor.token, false_attestation).await, "attestation-required", "attestation");
         // MOC points need the board ID, the birth month and day, and the learner's permission
         // to report.
-        let moc = claim(&app, &doctor.token, claim_body(e, "abim_moc", 1.0))
-            .await
-            .assert_problem(422, "reporting-profile-incomplete");
+        // ABIM counts MOC points by type: the claim names one the activity is registered for.
+        rule(
+            claim(&app, &doctor.token, claim_body(e, "abim_moc", 1.0)).await,
+            "validation",
+            "moc_credit_type",
+        );
+        let mut wrong_kind = claim_body(e, "abim_moc", 1.0);
+        wrong_kind["moc_credit_type"] = json!("patient_safety");
+        rule(claim(&app, &doctor.token, wrong_kind).await, "validation", "moc_credit_type");
+        let mut moc_body = claim_body(e, "abim_moc", 1.0);
+        moc_body["moc_credit_type"] = json!("medical_knowledge");
+        let moc =
+            claim(&app, &doctor.token, moc_body).await.assert_problem(422, "reporting-profile-incomplete");
         let fields: Vec<&str> =
             moc["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
         assert_eq!(fields, ["board_ids.abim", "birth_mmdd", "consent_to_report"]);
@@ -1172,5 +1182,29 @@ db_test!(
         assert!(page.header("content-type").unwrap().starts_with("text/html"));
         assert!(page.text().contains("Valid: this credit stands."));
         assert_eq!(app.get(path).await.json()["provider"], "Riverside University CE");
+    }
+);
+
+db_test!(
+    async fn moc_claims_record_the_board_and_the_kind_of_points(app: TestApp) {
+        let designations = json!([
+            ama(2.0),
+            {"credit_type": "abim_moc", "max_amount": 2.0, "moc_credit_types": ["medical_knowledge", "patient_safety"]}
+        ]);
+        let setup = publish(&app, enduring(designations, "automatic")).await;
+        let profile = json!({"profession": "physician", "board_ids": {"abim": "123456"}, "birth_mmdd": "0412",
+                             "consent_to_report": true});
+        let doctor = completed_learner(&app, &setup, profile, 120).await;
+        let mut body = claim_body(&doctor.enrollment, "abim_moc", 1.0);
+        body["moc_credit_type"] = json!("patient_safety");
+        let awarded = claim(&app, &doctor.token, body).await;
+        awarded.assert_status(201);
+        assert_eq!(awarded.json()["moc_board"], "abim");
+        assert_eq!(awarded.json()["moc_credit_type"], "patient_safety");
+        // AMA credit names no MOC type.
+        let mut ama_body = claim_body(&doctor.enrollment, "ama_pra_1", 1.0);
+        ama_body["moc_credit_type"] = json!("patient_safety");
+        let refused = claim(&app, &doctor.token, ama_body).await.assert_problem(422, "validation");
+        assert_eq!(refused["errors"][0]["field"], "moc_credit_type");
     }
 );
