@@ -283,7 +283,7 @@ fn check_moc_credit_type(
     designated: &[MocCreditType],
     claimed: Option<MocCreditType>,
 ) -> ApiResult<()> {
-    let names = || designated.iter().map(|t| crate::db::enum_text(t)).collect::<Vec<_>>().join(", ");
+    let names = || designated.iter().map(crate::db::enum_text).collect::<Vec<_>>().join(", ");
     match (credit_type == CreditType::AbimMoc, claimed) {
         (false, Some(_)) => Err(ApiError::validation(
             "moc_credit_type",
