@@ -249,6 +249,15 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// 422 naming every field in `errors`, or nothing when there are none.
+    pub fn unless_valid(errors: Vec<FieldError>) -> ApiResult<()> {
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::Validation { errors })
+        }
+    }
+
     pub fn validation(field: impl Into<String>, code: impl Into<String>, message: impl Into<String>) -> Self {
         ApiError::Validation { errors: vec![FieldError::new(field, code, message)] }
     }

@@ -566,6 +566,7 @@ pub fn usual_professions(credit_type: CreditType) -> Vec<Profession> {
         CreditType::Ancc => vec![P::Nurse, P::NursePractitioner],
         CreditType::Acpe => vec![P::Pharmacist, P::PharmacyTechnician],
         CreditType::Aapa1 => vec![P::PhysicianAssistant],
+        // Every board's MOC points (listed, so that a new credit type must be placed here).
         CreditType::AbimMoc
         | CreditType::AbaMoc
         | CreditType::AbpMoc

@@ -77,11 +77,7 @@ fn check_document(conn: &mut DbConnection, input: &ActivityInput, id: Option<&st
         None => Vec::new(),
     };
     errors.extend(rules::designation_fits_schedule(input, &sessions));
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::Validation { errors })
-    }
+    ApiError::unless_valid(errors)
 }
 
 /// A page of the catalog as the caller may see it.

@@ -61,11 +61,7 @@ fn visible_survey(
 
 fn check(input: &SurveyInput) -> ApiResult<()> {
     let errors = rules::check_survey(input);
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::Validation { errors })
-    }
+    ApiError::unless_valid(errors)
 }
 
 fn closed(detail: String) -> ApiError {

@@ -38,11 +38,7 @@ fn check(
         .collect();
     let series = activity.format == crate::db::enum_text(&ActivityFormat::Rss);
     let errors = rules::session_errors(input, series, &others);
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::Validation { errors })
-    }
+    ApiError::unless_valid(errors)
 }
 
 /// A fresh check-in code.

@@ -10,7 +10,7 @@ use super::{
 };
 use crate::{
     auth::Caller,
-    db,
+    db::{self, DbConnection},
     error::{ApiResult, Problem},
     http::json::ApiJson,
     state::AppState,
@@ -95,11 +95,23 @@ async fn check_in(
     path: web::Path<String>,
     body: ApiJson<CheckInRequest>,
 ) -> ApiResult<HttpResponse> {
-    let id = path.into_inner();
-    let code = body.into_inner().code;
+    send_code(state, caller, path.into_inner(), body.into_inner().code, service::check_in).await
+}
+
+/// A learner's check-in or check-out use case, with the grace period after a session.
+type CodeUseCase = fn(&mut DbConnection, &Caller, &str, &str, Duration) -> ApiResult<Attendance>;
+
+/// Runs a check-in or check-out with the code the learner sent.
+async fn send_code(
+    state: web::Data<AppState>,
+    caller: Caller,
+    session_id: String,
+    code: String,
+    use_case: CodeUseCase,
+) -> ApiResult<HttpResponse> {
     let grace = Duration::seconds(state.settings.check_in_grace.as_secs() as i64);
     let attendance =
-        db::write(&state.pool, move |conn| service::check_in(conn, &caller, &id, &code, grace)).await?;
+        db::write(&state.pool, move |conn| use_case(conn, &caller, &session_id, &code, grace)).await?;
     Ok(HttpResponse::Ok().json(attendance))
 }
 
@@ -126,12 +138,7 @@ async fn check_out(
     path: web::Path<String>,
     body: ApiJson<CheckInRequest>,
 ) -> ApiResult<HttpResponse> {
-    let id = path.into_inner();
-    let code = body.into_inner().code;
-    let grace = Duration::seconds(state.settings.check_in_grace.as_secs() as i64);
-    let attendance =
-        db::write(&state.pool, move |conn| service::check_out(conn, &caller, &id, &code, grace)).await?;
-    Ok(HttpResponse::Ok().json(attendance))
+    send_code(state, caller, path.into_inner(), body.into_inner().code, service::check_out).await
 }
 
 /// Record attendance for many learners at once (planners and administrators), once the session
