@@ -438,6 +438,12 @@ pub struct ActivityInput {
     #[validate(length(max = 20), nested)]
     #[schema(max_items = 20)]
     pub commercial_support: Vec<CommercialSupport>,
+    /// The non-accredited organization this activity is jointly provided with, if any: its
+    /// certificates then carry the joint-providership statement.
+    #[serde(default)]
+    #[validate(length(min = 1, max = 300))]
+    #[schema(min_length = 1, max_length = 300)]
+    pub jointly_provided_with: Option<String>,
     #[serde(default)]
     #[validate(nested)]
     pub completion_requirements: CompletionRequirements,

@@ -61,6 +61,8 @@ pub struct CertificateText {
     pub uan: Option<String>,
     pub provider_name: String,
     pub provider_address: String,
+    /// The provider's logo (HTML only).
+    pub logo_url: Option<String>,
     /// "Name, Title" of who signs for the provider.
     pub signatory: Option<String>,
     pub verification_url: String,
@@ -136,6 +138,13 @@ pub fn render(c: &CertificateText) -> String {
             }
         })
         .collect();
+    let logo = c.logo_url.as_ref().map_or(String::new(), |url| {
+        format!(
+            "<p class=\"center\"><img src=\"{}\" alt=\"{}\" height=\"64\"></p>\n",
+            escape(url),
+            escape(&c.provider_name)
+        )
+    });
     format!(
         r#"<!DOCTYPE html>
 <html lang="en">
@@ -153,7 +162,7 @@ h1 {{ font-size: 1.8rem; text-align: center; letter-spacing: .05em; }}
 </style>
 </head>
 <body>
-{body}</body>
+{logo}{body}</body>
 </html>
 "#,
         title = escape(&c.title),

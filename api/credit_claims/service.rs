@@ -787,7 +787,11 @@ pub fn certificate(
         credit_line: format!("{amount} {}", rules::unit(credit_type, amount)),
         designation_statement,
         accreditation_statement,
-        joint_providership_statement: profile.joint_providership_statement.clone(),
+        joint_providership_statement: input
+            .jointly_provided_with
+            .as_deref()
+            .map(|partner| provider::rules::joint_providership_statement(&profile, partner)),
+        logo_url: profile.logo_url.clone(),
         uan: designation.and_then(|d| d.acpe_uan.clone()),
         verification_url: store::verification_url(&settings.public_url, &claim.verification_code),
         claim_id: claim.id,

@@ -60,6 +60,20 @@ pub fn accreditation_statement(profile: &ProviderInput, accreditation: &Accredit
     }
 }
 
+/// The joint-providership statement for an activity provided with `partner`: the provider's
+/// own wording (`{partner}` replaced), or the ACCME's standard sentence.
+pub fn joint_providership_statement(profile: &ProviderInput, partner: &str) -> String {
+    match &profile.joint_providership_statement {
+        Some(own) => own.replace("{partner}", partner),
+        None => format!(
+            "This activity has been planned and implemented in accordance with the accreditation requirements \
+             and policies of the Accreditation Council for Continuing Medical Education (ACCME) through the \
+             joint providership of {} and {partner}.",
+            profile.legal_name
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -210,6 +210,7 @@ db_test!(
         let html = certificate.text();
         assert!(html.contains("Test Learner, MD"), "learner name");
         assert!(html.contains("Opioid Prescribing &lt;Safely&gt;"), "title, escaped");
+        assert!(!html.contains("joint providership"), "not jointly provided");
         assert!(html.contains("1.5 AMA PRA Category 1 Credits™"));
         assert!(
             html.contains("designates this enduring material for a maximum of 2 AMA PRA Category 1 Credits™")
@@ -1112,16 +1113,13 @@ db_test!(
             "address": "100 University Ave, Springfield, IL",
             "accreditations": [{"accreditor": "acpe", "provider_number": "0197"}],
             "signatory_name": "Dana Lee, PharmD",
-            "signatory_title": "Director of Continuing Education"
+            "signatory_title": "Director of Continuing Education",
+            "logo_url": "https://ce.example.org/logo.png"
         });
-        let setup = publish(
-            &app,
-            enduring(
-                json!([{"credit_type": "acpe", "max_amount": 2.0, "acpe_uan": "0197-0000-26-001-H01-P"}]),
-                "automatic",
-            ),
-        )
-        .await;
+        let acpe = json!([{"credit_type": "acpe", "max_amount": 2.0, "acpe_uan": "0197-0000-26-001-H01-P"}]);
+        let mut jointly = enduring(acpe, "automatic");
+        jointly["jointly_provided_with"] = json!("County Pharmacists Society");
+        let setup = publish(&app, jointly).await;
         app.request(Method::PUT, "/v1/provider")
             .bearer(&setup.planner)
             .json(&profile)
@@ -1158,6 +1156,10 @@ db_test!(
         assert!(html.contains("This enduring material is approved for up to 2 ACPE contact hours."));
         assert!(html.contains("Dana Lee, PharmD, Director of Continuing Education"));
         assert!(!html.contains("set CE_PROVIDER_NAME"));
+        assert!(html.contains(
+            "through the joint providership of Riverside University CE and County Pharmacists Society."
+        ));
+        assert!(html.contains("<img src=\"https://ce.example.org/logo.png\""));
 
         let pdf = app
             .request(Method::GET, &format!("/v1/credit-claims/{id}/certificate"))
