@@ -72,6 +72,16 @@ pub struct Knowledge {
     pub post_percent_correct: Option<f64>,
     /// Learners with both tests: test scores in percent.
     pub paired: PairedScores,
+    /// The same per Moore level of the items (declarative and procedural knowledge,
+    /// competence, performance apart), from each learner's paired items at that level.
+    pub paired_by_level: Vec<LevelPaired>,
+}
+
+/// Paired scores of the items at one Moore level.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LevelPaired {
+    pub level: OutcomeLevel,
+    pub paired: PairedScores,
 }
 
 /// Level 4: commitment to change.

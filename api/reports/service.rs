@@ -17,8 +17,8 @@ use crate::{
     reports::{
         dto::{
             ActivityLine, ActivityOutcomes, Commitment, FollowUp, FormatTotals, FreeText, GroupTotals,
-            ItemScore, Knowledge, LevelMeasured, LevelTotals, LikertItem, Method, ParticipationCounts,
-            ProgramOutcomes, ProgramReportQuery, TestItem,
+            ItemScore, Knowledge, LevelMeasured, LevelPaired, LevelTotals, LikertItem, Method,
+            ParticipationCounts, ProgramOutcomes, ProgramReportQuery, TestItem,
         },
         stats, store,
     },
@@ -178,7 +178,33 @@ fn question<'a>(surveys: &'a [(String, SurveyInput)], id: &str) -> Option<&'a su
     surveys.iter().flat_map(|(_, s)| s.questions.iter()).find(|q| q.id == id)
 }
 
-fn knowledge(agg: &Aggregates, id: &str, surveys: &[(String, SurveyInput)]) -> Knowledge {
+/// Paired scores per Moore level, from each learner's item transitions at that level.
+fn paired_by_level(conn: &mut DbConnection, id: &str) -> ApiResult<Vec<LevelPaired>> {
+    let mut learners: BTreeMap<String, HashMap<String, stats::LearnerItems>> = BTreeMap::new();
+    for (level, user, transition, n) in store::learner_transitions(conn, id)? {
+        let counts = learners.entry(level).or_default().entry(user).or_default();
+        counts.0 += n * i64::from(transition.starts_with('r'));
+        counts.1 += n * i64::from(transition.ends_with('r'));
+        counts.2 += n;
+    }
+    learners
+        .into_iter()
+        .map(|(level, by_learner)| {
+            let items: Vec<stats::LearnerItems> = by_learner.into_values().collect();
+            Ok(LevelPaired {
+                level: crate::db::parse_enum_text(&level)?,
+                paired: stats::paired_from_items(&items),
+            })
+        })
+        .collect()
+}
+
+fn knowledge(
+    agg: &Aggregates,
+    id: &str,
+    surveys: &[(String, SurveyInput)],
+    by_level: Vec<LevelPaired>,
+) -> Knowledge {
     let mut item_ids: Vec<&str> = Vec::new();
     for (_, survey) in surveys.iter().filter(|(_, s)| s.kind.is_test()) {
         for q in survey.questions.iter().filter(|q| !q.correct_option_ids.is_empty()) {
@@ -209,6 +235,7 @@ fn knowledge(agg: &Aggregates, id: &str, surveys: &[(String, SurveyInput)]) -> K
         pre_percent_correct: stats::percent(pre_right, pre_n),
         post_percent_correct: stats::percent(post_right, post_n),
         paired: agg.paired(id),
+        paired_by_level: by_level,
     }
 }
 
@@ -285,7 +312,7 @@ fn outcomes_of(conn: &mut DbConnection, activity: &ActivityRow) -> ApiResult<Act
         format: activity.input()?.format,
         participation: agg.participation(id)?,
         satisfaction: satisfaction(conn, id, &surveys)?,
-        knowledge: knowledge(&agg, id, &surveys),
+        knowledge: knowledge(&agg, id, &surveys, paired_by_level(conn, id)?),
         commitment: Commitment {
             n: committable,
             committed,

@@ -171,6 +171,24 @@ pub(super) fn transitions(
         .load(conn)?)
 }
 
+/// Per learner and Moore level of one activity: how many of their paired test items went
+/// right→right, right→wrong, wrong→right, wrong→wrong (`transition`, count).
+pub(super) fn learner_transitions(
+    conn: &mut DbConnection,
+    activity_id: &str,
+) -> ApiResult<Vec<(String, String, String, i64)>> {
+    Ok(survey_item_pairs::table
+        .filter(survey_item_pairs::activity_id.eq(activity_id))
+        .group_by((survey_item_pairs::moore_level, survey_item_pairs::user_id, survey_item_pairs::transition))
+        .select((
+            survey_item_pairs::moore_level,
+            survey_item_pairs::user_id,
+            survey_item_pairs::transition,
+            count_star(),
+        ))
+        .load(conn)?)
+}
+
 /// Sums of paired scores: n, Σpre, Σpost, Σchange, Σchange².
 pub type PairedSums = (i64, f64, f64, f64, f64);
 

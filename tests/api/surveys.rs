@@ -213,6 +213,20 @@ db_test!(
         assert!(i1["mcnemar"]["p_value"].as_f64().unwrap() < 0.001);
         // 23 and 14 discordant pairs: the exact binomial test, not the chi-square approximation.
         assert_eq!(i1["mcnemar"]["method"], "exact_binomial");
+        // Paired scores per Moore level: q1 is the only 3a item, q2 the only 3b item.
+        let by_level = report["knowledge"]["paired_by_level"].as_array().unwrap();
+        let level = |name: &str| by_level.iter().find(|l| l["level"] == name).unwrap()["paired"].clone();
+        let declarative = level("3a");
+        assert_eq!((declarative["n"].as_i64(), declarative["mean_pre"].as_f64()), (Some(40), Some(37.5)));
+        assert_eq!(
+            (declarative["mean_post"].as_f64(), declarative["mean_change"].as_f64()),
+            (Some(80.0), Some(42.5))
+        );
+        let procedural = level("3b");
+        assert_eq!(
+            (procedural["mean_pre"].as_f64(), procedural["mean_post"].as_f64()),
+            (Some(60.0), Some(75.0))
+        );
         assert_eq!(i2["mcnemar"]["p_value"], 0.1796);
         assert!(i2["mcnemar"]["p_value"].as_f64().unwrap() > 0.15);
         let paired = &k["paired"];
