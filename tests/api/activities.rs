@@ -688,3 +688,14 @@ db_test!(
         app.publish(&token, &id).await.assert_status(200);
     }
 );
+
+db_test!(
+    async fn only_abim_designations_carry_moc_credit_types(app: TestApp) {
+        let token = planner(&app).await;
+        let mut body = examples::create_activity(today());
+        body["credit_designations"][0]["moc_credit_types"] = json!(["medical_knowledge"]);
+        let problem = create(&app, &token, &body).await.assert_problem(422, "validation");
+        assert_eq!(problem["errors"][0]["field"], "credit_designations[0].moc_credit_types", "{problem}");
+        assert_eq!(problem["errors"][0]["code"], "not_applicable");
+    }
+);

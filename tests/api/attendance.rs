@@ -225,3 +225,22 @@ db_test!(
             .all(|e| e["type"] == "credit.awarded" && e["claim"]["session_id"].is_string()));
     }
 );
+
+db_test!(
+    async fn check_out_needs_a_check_in_and_series_claims_alone_name_sessions(app: TestApp) {
+        let setup = live(&app, "course", 50, json!({})).await;
+        let (session, _, check_out) = session(&app, &setup, 60, 60).await;
+        open(&app, &setup).await;
+        let Learner { token, enrollment, .. } = enrolled_learner(&app, &setup, physician()).await;
+        app.clock.travel(Duration::minutes(115));
+        send_code(&app, &token, &session, "check-out", &check_out)
+            .await
+            .assert_problem(409, "not-checked-in");
+        // A course is credited as a whole: naming a session is refused, naming the field.
+        let mut body = claim_body(&enrollment, "ama_pra_1", 1.0);
+        body["session_id"] = json!(session);
+        let refused = claim(&app, &token, body).await.assert_problem(422, "validation");
+        assert_eq!(refused["errors"][0]["field"], "session_id");
+        assert_eq!(refused["errors"][0]["code"], "not_applicable");
+    }
+);
