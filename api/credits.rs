@@ -56,6 +56,11 @@ impl Credits {
         self.0 == 100
     }
 
+    /// What is left of `self` after `other`, never below zero.
+    pub fn saturating_sub(self, other: Credits) -> Credits {
+        Credits((self.0 - other.0).max(0))
+    }
+
     /// Whole quarters, rounded down (from an i64 count of quarters, saturating).
     pub fn from_quarters(quarters: i64) -> Self {
         Credits((quarters * i64::from(Self::QUARTER.0)).clamp(0, i64::from(Self::LIMIT)) as i32)
@@ -126,6 +131,8 @@ mod tests {
         assert!(!Credits(0).is_quarter_step());
         assert!(!Credits(130).is_quarter_step());
         assert!(!Credits(-25).is_quarter_step());
+        assert_eq!(Credits(100).saturating_sub(Credits(25)), Credits(75));
+        assert_eq!(Credits(25).saturating_sub(Credits(100)), Credits::ZERO);
     }
 
     #[test]

@@ -151,11 +151,11 @@ fn session_cap(
     let claimed_in_group: Credits = claimed
         .iter()
         .filter(|c| group.iter().any(|(id, _)| c.session_id.as_deref() == Some(id)))
-        .map(|c| Credits::from_hundredths(c.amount_hundredths))
+        .map(ClaimRow::amount)
         .sum();
     let sessions: Vec<rules::AttendedSession> = group.iter().map(|(_, s)| *s).collect();
     let group_cap = rules::attended_sessions_cap(credit_type, &sessions);
-    let left = Credits::from_hundredths((group_cap.hundredths() - claimed_in_group.hundredths()).max(0));
+    let left = group_cap.saturating_sub(claimed_in_group);
     let date = activity_rules::local_date(crate::db::to_utc(this.starts_at), &ctx.input.time_zone);
     Ok((this.credit.min(left), date))
 }
@@ -709,8 +709,8 @@ pub fn transcript(
     let mut totals: BTreeMap<_, Credits> = BTreeMap::new();
     let mut entries = Vec::with_capacity(rows.len());
     for row in rows {
-        let credit_type = row.claim.credit_type()?;
-        *totals.entry(credit_type).or_default() += Credits::from_hundredths(row.claim.amount_hundredths);
+        let (credit_type, amount) = (row.claim.credit_type()?, row.claim.amount());
+        *totals.entry(credit_type).or_default() += amount;
         entries.push(TranscriptEntry {
             claim_id: row.claim.id,
             activity_id: row.claim.activity_id,
@@ -718,7 +718,7 @@ pub fn transcript(
             format: row.format,
             completion_date: row.claim.completion_date,
             credit_type,
-            amount: Credits::from_hundredths(row.claim.amount_hundredths),
+            amount,
             acpe_uan: row.acpe_uan,
         });
     }
@@ -753,7 +753,7 @@ pub fn certificate(
     let input = activity.input()?;
     let credit_type = claim.credit_type()?;
     let designation = input.credit_designations.iter().find(|d| d.credit_type == credit_type);
-    let amount = Credits::from_hundredths(claim.amount_hundredths);
+    let amount = claim.amount();
     let maximum = designation.map_or(amount, |d| d.max_amount);
     let designation_statement =
         match profile.designation_wording.iter().find(|w| w.credit_type == credit_type) {
@@ -818,7 +818,7 @@ pub fn verify(conn: &mut DbConnection, code: &str, settings: &ProviderSettings) 
         activity_title: activity.title,
         completion_date: claim.completion_date,
         credit_type: claim.credit_type()?,
-        amount: Credits::from_hundredths(claim.amount_hundredths),
+        amount: claim.amount(),
         provider: provider::service::profile(conn, settings)?.legal_name,
     })
 }

@@ -50,6 +50,10 @@ impl ClaimRow {
         ClaimStatus::parse(&self.status).ok_or_else(|| ApiError::internal("unknown claim status"))
     }
 
+    pub fn amount(&self) -> Credits {
+        Credits::from_hundredths(self.amount_hundredths)
+    }
+
     pub fn credit_type(&self) -> ApiResult<CreditType> {
         Ok(crate::db::parse_enum_text(&self.credit_type)?)
     }
@@ -62,7 +66,7 @@ impl ClaimRow {
             activity_id: self.activity_id.clone(),
             user_id: self.user_id.clone(),
             credit_type: self.credit_type()?,
-            amount: Credits::from_hundredths(self.amount_hundredths),
+            amount: self.amount(),
             status: self.status()?,
             completion_date: self.completion_date,
             session_id: self.session_id.clone(),

@@ -55,25 +55,28 @@ pub(super) struct Attended {
     pub session_attendances: i64,
 }
 
+/// Enrollments that completed or attended a session (a filter).
+#[diesel::dsl::auto_type]
+fn took_part() -> _ {
+    let completed: &'static str = "completed";
+    enrollments::status
+        .eq(completed)
+        .or(enrollments::id.eq_any(session_attendance::table.select(session_attendance::enrollment_id)))
+}
+
 /// Per activity: enrollments that attended a session or completed, the physicians among them,
 /// and attendances per session.
 pub(super) fn attended(conn: &mut DbConnection, ids: &[String]) -> ApiResult<HashMap<String, Attended>> {
-    let took_part = enrollments::status
-        .eq("completed")
-        .or(enrollments::id.eq_any(session_attendance::table.select(session_attendance::enrollment_id)));
     let learners: Vec<(String, i64)> = enrollments::table
         .filter(enrollments::activity_id.eq_any(ids))
-        .filter(took_part)
+        .filter(took_part())
         .group_by(enrollments::activity_id)
         .select((enrollments::activity_id, count_star()))
         .load(conn)?;
     let physician_ids = users::table.filter(users::profession.eq("physician")).select(users::id);
-    let took_part = enrollments::status
-        .eq("completed")
-        .or(enrollments::id.eq_any(session_attendance::table.select(session_attendance::enrollment_id)));
     let physicians: Vec<(String, i64)> = enrollments::table
         .filter(enrollments::activity_id.eq_any(ids))
-        .filter(took_part)
+        .filter(took_part())
         .filter(enrollments::user_id.eq_any(physician_ids))
         .group_by(enrollments::activity_id)
         .select((enrollments::activity_id, count_star()))
