@@ -1,6 +1,6 @@
 //! Bodies of the outcome reports. Nothing here identifies a learner.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -27,6 +27,21 @@ pub struct ParticipationCounts {
     pub completed: i64,
     /// Enrollments with an awarded credit claim.
     pub claimed: i64,
+    pub credits_awarded: Vec<CreditTotal>,
+}
+
+/// One session of an activity (a series' grand rounds, a course's days): who was there, on
+/// which date, and the credit awarded for it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SessionParticipation {
+    pub session_id: String,
+    pub title: String,
+    /// The session's local date in the activity's time zone (the date its credit carries).
+    pub date: NaiveDate,
+    pub starts_at: DateTime<Utc>,
+    /// Learners with attendance recorded for the session.
+    pub attended: i64,
+    /// Credit awarded per session (series claims), by type.
     pub credits_awarded: Vec<CreditTotal>,
 }
 
@@ -135,6 +150,8 @@ pub struct ActivityOutcomes {
     pub title: String,
     pub format: ActivityFormat,
     pub participation: ParticipationCounts,
+    /// Attendance and credit session by session, in session order.
+    pub sessions: Vec<SessionParticipation>,
     pub satisfaction: Vec<LikertItem>,
     pub knowledge: Knowledge,
     pub commitment: Commitment,
@@ -166,6 +183,8 @@ pub struct ActivityLine {
     pub pre_percent_correct: Option<f64>,
     pub post_percent_correct: Option<f64>,
     pub paired: PairedScores,
+    /// Paired item scores per Moore level (knowledge, competence, performance apart).
+    pub paired_by_level: Vec<LevelPaired>,
     pub commitment_rate: Option<f64>,
     pub follow_up_rate: Option<f64>,
     pub levels_measured: Vec<LevelMeasured>,
@@ -197,6 +216,9 @@ pub struct LevelTotals {
     pub activities: i64,
     pub objective: i64,
     pub subjective: i64,
+    /// For levels measured by test items: each learner's paired item scores at this level,
+    /// over every activity of the report (a learner counts once per activity).
+    pub paired: Option<PairedScores>,
 }
 
 /// The program's outcomes over a period, for leadership: totals, by format, by Moore level,

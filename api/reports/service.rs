@@ -18,7 +18,7 @@ use crate::{
         dto::{
             ActivityLine, ActivityOutcomes, Commitment, FollowUp, FormatTotals, FreeText, GroupTotals,
             ItemScore, Knowledge, LevelMeasured, LevelPaired, LevelTotals, LikertItem, Method,
-            ParticipationCounts, ProgramOutcomes, ProgramReportQuery, TestItem,
+            ParticipationCounts, ProgramOutcomes, ProgramReportQuery, SessionParticipation, TestItem,
         },
         stats, store,
     },
@@ -40,6 +40,7 @@ struct Aggregates {
     transitions: Vec<(String, String, String, i64)>,
     paired: HashMap<String, store::PairedSums>,
     commitments: Vec<store::CommitRow>,
+    learner_transitions: Vec<store::LearnerTransition>,
 }
 
 fn aggregates(conn: &mut DbConnection, ids: &[String]) -> ApiResult<Aggregates> {
@@ -54,6 +55,7 @@ fn aggregates(conn: &mut DbConnection, ids: &[String]) -> ApiResult<Aggregates> 
         transitions: store::transitions(conn, ids)?,
         paired: store::paired_sums(conn, ids)?,
         commitments: store::commitments(conn, ids)?,
+        learner_transitions: store::learner_transitions(conn, ids)?,
     })
 }
 
@@ -69,12 +71,7 @@ impl Aggregates {
             .credits
             .iter()
             .filter(|(a, _, _)| a == id)
-            .map(|(_, credit_type, total)| {
-                Ok(CreditTotal {
-                    credit_type: crate::db::parse_enum_text(credit_type)?,
-                    amount: Credits::from_hundredths(total.unwrap_or(0) as i32),
-                })
-            })
+            .map(|(_, credit_type, total)| credit_total(credit_type, *total))
             .collect::<ApiResult<_>>()?;
         Ok(ParticipationCounts {
             enrolled,
@@ -178,11 +175,13 @@ fn question<'a>(surveys: &'a [(String, SurveyInput)], id: &str) -> Option<&'a su
     surveys.iter().flat_map(|(_, s)| s.questions.iter()).find(|q| q.id == id)
 }
 
-/// Paired scores per Moore level, from each learner's item transitions at that level.
-fn paired_by_level(conn: &mut DbConnection, id: &str) -> ApiResult<Vec<LevelPaired>> {
-    let mut learners: BTreeMap<String, HashMap<String, stats::LearnerItems>> = BTreeMap::new();
-    for (level, user, transition, n) in store::learner_transitions(conn, id)? {
-        let counts = learners.entry(level).or_default().entry(user).or_default();
+/// Paired scores per Moore level, from each learner's item transitions at that level, over
+/// the activities `include` keeps (a learner counts once per activity).
+fn paired_by_level(agg: &Aggregates, include: impl Fn(&str) -> bool) -> ApiResult<Vec<LevelPaired>> {
+    let mut learners: BTreeMap<&str, HashMap<(&str, &str), stats::LearnerItems>> = BTreeMap::new();
+    for (activity, level, user, transition, n) in agg.learner_transitions.iter().filter(|row| include(&row.0))
+    {
+        let counts = learners.entry(level).or_default().entry((activity, user)).or_default();
         counts.0 += n * i64::from(transition.starts_with('r'));
         counts.1 += n * i64::from(transition.ends_with('r'));
         counts.2 += n;
@@ -192,11 +191,47 @@ fn paired_by_level(conn: &mut DbConnection, id: &str) -> ApiResult<Vec<LevelPair
         .map(|(level, by_learner)| {
             let items: Vec<stats::LearnerItems> = by_learner.into_values().collect();
             Ok(LevelPaired {
-                level: crate::db::parse_enum_text(&level)?,
+                level: crate::db::parse_enum_text(level)?,
                 paired: stats::paired_from_items(&items),
             })
         })
         .collect()
+}
+
+/// Attendance and per-session credit of each of the activity's sessions.
+fn sessions(
+    conn: &mut DbConnection,
+    activity: &ActivityRow,
+    time_zone: &str,
+) -> ApiResult<Vec<SessionParticipation>> {
+    let attended: HashMap<String, i64> =
+        store::session_attendances(conn, &activity.id)?.into_iter().collect();
+    let credits = store::session_credits(conn, &activity.id)?;
+    activities::sessions::service::of_activity(conn, &activity.id)?
+        .into_iter()
+        .map(|session| {
+            let credits_awarded = credits
+                .iter()
+                .filter(|(id, _, _)| *id == session.id)
+                .map(|(_, credit_type, total)| credit_total(credit_type, *total))
+                .collect::<ApiResult<_>>()?;
+            Ok(SessionParticipation {
+                date: session.local_date(time_zone),
+                starts_at: crate::db::to_utc(session.starts_at),
+                attended: attended.get(&session.id).copied().unwrap_or(0),
+                credits_awarded,
+                session_id: session.id,
+                title: session.title,
+            })
+        })
+        .collect()
+}
+
+fn credit_total(credit_type: &str, hundredths: Option<i64>) -> ApiResult<CreditTotal> {
+    Ok(CreditTotal {
+        credit_type: crate::db::parse_enum_text(credit_type)?,
+        amount: Credits::from_hundredths(hundredths.unwrap_or(0) as i32),
+    })
 }
 
 fn knowledge(
@@ -293,6 +328,7 @@ fn outcomes_of(conn: &mut DbConnection, activity: &ActivityRow) -> ApiResult<Act
     let id = activity.id.as_str();
     let ids = [activity.id.clone()];
     let agg = aggregates(conn, &ids)?;
+    let input = activity.input()?;
     let surveys = surveys_of(conn, id)?;
     let (committable, committed) = agg.commitments(id, false);
     let (followed, implemented) = agg.commitments(id, true);
@@ -309,10 +345,11 @@ fn outcomes_of(conn: &mut DbConnection, activity: &ActivityRow) -> ApiResult<Act
     Ok(ActivityOutcomes {
         activity_id: activity.id.clone(),
         title: activity.title.clone(),
-        format: activity.input()?.format,
+        format: input.format,
         participation: agg.participation(id)?,
+        sessions: sessions(conn, activity, &input.time_zone)?,
         satisfaction: satisfaction(conn, id, &surveys)?,
-        knowledge: knowledge(&agg, id, &surveys, paired_by_level(conn, id)?),
+        knowledge: knowledge(&agg, id, &surveys, paired_by_level(&agg, |a| a == id)?),
         commitment: Commitment {
             n: committable,
             committed,
@@ -378,6 +415,7 @@ fn program_report(
         transitions: Vec::new(),
         paired: HashMap::new(),
         commitments: Vec::new(),
+        learner_transitions: Vec::new(),
     };
     // Bounded IN lists: SQLite binds at most 32,766 parameters a statement.
     for chunk in ids.chunks(5_000) {
@@ -391,6 +429,7 @@ fn program_report(
         agg.transitions.extend(part.transitions);
         agg.paired.extend(part.paired);
         agg.commitments.extend(part.commitments);
+        agg.learner_transitions.extend(part.learner_transitions);
     }
     let mut surveys_by_activity = survey_documents(conn, &ids)?;
     let mut lines = Vec::with_capacity(chosen.len());
@@ -411,6 +450,7 @@ fn program_report(
             pre_percent_correct: stats::percent(pre_right, pre_n),
             post_percent_correct: stats::percent(post_right, post_n),
             paired: agg.paired(&id),
+            paired_by_level: paired_by_level(&agg, |a| a == id)?,
             commitment_rate: stats::percent(committed, committable),
             follow_up_rate: stats::percent(implemented, followed),
             levels_measured: levels_measured(&surveys),
@@ -441,10 +481,16 @@ fn program_report(
                 activities: 0,
                 objective: 0,
                 subjective: 0,
+                paired: None,
             });
             totals.activities += 1;
             totals.objective += i64::from(measured.methods.contains(&Method::Objective));
             totals.subjective += i64::from(measured.methods.contains(&Method::Subjective));
+        }
+    }
+    for level in paired_by_level(&agg, |_| true)? {
+        if let Some(totals) = by_level.get_mut(&level.level) {
+            totals.paired = Some(level.paired);
         }
     }
     Ok(ProgramOutcomes {

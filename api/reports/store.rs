@@ -174,21 +174,60 @@ pub(super) fn transitions(
         .load(conn)?)
 }
 
-/// Per learner and Moore level of one activity: how many of their paired test items went
-/// right→right, right→wrong, wrong→right, wrong→wrong (`transition`, count).
+/// Activity, Moore level, learner, transition (`rr`, `rw`, `wr`, `ww`), paired items.
+pub type LearnerTransition = (String, String, String, String, i64);
+
+/// Per activity, Moore level and learner: how many of their paired test items went
+/// right→right, right→wrong, wrong→right, wrong→wrong.
 pub(super) fn learner_transitions(
     conn: &mut DbConnection,
-    activity_id: &str,
-) -> ApiResult<Vec<(String, String, String, i64)>> {
+    ids: &[String],
+) -> ApiResult<Vec<LearnerTransition>> {
     Ok(survey_item_pairs::table
-        .filter(survey_item_pairs::activity_id.eq(activity_id))
-        .group_by((survey_item_pairs::moore_level, survey_item_pairs::user_id, survey_item_pairs::transition))
+        .filter(survey_item_pairs::activity_id.eq_any(ids))
+        .group_by((
+            survey_item_pairs::activity_id,
+            survey_item_pairs::moore_level,
+            survey_item_pairs::user_id,
+            survey_item_pairs::transition,
+        ))
         .select((
+            survey_item_pairs::activity_id,
             survey_item_pairs::moore_level,
             survey_item_pairs::user_id,
             survey_item_pairs::transition,
             count_star(),
         ))
+        .load(conn)?)
+}
+
+/// One activity's attendances per session (session id, learners present).
+pub(super) fn session_attendances(
+    conn: &mut DbConnection,
+    activity_id: &str,
+) -> ApiResult<Vec<(String, i64)>> {
+    Ok(session_attendance::table
+        .inner_join(enrollments::table)
+        .filter(enrollments::activity_id.eq(activity_id))
+        .group_by(session_attendance::session_id)
+        .select((session_attendance::session_id, count_star()))
+        .load(conn)?)
+}
+
+/// One activity's awarded per-session credit (session id, credit type, hundredths): what a
+/// series awards session by session.
+pub(super) fn session_credits(conn: &mut DbConnection, activity_id: &str) -> ApiResult<Vec<CreditRow>> {
+    Ok(credit_claims::table
+        .filter(credit_claims::activity_id.eq(activity_id))
+        .filter(credit_claims::status.eq("awarded"))
+        .filter(credit_claims::session_id.is_not_null())
+        .group_by((credit_claims::session_id, credit_claims::credit_type))
+        .select((
+            credit_claims::session_id.assume_not_null(),
+            credit_claims::credit_type,
+            sum(credit_claims::amount_hundredths),
+        ))
+        .order((credit_claims::session_id, credit_claims::credit_type))
         .load(conn)?)
 }
 

@@ -196,8 +196,10 @@ db_test!(
             body["session_id"] = json!(id);
             let claimed = claim(&app, &walk_in, body).await;
             claimed.assert_status(201);
-            assert_eq!(claimed.json()["completion_date"], start.date_naive().to_string());
-            dates.push(start.date_naive().to_string());
+            // The session's date where it is held (the example's New York), not in UTC.
+            let local = ce_api::activities::rules::local_date(start, "America/New_York").to_string();
+            assert_eq!(claimed.json()["completion_date"], local);
+            dates.push(local);
         }
         // Two credit lines, one per session attended, each with its session's date.
         let transcript = app.request(Method::GET, "/v1/me/transcript").bearer(&walk_in).send().await.json();
@@ -223,6 +225,38 @@ db_test!(
         assert!(awarded
             .iter()
             .all(|e| e["type"] == "credit.awarded" && e["claim"]["session_id"].is_string()));
+        // The outcome report lists the series session by session, with dates and credit.
+        let report = app
+            .request(Method::GET, &format!("/v1/activities/{}/outcomes", series.activity))
+            .bearer(&series.planner)
+            .send()
+            .await;
+        report.assert_status(200);
+        let report = report.json();
+        let by_session: Vec<(Value, Value, Value)> = report["sessions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| (s["session_id"].clone(), s["attended"].clone(), s["credits_awarded"].clone()))
+            .collect();
+        let one_credit = json!([{"credit_type": "ama_pra_1", "amount": 1.0}]);
+        assert_eq!(
+            by_session,
+            [
+                (json!(sessions[0].0), json!(1), one_credit.clone()),
+                (json!(sessions[1].0), json!(0), json!([])),
+                (json!(sessions[2].0), json!(1), one_credit),
+            ]
+        );
+        let attended_dates: Vec<String> = report["sessions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["attended"] == 1)
+            .map(|s| s["date"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(attended_dates, dates);
+        assert_eq!(report["participation"]["session_attendances"], 2);
     }
 );
 

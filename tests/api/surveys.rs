@@ -343,6 +343,13 @@ db_test!(
         let level_3a =
             program["by_level"].as_array().unwrap().iter().find(|l| l["level"] == "3a").unwrap().clone();
         assert_eq!(level_3a["objective"], 1);
+        // Per-level paired scores in the program report: the line's, and the level's over the
+        // report's activities (one here, so the same as the activity report's).
+        assert_eq!(line["paired_by_level"], report["knowledge"]["paired_by_level"]);
+        assert_eq!(level_3a["paired"], declarative);
+        let level_2 =
+            program["by_level"].as_array().unwrap().iter().find(|l| l["level"] == "2").unwrap().clone();
+        assert!(level_2["paired"].is_null(), "no test items at level 2");
         app.request(Method::GET, "/v1/reports/outcomes")
             .bearer(&learners[0].1)
             .send()
