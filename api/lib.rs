@@ -27,6 +27,7 @@ pub mod integration_clients;
 pub mod oauth;
 pub mod openapi;
 pub mod provider;
+pub mod reporting;
 pub mod reports;
 pub mod seed;
 pub mod startup;

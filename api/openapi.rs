@@ -38,6 +38,8 @@ use crate::error::{FieldError, Problem};
         (name = "provider", description = "The accredited provider: accreditations, statements and signatory on every certificate"),
         (name = "credit", description = "Credit claims and their review, transcripts, certificates, \
             and the credit feed that hospital LMS systems sync from"),
+        (name = "reporting", description = "Reporting to the boards: what ACCME PARS, NABP CPE Monitor \
+            and CE Broker must receive and by when, batch files, and the destinations' answers"),
         (name = "users", description = "Your own learner record, and the user directory"),
         (name = "integration-clients", description = "Machine clients (hospital LMS systems)"),
         (name = "operations", description = "Health and readiness probes"),
@@ -99,6 +101,7 @@ fn scope_description(scope: crate::auth::Scope) -> &'static str {
         S::CreditsRead => "Read credit claims and the credit feed",
         S::SurveysRead => "Read aggregate outcome reports",
         S::UsersRead => "Look up learners to match LMS accounts",
+        S::ReportingRead => "Read what is reported to the boards and its status",
     }
 }
 

@@ -23,7 +23,7 @@ use crate::{
     error::ApiResult,
     health,
     http::{self, fallback::RouteTable, json::BodyLimit, request_id},
-    integration_clients, oauth, openapi, provider, reports, seed,
+    integration_clients, oauth, openapi, provider, reporting, reports, seed,
     state::AppState,
     surveys, users,
 };
@@ -43,6 +43,7 @@ fn v1_routes(cfg: &mut ServiceConfig) {
     cfg.configure(credit_events::configure);
     cfg.configure(surveys::configure);
     cfg.configure(reports::configure);
+    cfg.configure(reporting::configure);
     cfg.configure(oauth::configure_v1);
     cfg.configure(users::configure);
     cfg.configure(integration_clients::configure);

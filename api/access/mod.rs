@@ -374,6 +374,22 @@ pub fn may_read_program_report(caller: &Caller) -> Decision {
     }
 }
 
+/// Reporting to the boards: administrators all of it, planners their activities' items and
+/// their own batches, clients with `reporting:read` read all; learners and leadership are
+/// refused. `write`: building batches and recording answers (people only).
+pub fn reporting_scope(caller: &Caller, write: bool) -> ApiResult<ListScope> {
+    match caller {
+        Caller::User { role: Role::Admin, .. } => Ok(ListScope::All),
+        Caller::User { id, role: Role::Planner } => Ok(ListScope::Planner(id.clone())),
+        Caller::Client { .. } if !write => {
+            caller.require_admin_or_scope(Scope::ReportingRead)?;
+            Ok(ListScope::All)
+        }
+        Caller::Client { .. } => Err(forbidden("batches are built by administrators and planners")),
+        Caller::User { .. } => Err(forbidden("reporting to the boards is for administrators and planners")),
+    }
+}
+
 // ---- people -----------------------------------------------------------------------------
 
 /// An account and learner record: themselves, administrators, clients with `users:read`,

@@ -456,6 +456,27 @@ pub struct ActivityInput {
     /// Whether credit claims are awarded at once or wait for a planner's approval.
     #[serde(default)]
     pub credit_review: CreditReview,
+    /// The activity's numbers at the reporting destinations.
+    #[serde(default)]
+    #[validate(nested)]
+    pub reporting_ids: ReportingIds,
+}
+
+/// The activity's numbers at the reporting destinations (PARS issues the ACCME activity ID
+/// when the activity is entered there; CE Broker numbers approved courses).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct ReportingIds {
+    /// The ACCME activity ID (9 digits), for PARS learner records.
+    #[serde(default)]
+    #[validate(custom(function = "crate::reporting::rules::accme_activity_id"))]
+    #[schema(pattern = "^[0-9]{9}$", example = "201234567")]
+    pub accme_activity_id: Option<String>,
+    /// CE Broker's course tracking number (`20-` and digits), for rosters.
+    #[serde(default)]
+    #[validate(custom(function = "crate::reporting::rules::cebroker_course_number"))]
+    #[schema(pattern = "^20-[0-9]{1,12}$", example = "20-678901")]
+    pub cebroker_course_number: Option<String>,
 }
 
 /// How an activity's credit claims are decided.

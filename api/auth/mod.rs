@@ -65,16 +65,20 @@ pub enum Scope {
     /// Look up learners (to match them with the LMS's own accounts).
     #[serde(rename = "users:read")]
     UsersRead,
+    /// Read what is reported to the boards (PARS, CPE Monitor, CE Broker) and its status.
+    #[serde(rename = "reporting:read")]
+    ReportingRead,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 6] = [
+    pub const ALL: [Scope; 7] = [
         Scope::ActivitiesRead,
         Scope::EnrollmentsRead,
         Scope::EnrollmentsWrite,
         Scope::CreditsRead,
         Scope::SurveysRead,
         Scope::UsersRead,
+        Scope::ReportingRead,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -85,6 +89,7 @@ impl Scope {
             Scope::CreditsRead => "credits:read",
             Scope::SurveysRead => "surveys:read",
             Scope::UsersRead => "users:read",
+            Scope::ReportingRead => "reporting:read",
         }
     }
 

@@ -29,7 +29,7 @@ use crate::{
     enrollments::{self, dto::EnrollmentStatus, EnrollmentRow},
     error::{ApiError, ApiResult, FieldError, ProblemType},
     http::pagination,
-    provider,
+    provider, reporting,
     users::{self, dto::User},
 };
 
@@ -454,7 +454,11 @@ fn award(
         Some(old) => (CreditEventType::Amended, Some(old.id.as_str())),
         None => (CreditEventType::Awarded, None),
     };
-    credit_events::service::append(conn, event, &saved.to_api(base_url)?, replaces)?;
+    let api = saved.to_api(base_url)?;
+    // What the boards must receive, in the award's transaction (before the feed's append,
+    // which is the last write).
+    reporting::service::on_award(conn, &api, replaces)?;
+    credit_events::service::append(conn, event, &api, replaces)?;
     Ok(saved)
 }
 
@@ -571,6 +575,7 @@ fn withdraw(
     )?;
     let api = saved.to_api(base_url)?;
     if to == ClaimStatus::Revoked {
+        reporting::service::on_withdrawal(conn, &claim.id)?;
         credit_events::service::append(conn, CreditEventType::Revoked, &api, None)?;
     }
     Ok(api)

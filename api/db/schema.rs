@@ -420,6 +420,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     survey_answers,
     survey_item_pairs,
     survey_score_pairs,
+    reporting_items,
+    reporting_batches,
+    reporting_batch_items,
 );
 
 diesel::table! {
@@ -431,3 +434,55 @@ diesel::table! {
         updated_by -> Text,
     }
 }
+
+diesel::table! {
+    reporting_items (id) {
+        id -> Text,
+        destination -> Text,
+        action -> Text,
+        claim_id -> Text,
+        activity_id -> Text,
+        user_id -> Text,
+        credit_type -> Text,
+        amount_hundredths -> Integer,
+        completion_date -> Date,
+        moc_board -> Nullable<Text>,
+        moc_credit_type -> Nullable<Text>,
+        license_state -> Nullable<Text>,
+        correction_of -> Nullable<Text>,
+        due_on -> Date,
+        status -> Text,
+        hold_reason -> Nullable<Text>,
+        rejection -> Nullable<Text>,
+        batch_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    reporting_batches (id) {
+        id -> Text,
+        destination -> Text,
+        status -> Text,
+        item_count -> Integer,
+        file_name -> Text,
+        media_type -> Text,
+        file -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        submitted_at -> Nullable<Timestamp>,
+        completed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    reporting_batch_items (batch_id, item_id) {
+        batch_id -> Text,
+        item_id -> Text,
+        outcome -> Nullable<Text>,
+        message -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(reporting_batch_items -> reporting_items (item_id));

@@ -67,7 +67,8 @@ pub struct DesignationWording {
     "signatory_name": "Dana Lee, MD",
     "signatory_title": "Director, Continuing Education",
     "logo_url": null,
-    "email": "ce@riverside.example.org"
+    "email": "ce@riverside.example.org",
+    "cebroker_provider_number": "50-12345"
 }))]
 pub struct ProviderInput {
     #[validate(length(min = 1, max = 300))]
@@ -106,6 +107,11 @@ pub struct ProviderInput {
     #[validate(email)]
     #[schema(format = Email)]
     pub email: Option<String>,
+    /// CE Broker's provider tracking number (`50-` and digits), for rosters.
+    #[serde(default)]
+    #[validate(custom(function = "crate::reporting::rules::cebroker_provider_number"))]
+    #[schema(pattern = "^50-[0-9]{1,12}$", example = "50-12345")]
+    pub cebroker_provider_number: Option<String>,
 }
 
 /// The provider profile.

@@ -89,6 +89,7 @@ mod tests {
             signatory_title: None,
             logo_url: None,
             email: None,
+            cebroker_provider_number: None,
         }
     }
 

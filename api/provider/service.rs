@@ -24,6 +24,7 @@ fn from_settings(settings: &ProviderSettings) -> ProviderInput {
         signatory_title: None,
         logo_url: None,
         email: None,
+        cebroker_provider_number: None,
     }
 }
 

@@ -79,7 +79,7 @@ pub(crate) async fn enrolled_learner(app: &TestApp, setup: &Setup, profile: Valu
 }
 
 /// A learner with `profile` who enrolled and was reported complete after `minutes`.
-async fn completed_learner(app: &TestApp, setup: &Setup, profile: Value, minutes: i32) -> Learner {
+pub(crate) async fn completed_learner(app: &TestApp, setup: &Setup, profile: Value, minutes: i32) -> Learner {
     let Learner { id, token, enrollment } = enrolled_learner(app, setup, profile).await;
     app.request(Method::POST, &format!("/v1/enrollments/{enrollment}/completion"))
         .bearer(&setup.planner)

@@ -13,4 +13,5 @@ mod foundation;
 mod foundation_errors;
 mod identity;
 mod migrations;
+mod reporting;
 mod surveys;

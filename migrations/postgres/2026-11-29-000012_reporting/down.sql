@@ -1,0 +1,3 @@
+DROP TABLE reporting_batch_items;
+DROP TABLE reporting_batches;
+DROP TABLE reporting_items;

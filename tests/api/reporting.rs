@@ -1,0 +1,467 @@
+//! Reporting to the boards: items written with awards (and corrections with revocations),
+//! due dates per destination, batch files checked element by element, answers, deadlines
+//! around a clock the test moves, and who may see what.
+
+use actix_web::http::Method;
+use chrono::{Days, NaiveDate, TimeZone, Utc};
+use serde_json::{json, Value};
+
+use crate::{
+    credit::{ama, claim, claim_body, completed_learner, enduring, post, publish, Learner, Setup},
+    db_test,
+    support::TestApp,
+};
+
+const UAN: &str = "0197-0000-26-001-H01-P";
+
+/// The provider profile with its numbers at every destination.
+async fn provider_with_numbers(app: &TestApp, admin: &str) {
+    let profile = json!({
+        "legal_name": "Riverside University CE",
+        "address": "100 University Ave, Springfield, IL",
+        "accreditations": [
+            {"accreditor": "accme", "provider_number": "0001234"},
+            {"accreditor": "acpe", "provider_number": "0197"}
+        ],
+        "cebroker_provider_number": "50-12345"
+    });
+    app.request(Method::PUT, "/v1/provider").bearer(admin).json(&profile).send().await.assert_status(200);
+}
+
+/// A published enduring material offering AMA, ABIM MOC, ACPE and ANCC credit, with its PARS
+/// and CE Broker numbers.
+async fn activity(app: &TestApp) -> Setup {
+    let mut body = enduring(
+        json!([
+            ama(2.0),
+            {"credit_type": "abim_moc", "max_amount": 2.0, "moc_credit_types": ["medical_knowledge"]},
+            {"credit_type": "acpe", "max_amount": 2.0, "acpe_uan": UAN},
+            {"credit_type": "ancc", "max_amount": 2.0}
+        ]),
+        "automatic",
+    );
+    body["reporting_ids"] = json!({"accme_activity_id": "201234567", "cebroker_course_number": "20-678901"});
+    publish(app, body).await
+}
+
+fn physician() -> Value {
+    json!({"profession": "physician", "board_ids": {"abim": "123456"}, "birth_mmdd": "0412",
+           "consent_to_report": true, "first_name": "Ana", "last_name": "Ruiz"})
+}
+
+fn pharmacist(epid: &str) -> Value {
+    json!({"profession": "pharmacist", "nabp_eprofile_id": epid, "birth_mmdd": "0704"})
+}
+
+fn florida_nurse() -> Value {
+    json!({"profession": "nurse", "state_licenses": [
+        {"state": "FL", "license_type": "RN", "license_number": "RN9999999"},
+        {"state": "NY", "license_type": "RN", "license_number": "123456"}
+    ]})
+}
+
+/// Claims `credit_type` for the learner; the awarded claim's id and completion date.
+async fn awarded(app: &TestApp, learner: &Learner, credit_type: &str, extra: Value) -> (String, NaiveDate) {
+    let mut body = claim_body(&learner.enrollment, credit_type, 2.0);
+    for (key, value) in extra.as_object().unwrap() {
+        body[key] = value.clone();
+    }
+    let claimed = claim(app, &learner.token, body).await;
+    claimed.assert_status(201);
+    let claimed = claimed.json();
+    assert_eq!(claimed["status"], "awarded");
+    (
+        claimed["id"].as_str().unwrap().to_string(),
+        claimed["completion_date"].as_str().unwrap().parse().unwrap(),
+    )
+}
+
+async fn items(app: &TestApp, token: &str, query: &str) -> Vec<Value> {
+    let page =
+        app.request(Method::GET, &format!("/v1/reporting/items?limit=100{query}")).bearer(token).send().await;
+    page.assert_status(200);
+    page.json()["data"].as_array().unwrap().clone()
+}
+
+fn of_claim<'a>(items: &'a [Value], claim: &str) -> Vec<&'a Value> {
+    items.iter().filter(|i| i["claim_id"] == claim).collect()
+}
+
+async fn batch(app: &TestApp, token: &str, body: Value) -> crate::support::app::TestResponse {
+    post(app, token, "/v1/reporting/batches", body).await
+}
+
+async fn file(app: &TestApp, token: &str, batch_id: &str) -> (String, String, String) {
+    let file = app
+        .request(Method::GET, &format!("/v1/reporting/batches/{batch_id}/file"))
+        .bearer(token)
+        .send()
+        .await;
+    file.assert_status(200);
+    (file.header("content-type").unwrap(), file.header("content-disposition").unwrap(), file.text())
+}
+
+/// The text of the only child element `name` of `node`.
+fn child<'a>(node: roxmltree::Node<'a, 'a>, name: &str) -> roxmltree::Node<'a, 'a> {
+    let found: Vec<_> = node.children().filter(|c| c.has_tag_name(name)).collect();
+    assert_eq!(found.len(), 1, "one <{name}> in <{}>", node.tag_name().name());
+    found[0]
+}
+
+fn text<'a>(node: roxmltree::Node<'a, 'a>, path: &[&str]) -> String {
+    let mut at = node;
+    for name in path {
+        at = child(at, name);
+    }
+    at.text().unwrap_or("").to_string()
+}
+
+db_test!(
+    async fn awards_become_items_files_and_corrections_for_each_board(app: TestApp) {
+        let setup = activity(&app).await;
+        provider_with_numbers(&app, &setup.admin).await;
+        let doctor = completed_learner(&app, &setup, physician(), 120).await;
+        let (ama_claim, _) = awarded(&app, &doctor, "ama_pra_1", json!({})).await;
+        let (moc_claim, completed) =
+            awarded(&app, &doctor, "abim_moc", json!({"moc_credit_type": "medical_knowledge"})).await;
+        let pharmacist_a = completed_learner(&app, &setup, pharmacist("1234567"), 120).await;
+        let (acpe_a, _) = awarded(&app, &pharmacist_a, "acpe", json!({})).await;
+        let pharmacist_b = completed_learner(&app, &setup, pharmacist("7654321"), 120).await;
+        let (acpe_b, _) = awarded(&app, &pharmacist_b, "acpe", json!({})).await;
+        let nurse = completed_learner(&app, &setup, florida_nurse(), 120).await;
+        let (ancc_claim, _) = awarded(&app, &nurse, "ancc", json!({})).await;
+
+        // One item per award a board takes, each with its destination's due date.
+        let all = items(&app, &setup.admin, "").await;
+        assert_eq!(all.len(), 4, "{all:?}");
+        assert!(of_claim(&all, &ama_claim).is_empty(), "AMA credit alone goes to no board");
+        let moc = of_claim(&all, &moc_claim)[0];
+        assert_eq!(
+            (moc["destination"].as_str(), moc["action"].as_str()),
+            (Some("pars_learner"), Some("add"))
+        );
+        let year_end = NaiveDate::from_ymd_opt(chrono::Datelike::year(&completed), 12, 31).unwrap();
+        assert_eq!(moc["due_on"], year_end.to_string());
+        let cpe = of_claim(&all, &acpe_a)[0];
+        assert_eq!(cpe["destination"], "cpe_monitor");
+        assert_eq!(cpe["due_on"], (completed + Days::new(60)).to_string());
+        let broker = of_claim(&all, &ancc_claim);
+        assert_eq!(broker.len(), 1, "the New York license goes nowhere");
+        assert_eq!(broker[0]["destination"], "ce_broker");
+        assert_eq!(broker[0]["license_state"], "FL");
+        assert_eq!(broker[0]["due_on"], (completed + Days::new(30)).to_string());
+
+        // Pharmacist B loses the e-Profile ID: the CPE Monitor batch holds that item back, named.
+        app.request(Method::PATCH, "/v1/me")
+            .bearer(&pharmacist_b.token)
+            .json(&json!({"nabp_eprofile_id": null}))
+            .send()
+            .await
+            .assert_status(200);
+        let built = batch(&app, &setup.admin, json!({"destination": "cpe_monitor"})).await;
+        built.assert_status(201);
+        let cpe_batch = built.json();
+        assert_eq!(cpe_batch["item_count"], 1);
+        let held_id = of_claim(&all, &acpe_b)[0]["id"].clone();
+        assert_eq!(cpe_batch["held_back"][0]["item_id"], held_id);
+        assert!(cpe_batch["held_back"][0]["reason"].as_str().unwrap().contains("NABP e-Profile ID"));
+        let held = items(&app, &setup.admin, "&destination=cpe_monitor&status=due").await;
+        assert_eq!(held.len(), 1);
+        assert!(held[0]["hold_reason"].as_str().unwrap().contains("NABP e-Profile ID"));
+        let cpe_batch_id = cpe_batch["id"].as_str().unwrap().to_string();
+        let (media, disposition, body) = file(&app, &setup.admin, &cpe_batch_id).await;
+        assert!(media.starts_with("application/json"));
+        assert!(disposition.contains("cpe-monitor-") && disposition.contains(".json"));
+        let document: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(document["provider_number"], "0197");
+        let records = document["records"].as_array().unwrap();
+        assert_eq!(records.len(), 1);
+        assert_eq!(records[0]["epid"], "1234567");
+        assert_eq!(records[0]["date_of_birth"], "0704");
+        assert_eq!(records[0]["uan"], UAN);
+        assert_eq!(records[0]["date_of_participation"], completed.to_string());
+        assert_eq!(records[0]["action"], "I");
+        assert_eq!(records[0]["credit_hours"], 2.0);
+
+        // CE Broker: the roster XML, element by element.
+        let built = batch(&app, &setup.admin, json!({"destination": "ce_broker"})).await;
+        built.assert_status(201);
+        let broker_batch = built.json()["id"].as_str().unwrap().to_string();
+        let (media, _, xml) = file(&app, &setup.admin, &broker_batch).await;
+        assert!(media.starts_with("application/xml"));
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        let rosters = doc.root_element();
+        assert_eq!(rosters.tag_name().name(), "rosters");
+        assert_eq!(rosters.attribute("id_parent_provider"), Some("12345"));
+        let roster = child(rosters, "roster");
+        assert_eq!(text(roster, &["id_provider"]), "12345");
+        assert_eq!(text(roster, &["id_course"]), "678901");
+        let attendee = child(child(roster, "attendees"), "attendee");
+        assert_eq!(text(attendee, &["licensee_profession"]), "RN");
+        assert_eq!(text(attendee, &["license"]), "RN9999999");
+        assert_eq!(text(attendee, &["cebroker_state"]), "FL");
+        assert_eq!(text(attendee, &["date_completed"]), completed.format("%m/%d/%Y").to_string());
+        assert!(!text(attendee, &["first_name"]).is_empty() && !text(attendee, &["last_name"]).is_empty());
+
+        // PARS learner XML for the MOC points.
+        let built = batch(&app, &setup.admin, json!({"destination": "pars_learner"})).await;
+        built.assert_status(201);
+        let pars_batch = built.json()["id"].as_str().unwrap().to_string();
+        let (_, _, xml) = file(&app, &setup.admin, &pars_batch).await;
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        let report = child(child(doc.root_element(), "ActivityReports"), "ActivityReport");
+        assert_eq!(text(report, &["ReportingOrganization"]), "Riverside University CE");
+        assert_eq!(text(report, &["Member", "Name", "GivenName"]), "Ana");
+        assert_eq!(text(report, &["Member", "Name", "FamilyName"]), "Ruiz");
+        assert_eq!(text(report, &["Member", "PersonalInfo", "BirthDate"]), "--04-12");
+        let activity = child(report, "Activity");
+        assert_eq!(text(activity, &["ProviderOrganization"]), "0001234");
+        let module = child(activity, "Module");
+        assert_eq!(child(module, "ModuleName").attribute("moduleID"), Some("201234567"));
+        assert_eq!(text(module, &["Status"]), "Completed");
+        assert_eq!(text(module, &["CompletedDateTime"]), format!("{completed}T00:00:00"));
+        let certificate = child(module, "CreditCertificate");
+        assert_eq!(child(certificate, "UniqueID").attribute("domain"), Some("ABIM"));
+        assert_eq!(text(certificate, &["UniqueID"]), "123456");
+        let credit = child(certificate, "CreditReceived");
+        assert_eq!(credit.attribute("numberOfCredits"), Some("2"));
+        assert_eq!(credit.attribute("activityCertification"), Some("ABIM MK"));
+        assert_eq!(text(certificate, &["CreditID"]), format!("ccid:0001234:{moc_claim}"));
+        assert_eq!(text(report, &["XtensibleInfo", "LearnerRecordAction"]), "add");
+
+        // Answers: before submission, refused; then CPE Monitor accepts, PARS rejects.
+        let answer = |id: &Value, outcome: &str| json!({"results": [{"item_id": id, "outcome": outcome, "message": "checked"}]});
+        let cpe_item = cpe["id"].clone();
+        post(
+            &app,
+            &setup.admin,
+            &format!("/v1/reporting/batches/{cpe_batch_id}/results"),
+            answer(&cpe_item, "accepted"),
+        )
+        .await
+        .assert_problem(409, "invalid-transition");
+        for id in [&cpe_batch_id, &pars_batch] {
+            let submitted =
+                post(&app, &setup.admin, &format!("/v1/reporting/batches/{id}/submission"), json!({})).await;
+            submitted.assert_status(200);
+            assert_eq!(submitted.json()["status"], "submitted");
+        }
+        post(&app, &setup.admin, &format!("/v1/reporting/batches/{cpe_batch_id}/submission"), json!({}))
+            .await
+            .assert_problem(409, "invalid-transition");
+        let not_in_batch = post(
+            &app,
+            &setup.admin,
+            &format!("/v1/reporting/batches/{cpe_batch_id}/results"),
+            answer(&held_id, "accepted"),
+        )
+        .await
+        .assert_problem(422, "validation");
+        assert_eq!(not_in_batch["errors"][0]["field"], "results[0].item_id");
+        let no_message = json!({"results": [{"item_id": moc["id"], "outcome": "rejected"}]});
+        let refused =
+            post(&app, &setup.admin, &format!("/v1/reporting/batches/{pars_batch}/results"), no_message)
+                .await
+                .assert_problem(422, "validation");
+        assert_eq!(refused["errors"][0]["field"], "results[0].message");
+        let done = post(
+            &app,
+            &setup.admin,
+            &format!("/v1/reporting/batches/{cpe_batch_id}/results"),
+            answer(&cpe_item, "accepted"),
+        )
+        .await;
+        done.assert_status(200);
+        assert_eq!(
+            (done.json()["status"].as_str(), done.json()["accepted"].as_i64()),
+            (Some("completed"), Some(1))
+        );
+        let rejection = json!({"results": [{"item_id": moc["id"], "outcome": "rejected", "message": "Board ID not found"}]});
+        post(&app, &setup.admin, &format!("/v1/reporting/batches/{pars_batch}/results"), rejection)
+            .await
+            .assert_status(200);
+        let after = items(&app, &setup.admin, "").await;
+        let find = |id: &Value| after.iter().find(|i| i["id"] == *id).unwrap().clone();
+        assert_eq!(find(&cpe_item)["status"], "accepted");
+        let rejected = find(&moc["id"]);
+        assert_eq!(
+            (rejected["status"].as_str(), rejected["rejection"].as_str()),
+            (Some("due"), Some("Board ID not found"))
+        );
+
+        // A revocation after acceptance yields the destination's delete; before sending, the
+        // item is simply superseded.
+        for (id, token) in [(&acpe_a, &setup.planner), (&acpe_b, &setup.planner)] {
+            post(
+                &app,
+                token,
+                &format!("/v1/credit-claims/{id}/revoke"),
+                json!({"reason": "Attendance not verified"}),
+            )
+            .await
+            .assert_status(200);
+        }
+        let after = items(&app, &setup.admin, "&destination=cpe_monitor").await;
+        let corrections: Vec<&Value> = after.iter().filter(|i| i["action"] == "delete").collect();
+        assert_eq!(corrections.len(), 1, "{after:?}");
+        assert_eq!(corrections[0]["correction_of"], cpe_item);
+        assert_eq!(corrections[0]["status"], "due");
+        assert_eq!(of_claim(&after, &acpe_b)[0]["status"], "superseded");
+        // The delete goes out in the next CPE Monitor file.
+        let built = batch(&app, &setup.admin, json!({"destination": "cpe_monitor"})).await;
+        built.assert_status(201);
+        let (_, _, body) = file(&app, &setup.admin, built.json()["id"].as_str().unwrap()).await;
+        let document: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(document["records"][0]["action"], "D");
+        // Nothing left: the answer says so.
+        batch(&app, &setup.admin, json!({"destination": "cpe_monitor"}))
+            .await
+            .assert_problem(422, "nothing-to-report");
+    }
+);
+
+async fn counts(app: &TestApp, token: &str, destination: &str) -> Value {
+    let deadlines = app.request(Method::GET, "/v1/reporting/deadlines").bearer(token).send().await;
+    deadlines.assert_status(200);
+    deadlines.json()["destinations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["destination"] == destination)
+        .unwrap()
+        .clone()
+}
+
+db_test!(
+    async fn deadline_counts_follow_the_clock(app: TestApp) {
+        let setup = activity(&app).await;
+        provider_with_numbers(&app, &setup.admin).await;
+        let nurse = completed_learner(&app, &setup, florida_nurse(), 120).await;
+        let (_, completed) = awarded(&app, &nurse, "ancc", json!({})).await;
+        let pharmacist = completed_learner(&app, &setup, pharmacist("1234567"), 120).await;
+        awarded(&app, &pharmacist, "acpe", json!({})).await;
+        let noon =
+            |days: u64| Utc.from_utc_datetime(&(completed + Days::new(days)).and_hms_opt(12, 0, 0).unwrap());
+        let expect = |d: &Value, overdue: i64, today: i64, week: i64, later: i64| {
+            assert_eq!(
+                (
+                    d["overdue"].as_i64(),
+                    d["due_today"].as_i64(),
+                    d["due_this_week"].as_i64(),
+                    d["due_later"].as_i64()
+                ),
+                (Some(overdue), Some(today), Some(week), Some(later)),
+                "{d}"
+            );
+        };
+        // CE Broker (30 days) and CPE Monitor (60 days) from the completion date.
+        app.clock.set(noon(1));
+        expect(&counts(&app, &setup.admin, "ce_broker").await, 0, 0, 0, 1);
+        app.clock.set(noon(23));
+        expect(&counts(&app, &setup.admin, "ce_broker").await, 0, 0, 1, 0);
+        app.clock.set(noon(30));
+        expect(&counts(&app, &setup.admin, "ce_broker").await, 0, 1, 0, 0);
+        expect(&counts(&app, &setup.admin, "cpe_monitor").await, 0, 0, 0, 1);
+        app.clock.set(noon(31));
+        expect(&counts(&app, &setup.admin, "ce_broker").await, 1, 0, 0, 0);
+        app.clock.set(noon(55));
+        expect(&counts(&app, &setup.admin, "cpe_monitor").await, 0, 0, 1, 0);
+        assert_eq!(counts(&app, &setup.admin, "cpe_monitor").await["held"], 0);
+        // Held back and submitted items are counted apart.
+        app.request(Method::PATCH, "/v1/me")
+            .bearer(&pharmacist.token)
+            .json(&json!({"nabp_eprofile_id": null}))
+            .send()
+            .await
+            .assert_status(200);
+        batch(&app, &setup.admin, json!({"destination": "cpe_monitor"}))
+            .await
+            .assert_problem(422, "nothing-to-report");
+        assert_eq!(counts(&app, &setup.admin, "cpe_monitor").await["held"], 1);
+        let built = batch(&app, &setup.admin, json!({"destination": "ce_broker"})).await;
+        built.assert_status(201);
+        let id = built.json()["id"].as_str().unwrap().to_string();
+        post(&app, &setup.admin, &format!("/v1/reporting/batches/{id}/submission"), json!({}))
+            .await
+            .assert_status(200);
+        let broker = counts(&app, &setup.admin, "ce_broker").await;
+        expect(&broker, 0, 0, 0, 0);
+        assert_eq!(broker["awaiting_answer"], 1);
+        assert_eq!(counts(&app, &setup.admin, "ce_broker").await["today"], Value::Null);
+        let today =
+            app.request(Method::GET, "/v1/reporting/deadlines").bearer(&setup.admin).send().await.json()
+                ["today"]
+                .clone();
+        assert_eq!(today, (completed + Days::new(55)).to_string());
+    }
+);
+
+db_test!(
+    async fn reporting_is_for_the_ce_office_and_planners_see_their_own(app: TestApp) {
+        let setup = activity(&app).await;
+        provider_with_numbers(&app, &setup.admin).await;
+        let pharmacist = completed_learner(&app, &setup, pharmacist("1234567"), 120).await;
+        awarded(&app, &pharmacist, "acpe", json!({})).await;
+        let (_, other_planner) = app.user_with_role(&setup.admin, "planner").await;
+        let (_, leader) = app.user_with_role(&setup.admin, "leader").await;
+        assert_eq!(items(&app, &setup.planner, "").await.len(), 1);
+        assert!(items(&app, &other_planner, "").await.is_empty());
+        for token in [&pharmacist.token, &leader] {
+            app.request(Method::GET, "/v1/reporting/items")
+                .bearer(token)
+                .send()
+                .await
+                .assert_problem(403, "forbidden");
+        }
+        // A planner builds batches of their own activities' items only.
+        batch(&app, &other_planner, json!({"destination": "cpe_monitor"}))
+            .await
+            .assert_problem(422, "nothing-to-report");
+        let item = items(&app, &setup.admin, "").await[0]["id"].clone();
+        let named =
+            batch(&app, &other_planner, json!({"destination": "cpe_monitor", "item_ids": [item]})).await;
+        assert_eq!(named.assert_problem(422, "validation")["errors"][0]["code"], "unknown");
+        let wrong =
+            batch(&app, &setup.planner, json!({"destination": "ce_broker", "item_ids": [item]})).await;
+        assert_eq!(wrong.assert_problem(422, "validation")["errors"][0]["code"], "other_destination");
+        let built =
+            batch(&app, &setup.planner, json!({"destination": "cpe_monitor", "item_ids": [item]})).await;
+        built.assert_status(201);
+        let id = built.json()["id"].as_str().unwrap().to_string();
+        app.request(Method::GET, &format!("/v1/reporting/batches/{id}"))
+            .bearer(&other_planner)
+            .send()
+            .await
+            .assert_problem(404, "not-found");
+        let again =
+            batch(&app, &setup.planner, json!({"destination": "cpe_monitor", "item_ids": [item]})).await;
+        assert_eq!(again.assert_problem(422, "validation")["errors"][0]["code"], "not_due");
+        // Clients with reporting:read read; they do not build batches.
+        let (client, secret) = app.integration_client(&setup.admin, &["reporting:read"]).await;
+        let lms = app.client_access_token(&client, &secret).await;
+        assert_eq!(items(&app, &lms, "").await.len(), 1);
+        app.request(Method::GET, &format!("/v1/reporting/batches/{id}/file"))
+            .bearer(&lms)
+            .send()
+            .await
+            .assert_status(200);
+        batch(&app, &lms, json!({"destination": "cpe_monitor"})).await.assert_problem(403, "forbidden");
+        let (client, secret) = app.integration_client(&setup.admin, &["credits:read"]).await;
+        let other = app.client_access_token(&client, &secret).await;
+        app.request(Method::GET, "/v1/reporting/deadlines")
+            .bearer(&other)
+            .send()
+            .await
+            .assert_problem(403, "insufficient_scope");
+        // The activity's numbers are checked for shape, naming the field.
+        let bad = app
+            .request(Method::PATCH, &format!("/v1/activities/{}", setup.activity))
+            .bearer(&setup.planner)
+            .header("if-match", "*")
+            .json(&json!({"reporting_ids": {"accme_activity_id": "12-34"}}))
+            .send()
+            .await;
+        let problem = bad.assert_problem(422, "validation");
+        assert_eq!(problem["errors"][0]["field"], "reporting_ids.accme_activity_id", "{problem}");
+    }
+);
