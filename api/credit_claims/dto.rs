@@ -207,6 +207,8 @@ pub struct TranscriptEntry {
     pub amount: Credits,
     /// The ACPE Universal Activity Number (ACPE credit only).
     pub acpe_uan: Option<String>,
+    /// Where the award stands with each board that receives it (none: no board does).
+    pub reporting: Vec<crate::reporting::dto::ReportingState>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

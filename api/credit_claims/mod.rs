@@ -17,6 +17,11 @@ mod transcript;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
+/// Stored claims for benchmarks that seed awards without the HTTP path.
+pub mod fixtures {
+    pub use super::store::{insert, ClaimRow};
+}
+
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.configure(handlers::configure);
 }

@@ -711,12 +711,15 @@ pub fn transcript(
     }
     let learner = users::service::account(conn, user_id)?.ok_or(ApiError::NotFound)?;
     let rows = store::awarded(conn, user_id, query.from, query.to, query.credit_type)?;
+    let claim_ids: Vec<&str> = rows.iter().map(|row| row.claim.id.as_str()).collect();
+    let mut reporting = reporting::service::states(conn, &claim_ids)?;
     let mut totals: BTreeMap<_, Credits> = BTreeMap::new();
     let mut entries = Vec::with_capacity(rows.len());
     for row in rows {
         let (credit_type, amount) = (row.claim.credit_type()?, row.claim.amount());
         *totals.entry(credit_type).or_default() += amount;
         entries.push(TranscriptEntry {
+            reporting: reporting.remove(&row.claim.id).unwrap_or_default(),
             claim_id: row.claim.id,
             activity_id: row.claim.activity_id,
             activity_title: row.title,

@@ -60,6 +60,9 @@ pub struct CreditEvent {
     /// For `credit.amended`: the claim whose credit this one replaces.
     pub replaces_claim_id: Option<String>,
     pub learner: LearnerIdentifiers,
+    /// Where the claim stands now with each board that receives it (read with the page, not
+    /// frozen with the event).
+    pub reporting: Vec<crate::reporting::dto::ReportingState>,
 }
 
 /// A page of the feed. Store `next_cursor` and pass it as `after` next time: it is present

@@ -19,7 +19,11 @@ struct FeedCursor {
     seq: i64,
 }
 
-fn into_event(row: store::EventRow, learner: UserRow) -> ApiResult<CreditEvent> {
+fn into_event(
+    row: store::EventRow,
+    learner: UserRow,
+    reporting: Vec<crate::reporting::dto::ReportingState>,
+) -> ApiResult<CreditEvent> {
     let claim: CreditClaim = serde_json::from_str(&row.claim).map_err(ApiError::internal)?;
     Ok(CreditEvent {
         event_id: row.id,
@@ -28,6 +32,7 @@ fn into_event(row: store::EventRow, learner: UserRow) -> ApiResult<CreditEvent> 
         occurred_at: db::to_utc(row.occurred_at),
         claim,
         replaces_claim_id: row.replaces_claim_id,
+        reporting,
         learner: LearnerIdentifiers {
             user_id: learner.id,
             email: learner.email,
@@ -86,8 +91,15 @@ pub fn page(
     let has_more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
     let last = rows.last().map_or(after, |(event, _)| event.seq);
-    let data =
-        rows.into_iter().map(|(event, learner)| into_event(event, learner)).collect::<ApiResult<_>>()?;
+    let claim_ids: Vec<&str> = rows.iter().map(|(event, _)| event.claim_id.as_str()).collect();
+    let states = crate::reporting::service::states(conn, &claim_ids)?;
+    let data = rows
+        .into_iter()
+        .map(|(event, learner)| {
+            let reporting = states.get(&event.claim_id).cloned().unwrap_or_default();
+            into_event(event, learner, reporting)
+        })
+        .collect::<ApiResult<_>>()?;
     Ok(CreditEventPage { data, next_cursor: pagination::encode_cursor(&FeedCursor { seq: last }), has_more })
 }
 

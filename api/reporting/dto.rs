@@ -81,6 +81,17 @@ pub struct ReportingItem {
     pub updated_at: DateTime<Utc>,
 }
 
+/// Where an award stands with one destination (on transcripts and in the credit feed).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ReportingState {
+    pub destination: Destination,
+    pub action: ItemAction,
+    pub status: ItemStatus,
+    pub due_on: NaiveDate,
+    /// CE Broker: the state board.
+    pub license_state: Option<String>,
+}
+
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]

@@ -19,7 +19,7 @@ use crate::{
     reporting::{
         dto::{
             Batch, BatchRequest, BatchStatus, Deadlines, Destination, DestinationDeadlines, HeldItem,
-            ItemAction, ItemQuery, ItemStatus, Outcome, ReportingItem, ResultsRequest,
+            ItemAction, ItemQuery, ItemStatus, Outcome, ReportingItem, ReportingState, ResultsRequest,
         },
         formats,
         rules::{self, Withdrawal},
@@ -137,6 +137,26 @@ pub fn on_withdrawal(conn: &mut DbConnection, claim_id: &str) -> ApiResult<()> {
 }
 
 // ---- reading ---------------------------------------------------------------------------
+
+/// Where each claim stands with its destinations (none for a claim no board receives), for
+/// transcripts and the credit feed, which checked access themselves.
+pub fn states(
+    conn: &mut DbConnection,
+    claim_ids: &[&str],
+) -> ApiResult<HashMap<String, Vec<ReportingState>>> {
+    let mut by_claim: HashMap<String, Vec<ReportingState>> = HashMap::new();
+    for row in store::items_of_claims(conn, claim_ids)? {
+        let state = ReportingState {
+            destination: parse(&row.destination)?,
+            action: parse(&row.action)?,
+            status: parse(&row.status)?,
+            due_on: row.due_on,
+            license_state: row.license_state,
+        };
+        by_claim.entry(row.claim_id).or_default().push(state);
+    }
+    Ok(by_claim)
+}
 
 #[derive(serde::Serialize, serde::Deserialize)]
 struct ItemCursor {
@@ -432,6 +452,8 @@ pub fn build_batch(
     if records.is_empty() {
         return Ok(Built::Nothing(held_back));
     }
+    // Deletes first: a corrected record is taken back before its replacement arrives.
+    records.sort_by_key(|r| r.action != ItemAction::Delete);
     let at = now();
     let batch_id = uuid::Uuid::now_v7().to_string();
     let file = formats::render(destination, &records, &provider, at, &batch_id);

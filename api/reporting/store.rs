@@ -89,6 +89,21 @@ pub fn items_of_claim(conn: &mut DbConnection, claim_id: &str) -> ApiResult<Vec<
         .load(conn)?)
 }
 
+/// The items of several claims, oldest first.
+pub fn items_of_claims(conn: &mut DbConnection, claim_ids: &[&str]) -> ApiResult<Vec<ItemRow>> {
+    let mut found = Vec::new();
+    for chunk in claim_ids.chunks(5_000) {
+        found.extend(
+            reporting_items::table
+                .filter(reporting_items::claim_id.eq_any(chunk))
+                .order(reporting_items::id)
+                .select(ItemRow::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(found)
+}
+
 pub fn set_status(conn: &mut DbConnection, id: &str, status: ItemStatus) -> ApiResult<()> {
     diesel::update(reporting_items::table.find(id))
         .set((reporting_items::status.eq(text(&status)), reporting_items::updated_at.eq(now())))
@@ -242,13 +257,17 @@ pub fn take_into_batch(conn: &mut DbConnection, ids: &[String], batch_id: &str) 
             reporting_items::updated_at.eq(now()),
         ))
         .execute(conn)?;
-        // One row a statement: multi-row inserts are PostgreSQL-only through MultiConnection.
-        for id in chunk {
-            diesel::insert_into(reporting_batch_items::table)
-                .values((reporting_batch_items::batch_id.eq(batch_id), reporting_batch_items::item_id.eq(id)))
-                .execute(conn)?;
-        }
     }
+    // One statement for the batch's lines: multi-row VALUES are PostgreSQL-only through
+    // MultiConnection, INSERT ... SELECT works on both.
+    diesel::insert_into(reporting_batch_items::table)
+        .values(
+            reporting_items::table
+                .filter(reporting_items::batch_id.eq(batch_id))
+                .select((reporting_items::batch_id.assume_not_null(), reporting_items::id)),
+        )
+        .into_columns((reporting_batch_items::batch_id, reporting_batch_items::item_id))
+        .execute(conn)?;
     Ok(moved)
 }
 

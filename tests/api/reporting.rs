@@ -387,7 +387,6 @@ db_test!(
         let broker = counts(&app, &setup.admin, "ce_broker").await;
         expect(&broker, 0, 0, 0, 0);
         assert_eq!(broker["awaiting_answer"], 1);
-        assert_eq!(counts(&app, &setup.admin, "ce_broker").await["today"], Value::Null);
         let today =
             app.request(Method::GET, "/v1/reporting/deadlines").bearer(&setup.admin).send().await.json()
                 ["today"]
@@ -463,5 +462,71 @@ db_test!(
             .await;
         let problem = bad.assert_problem(422, "validation");
         assert_eq!(problem["errors"][0]["field"], "reporting_ids.accme_activity_id", "{problem}");
+    }
+);
+
+db_test!(
+    async fn an_amendment_replaces_what_was_not_sent_and_corrects_what_was(app: TestApp) {
+        let setup = activity(&app).await;
+        provider_with_numbers(&app, &setup.admin).await;
+        let pharmacist = completed_learner(&app, &setup, pharmacist("1234567"), 120).await;
+        let (first, _) = awarded(&app, &pharmacist, "acpe", json!({})).await;
+        // The learner's transcript and the LMS feed show where the award stands with CPE Monitor.
+        let transcript =
+            app.request(Method::GET, "/v1/me/transcript").bearer(&pharmacist.token).send().await.json();
+        let state = &transcript["entries"][0]["reporting"][0];
+        assert_eq!(
+            (state["destination"].as_str(), state["status"].as_str()),
+            (Some("cpe_monitor"), Some("due"))
+        );
+        let feed = app.request(Method::GET, "/v1/credit-events").bearer(&setup.admin).send().await.json();
+        let event = feed["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["claim"]["id"] == first.as_str())
+            .unwrap()
+            .clone();
+        assert_eq!(event["reporting"][0]["destination"], "cpe_monitor");
+        let amend = |id: String, amount: f64| {
+            let path = format!("/v1/credit-claims/{id}/amend");
+            let body = json!({"amount": amount, "attestation": true, "reason": "Left early"});
+            let app = &app;
+            let token = pharmacist.token.clone();
+            async move {
+                let amended = post(app, &token, &path, body).await;
+                amended.assert_status(201);
+                amended.json()["id"].as_str().unwrap().to_string()
+            }
+        };
+        // Not sent yet: the old item is superseded, the new claim has its own.
+        let second = amend(first.clone(), 1.75).await;
+        let all = items(&app, &setup.admin, "").await;
+        assert_eq!(of_claim(&all, &first)[0]["status"], "superseded");
+        let new_item = of_claim(&all, &second)[0].clone();
+        assert_eq!((new_item["action"].as_str(), new_item["amount"].as_f64()), (Some("add"), Some(1.75)));
+        // Sent: amending again deletes the record at CPE Monitor and adds the new one.
+        let built = batch(&app, &setup.admin, json!({"destination": "cpe_monitor"})).await;
+        built.assert_status(201);
+        let id = built.json()["id"].as_str().unwrap().to_string();
+        post(&app, &setup.admin, &format!("/v1/reporting/batches/{id}/submission"), json!({}))
+            .await
+            .assert_status(200);
+        let third = amend(second.clone(), 1.5).await;
+        let all = items(&app, &setup.admin, "").await;
+        let of_second = of_claim(&all, &second);
+        assert_eq!(of_second.len(), 2, "the add, still submitted, and its delete");
+        let delete = of_second.iter().find(|i| i["action"] == "delete").unwrap();
+        assert_eq!(delete["correction_of"], new_item["id"]);
+        assert_eq!(of_claim(&all, &third)[0]["action"], "add");
+        assert_eq!(of_claim(&all, &third)[0]["amount"], 1.5);
+        // Both go out in the next file.
+        let built = batch(&app, &setup.admin, json!({"destination": "cpe_monitor"})).await;
+        built.assert_status(201);
+        let (_, _, body) = file(&app, &setup.admin, built.json()["id"].as_str().unwrap()).await;
+        let document: Value = serde_json::from_str(&body).unwrap();
+        let actions: Vec<&str> =
+            document["records"].as_array().unwrap().iter().map(|r| r["action"].as_str().unwrap()).collect();
+        assert_eq!(actions, ["D", "I"], "the old record is taken back before the new one arrives");
     }
 );
