@@ -13,7 +13,7 @@ use utoipa_actix_web::{scope, service_config::ServiceConfig, AppExt};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::{
-    activities::{self, rules::OutcomeMeasures, service::ActivityEffects, ActivityRow},
+    activities::{self, dto::ActivityStatus, rules::OutcomeMeasures, service::ActivityEffects, ActivityRow},
     auth::keys::{self, KeyCache},
     auth_sessions,
     config::Settings,
@@ -213,5 +213,18 @@ impl ActivityEffects for CatalogEffects {
 
     fn outcome_measures(&self, conn: &mut DbConnection, activity_id: &str) -> ApiResult<OutcomeMeasures> {
         surveys::service::outcome_measures(conn, activity_id)
+    }
+
+    fn status_changed(
+        &self,
+        conn: &mut DbConnection,
+        activity: &ActivityRow,
+        to: ActivityStatus,
+    ) -> ApiResult<()> {
+        match to {
+            ActivityStatus::Published => reporting::service::on_activity_published(conn, activity),
+            ActivityStatus::Cancelled => reporting::service::on_activity_cancelled(conn, &activity.id),
+            _ => Ok(()),
+        }
     }
 }

@@ -456,17 +456,26 @@ pub struct ActivityInput {
     /// Whether credit claims are awarded at once or wait for a planner's approval.
     #[serde(default)]
     pub credit_review: CreditReview,
-    /// The activity's numbers at the reporting destinations.
+    /// What the boards ask of the activity beyond its description.
     #[serde(default)]
     #[validate(nested)]
-    pub reporting_ids: ReportingIds,
+    pub reporting: ActivityReporting,
 }
 
-/// The activity's numbers at the reporting destinations (PARS issues the ACCME activity ID
-/// when the activity is entered there; CE Broker numbers approved courses).
+/// A REMS (Risk Evaluation and Mitigation Strategy) program an activity is part of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Rems {
+    OpioidAnalgesic,
+    Mycophenolate,
+}
+
+/// What the reporting destinations ask of an activity: its numbers there (PARS issues the
+/// ACCME activity ID when the activity is entered; CE Broker numbers approved courses), where
+/// an in-person activity took place as PARS records it, MOC practice areas and REMS.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
-pub struct ReportingIds {
+pub struct ActivityReporting {
     /// The ACCME activity ID (9 digits), for PARS learner records.
     #[serde(default)]
     #[validate(custom(function = "crate::reporting::rules::accme_activity_id"))]
@@ -477,6 +486,27 @@ pub struct ReportingIds {
     #[validate(custom(function = "crate::reporting::rules::cebroker_course_number"))]
     #[schema(pattern = "^20-[0-9]{1,12}$", example = "20-678901")]
     pub cebroker_course_number: Option<String>,
+    /// In-person activities: the city, the US state (2 letters, or the province) and the
+    /// country (ISO 3166 alpha-3) PARS records.
+    #[serde(default)]
+    #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100, example = "Springfield")]
+    pub city: Option<String>,
+    #[serde(default)]
+    #[validate(length(min = 2, max = 50))]
+    #[schema(min_length = 2, max_length = 50, example = "IL")]
+    pub state_or_province: Option<String>,
+    #[serde(default)]
+    #[validate(custom(function = "crate::reporting::rules::country"))]
+    #[schema(pattern = "^[A-Z]{3}$", example = "USA")]
+    pub country: Option<String>,
+    /// MOC: the practice areas the activity is registered for with the boards.
+    #[serde(default)]
+    #[validate(length(max = 10))]
+    #[schema(max_items = 10)]
+    pub moc_practice_areas: Vec<String>,
+    #[serde(default)]
+    pub rems: Option<Rems>,
 }
 
 /// How an activity's credit claims are decided.

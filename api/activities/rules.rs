@@ -463,6 +463,16 @@ pub fn end_date(input: &ActivityInput) -> Option<NaiveDate> {
     }
 }
 
+/// The first calendar day of the activity, in its time zone (an enduring material: its
+/// release).
+pub fn start_date(input: &ActivityInput) -> Option<NaiveDate> {
+    match (input.starts_at, input.release_date) {
+        (Some(starts), _) => Some(local_date(starts, &input.time_zone)),
+        (None, Some(release)) => Some(release),
+        _ => None,
+    }
+}
+
 /// The calendar date of an instant in an IANA time zone (UTC if the zone is unknown).
 pub fn local_date(instant: DateTime<Utc>, time_zone: &str) -> NaiveDate {
     match time_zone.parse::<chrono_tz::Tz>() {

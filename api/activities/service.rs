@@ -36,6 +36,13 @@ pub trait ActivityEffects: Send + Sync {
         conn: &mut DbConnection,
         activity_id: &str,
     ) -> ApiResult<rules::OutcomeMeasures>;
+    /// The activity was published or cancelled: what the boards must hear of it.
+    fn status_changed(
+        &self,
+        conn: &mut DbConnection,
+        activity: &ActivityRow,
+        to: ActivityStatus,
+    ) -> ApiResult<()>;
 }
 
 /// The activity if the caller may see it (drafts: its planners and administrators); 404
@@ -203,6 +210,7 @@ pub fn transition(
     if step.to == ActivityStatus::Closed && input.format.is_live() {
         effects.live_activity_closed(conn, &saved)?;
     }
+    effects.status_changed(conn, &saved, step.to)?;
     saved.into_api()
 }
 

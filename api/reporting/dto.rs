@@ -12,6 +12,8 @@ use crate::{activities::dto::CreditType, credits::Credits};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Destination {
+    /// ACCME PARS activity records: every activity designated for AMA PRA Category 1 Credit.
+    ParsActivity,
     /// ACCME PARS learner records: MOC points for the certifying boards.
     ParsLearner,
     /// NABP CPE Monitor: ACPE credit of pharmacists and pharmacy technicians.
@@ -21,8 +23,8 @@ pub enum Destination {
 }
 
 impl Destination {
-    pub const ALL: [Destination; 3] =
-        [Destination::ParsLearner, Destination::CpeMonitor, Destination::CeBroker];
+    pub const ALL: [Destination; 4] =
+        [Destination::ParsActivity, Destination::ParsLearner, Destination::CpeMonitor, Destination::CeBroker];
 }
 
 /// What an item asks of the destination.
@@ -59,13 +61,17 @@ pub struct ReportingItem {
     pub status: ItemStatus,
     /// The last day the destination accepts it on time.
     pub due_on: NaiveDate,
-    pub claim_id: String,
+    /// The award it reports (none for a PARS activity record).
+    pub claim_id: Option<String>,
     pub activity_id: String,
-    pub user_id: String,
+    /// The learner (none for a PARS activity record).
+    pub user_id: Option<String>,
+    /// The credit reported (a PARS activity record: AMA PRA Category 1 and its maximum).
     pub credit_type: CreditType,
     #[schema(value_type = f64, example = 1.5)]
     pub amount: Credits,
-    /// The participation date the destination receives (the activity's local date).
+    /// The participation date the destination receives (the activity's local date; a PARS
+    /// activity record: the day the activity ends, or an enduring material's release).
     pub completion_date: NaiveDate,
     pub moc_board: Option<String>,
     /// CE Broker: the state board that receives it.
@@ -103,6 +109,7 @@ pub struct ItemQuery {
     pub activity_id: Option<String>,
     pub batch_id: Option<String>,
     /// Page size, 1-100 (default 25).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     pub cursor: Option<String>,
 }

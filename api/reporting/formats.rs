@@ -5,14 +5,22 @@
 //! - CE Broker: the roster XML of the published web-service code; provider and course numbers
 //!   are sent without their `50-`/`20-` prefixes (as in the Excel layout);
 //! - PARS learner XML: the contractor's 2025 draft layout; birth date as XML `--MM-DD` (only
-//!   month and day are collected); board credit-type codes for ABIM (`MK`, `PA`, `PS`).
+//!   month and day are collected); board credit-type codes for ABIM (`MK`, `PA`, `PS`);
+//! - PARS activity XML: the same draft's `MedicalEducationMetrics`; the exact activity-format,
+//!   delivery-method and outcome strings (`pars_format`, `delivery_methods`, `pars_outcome`);
+//!   the description cut to PARS's 2,500 characters; the provider ID under
+//!   `ReportDescription/ProviderOrganization`.
 
 use chrono::NaiveDateTime;
 use serde_json::json;
 
-use crate::reporting::{
-    dto::{Destination, ItemAction},
-    rules::{license_for, ProviderIds, Record},
+use crate::{
+    activities::dto::{ActivityFormat, CreditType, Delivery, Medium, OutcomeLevel, Rems},
+    reporting::{
+        dto::{Destination, ItemAction},
+        rules::{license_for, ParsFacts, ProviderIds, Record},
+    },
+    reports::dto::Method,
 };
 
 /// A rendered file.
@@ -33,6 +41,11 @@ pub fn render(
     let stamp = at.format("%Y%m%dT%H%M%S");
     let short = batch_id.get(batch_id.len().saturating_sub(8)..).unwrap_or(batch_id);
     match destination {
+        Destination::ParsActivity => File {
+            name: format!("pars-activities-{stamp}-{short}.xml"),
+            media_type: "application/xml",
+            body: pars_activities(records, provider),
+        },
         Destination::CpeMonitor => File {
             name: format!("cpe-monitor-{stamp}-{short}.json"),
             media_type: "application/json",
@@ -196,7 +209,7 @@ fn pars_learners(records: &[Record], provider: &ProviderIds, at: NaiveDateTime) 
             record.amount,
             xml_escape(&moc_certification(&board, record.moc_credit_type))
         ));
-        element(&mut out, "CreditID", &format!("ccid:{provider_id}:{}", record.claim_id));
+        element(&mut out, "CreditID", &format!("ccid:{provider_id}:{}", record.claim_id.unwrap_or("")));
         out.push_str("</CreditCertificate></Module></Activity><XtensibleInfo>");
         element(
             &mut out,
@@ -209,6 +222,190 @@ fn pars_learners(records: &[Record], provider: &ProviderIds, at: NaiveDateTime) 
         out.push_str("</XtensibleInfo></ActivityReport>");
     }
     out.push_str("</ActivityReports></ACCMELearnerReports>\n");
+    out
+}
+
+/// PARS's activity formats (current list; exact strings unconfirmed).
+fn pars_format(format: ActivityFormat) -> &'static str {
+    match format {
+        ActivityFormat::Course | ActivityFormat::InternetLive => "Course",
+        ActivityFormat::Rss => "Regularly Scheduled Series",
+        ActivityFormat::Enduring => "Enduring Material",
+        ActivityFormat::Journal => "Journal-based CME",
+        ActivityFormat::TestItemWriting => "Test-Item Writing",
+        ActivityFormat::ManuscriptReview => "Manuscript Review",
+        ActivityFormat::LearningFromTeaching => "Learning from Teaching",
+        ActivityFormat::InternetSearching => "Internet Searching and Learning",
+        ActivityFormat::PerformanceImprovement => "Performance Improvement",
+        ActivityFormat::Other => "Other/Blended Learning",
+    }
+}
+
+/// PARS's delivery methods: In-Person, Live-Streamed, Online, Print/Other.
+fn delivery_methods(pars: &ParsFacts) -> Vec<&'static str> {
+    match (pars.format, pars.delivery, pars.medium) {
+        (_, Some(Delivery::Hybrid), _) => vec!["In-Person", "Live-Streamed"],
+        (_, Some(Delivery::LiveStream), _) | (ActivityFormat::InternetLive, _, _) => vec!["Live-Streamed"],
+        (ActivityFormat::Course | ActivityFormat::Rss, _, _) => vec!["In-Person"],
+        (_, _, Some(Medium::Print)) => vec!["Print/Other"],
+        _ => vec!["Online"],
+    }
+}
+
+/// The outcome PARS records for a Moore level (none for participation and satisfaction).
+fn pars_outcome(level: OutcomeLevel) -> Option<&'static str> {
+    match level {
+        OutcomeLevel::Participation | OutcomeLevel::Satisfaction => None,
+        OutcomeLevel::DeclarativeKnowledge | OutcomeLevel::ProceduralKnowledge => Some("Learner Knowledge"),
+        OutcomeLevel::Competence => Some("Learner Competence"),
+        OutcomeLevel::Performance => Some("Learner Performance"),
+        OutcomeLevel::PatientHealth => Some("Patient Health"),
+        OutcomeLevel::CommunityHealth => Some("Community/Population Health"),
+    }
+}
+
+/// The board a MOC credit type registers with, as PARS names it (`abim_moc` → `ABIM`).
+fn moc_board(credit_type: CreditType) -> String {
+    crate::db::enum_text(&credit_type).trim_end_matches("_moc").to_ascii_uppercase()
+}
+
+fn day(date: chrono::NaiveDate) -> String {
+    format!("{}T00:00:00", date.format("%Y-%m-%d"))
+}
+
+/// Each measured outcome once per measurement type.
+fn outcome_pairs(pars: &ParsFacts) -> Vec<(&'static str, &'static str)> {
+    let mut pairs = Vec::new();
+    for (level, methods) in pars.measured_outcomes() {
+        let Some(outcome) = pars_outcome(*level) else { continue };
+        for method in methods {
+            let kind = if *method == Method::Objective { "Objective" } else { "Subjective" };
+            if !pairs.contains(&(outcome, kind)) {
+                pairs.push((outcome, kind));
+            }
+        }
+    }
+    pairs
+}
+
+fn identifier(out: &mut String, catalog: &str, entry: &str) {
+    out.push_str("<identifier>");
+    element(out, "catalog", catalog);
+    element(out, "entry", entry);
+    out.push_str("</identifier>");
+}
+
+/// The activity's description, dates, place, sponsorship, format and commercial support.
+fn pars_description(out: &mut String, record: &Record, pars: &ParsFacts, provider: &ProviderIds) {
+    let activity = record.activity;
+    out.push_str("<ReportDescription>");
+    element(out, "ReportingStartDate", &pars.start.format("%Y-%m-%d").to_string());
+    element(out, "ReportingEndDate", &pars.end.format("%Y-%m-%d").to_string());
+    element(out, "ProviderOrganization", provider.accme_provider_id.as_deref().unwrap_or(""));
+    out.push_str("</ReportDescription><Lom><general>");
+    identifier(out, "Provider Activity ID", &activity.id);
+    if let Some(id) = &activity.accme_activity_id {
+        identifier(out, "ACCME Activity ID", id);
+    }
+    element(out, "title", &activity.title);
+    let description: String = pars.description.chars().take(2500).collect();
+    element(out, "description", &description);
+    out.push_str("</general></Lom><healthcareMetadata><healthcareEducation><credits>");
+    element(out, "activityCertification", "AMA PRA Category 1");
+    element(out, "numberOfCredits", &record.amount.to_string());
+    out.push_str("</credits>");
+    element(out, "startDateTime", &day(pars.start));
+    element(out, "endDateTime", &day(pars.end));
+    if pars.in_person() {
+        out.push_str("<activityLocation>");
+        element(out, "city", pars.city.as_deref().unwrap_or(""));
+        element(out, "stateOrProvince", pars.state_or_province.as_deref().unwrap_or(""));
+        element(out, "country", pars.country.as_deref().unwrap_or(""));
+        out.push_str("</activityLocation>");
+    }
+    element(out, "activitySponsorship", if pars.joint { "joint" } else { "direct" });
+    element(out, "activityFormat", pars_format(pars.format));
+    element(out, "commercialSupport", if pars.commercial_support.is_empty() { "false" } else { "true" });
+    out.push_str("</healthcareEducation></healthcareMetadata><ActivityDescription>");
+    for support in &pars.commercial_support {
+        out.push_str("<commercialSupportAmount>");
+        element(out, "supportSource", &support.supporter);
+        element(out, "currency", support.currency.as_deref().unwrap_or("USD"));
+        // Whole currency units; in-kind support is reported as 0 with its source.
+        element(out, "value", &(support.amount_minor.unwrap_or(0) / 100).to_string());
+        out.push_str("</commercialSupportAmount>");
+    }
+    out.push_str("</ActivityDescription>");
+}
+
+/// Counts, delivery, outcomes, MOC registrations, REMS and the record's action.
+fn pars_metrics(out: &mut String, record: &Record, pars: &ParsFacts) {
+    out.push_str("<ParticipationMetrics>");
+    for (category, count) in [("physician", pars.physicians), ("non-physician", pars.other_learners)] {
+        out.push_str("<participantsByCategory>");
+        element(out, "category", category);
+        element(out, "numberOfParticipants", &count.to_string());
+        out.push_str("</participantsByCategory>");
+    }
+    out.push_str("</ParticipationMetrics><XtensibleInfo><DeliveryMethods>");
+    for method in delivery_methods(pars) {
+        element(out, "DeliveryMethod", method);
+    }
+    out.push_str("</DeliveryMethods>");
+    for (outcome, kind) in outcome_pairs(pars) {
+        out.push_str("<MeasuredOutcomes>");
+        element(out, "MeasuredOutcome", outcome);
+        element(out, "MeasurementType", kind);
+        out.push_str("</MeasuredOutcomes>");
+    }
+    if !pars.moc.is_empty() {
+        out.push_str("<MOCRegistrations>");
+        for (credit_type, points, kinds) in &pars.moc {
+            out.push_str("<MOCRegistration>");
+            element(out, "boardName", &moc_board(*credit_type));
+            element(out, "mocPoints", &points.to_string());
+            for kind in kinds {
+                element(out, "MOCCreditType", &crate::db::enum_text(kind));
+            }
+            for area in &pars.moc_practice_areas {
+                element(out, "PracticeArea", area);
+            }
+            if let Some(deadline) = pars.claim_deadline {
+                element(out, "CreditClaimDate", &deadline.format("%Y-%m-%d").to_string());
+            }
+            out.push_str("</MOCRegistration>");
+        }
+        out.push_str("</MOCRegistrations>");
+    }
+    if let Some(rems) = pars.rems {
+        out.push_str("<REMS>");
+        let kind = match rems {
+            Rems::OpioidAnalgesic => "Opioid Analgesic",
+            Rems::Mycophenolate => "Mycophenolate",
+        };
+        element(out, "REMSType", kind);
+        out.push_str("</REMS>");
+    }
+    let (action, close) = match record.action {
+        ItemAction::Add => ("Add", "true"),
+        ItemAction::Delete => ("Delete", "false"),
+    };
+    element(out, "activityRecordAction", action);
+    element(out, "closeActivityRecord", close);
+    out.push_str("</XtensibleInfo>");
+}
+
+/// PARS activity records: one `MedicalEducationMetrics` per activity.
+fn pars_activities(records: &[Record], provider: &ProviderIds) -> String {
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ACCMEActivities>");
+    for record in records {
+        let Some(pars) = &record.activity.pars else { continue };
+        out.push_str("<MedicalEducationMetrics>");
+        pars_description(&mut out, record, pars, provider);
+        pars_metrics(&mut out, record, pars);
+        out.push_str("</MedicalEducationMetrics>");
+    }
+    out.push_str("</ACCMEActivities>\n");
     out
 }
 

@@ -8,9 +8,12 @@ use std::collections::BTreeMap;
 use chrono::{Datelike, Days, NaiveDate};
 
 use crate::{
-    activities::dto::CreditType,
+    activities::dto::{
+        ActivityFormat, CommercialSupport, CreditType, Delivery, Medium, MocCreditType, OutcomeLevel, Rems,
+    },
     credits::Credits,
     reporting::dto::{Destination, ItemAction, ItemStatus},
+    reports::dto::Method,
     users::dto::StateLicense,
 };
 
@@ -96,6 +99,16 @@ pub fn destinations(award: &Award) -> Vec<Due> {
     due
 }
 
+/// PARS takes the year's activities by March 31 of the next year.
+pub fn activity_due(reported_on: NaiveDate) -> NaiveDate {
+    NaiveDate::from_ymd_opt(reported_on.year() + 1, 3, 31).unwrap_or(reported_on)
+}
+
+/// Whether PARS lists the activity: it is designated for AMA PRA Category 1 Credit.
+pub fn pars_lists(designations: &[CreditType]) -> bool {
+    designations.contains(&CreditType::AmaPra1)
+}
+
 /// What happens to an item of a claim that is revoked or amended: nothing sent yet, nothing
 /// to take back (superseded); anything the destination has or may have (in a batch, sent,
 /// accepted), a delete item.
@@ -143,6 +156,53 @@ pub struct Activity {
     pub cebroker_course_number: Option<String>,
     /// The designated maximum of each credit type (partial credit is reported apart).
     pub maximums: Vec<(CreditType, Credits)>,
+    /// What a PARS activity record needs (loaded only for that destination).
+    pub pars: Option<ParsFacts>,
+}
+
+/// An activity as PARS records it at close-out.
+#[derive(Debug, Clone)]
+pub struct ParsFacts {
+    pub description: String,
+    pub format: ActivityFormat,
+    pub delivery: Option<Delivery>,
+    pub medium: Option<Medium>,
+    /// First and last day (local); an enduring material: release and expiry.
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    /// Live: it has ended; enduring: it is released. PARS takes final (or yearly) counts.
+    pub ready: bool,
+    pub city: Option<String>,
+    pub state_or_province: Option<String>,
+    pub country: Option<String>,
+    /// Jointly provided with a non-accredited organization.
+    pub joint: bool,
+    pub commercial_support: Vec<CommercialSupport>,
+    pub physicians: i64,
+    pub other_learners: i64,
+    /// Outcome levels measured (by surveys that collected responses), with how.
+    pub outcomes: Vec<(OutcomeLevel, Vec<Method>)>,
+    /// MOC: the board's credit type, the points, and ABIM's kinds of points.
+    pub moc: Vec<(CreditType, Credits, Vec<MocCreditType>)>,
+    pub moc_practice_areas: Vec<String>,
+    pub claim_deadline: Option<NaiveDate>,
+    pub rems: Option<Rems>,
+}
+
+impl ParsFacts {
+    /// Held where learners gather: a course or series not only streamed.
+    pub fn in_person(&self) -> bool {
+        matches!(self.format, ActivityFormat::Course | ActivityFormat::Rss)
+            && self.delivery != Some(Delivery::LiveStream)
+    }
+
+    /// The outcomes PARS counts: knowledge (3a, 3b), competence (4), performance (5), patient
+    /// (6) and community health (7); participation and satisfaction are not outcomes there.
+    pub fn measured_outcomes(&self) -> impl Iterator<Item = &(OutcomeLevel, Vec<Method>)> {
+        self.outcomes
+            .iter()
+            .filter(|(level, _)| !matches!(level, OutcomeLevel::Participation | OutcomeLevel::Satisfaction))
+    }
 }
 
 /// The provider's identifiers at each destination.
@@ -160,7 +220,8 @@ pub struct ProviderIds {
 #[derive(Debug, Clone)]
 pub struct Record<'a> {
     pub item_id: &'a str,
-    pub claim_id: &'a str,
+    /// The award (none for a PARS activity record).
+    pub claim_id: Option<&'a str>,
     pub action: ItemAction,
     pub credit_type: CreditType,
     pub amount: Credits,
@@ -200,6 +261,14 @@ pub fn accme_activity_id(value: &str) -> Result<(), validator::ValidationError> 
 /// Field rule: a CE Broker course tracking number, `20-` and digits.
 pub fn cebroker_course_number(value: &str) -> Result<(), validator::ValidationError> {
     shape(tracking_number(value, "20") && value.len() <= 15, "must be `20-` followed by digits")
+}
+
+/// Field rule: an ISO 3166 alpha-3 country code.
+pub fn country(value: &str) -> Result<(), validator::ValidationError> {
+    shape(
+        value.len() == 3 && value.bytes().all(|b| b.is_ascii_uppercase()),
+        "must be a 3-letter country code (USA)",
+    )
 }
 
 /// Field rule: a CE Broker provider tracking number, `50-` and digits.
@@ -294,6 +363,19 @@ pub fn problems(destination: Destination, record: &Record, provider: &ProviderId
                 "the learner has no birth month and day (MMDD)",
             );
         }
+        Destination::ParsActivity => {
+            need(
+                &mut problems,
+                provider.accme_provider_id.as_deref().is_some_and(|id| digits(id, 7)),
+                "the provider profile has no 7-digit ACCME provider ID",
+            );
+            match &record.activity.pars {
+                None => problems.push("the activity's PARS facts could not be read".into()),
+                Some(pars) => pars_problems(&mut problems, pars, record.action),
+            }
+            // No learner: the name check below does not apply.
+            return problems;
+        }
         Destination::CeBroker => {
             need(
                 &mut problems,
@@ -330,6 +412,36 @@ pub fn problems(destination: Destination, record: &Record, provider: &ProviderId
         "the learner has no full name",
     );
     problems
+}
+
+/// What PARS needs to close an activity record (a delete needs only the ids).
+fn pars_problems(problems: &mut Vec<String>, pars: &ParsFacts, action: ItemAction) {
+    if action == ItemAction::Delete {
+        return;
+    }
+    need(
+        problems,
+        pars.ready,
+        "the activity has not ended (or is not released): PARS takes it with its counts",
+    );
+    if pars.in_person() {
+        let place = [&pars.city, &pars.state_or_province, &pars.country];
+        need(
+            problems,
+            place.iter().all(|p| p.is_some()),
+            "an in-person activity needs reporting.city, state_or_province and country",
+        );
+    }
+    need(
+        problems,
+        pars.measured_outcomes().next().is_some(),
+        "no outcome measured yet (PARS closes an activity with at least one: a test, commitment or follow-up with responses)",
+    );
+    need(
+        problems,
+        pars.commercial_support.iter().all(|s| s.amount_minor.is_some() || s.in_kind_description.is_some()),
+        "commercial support without an amount or an in-kind description",
+    );
 }
 
 /// The learner's license in the item's state (CE Broker).
@@ -453,7 +565,7 @@ mod tests {
         let provider = ProviderIds { acpe_provider_number: Some("0197".into()), ..Default::default() };
         let record = Record {
             item_id: "i",
-            claim_id: "c",
+            claim_id: Some("c"),
             action: ItemAction::Add,
             credit_type: CreditType::Acpe,
             amount: Credits::from_hundredths(150),
@@ -471,6 +583,68 @@ mod tests {
         let quarter = Record { amount: Credits::from_hundredths(110), ..record.clone() };
         assert!(problems(Destination::CpeMonitor, &quarter, &provider)
             .contains(&"the amount is not in 0.25 steps".to_string()));
+    }
+
+    #[test]
+    fn pars_takes_activities_by_march_31_of_the_next_year() {
+        assert_eq!(activity_due(date(2026, 11, 20)), date(2027, 3, 31));
+        assert_eq!(activity_due(date(2026, 1, 1)), date(2027, 3, 31));
+        assert!(pars_lists(&[CreditType::Ancc, CreditType::AmaPra1]));
+        assert!(!pars_lists(&[CreditType::Ancc]));
+    }
+
+    fn pars_facts(format: ActivityFormat, delivery: Option<Delivery>) -> ParsFacts {
+        ParsFacts {
+            description: String::new(),
+            format,
+            delivery,
+            medium: None,
+            start: date(2026, 5, 1),
+            end: date(2026, 5, 1),
+            ready: true,
+            city: None,
+            state_or_province: None,
+            country: None,
+            joint: false,
+            commercial_support: vec![],
+            physicians: 3,
+            other_learners: 1,
+            outcomes: vec![(OutcomeLevel::Competence, vec![Method::Subjective])],
+            moc: vec![],
+            moc_practice_areas: vec![],
+            claim_deadline: None,
+            rems: None,
+        }
+    }
+
+    #[test]
+    fn a_pars_record_needs_a_place_in_person_an_outcome_and_an_end() {
+        let mut problems = Vec::new();
+        pars_problems(
+            &mut problems,
+            &pars_facts(ActivityFormat::Course, Some(Delivery::InPerson)),
+            ItemAction::Add,
+        );
+        assert_eq!(problems, ["an in-person activity needs reporting.city, state_or_province and country"]);
+        let mut problems = Vec::new();
+        pars_problems(
+            &mut problems,
+            &pars_facts(ActivityFormat::Course, Some(Delivery::LiveStream)),
+            ItemAction::Add,
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        let satisfaction_only = ParsFacts {
+            outcomes: vec![(OutcomeLevel::Satisfaction, vec![Method::Subjective])],
+            ready: false,
+            ..pars_facts(ActivityFormat::Enduring, None)
+        };
+        let mut problems = Vec::new();
+        pars_problems(&mut problems, &satisfaction_only, ItemAction::Add);
+        assert_eq!(problems.len(), 2, "not released, and satisfaction is no PARS outcome: {problems:?}");
+        // A delete needs only the ids.
+        let mut problems = Vec::new();
+        pars_problems(&mut problems, &satisfaction_only, ItemAction::Delete);
+        assert!(problems.is_empty());
     }
 
     #[test]

@@ -25,7 +25,7 @@ use crate::{
         rules::{self, Withdrawal},
         store::{self, BatchHead, BatchRow, ItemRow},
     },
-    users,
+    reports, users,
 };
 
 fn today() -> NaiveDate {
@@ -84,9 +84,9 @@ pub fn on_award(conn: &mut DbConnection, claim: &CreditClaim, replaces: Option<&
                 id: uuid::Uuid::now_v7().to_string(),
                 destination: db::enum_text(&due.destination),
                 action: db::enum_text(&ItemAction::Add),
-                claim_id: claim.id.clone(),
+                claim_id: Some(claim.id.clone()),
                 activity_id: claim.activity_id.clone(),
-                user_id: claim.user_id.clone(),
+                user_id: Some(claim.user_id.clone()),
                 credit_type: db::enum_text(&claim.credit_type),
                 amount_hundredths: claim.amount.hundredths(),
                 completion_date: claim.completion_date,
@@ -110,8 +110,62 @@ pub fn on_award(conn: &mut DbConnection, claim: &CreditClaim, replaces: Option<&
 /// A revoked (or amended) claim: what was not sent is superseded, what a destination has or
 /// may have gets a delete item. Called in the revocation's transaction.
 pub fn on_withdrawal(conn: &mut DbConnection, claim_id: &str) -> ApiResult<()> {
+    let items = store::items_of_claim(conn, claim_id)?;
+    withdraw(conn, items)
+}
+
+/// A published activity designated for AMA PRA Category 1 Credit is due in PARS by March 31
+/// after it ends (an enduring material: after its release). Called in the publish transaction.
+pub fn on_activity_published(conn: &mut DbConnection, activity: &activities::ActivityRow) -> ApiResult<()> {
+    let input = activity.input()?;
+    let designated: Vec<CreditType> = input.credit_designations.iter().map(|d| d.credit_type).collect();
+    if !rules::pars_lists(&designated) || !store::activity_records(conn, &activity.id)?.is_empty() {
+        return Ok(());
+    }
+    // Live: the year it ends; enduring: the year it is released (counts follow yearly).
+    let reported_on =
+        if input.format.is_live() { activities::rules::end_date(&input) } else { input.release_date };
+    let Some(reported_on) = reported_on else { return Ok(()) };
+    let maximum =
+        input.credit_designations.iter().find(|d| d.credit_type == CreditType::AmaPra1).map(|d| d.max_amount);
     let at = now();
-    for item in store::items_of_claim(conn, claim_id)? {
+    store::insert_item(
+        conn,
+        &ItemRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            destination: db::enum_text(&Destination::ParsActivity),
+            action: db::enum_text(&ItemAction::Add),
+            claim_id: None,
+            activity_id: activity.id.clone(),
+            user_id: None,
+            credit_type: db::enum_text(&CreditType::AmaPra1),
+            amount_hundredths: maximum.unwrap_or_default().hundredths(),
+            completion_date: reported_on,
+            moc_board: None,
+            moc_credit_type: None,
+            license_state: None,
+            correction_of: None,
+            due_on: rules::activity_due(reported_on),
+            status: db::enum_text(&ItemStatus::Due),
+            hold_reason: None,
+            rejection: None,
+            batch_id: None,
+            created_at: at,
+            updated_at: at,
+        },
+    )
+}
+
+/// A cancelled activity: a PARS record not yet sent is superseded, one sent is deleted.
+pub fn on_activity_cancelled(conn: &mut DbConnection, activity_id: &str) -> ApiResult<()> {
+    let items = store::activity_records(conn, activity_id)?;
+    withdraw(conn, items)
+}
+
+/// Supersedes what was not sent and adds a delete for what was.
+fn withdraw(conn: &mut DbConnection, items: Vec<ItemRow>) -> ApiResult<()> {
+    let at = now();
+    for item in items {
         match rules::withdrawal(parse(&item.action)?, parse(&item.status)?) {
             Withdrawal::Nothing => {}
             Withdrawal::Supersede => store::set_status(conn, &item.id, ItemStatus::Superseded)?,
@@ -146,6 +200,7 @@ pub fn states(
 ) -> ApiResult<HashMap<String, Vec<ReportingState>>> {
     let mut by_claim: HashMap<String, Vec<ReportingState>> = HashMap::new();
     for row in store::items_of_claims(conn, claim_ids)? {
+        let Some(claim_id) = row.claim_id.clone() else { continue };
         let state = ReportingState {
             destination: parse(&row.destination)?,
             action: parse(&row.action)?,
@@ -153,7 +208,7 @@ pub fn states(
             due_on: row.due_on,
             license_state: row.license_state,
         };
-        by_claim.entry(row.claim_id).or_default().push(state);
+        by_claim.entry(claim_id).or_default().push(state);
     }
     Ok(by_claim)
 }
@@ -306,7 +361,7 @@ fn learners(
     items: &[ItemRow],
     destination: Destination,
 ) -> ApiResult<HashMap<String, rules::Learner>> {
-    let mut ids: Vec<&str> = items.iter().map(|i| i.user_id.as_str()).collect();
+    let mut ids: Vec<&str> = items.iter().filter_map(|i| i.user_id.as_deref()).collect();
     ids.sort_unstable();
     ids.dedup();
     let mut found = HashMap::with_capacity(ids.len());
@@ -343,20 +398,70 @@ fn learners(
     Ok(found)
 }
 
+/// An activity as PARS records it, with today's counts and outcomes.
+fn pars_facts(
+    conn: &mut DbConnection,
+    row: &activities::ActivityRow,
+    input: &activities::dto::ActivityInput,
+) -> ApiResult<rules::ParsFacts> {
+    let outcomes = reports::service::outcomes_for_reporting(conn, row)?;
+    let today = today();
+    let last_day = activities::rules::end_date(input);
+    let start = activities::rules::start_date(input).unwrap_or(today);
+    let ready = if input.format.is_live() { last_day.is_some_and(|end| end < today) } else { start <= today };
+    let reporting = &input.reporting;
+    Ok(rules::ParsFacts {
+        description: input.description.clone().or_else(|| input.summary.clone()).unwrap_or_default(),
+        format: input.format,
+        delivery: input.delivery,
+        medium: input.medium,
+        start,
+        end: last_day.unwrap_or(start),
+        ready,
+        city: reporting.city.clone(),
+        state_or_province: reporting.state_or_province.clone(),
+        country: reporting.country.clone(),
+        joint: input.jointly_provided_with.is_some(),
+        commercial_support: input.commercial_support.clone(),
+        physicians: outcomes.participation.physicians,
+        other_learners: outcomes.participation.other_learners,
+        outcomes: outcomes.levels_measured.into_iter().map(|l| (l.level, l.methods)).collect(),
+        moc: input
+            .credit_designations
+            .iter()
+            .filter(|d| d.credit_type.is_moc())
+            .map(|d| (d.credit_type, d.max_amount, d.moc_credit_types.clone()))
+            .collect(),
+        moc_practice_areas: reporting.moc_practice_areas.clone(),
+        claim_deadline: input.claim_deadline,
+        rems: reporting.rems,
+    })
+}
+
 /// The activities of the items, as destinations identify them.
-fn activities_of(conn: &mut DbConnection, items: &[ItemRow]) -> ApiResult<HashMap<String, rules::Activity>> {
+fn activities_of(
+    conn: &mut DbConnection,
+    items: &[ItemRow],
+    destination: Destination,
+) -> ApiResult<HashMap<String, rules::Activity>> {
     let ids: HashSet<&str> = items.iter().map(|i| i.activity_id.as_str()).collect();
     let mut found = HashMap::with_capacity(ids.len());
     for id in ids {
-        let input = activities::service::find(conn, id)?.input()?;
+        let row = activities::service::find(conn, id)?;
+        let input = row.input()?;
+        let pars = match destination {
+            Destination::ParsActivity => Some(pars_facts(conn, &row, &input)?),
+            _ => None,
+        };
         let designation = |t: CreditType| input.credit_designations.iter().find(|d| d.credit_type == t);
         found.insert(
             id.to_string(),
             rules::Activity {
                 id: id.to_string(),
                 acpe_uan: designation(CreditType::Acpe).and_then(|d| d.acpe_uan.clone()),
-                accme_activity_id: input.reporting_ids.accme_activity_id.clone(),
-                cebroker_course_number: input.reporting_ids.cebroker_course_number.clone(),
+                accme_activity_id: input.reporting.accme_activity_id.clone(),
+                cebroker_course_number: input.reporting.cebroker_course_number.clone(),
+                pars,
                 maximums: input.credit_designations.iter().map(|d| (d.credit_type, d.max_amount)).collect(),
                 title: input.title,
             },
@@ -420,14 +525,14 @@ pub fn build_batch(
     }
     let provider = provider_ids(conn, settings)?;
     let learners = learners(conn, &candidates, destination)?;
-    let activities = activities_of(conn, &candidates)?;
+    let activities = activities_of(conn, &candidates, destination)?;
     let missing_learner = rules::Learner::default();
     let mut held_back = Vec::new();
     let mut records = Vec::with_capacity(candidates.len());
     for item in &candidates {
         let record = rules::Record {
             item_id: &item.id,
-            claim_id: &item.claim_id,
+            claim_id: item.claim_id.as_deref(),
             action: parse(&item.action)?,
             credit_type: parse(&item.credit_type)?,
             amount: Credits::from_hundredths(item.amount_hundredths),
@@ -435,7 +540,7 @@ pub fn build_batch(
             moc_board: item.moc_board.as_deref(),
             moc_credit_type: item.moc_credit_type.as_deref(),
             license_state: item.license_state.as_deref(),
-            learner: learners.get(&item.user_id).unwrap_or(&missing_learner),
+            learner: item.user_id.as_ref().and_then(|id| learners.get(id)).unwrap_or(&missing_learner),
             activity: activities
                 .get(&item.activity_id)
                 .ok_or_else(|| ApiError::internal("item without activity"))?,

@@ -20,9 +20,9 @@ pub struct ItemRow {
     pub id: String,
     pub destination: String,
     pub action: String,
-    pub claim_id: String,
+    pub claim_id: Option<String>,
     pub activity_id: String,
-    pub user_id: String,
+    pub user_id: Option<String>,
     pub credit_type: String,
     pub amount_hundredths: i32,
     pub completion_date: NaiveDate,
@@ -84,6 +84,16 @@ pub fn insert_item(conn: &mut DbConnection, row: &ItemRow) -> ApiResult<()> {
 pub fn items_of_claim(conn: &mut DbConnection, claim_id: &str) -> ApiResult<Vec<ItemRow>> {
     Ok(reporting_items::table
         .filter(reporting_items::claim_id.eq(claim_id))
+        .order(reporting_items::id)
+        .select(ItemRow::as_select())
+        .load(conn)?)
+}
+
+/// An activity's own PARS records (not its learners').
+pub fn activity_records(conn: &mut DbConnection, activity_id: &str) -> ApiResult<Vec<ItemRow>> {
+    Ok(reporting_items::table
+        .filter(reporting_items::activity_id.eq(activity_id))
+        .filter(reporting_items::claim_id.is_null())
         .order(reporting_items::id)
         .select(ItemRow::as_select())
         .load(conn)?)

@@ -4,7 +4,7 @@
 
 pub mod dto;
 mod handlers;
-mod service;
+pub mod service;
 pub mod stats;
 mod store;
 mod tables;

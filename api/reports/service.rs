@@ -503,6 +503,15 @@ fn program_report(
     })
 }
 
+/// An activity's outcomes, whoever asks (for reporting to the boards, which checked access
+/// itself: PARS asks the participation counts and the outcomes measured).
+pub fn outcomes_for_reporting(
+    conn: &mut DbConnection,
+    activity: &ActivityRow,
+) -> ApiResult<ActivityOutcomes> {
+    outcomes_of(conn, activity)
+}
+
 /// An activity's outcomes (its planners, administrators, leadership and clients with
 /// `surveys:read`; a draft only for those who may edit it).
 pub fn activity_outcomes(

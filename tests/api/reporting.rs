@@ -40,7 +40,7 @@ async fn activity(app: &TestApp) -> Setup {
         ]),
         "automatic",
     );
-    body["reporting_ids"] = json!({"accme_activity_id": "201234567", "cebroker_course_number": "20-678901"});
+    body["reporting"] = json!({"accme_activity_id": "201234567", "cebroker_course_number": "20-678901"});
     publish(app, body).await
 }
 
@@ -131,9 +131,11 @@ db_test!(
         let nurse = completed_learner(&app, &setup, florida_nurse(), 120).await;
         let (ancc_claim, _) = awarded(&app, &nurse, "ancc", json!({})).await;
 
-        // One item per award a board takes, each with its destination's due date.
+        // One item per award a board takes, each with its destination's due date (and the
+        // activity's own PARS record, written when it was published).
         let all = items(&app, &setup.admin, "").await;
-        assert_eq!(all.len(), 4, "{all:?}");
+        assert_eq!(all.len(), 5, "{all:?}");
+        assert_eq!(all.iter().filter(|i| i["destination"] == "pars_activity").count(), 1);
         assert!(of_claim(&all, &ama_claim).is_empty(), "AMA credit alone goes to no board");
         let moc = of_claim(&all, &moc_claim)[0];
         assert_eq!(
@@ -403,7 +405,7 @@ db_test!(
         awarded(&app, &pharmacist, "acpe", json!({})).await;
         let (_, other_planner) = app.user_with_role(&setup.admin, "planner").await;
         let (_, leader) = app.user_with_role(&setup.admin, "leader").await;
-        assert_eq!(items(&app, &setup.planner, "").await.len(), 1);
+        assert_eq!(items(&app, &setup.planner, "&destination=cpe_monitor").await.len(), 1);
         assert!(items(&app, &other_planner, "").await.is_empty());
         for token in [&pharmacist.token, &leader] {
             app.request(Method::GET, "/v1/reporting/items")
@@ -416,7 +418,7 @@ db_test!(
         batch(&app, &other_planner, json!({"destination": "cpe_monitor"}))
             .await
             .assert_problem(422, "nothing-to-report");
-        let item = items(&app, &setup.admin, "").await[0]["id"].clone();
+        let item = items(&app, &setup.admin, "&destination=cpe_monitor").await[0]["id"].clone();
         let named =
             batch(&app, &other_planner, json!({"destination": "cpe_monitor", "item_ids": [item]})).await;
         assert_eq!(named.assert_problem(422, "validation")["errors"][0]["code"], "unknown");
@@ -438,7 +440,7 @@ db_test!(
         // Clients with reporting:read read; they do not build batches.
         let (client, secret) = app.integration_client(&setup.admin, &["reporting:read"]).await;
         let lms = app.client_access_token(&client, &secret).await;
-        assert_eq!(items(&app, &lms, "").await.len(), 1);
+        assert_eq!(items(&app, &lms, "&destination=cpe_monitor").await.len(), 1);
         app.request(Method::GET, &format!("/v1/reporting/batches/{id}/file"))
             .bearer(&lms)
             .send()
@@ -457,11 +459,11 @@ db_test!(
             .request(Method::PATCH, &format!("/v1/activities/{}", setup.activity))
             .bearer(&setup.planner)
             .header("if-match", "*")
-            .json(&json!({"reporting_ids": {"accme_activity_id": "12-34"}}))
+            .json(&json!({"reporting": {"accme_activity_id": "12-34"}}))
             .send()
             .await;
         let problem = bad.assert_problem(422, "validation");
-        assert_eq!(problem["errors"][0]["field"], "reporting_ids.accme_activity_id", "{problem}");
+        assert_eq!(problem["errors"][0]["field"], "reporting.accme_activity_id", "{problem}");
     }
 );
 
@@ -528,5 +530,121 @@ db_test!(
         let actions: Vec<&str> =
             document["records"].as_array().unwrap().iter().map(|r| r["action"].as_str().unwrap()).collect();
         assert_eq!(actions, ["D", "I"], "the old record is taken back before the new one arrives");
+    }
+);
+
+/// The learner's answers to the activity's post-test (both right).
+async fn pass_post_test(app: &TestApp, setup: &Setup, token: &str) {
+    let surveys = app
+        .request(Method::GET, &format!("/v1/activities/{}/surveys", setup.activity))
+        .bearer(token)
+        .send()
+        .await;
+    let surveys = surveys.json();
+    let post_test =
+        surveys.as_array().unwrap().iter().find(|s| s["kind"] == "post_test").unwrap()["id"].clone();
+    let answers = json!({"answers": [{"question_id": "q1", "option_ids": ["a"]}, {"question_id": "q2", "option_ids": ["b"]}]});
+    post(app, token, &format!("/v1/surveys/{}/responses", post_test.as_str().unwrap()), answers)
+        .await
+        .assert_status(201);
+}
+
+db_test!(
+    async fn an_accredited_activity_goes_to_pars_with_its_counts_and_outcomes(app: TestApp) {
+        let mut body = enduring(json!([ama(2.0)]), "automatic");
+        body["completion_requirements"] = json!({"min_minutes": 30, "post_test_passing_score": 70});
+        body["reporting"] = json!({"accme_activity_id": "201234567", "rems": "opioid_analgesic"});
+        let setup = publish(&app, body).await;
+        let records = items(&app, &setup.admin, "&destination=pars_activity").await;
+        assert_eq!(records.len(), 1, "written when it was published");
+        let record = records[0].clone();
+        let released: NaiveDate = record["completion_date"].as_str().unwrap().parse().unwrap();
+        let march_31 = NaiveDate::from_ymd_opt(chrono::Datelike::year(&released) + 1, 3, 31).unwrap();
+        assert_eq!(record["due_on"], march_31.to_string());
+        assert!(record["claim_id"].is_null() && record["user_id"].is_null());
+        // A physician and a nurse complete it, each with a passed post-test.
+        for profile in [json!({"profession": "physician"}), json!({"profession": "nurse"})] {
+            let learner = crate::credit::enrolled_learner(&app, &setup, profile).await;
+            pass_post_test(&app, &setup, &learner.token).await;
+            post(
+                &app,
+                &setup.planner,
+                &format!("/v1/enrollments/{}/completion", learner.enrollment),
+                json!({"minutes_spent": 60}),
+            )
+            .await
+            .assert_status(200);
+        }
+        // Without the provider's ACCME ID the record is held, naming it.
+        let held = batch(&app, &setup.admin, json!({"destination": "pars_activity"})).await;
+        let held = held.assert_problem(422, "nothing-to-report");
+        assert!(held["errors"][0]["message"].as_str().unwrap().contains("ACCME provider ID"), "{held}");
+        provider_with_numbers(&app, &setup.admin).await;
+        let built = batch(&app, &setup.admin, json!({"destination": "pars_activity"})).await;
+        built.assert_status(201);
+        let id = built.json()["id"].as_str().unwrap().to_string();
+        let (media, disposition, xml) = file(&app, &setup.admin, &id).await;
+        assert!(media.starts_with("application/xml") && disposition.contains("pars-activities-"));
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        assert_eq!(doc.root_element().tag_name().name(), "ACCMEActivities");
+        let metrics = child(doc.root_element(), "MedicalEducationMetrics");
+        assert_eq!(text(metrics, &["ReportDescription", "ReportingStartDate"]), released.to_string());
+        let general = child(child(metrics, "Lom"), "general");
+        let ids: Vec<(String, String)> = general
+            .children()
+            .filter(|c| c.has_tag_name("identifier"))
+            .map(|i| (text(i, &["catalog"]), text(i, &["entry"])))
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                ("Provider Activity ID".to_string(), setup.activity.clone()),
+                ("ACCME Activity ID".to_string(), "201234567".to_string())
+            ]
+        );
+        assert_eq!(text(general, &["title"]), "Opioid Prescribing <Safely>", "escaped and read back");
+        let education = child(child(metrics, "healthcareMetadata"), "healthcareEducation");
+        assert_eq!(text(education, &["credits", "activityCertification"]), "AMA PRA Category 1");
+        assert_eq!(text(education, &["credits", "numberOfCredits"]), "2");
+        assert_eq!(text(education, &["activitySponsorship"]), "direct");
+        assert_eq!(text(education, &["activityFormat"]), "Enduring Material");
+        assert_eq!(text(education, &["commercialSupport"]), "false");
+        assert!(education.children().all(|c| !c.has_tag_name("activityLocation")), "not in person");
+        let counts: Vec<(String, String)> = child(metrics, "ParticipationMetrics")
+            .children()
+            .filter(|c| c.has_tag_name("participantsByCategory"))
+            .map(|c| (text(c, &["category"]), text(c, &["numberOfParticipants"])))
+            .collect();
+        assert_eq!(
+            counts,
+            [("physician".to_string(), "1".to_string()), ("non-physician".to_string(), "1".to_string())]
+        );
+        let extra = child(metrics, "XtensibleInfo");
+        assert_eq!(text(extra, &["DeliveryMethods", "DeliveryMethod"]), "Online");
+        assert_eq!(text(extra, &["MeasuredOutcomes", "MeasuredOutcome"]), "Learner Knowledge");
+        assert_eq!(text(extra, &["MeasuredOutcomes", "MeasurementType"]), "Objective");
+        assert_eq!(text(extra, &["REMS", "REMSType"]), "Opioid Analgesic");
+        assert_eq!(text(extra, &["activityRecordAction"]), "Add");
+        assert_eq!(text(extra, &["closeActivityRecord"]), "true");
+        // Cancelled after it was sent: PARS gets a delete.
+        post(&app, &setup.admin, &format!("/v1/reporting/batches/{id}/submission"), json!({}))
+            .await
+            .assert_status(200);
+        app.request(Method::POST, &format!("/v1/activities/{}/cancel", setup.activity))
+            .bearer(&setup.planner)
+            .header("if-match", "*")
+            .json(&json!({}))
+            .send()
+            .await
+            .assert_status(200);
+        let records = items(&app, &setup.admin, "&destination=pars_activity").await;
+        let delete = records.iter().find(|r| r["action"] == "delete").unwrap();
+        assert_eq!(delete["correction_of"], record["id"]);
+        let built = batch(&app, &setup.admin, json!({"destination": "pars_activity"})).await;
+        built.assert_status(201);
+        let (_, _, xml) = file(&app, &setup.admin, built.json()["id"].as_str().unwrap()).await;
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        let metrics = child(doc.root_element(), "MedicalEducationMetrics");
+        assert_eq!(text(metrics, &["XtensibleInfo", "activityRecordAction"]), "Delete");
     }
 );

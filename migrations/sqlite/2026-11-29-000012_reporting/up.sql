@@ -1,15 +1,16 @@
--- What the boards must receive (ACCME PARS learner records, NABP CPE Monitor, CE Broker):
--- one item per award a destination takes, and one per correction of something already sent,
--- written in the transaction of the award, amendment or revocation (an outbox). An item
--- carries the facts of its claim (claims are never edited: amendments are new claims).
+-- What the boards must receive (ACCME PARS activity and learner records, NABP CPE Monitor,
+-- CE Broker): one item per award a destination takes, one per accredited activity PARS must
+-- list, and one per correction of something already sent, written in the transaction of the
+-- change (an outbox). An award's item carries the facts of its claim (claims are never edited:
+-- amendments are new claims); an activity's item has no claim and no learner.
 CREATE TABLE reporting_items (
     id TEXT PRIMARY KEY NOT NULL,
     destination TEXT NOT NULL,
     -- add | delete
     action TEXT NOT NULL,
-    claim_id TEXT NOT NULL REFERENCES credit_claims (id),
+    claim_id TEXT REFERENCES credit_claims (id),
     activity_id TEXT NOT NULL REFERENCES activities (id),
-    user_id TEXT NOT NULL REFERENCES users (id),
+    user_id TEXT REFERENCES users (id),
     credit_type TEXT NOT NULL,
     amount_hundredths INTEGER NOT NULL,
     completion_date DATE NOT NULL,
