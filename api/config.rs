@@ -56,9 +56,60 @@ pub struct Settings {
     pub check_in_grace: Duration,
     pub auth: AuthSettings,
     pub provider: ProviderSettings,
+    /// Timeouts of every outgoing call.
+    pub outbound: OutboundSettings,
+    /// The board services batches may be sent to directly (none: files only).
+    pub boards: BoardServices,
     /// The clock rules read (the system clock; tests pass one they move).
     pub clock: Clock,
 }
+
+/// Timeouts of outgoing calls: to connect, and for the whole exchange.
+#[derive(Debug, Clone)]
+pub struct OutboundSettings {
+    pub connect_timeout: Duration,
+    pub timeout: Duration,
+}
+
+impl Default for OutboundSettings {
+    fn default() -> Self {
+        OutboundSettings { connect_timeout: Duration::from_secs(5), timeout: Duration::from_secs(30) }
+    }
+}
+
+/// NABP CPE Monitor's web service: base URL (up to `.asmx`) and the provider's account.
+#[derive(Clone)]
+pub struct CpeMonitorService {
+    pub url: String,
+    pub username: String,
+    pub password: String,
+}
+
+/// CE Broker's web service: base URL (up to `.asmx`) and the provider's upload key.
+#[derive(Clone)]
+pub struct CeBrokerService {
+    pub url: String,
+    pub upload_key: String,
+}
+
+/// The board services configured for direct submission.
+#[derive(Clone, Default)]
+pub struct BoardServices {
+    pub cpe_monitor: Option<CpeMonitorService>,
+    pub ce_broker: Option<CeBrokerService>,
+}
+
+impl fmt::Debug for BoardServices {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BoardServices")
+            .field("cpe_monitor", &self.cpe_monitor.as_ref().map(|s| (&s.url, &s.username, "***")))
+            .field("ce_broker", &self.ce_broker.as_ref().map(|s| (&s.url, "***")))
+            .finish()
+    }
+}
+
+/// CPE Monitor's documented service address.
+pub const CPE_MONITOR_URL: &str = "https://cpemonitor.acpe-accredit.org/service/cpemonitorservice.asmx";
 
 /// The accredited provider, as certificates print it, and where the service is reached
 /// publicly (for the verification links on certificates).
@@ -139,6 +190,8 @@ impl fmt::Debug for Settings {
             .field("signing_key_pem", &self.auth.signing_key_pem.as_ref().map(|_| "***"))
             .field("bootstrap_admin", &self.auth.bootstrap_admin.as_ref().map(|(email, _)| email))
             .field("provider", &self.provider)
+            .field("outbound", &self.outbound)
+            .field("boards", &self.boards)
             .finish()
     }
 }
@@ -182,6 +235,8 @@ impl Default for Settings {
             check_in_grace: Duration::from_secs(30 * 60),
             auth: AuthSettings::default(),
             provider: ProviderSettings::default(),
+            outbound: OutboundSettings::default(),
+            boards: BoardServices::default(),
             clock: Clock::system(),
         }
     }
@@ -254,6 +309,8 @@ impl Settings {
             ),
             auth: auth_settings(&var)?,
             provider: provider_settings(&var)?,
+            outbound: outbound_settings(&var)?,
+            boards: board_services(&var)?,
             clock: Clock::system(),
         })
     }
@@ -261,6 +318,69 @@ impl Settings {
     pub fn backend(&self) -> Backend {
         Backend::of_url(&self.database_url)
     }
+}
+
+fn outbound_settings(var: &dyn Fn(&str) -> Option<String>) -> Result<OutboundSettings, ConfigError> {
+    let defaults = OutboundSettings::default();
+    Ok(OutboundSettings {
+        connect_timeout: Duration::from_millis(bounded(
+            "CE_OUTBOUND_CONNECT_TIMEOUT_MS",
+            var("CE_OUTBOUND_CONNECT_TIMEOUT_MS"),
+            defaults.connect_timeout.as_millis() as u64,
+            50,
+            60_000,
+        )?),
+        timeout: Duration::from_millis(bounded(
+            "CE_OUTBOUND_TIMEOUT_MS",
+            var("CE_OUTBOUND_TIMEOUT_MS"),
+            defaults.timeout.as_millis() as u64,
+            100,
+            600_000,
+        )?),
+    })
+}
+
+fn service_url(variable: &'static str, url: String) -> Result<String, ConfigError> {
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        return Err(invalid(variable, &url, "an http(s) URL ending in .asmx"));
+    }
+    Ok(url.trim_end_matches('/').to_string())
+}
+
+/// A board service is on when its credentials are set (both parts, or an error naming the
+/// missing one).
+fn board_services(var: &dyn Fn(&str) -> Option<String>) -> Result<BoardServices, ConfigError> {
+    let together = |a: &'static str, b: &'static str| -> Result<Option<(String, String)>, ConfigError> {
+        match (var(a), var(b)) {
+            (Some(x), Some(y)) => Ok(Some((x, y))),
+            (None, None) => Ok(None),
+            (Some(_), None) => {
+                Err(ConfigError { variable: b, reason: format!("must be set together with {a}") })
+            }
+            (None, Some(_)) => {
+                Err(ConfigError { variable: a, reason: format!("must be set together with {b}") })
+            }
+        }
+    };
+    let cpe_monitor = match together("CE_CPE_MONITOR_USERNAME", "CE_CPE_MONITOR_PASSWORD")? {
+        Some((username, password)) => Some(CpeMonitorService {
+            url: service_url(
+                "CE_CPE_MONITOR_URL",
+                var("CE_CPE_MONITOR_URL").unwrap_or(CPE_MONITOR_URL.into()),
+            )?,
+            username,
+            password,
+        }),
+        None => None,
+    };
+    // CE Broker's production address is not published with its documentation: it is set.
+    let ce_broker = match together("CE_CEBROKER_URL", "CE_CEBROKER_UPLOAD_KEY")? {
+        Some((url, upload_key)) => {
+            Some(CeBrokerService { url: service_url("CE_CEBROKER_URL", url)?, upload_key })
+        }
+        None => None,
+    };
+    Ok(BoardServices { cpe_monitor, ce_broker })
 }
 
 fn provider_settings(var: &dyn Fn(&str) -> Option<String>) -> Result<ProviderSettings, ConfigError> {
@@ -384,6 +504,21 @@ mod tests {
 
     fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
         Settings::from_lookup(|name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string()))
+    }
+
+    #[test]
+    fn board_services_are_on_only_with_their_credentials() {
+        let off = settings(&[]).unwrap();
+        assert!(off.boards.cpe_monitor.is_none() && off.boards.ce_broker.is_none());
+        let on = settings(&[("CE_CPE_MONITOR_USERNAME", "ce"), ("CE_CPE_MONITOR_PASSWORD", "pw")]).unwrap();
+        assert_eq!(on.boards.cpe_monitor.as_ref().map(|s| s.url.as_str()), Some(CPE_MONITOR_URL));
+        assert!(!format!("{on:?}").contains("pw"), "the password is redacted");
+        let half = settings(&[("CE_CPE_MONITOR_USERNAME", "ce")]).unwrap_err();
+        assert_eq!(half.variable, "CE_CPE_MONITOR_PASSWORD");
+        let key_only = settings(&[("CE_CEBROKER_UPLOAD_KEY", "k")]).unwrap_err();
+        assert_eq!(key_only.variable, "CE_CEBROKER_URL");
+        let timeout = settings(&[("CE_OUTBOUND_TIMEOUT_MS", "5")]).unwrap_err();
+        assert_eq!(timeout.variable, "CE_OUTBOUND_TIMEOUT_MS");
     }
 
     #[test]

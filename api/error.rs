@@ -246,6 +246,9 @@ pub enum ApiError {
     TooManyRequests { retry_after_secs: u64, policy: Option<RateLimitPolicy> },
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    /// An outside service the request needs (a board's web service) did not answer.
+    #[error("service unavailable: {0}")]
+    Upstream(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -293,6 +296,9 @@ impl ApiError {
             }
             ApiError::TooManyRequests { .. } => (ProblemType::TooManyRequests, "Too many requests"),
             ApiError::Unavailable(_) => (ProblemType::ServiceUnavailable, "The database is unavailable"),
+            ApiError::Upstream(_) => {
+                (ProblemType::ServiceUnavailable, "A service this request needs did not answer")
+            }
             ApiError::Internal(_) => (ProblemType::Internal, "An unexpected error occurred"),
         }
     }
@@ -325,6 +331,7 @@ impl ApiError {
                 Some(format!("retry after {retry_after_secs} seconds"))
             }
             ApiError::Unavailable(_) => Some("the database cannot be reached; retry shortly".into()),
+            ApiError::Upstream(cause) => Some(cause.clone()),
             ApiError::NotFound | ApiError::Internal(_) => None,
         }
     }
@@ -363,7 +370,7 @@ impl ResponseError for ApiError {
             ApiError::Validation { .. } | ApiError::Rule { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_) | ApiError::Upstream(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -372,6 +379,7 @@ impl ResponseError for ApiError {
         match self {
             ApiError::Internal(cause) => tracing::error!(error = %cause, "internal error"),
             ApiError::Unavailable(cause) => tracing::warn!(error = %cause, "database unavailable"),
+            ApiError::Upstream(cause) => tracing::warn!(error = %cause, "outside service unavailable"),
             _ => {}
         }
         let mut response = HttpResponse::build(self.status_code());

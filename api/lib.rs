@@ -26,6 +26,7 @@ pub mod http;
 pub mod integration_clients;
 pub mod oauth;
 pub mod openapi;
+pub mod outbound;
 pub mod provider;
 pub mod reporting;
 pub mod reports;

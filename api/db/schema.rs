@@ -473,6 +473,7 @@ diesel::table! {
         created_at -> Timestamp,
         submitted_at -> Nullable<Timestamp>,
         completed_at -> Nullable<Timestamp>,
+        service_message -> Nullable<Text>,
     }
 }
 

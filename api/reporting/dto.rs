@@ -162,6 +162,8 @@ pub struct BatchRequest {
 pub enum BatchStatus {
     /// The file is ready to download and send.
     Built,
+    /// Being sent to the destination's web service.
+    Sending,
     /// Sent; answers awaited.
     Submitted,
     /// Every item answered.
@@ -192,6 +194,8 @@ pub struct Batch {
     pub created_at: DateTime<Utc>,
     pub submitted_at: Option<DateTime<Utc>>,
     pub completed_at: Option<DateTime<Utc>>,
+    /// What the destination's web service said of the batch, or why sending it failed.
+    pub service_message: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

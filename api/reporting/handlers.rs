@@ -12,6 +12,7 @@ use crate::{
     reporting::{
         dto::{Batch, BatchRequest, Deadlines, ItemQuery, ReportingItem, ResultsRequest},
         service::{self, Built},
+        submitters::Submitter,
     },
     state::AppState,
 };
@@ -189,8 +190,13 @@ async fn batch_file(
         .body(body))
 }
 
-/// The file was sent to the destination (uploaded by the CE office): its items now await the
-/// answer.
+/// Submit the batch. Where the destination's web service is configured (CPE Monitor:
+/// `CE_CPE_MONITOR_USERNAME`/`PASSWORD`; CE Broker: `CE_CEBROKER_URL`/`UPLOAD_KEY`) the
+/// batch is sent to it and its answers are recorded: CPE Monitor answers per participation
+/// (accepted, or rejected with its message: due again); CE Broker for the upload (accepted,
+/// or its message kept in `service_message` while the answers are recorded by hand). If the
+/// service cannot be reached, 503 and the batch stays built. Otherwise this records that the
+/// CE office uploaded the file: its items await the answers.
 #[utoipa::path(
     tag = "reporting",
     operation_id = "submit_reporting_batch",
@@ -200,7 +206,8 @@ async fn batch_file(
         (status = 200, description = "Submitted", body = Batch),
         (status = 403, description = "Not an administrator or planner", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown, or not yours", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Already submitted", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already submitted, or being sent", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The destination's web service did not answer; the batch stays built", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/reporting/batches/{batch_id}/submission")]
@@ -210,8 +217,30 @@ async fn submit_batch(
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
-    let batch = db::write(&state.pool, move |conn| service::submit(conn, &caller, &id)).await?;
-    Ok(HttpResponse::Ok().json(batch))
+    let (who, which) = (caller.clone(), id.clone());
+    let destination = db::run(&state.pool, move |conn| service::destination_of(conn, &who, &which)).await?;
+    let submitter = Submitter::for_destination(destination, &state.settings.boards);
+    if let Submitter::File = submitter {
+        let batch = db::write(&state.pool, move |conn| service::submit(conn, &caller, &id)).await?;
+        return Ok(HttpResponse::Ok().json(batch));
+    }
+    let (who, which) = (caller.clone(), id.clone());
+    let file = db::write(&state.pool, move |conn| service::start_sending(conn, &who, &which)).await?;
+    // Sent outside any transaction: no connection is held while the service answers.
+    match submitter.send(&state.settings.outbound, &file).await {
+        Ok(Some(sent)) => {
+            let batch =
+                db::write(&state.pool, move |conn| service::record_sending(conn, &caller, &id, sent)).await?;
+            Ok(HttpResponse::Ok().json(batch))
+        }
+        Ok(None) => Err(ApiError::internal("a web-service submitter sent nothing")),
+        Err(error) => {
+            let reason = error.to_string();
+            let message = reason.clone();
+            db::write(&state.pool, move |conn| service::sending_failed(conn, &caller, &id, &message)).await?;
+            Err(ApiError::Upstream(reason))
+        }
+    }
 }
 
 /// What the destination answered, per item: accepted items are done; rejected ones are due

@@ -13,5 +13,6 @@ mod handlers;
 pub mod rules;
 pub mod service;
 mod store;
+mod submitters;
 
 pub use handlers::configure;

@@ -24,6 +24,7 @@ use crate::{
         formats,
         rules::{self, Withdrawal},
         store::{self, BatchHead, BatchRow, ItemRow},
+        submitters::Sent,
     },
     reports, users,
 };
@@ -271,32 +272,21 @@ pub fn deadlines(conn: &mut DbConnection, caller: &Caller) -> ApiResult<Deadline
 // ---- batches ---------------------------------------------------------------------------
 
 fn batch_api(conn: &mut DbConnection, head: BatchHead, held_back: Vec<HeldItem>) -> ApiResult<Batch> {
-    let (
-        id,
-        destination,
-        status,
-        item_count,
-        file_name,
-        media_type,
-        _,
-        created_at,
-        submitted_at,
-        completed_at,
-    ) = head;
-    let (accepted, rejected) = store::outcome_counts(conn, &id)?;
+    let (accepted, rejected) = store::outcome_counts(conn, &head.id)?;
     Ok(Batch {
-        destination: parse(&destination)?,
-        status: parse(&status)?,
-        item_count,
-        file_name,
-        media_type,
+        destination: parse(&head.destination)?,
+        status: parse(&head.status)?,
+        item_count: head.item_count,
+        file_name: head.file_name,
+        media_type: head.media_type,
         accepted,
         rejected,
         held_back,
-        created_at: db::to_utc(created_at),
-        submitted_at: submitted_at.map(db::to_utc),
-        completed_at: completed_at.map(db::to_utc),
-        id,
+        created_at: db::to_utc(head.created_at),
+        submitted_at: head.submitted_at.map(db::to_utc),
+        completed_at: head.completed_at.map(db::to_utc),
+        service_message: head.service_message,
+        id: head.id,
     })
 }
 
@@ -306,7 +296,7 @@ fn visible_batch(conn: &mut DbConnection, caller: &Caller, id: &str, write: bool
     let head = store::batch_head(conn, id)?.ok_or(ApiError::NotFound)?;
     match scope {
         ListScope::All => Ok(head),
-        _ if head.6 == caller.actor() => Ok(head),
+        _ if head.created_by == caller.actor() => Ok(head),
         _ => Err(ApiError::NotFound),
     }
 }
@@ -577,6 +567,7 @@ pub fn build_batch(
             created_at: at,
             submitted_at: None,
             completed_at: None,
+            service_message: None,
         },
     )?;
     if store::take_into_batch(conn, &item_ids, &batch_id)? != item_ids.len() {
@@ -590,19 +581,92 @@ pub fn build_batch(
     Ok(Built::Batch(batch_api(conn, head, held_back)?))
 }
 
-/// The file was sent (uploaded by the CE office): its items await the destination's answer.
-pub fn submit(conn: &mut DbConnection, caller: &Caller, id: &str) -> ApiResult<Batch> {
+/// The batch, locked, if it is in `status` (409 naming what it is otherwise).
+fn locked_in(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &str,
+    status: BatchStatus,
+) -> ApiResult<BatchHead> {
     visible_batch(conn, caller, id, true)?;
     store::lock_batch(conn, id)?;
     let head = store::batch_head(conn, id)?.ok_or(ApiError::NotFound)?;
-    if head.2 != db::enum_text(&BatchStatus::Built) {
+    if head.status != db::enum_text(&status) {
         return Err(ApiError::Conflict {
             kind: ProblemType::InvalidTransition,
-            detail: format!("a {} batch cannot be submitted again", head.2),
+            detail: format!("the batch is {}; this needs it {}", head.status, db::enum_text(&status)),
         });
     }
+    Ok(head)
+}
+
+/// The file was sent (uploaded by the CE office): its items await the destination's answer.
+pub fn submit(conn: &mut DbConnection, caller: &Caller, id: &str) -> ApiResult<Batch> {
+    locked_in(conn, caller, id, BatchStatus::Built)?;
     store::set_batch_status(conn, id, &db::enum_text(&BatchStatus::Submitted), Some(now()), None)?;
     store::move_batch_items(conn, id, ItemStatus::InBatch, ItemStatus::Submitted)?;
+    batch(conn, caller, id)
+}
+
+/// The batch's destination, whoever may submit it sees (to choose how it is sent).
+pub fn destination_of(conn: &mut DbConnection, caller: &Caller, id: &str) -> ApiResult<Destination> {
+    parse(&visible_batch(conn, caller, id, true)?.destination)
+}
+
+/// Marks a built batch as being sent (so that no other replica sends it too) and returns its
+/// file.
+pub fn start_sending(conn: &mut DbConnection, caller: &Caller, id: &str) -> ApiResult<String> {
+    locked_in(conn, caller, id, BatchStatus::Built)?;
+    store::set_batch_status(conn, id, &db::enum_text(&BatchStatus::Sending), None, None)?;
+    Ok(store::batch_file(conn, id)?.ok_or(ApiError::NotFound)?.2)
+}
+
+/// Sending failed before the destination answered anything: the batch is built again, with
+/// the reason.
+pub fn sending_failed(conn: &mut DbConnection, caller: &Caller, id: &str, reason: &str) -> ApiResult<()> {
+    locked_in(conn, caller, id, BatchStatus::Sending)?;
+    store::set_batch_status(conn, id, &db::enum_text(&BatchStatus::Built), None, None)?;
+    store::set_service_message(conn, id, reason)
+}
+
+/// What the destination's service answered: per item (accepted, or due again with the
+/// message; items not reached go back to due), or for the whole upload (accepted, or awaiting
+/// answers recorded by hand from the service's message).
+pub fn record_sending(conn: &mut DbConnection, caller: &Caller, id: &str, sent: Sent) -> ApiResult<Batch> {
+    let head = locked_in(conn, caller, id, BatchStatus::Sending)?;
+    let sent_at = Some(now());
+    store::move_batch_items(conn, id, ItemStatus::InBatch, ItemStatus::Submitted)?;
+    match sent {
+        Sent::PerItem { answers, failure } => {
+            let answered: HashSet<&str> = answers.iter().map(|(item, _, _)| item.as_str()).collect();
+            let unsent: Vec<String> = store::batch_outcomes(conn, id)?
+                .into_iter()
+                .map(|(item, _)| item)
+                .filter(|item| !answered.contains(item.as_str()))
+                .collect();
+            for (item, accepted, message) in &answers {
+                let outcome = if *accepted { Outcome::Accepted } else { Outcome::Rejected };
+                store::record_outcome(conn, id, item, &db::enum_text(&outcome), Some(message.as_str()))?;
+            }
+            if let Some(failure) = failure {
+                store::unsend(conn, id, &unsent, &format!("not sent: {failure}"))?;
+                store::set_service_message(conn, id, &failure)?;
+            }
+            store::set_batch_status(conn, id, &db::enum_text(&BatchStatus::Completed), sent_at, sent_at)?;
+        }
+        Sent::Whole { accepted, message } => {
+            store::set_service_message(conn, id, &message)?;
+            if accepted {
+                for (item, _) in store::batch_outcomes(conn, id)? {
+                    store::record_outcome(conn, id, &item, &db::enum_text(&Outcome::Accepted), None)?;
+                }
+                store::set_batch_status(conn, id, &db::enum_text(&BatchStatus::Completed), sent_at, sent_at)?;
+            } else {
+                store::set_batch_status(conn, id, &db::enum_text(&BatchStatus::Submitted), sent_at, None)?;
+            }
+        }
+    }
+    let _ = head;
     batch(conn, caller, id)
 }
 
@@ -614,15 +678,7 @@ pub fn record_results(
     id: &str,
     request: &ResultsRequest,
 ) -> ApiResult<Batch> {
-    visible_batch(conn, caller, id, true)?;
-    store::lock_batch(conn, id)?;
-    let head = store::batch_head(conn, id)?.ok_or(ApiError::NotFound)?;
-    if head.2 != db::enum_text(&BatchStatus::Submitted) {
-        return Err(ApiError::Conflict {
-            kind: ProblemType::InvalidTransition,
-            detail: format!("answers are recorded for submitted batches; this one is {}", head.2),
-        });
-    }
+    let head = locked_in(conn, caller, id, BatchStatus::Submitted)?;
     let mut outcomes: HashMap<String, Option<String>> =
         store::batch_outcomes(conn, id)?.into_iter().collect();
     let mut errors = Vec::new();
@@ -660,7 +716,13 @@ pub fn record_results(
         outcomes.insert(result.item_id.clone(), Some(outcome));
     }
     if outcomes.values().all(Option::is_some) {
-        store::set_batch_status(conn, id, &db::enum_text(&BatchStatus::Completed), head.8, Some(now()))?;
+        store::set_batch_status(
+            conn,
+            id,
+            &db::enum_text(&BatchStatus::Completed),
+            head.submitted_at,
+            Some(now()),
+        )?;
     }
     batch(conn, caller, id)
 }

@@ -53,21 +53,25 @@ pub struct BatchRow {
     pub created_at: NaiveDateTime,
     pub submitted_at: Option<NaiveDateTime>,
     pub completed_at: Option<NaiveDateTime>,
+    pub service_message: Option<String>,
 }
 
 /// A batch without its file.
-pub type BatchHead = (
-    String,
-    String,
-    String,
-    i32,
-    String,
-    String,
-    String,
-    NaiveDateTime,
-    Option<NaiveDateTime>,
-    Option<NaiveDateTime>,
-);
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = reporting_batches)]
+pub struct BatchHead {
+    pub id: String,
+    pub destination: String,
+    pub status: String,
+    pub item_count: i32,
+    pub file_name: String,
+    pub media_type: String,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+    pub submitted_at: Option<NaiveDateTime>,
+    pub completed_at: Option<NaiveDateTime>,
+    pub service_message: Option<String>,
+}
 
 type Backend = <DbConnection as diesel::Connection>::Backend;
 
@@ -286,34 +290,8 @@ pub fn insert_batch(conn: &mut DbConnection, row: &BatchRow) -> ApiResult<()> {
     Ok(())
 }
 
-fn head_columns() -> (
-    reporting_batches::id,
-    reporting_batches::destination,
-    reporting_batches::status,
-    reporting_batches::item_count,
-    reporting_batches::file_name,
-    reporting_batches::media_type,
-    reporting_batches::created_by,
-    reporting_batches::created_at,
-    reporting_batches::submitted_at,
-    reporting_batches::completed_at,
-) {
-    (
-        reporting_batches::id,
-        reporting_batches::destination,
-        reporting_batches::status,
-        reporting_batches::item_count,
-        reporting_batches::file_name,
-        reporting_batches::media_type,
-        reporting_batches::created_by,
-        reporting_batches::created_at,
-        reporting_batches::submitted_at,
-        reporting_batches::completed_at,
-    )
-}
-
 pub fn batch_head(conn: &mut DbConnection, id: &str) -> ApiResult<Option<BatchHead>> {
-    Ok(reporting_batches::table.find(id).select(head_columns()).first(conn).optional()?)
+    Ok(reporting_batches::table.find(id).select(BatchHead::as_select()).first(conn).optional()?)
 }
 
 /// The newest batches first; a planner's own only.
@@ -322,7 +300,7 @@ pub fn batch_heads(
     created_by: Option<&str>,
     limit: i64,
 ) -> ApiResult<Vec<BatchHead>> {
-    let mut select = reporting_batches::table.select(head_columns()).into_boxed();
+    let mut select = reporting_batches::table.select(BatchHead::as_select()).into_boxed();
     if let Some(user) = created_by {
         select = select.filter(reporting_batches::created_by.eq(user.to_string()));
     }
@@ -355,6 +333,35 @@ pub fn set_batch_status(
             reporting_batches::completed_at.eq(completed_at),
         ))
         .execute(conn)?;
+    Ok(())
+}
+
+/// What a board service said of the batch (or why sending failed).
+pub fn set_service_message(conn: &mut DbConnection, id: &str, message: &str) -> ApiResult<()> {
+    diesel::update(reporting_batches::table.find(id))
+        .set(reporting_batches::service_message.eq(message))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Items a direct submission did not reach: out of the batch, due again with the reason.
+pub fn unsend(conn: &mut DbConnection, batch_id: &str, item_ids: &[String], reason: &str) -> ApiResult<()> {
+    for chunk in item_ids.chunks(5_000) {
+        diesel::delete(
+            reporting_batch_items::table
+                .filter(reporting_batch_items::batch_id.eq(batch_id))
+                .filter(reporting_batch_items::item_id.eq_any(chunk)),
+        )
+        .execute(conn)?;
+        diesel::update(reporting_items::table.filter(reporting_items::id.eq_any(chunk)))
+            .set((
+                reporting_items::status.eq(text(&ItemStatus::Due)),
+                reporting_items::batch_id.eq(None::<String>),
+                reporting_items::hold_reason.eq(reason),
+                reporting_items::updated_at.eq(now()),
+            ))
+            .execute(conn)?;
+    }
     Ok(())
 }
 

@@ -648,3 +648,214 @@ db_test!(
         assert_eq!(text(metrics, &["XtensibleInfo", "activityRecordAction"]), "Delete");
     }
 );
+
+/// A stand-in for a board's web service on 127.0.0.1: keeps each request (path with query,
+/// and body) and answers with `answer(path, body)`.
+struct Stub {
+    url: String,
+    requests: std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>,
+    handle: actix_web::dev::ServerHandle,
+}
+
+async fn stub(answer: fn(&str, &str) -> (u16, String)) -> Stub {
+    use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+    let requests = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = requests.clone();
+    let server = HttpServer::new(move || {
+        let seen = seen.clone();
+        App::new().default_service(web::to(move |req: HttpRequest, body: web::Bytes| {
+            let seen = seen.clone();
+            async move {
+                let path = req.uri().to_string();
+                let body = String::from_utf8_lossy(&body).into_owned();
+                let (status, reply) = answer(&path, &body);
+                seen.lock().unwrap().push((path, body));
+                HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap()).body(reply)
+            }
+        }))
+    })
+    .workers(1)
+    .bind("127.0.0.1:0")
+    .unwrap();
+    let port = server.addrs()[0].port();
+    let server = server.run();
+    let handle = server.handle();
+    actix_web::rt::spawn(server);
+    Stub { url: format!("http://127.0.0.1:{port}/service.asmx"), requests, handle }
+}
+
+/// The query parameters of a recorded request.
+fn query(path: &str) -> std::collections::HashMap<String, String> {
+    serde_urlencoded::from_str(path.split_once('?').map_or("", |(_, q)| q)).unwrap()
+}
+
+/// CPE Monitor accepts e-Profile 1234567, fails on 5555555 (HTTP 500) and refuses any other.
+fn cpe_monitor_answer(path: &str, _: &str) -> (u16, String) {
+    let epid = query(path).get("epid").cloned().unwrap_or_default();
+    if epid == "5555555" {
+        return (500, "Server Error".into());
+    }
+    if epid == "1234567" {
+        (200, r#"{"status":"Accepted"}"#.into())
+    } else {
+        (200, r#"{"status":"Rejected","error_message":"e-Profile ID and birth date do not match"}"#.into())
+    }
+}
+
+#[actix_web::test]
+async fn a_cpe_monitor_batch_is_sent_to_its_service_and_answered_per_participation() {
+    for backend in [ce_api::config::Backend::Sqlite, ce_api::config::Backend::Postgres] {
+        let service = stub(cpe_monitor_answer).await;
+        let url = service.url.clone();
+        let configure = move |s: &mut ce_api::config::Settings| {
+            s.boards.cpe_monitor = Some(ce_api::config::CpeMonitorService {
+                url,
+                username: "riverside".into(),
+                password: "s3cret".into(),
+            });
+        };
+        let Some(app) = TestApp::spawn_with(backend, configure).await else {
+            service.handle.stop(true).await;
+            continue;
+        };
+        let setup = activity(&app).await;
+        provider_with_numbers(&app, &setup.admin).await;
+        let known = completed_learner(&app, &setup, pharmacist("1234567"), 120).await;
+        let (accepted_claim, completed) = awarded(&app, &known, "acpe", json!({})).await;
+        let unknown = completed_learner(&app, &setup, pharmacist("7654321"), 120).await;
+        let (rejected_claim, _) = awarded(&app, &unknown, "acpe", json!({})).await;
+        let built = batch(&app, &setup.admin, json!({"destination": "cpe_monitor"})).await;
+        built.assert_status(201);
+        let id = built.json()["id"].as_str().unwrap().to_string();
+        let sent =
+            post(&app, &setup.admin, &format!("/v1/reporting/batches/{id}/submission"), json!({})).await;
+        sent.assert_status(200);
+        let sent = sent.json();
+        assert_eq!(
+            (sent["status"].as_str(), sent["accepted"].as_i64(), sent["rejected"].as_i64()),
+            (Some("completed"), Some(1), Some(1))
+        );
+        // The service got one call per participation, with the documented parameters.
+        let requests = service.requests.lock().unwrap().clone();
+        assert_eq!(requests.len(), 2);
+        let first = query(&requests[0].0);
+        assert!(requests[0].0.starts_with("/service.asmx/SubmitCPEActivityJSON?"), "{}", requests[0].0);
+        assert_eq!(first["username"], "riverside");
+        assert_eq!(first["password"], "s3cret");
+        assert_eq!(first["provider_number"], "0197");
+        assert_eq!(first["uan"], UAN);
+        assert_eq!(first["date_of_birth"], "0704");
+        assert_eq!(first["date_of_participation"], completed.to_string());
+        assert_eq!(first["action"], "I");
+        let all = items(&app, &setup.admin, "&destination=cpe_monitor").await;
+        assert_eq!(of_claim(&all, &accepted_claim)[0]["status"], "accepted");
+        let rejected = of_claim(&all, &rejected_claim)[0].clone();
+        assert_eq!(rejected["status"], "due");
+        assert_eq!(rejected["rejection"], "e-Profile ID and birth date do not match");
+        // The service fails halfway: what it answered is kept, the rest is due again, named.
+        let first = completed_learner(&app, &setup, pharmacist("1234567"), 120).await;
+        let (first_claim, _) = awarded(&app, &first, "acpe", json!({})).await;
+        let second = completed_learner(&app, &setup, pharmacist("5555555"), 120).await;
+        let (second_claim, _) = awarded(&app, &second, "acpe", json!({})).await;
+        let ids: Vec<Value> = items(&app, &setup.admin, "&destination=cpe_monitor&status=due")
+            .await
+            .iter()
+            .filter(|i| i["claim_id"] == first_claim.as_str() || i["claim_id"] == second_claim.as_str())
+            .map(|i| i["id"].clone())
+            .collect();
+        let built = batch(&app, &setup.admin, json!({"destination": "cpe_monitor", "item_ids": ids})).await;
+        let id = built.json()["id"].as_str().unwrap().to_string();
+        let halfway =
+            post(&app, &setup.admin, &format!("/v1/reporting/batches/{id}/submission"), json!({})).await;
+        halfway.assert_status(200);
+        assert_eq!(halfway.json()["accepted"], 1);
+        let all = items(&app, &setup.admin, "&destination=cpe_monitor").await;
+        assert_eq!(of_claim(&all, &first_claim)[0]["status"], "accepted");
+        let unsent = of_claim(&all, &second_claim)[0].clone();
+        assert_eq!(unsent["status"], "due");
+        assert!(
+            unsent["hold_reason"].as_str().unwrap().starts_with("not sent: CPE Monitor answered HTTP 500"),
+            "{unsent}"
+        );
+        app.handle().stop(true).await;
+        service.handle.stop(true).await;
+
+        // A service that does not answer: 503, the batch stays built, nothing is lost.
+        let gone = stub(cpe_monitor_answer).await;
+        let url = gone.url.clone();
+        gone.handle.stop(true).await;
+        let configure = move |s: &mut ce_api::config::Settings| {
+            s.outbound.connect_timeout = std::time::Duration::from_millis(500);
+            s.boards.cpe_monitor =
+                Some(ce_api::config::CpeMonitorService { url, username: "u".into(), password: "p".into() });
+        };
+        let Some(app) = TestApp::spawn_with(backend, configure).await else { continue };
+        let setup = activity(&app).await;
+        provider_with_numbers(&app, &setup.admin).await;
+        let learner = completed_learner(&app, &setup, pharmacist("1234567"), 120).await;
+        awarded(&app, &learner, "acpe", json!({})).await;
+        let built = batch(&app, &setup.admin, json!({"destination": "cpe_monitor"})).await;
+        let id = built.json()["id"].as_str().unwrap().to_string();
+        let refused =
+            post(&app, &setup.admin, &format!("/v1/reporting/batches/{id}/submission"), json!({})).await;
+        let problem = refused.assert_problem(503, "service-unavailable");
+        assert!(problem["detail"].as_str().unwrap().contains("did not answer"), "{problem}");
+        let kept = app
+            .request(Method::GET, &format!("/v1/reporting/batches/{id}"))
+            .bearer(&setup.admin)
+            .send()
+            .await
+            .json();
+        assert_eq!(kept["status"], "built");
+        assert!(kept["service_message"].is_string());
+        let in_batch = items(&app, &setup.admin, "&destination=cpe_monitor&status=in_batch").await;
+        assert_eq!(in_batch.len(), 1, "the item waits in its batch for the next try");
+        app.handle().stop(true).await;
+    }
+}
+
+/// CE Broker accepts the upload (error code 0).
+fn ce_broker_answer(_: &str, _: &str) -> (u16, String) {
+    (200, "<response><ErrorCode>0</ErrorCode><Message>Roster uploaded</Message></response>".into())
+}
+
+#[actix_web::test]
+async fn a_ce_broker_roster_is_uploaded_with_the_key_kept_out_of_the_file() {
+    for backend in [ce_api::config::Backend::Sqlite, ce_api::config::Backend::Postgres] {
+        let service = stub(ce_broker_answer).await;
+        let url = service.url.clone();
+        let configure = move |s: &mut ce_api::config::Settings| {
+            s.boards.ce_broker = Some(ce_api::config::CeBrokerService { url, upload_key: "KEY-123".into() });
+        };
+        let Some(app) = TestApp::spawn_with(backend, configure).await else {
+            service.handle.stop(true).await;
+            continue;
+        };
+        let setup = activity(&app).await;
+        provider_with_numbers(&app, &setup.admin).await;
+        let nurse = completed_learner(&app, &setup, florida_nurse(), 120).await;
+        let (claim_id, _) = awarded(&app, &nurse, "ancc", json!({})).await;
+        let built = batch(&app, &setup.admin, json!({"destination": "ce_broker"})).await;
+        built.assert_status(201);
+        let id = built.json()["id"].as_str().unwrap().to_string();
+        let (_, _, downloaded) = file(&app, &setup.admin, &id).await;
+        assert!(!downloaded.contains("KEY-123"), "the upload key is a secret");
+        let sent =
+            post(&app, &setup.admin, &format!("/v1/reporting/batches/{id}/submission"), json!({})).await;
+        sent.assert_status(200);
+        assert_eq!(sent.json()["status"], "completed");
+        assert!(sent.json()["service_message"].as_str().unwrap().contains("Roster uploaded"));
+        let requests = service.requests.lock().unwrap().clone();
+        assert_eq!(requests.len(), 1);
+        assert_eq!(requests[0].0, "/service.asmx/UploadXMLString");
+        let form: std::collections::HashMap<String, String> =
+            serde_urlencoded::from_str(&requests[0].1).unwrap();
+        let xml = roxmltree::Document::parse(&form["InXML"]).unwrap();
+        assert_eq!(xml.root_element().attribute("upload_key"), Some("KEY-123"));
+        assert_eq!(text(xml.root_element(), &["roster", "attendees", "attendee", "license"]), "RN9999999");
+        let all = items(&app, &setup.admin, "&destination=ce_broker").await;
+        assert_eq!(of_claim(&all, &claim_id)[0]["status"], "accepted");
+        app.handle().stop(true).await;
+        service.handle.stop(true).await;
+    }
+}

@@ -40,7 +40,7 @@ CREATE INDEX reporting_items_batch ON reporting_items (batch_id);
 CREATE TABLE reporting_batches (
     id TEXT PRIMARY KEY NOT NULL,
     destination TEXT NOT NULL,
-    -- built | submitted | completed
+    -- built | sending | submitted | completed
     status TEXT NOT NULL,
     item_count INTEGER NOT NULL,
     file_name TEXT NOT NULL,
@@ -49,7 +49,9 @@ CREATE TABLE reporting_batches (
     created_by TEXT NOT NULL,
     created_at TIMESTAMP NOT NULL,
     submitted_at TIMESTAMP,
-    completed_at TIMESTAMP
+    completed_at TIMESTAMP,
+    -- What a board service answered for the batch as a whole, when sent directly.
+    service_message TEXT
 );
 
 -- What the destination answered for each item of a batch (kept when the item is batched
