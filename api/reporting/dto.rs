@@ -115,9 +115,9 @@ pub struct ItemQuery {
 }
 
 /// One destination's deadlines.
-#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct DestinationDeadlines {
-    pub destination: Option<Destination>,
+    pub destination: Destination,
     /// Not yet submitted and past their due date.
     pub overdue: i64,
     pub due_today: i64,

@@ -242,7 +242,19 @@ pub fn deadlines(conn: &mut DbConnection, caller: &Caller) -> ApiResult<Deadline
     let week_end = today.checked_add_days(Days::new(7)).unwrap_or(today);
     let mut by_destination: BTreeMap<Destination, DestinationDeadlines> = Destination::ALL
         .into_iter()
-        .map(|d| (d, DestinationDeadlines { destination: Some(d), ..Default::default() }))
+        .map(|destination| {
+            let counts = DestinationDeadlines {
+                destination,
+                overdue: 0,
+                due_today: 0,
+                due_this_week: 0,
+                due_later: 0,
+                held: 0,
+                rejected: 0,
+                awaiting_answer: 0,
+            };
+            (destination, counts)
+        })
         .collect();
     for (destination, status, due_on, held, rejected, n) in store::open_counts(conn, &scope)? {
         let destination: Destination = parse(&destination)?;
