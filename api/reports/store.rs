@@ -3,6 +3,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+
 use diesel::{
     dsl::{count, count_star, sum},
     prelude::*,
@@ -315,6 +317,17 @@ pub(super) fn texts(
     Ok(select.load(conn)?)
 }
 
+/// The first (or last) instant of a day, as stored. SQLite compares timestamps as text, so a
+/// day outside the years 0000-9999 (`+10000-01-01` sorts before `2026-…`) is clamped to that
+/// range first: `to=9999-12-31` then counts everything, as on PostgreSQL.
+fn day_bound(day: NaiveDate, end: bool) -> NaiveDateTime {
+    let first = NaiveDate::from_ymd_opt(0, 1, 1).unwrap_or(NaiveDate::MIN);
+    let last = NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or(NaiveDate::MAX);
+    let day = day.clamp(first, last);
+    let time = if end { NaiveTime::from_hms_micro_opt(23, 59, 59, 999_999) } else { Some(NaiveTime::MIN) };
+    day.and_time(time.unwrap_or(NaiveTime::MIN))
+}
+
 /// The activities of a program report: held (published, closed or archived) in the period,
 /// of the format and specialty asked; for planners, only the ones they plan.
 pub(super) fn report_activities(
@@ -328,11 +341,11 @@ pub(super) fn report_activities(
         .select((activities_table::id, activities_table::title, activities_table::format))
         .order((activities_table::sort_at, activities_table::id))
         .into_boxed();
-    if let Some(from) = query.from.and_then(|d| d.and_hms_opt(0, 0, 0)) {
-        select = select.filter(activities_table::sort_at.ge(from));
+    if let Some(from) = query.from {
+        select = select.filter(activities_table::sort_at.ge(day_bound(from, false)));
     }
-    if let Some(to) = query.to.and_then(|d| d.succ_opt()).and_then(|d| d.and_hms_opt(0, 0, 0)) {
-        select = select.filter(activities_table::sort_at.lt(to));
+    if let Some(to) = query.to {
+        select = select.filter(activities_table::sort_at.le(day_bound(to, true)));
     }
     if let Some(format) = query.format {
         select = select.filter(activities_table::format.eq(crate::db::enum_text(&format)));

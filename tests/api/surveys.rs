@@ -368,6 +368,9 @@ db_test!(
         assert_eq!(lines(get("/v1/reports/outcomes?specialty=emergency_medicine", leader.clone()).await), 1);
         assert_eq!(lines(get("/v1/reports/outcomes?specialty=dermatology", leader.clone()).await), 0);
         assert_eq!(lines(get("/v1/reports/outcomes?to=2020-01-01", leader.clone()).await), 0);
+        // The far ends of the calendar bound nothing, on SQLite (text) as on PostgreSQL.
+        assert_eq!(lines(get("/v1/reports/outcomes?to=9999-12-31", leader.clone()).await), 1);
+        assert_eq!(lines(get("/v1/reports/outcomes?from=0001-01-01", leader.clone()).await), 1);
         assert_eq!(lines(get("/v1/reports/outcomes", setup.planner.clone()).await), 1);
         let (_, other_planner) = app.user_with_role(&setup.admin, "planner").await;
         assert_eq!(lines(get("/v1/reports/outcomes", other_planner).await), 0);
