@@ -54,6 +54,8 @@ pub struct Settings {
     pub migrate_on_start: bool,
     /// How long after a session ends learners may still check in.
     pub check_in_grace: Duration,
+    /// Serve Swagger UI (`/docs/`) and the OpenAPI document (`/openapi.json`).
+    pub docs_enabled: bool,
     pub auth: AuthSettings,
     pub provider: ProviderSettings,
     /// Timeouts of every outgoing call.
@@ -182,6 +184,7 @@ impl fmt::Debug for Settings {
             .field("shutdown_timeout", &self.shutdown_timeout)
             .field("migrate_on_start", &self.migrate_on_start)
             .field("check_in_grace", &self.check_in_grace)
+            .field("docs_enabled", &self.docs_enabled)
             .field("clock", &self.clock.now())
             .field("jwt_issuer", &self.auth.issuer)
             .field("jwt_audience", &self.auth.audience)
@@ -233,6 +236,7 @@ impl Default for Settings {
             shutdown_timeout: Duration::from_secs(30),
             migrate_on_start: true,
             check_in_grace: Duration::from_secs(30 * 60),
+            docs_enabled: true,
             auth: AuthSettings::default(),
             provider: ProviderSettings::default(),
             outbound: OutboundSettings::default(),
@@ -307,6 +311,7 @@ impl Settings {
                     24 * 60,
                 )?,
             ),
+            docs_enabled: parse_bool("CE_DOCS_ENABLED", var("CE_DOCS_ENABLED"), defaults.docs_enabled)?,
             auth: auth_settings(&var)?,
             provider: provider_settings(&var)?,
             outbound: outbound_settings(&var)?,

@@ -446,6 +446,13 @@ impl From<diesel::result::Error> for ApiError {
                 kind: ProblemType::ConcurrentUpdate,
                 detail: "a concurrent change got there first; retry the request".into(),
             },
+            // Last resort: NUL is refused at the edge, but text PostgreSQL cannot store is the
+            // client's, never a 500.
+            Error::DatabaseError(_, info) if info.message().contains("invalid byte sequence") => {
+                ApiError::BadRequest {
+                    detail: "the request holds text the database cannot store (NUL)".into(),
+                }
+            }
             Error::DatabaseError(_, info) if is_lock_timeout(info.message()) => {
                 ApiError::Unavailable(error.to_string())
             }

@@ -127,12 +127,13 @@ fn serve(listener: TcpListener, pool: DbPool, settings: Settings) -> Result<Serv
     let settings = Arc::new(settings);
     // Served with today's examples (see `activities::examples`).
     let document = openapi::document_at(chrono::Utc::now().date_naive());
-    let route_table = web::Data::new(RouteTable::from_openapi(&document));
+    let route_table = web::Data::new(RouteTable::from_openapi(&document, settings.docs_enabled));
     let state = web::Data::new(AppState { pool, settings: settings.clone(), keys: KeyCache::default() });
     // The catalog's changes reach enrollments through this (see `activities::service`).
     let activity_effects: web::Data<dyn ActivityEffects> =
         web::Data::from(Arc::new(CatalogEffects) as Arc<dyn ActivityEffects>);
     let workers = settings.workers;
+    let docs_enabled = settings.docs_enabled;
     let shutdown_timeout = settings.shutdown_timeout.as_secs();
     let server = HttpServer::new(move || {
         let (app, _) = App::new().into_utoipa_app().configure(routes).split_for_parts();
@@ -143,13 +144,20 @@ fn serve(listener: TcpListener, pool: DbPool, settings: Settings) -> Result<Serv
             .app_data(http::query_config())
             .app_data(http::path_config())
             .app_data(http::form_config(settings.body_limit_bytes))
-            .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", document.clone()))
-            .route("/docs", web::get().to(redirect_to_docs))
+            .configure(|cfg| {
+                // CE_DOCS_ENABLED=false: no Swagger UI and no served document.
+                if docs_enabled {
+                    cfg.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", document.clone()))
+                        .route("/docs", web::get().to(redirect_to_docs));
+                }
+            })
             .default_service(web::to(http::fallback::unmatched))
             .wrap(Condition::new(
                 !settings.cors_allowed_origins.is_empty(),
                 cors(&settings.cors_allowed_origins),
             ))
+            .wrap(from_fn(http::hygiene::private_answers))
+            .wrap(from_fn(http::hygiene::refuse_nul))
             .wrap(security_headers())
             .wrap(from_fn(request_id::middleware))
     })

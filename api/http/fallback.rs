@@ -13,7 +13,8 @@ pub struct RouteTable {
 }
 
 impl RouteTable {
-    pub fn from_openapi(document: &utoipa::openapi::OpenApi) -> RouteTable {
+    /// The documented routes, and the documentation's own when it is served (`docs`).
+    pub fn from_openapi(document: &utoipa::openapi::OpenApi, docs: bool) -> RouteTable {
         let mut routes: Vec<(ResourceDef, Vec<String>)> = document
             .paths
             .paths
@@ -37,9 +38,11 @@ impl RouteTable {
             })
             .collect();
         // Served outside the documented API, but real resources all the same.
-        routes.push((ResourceDef::new("/openapi.json"), vec!["GET".into()]));
-        routes.push((ResourceDef::new("/docs"), vec!["GET".into()]));
-        routes.push((ResourceDef::prefix("/docs/"), vec!["GET".into()]));
+        if docs {
+            routes.push((ResourceDef::new("/openapi.json"), vec!["GET".into()]));
+            routes.push((ResourceDef::new("/docs"), vec!["GET".into()]));
+            routes.push((ResourceDef::prefix("/docs/"), vec!["GET".into()]));
+        }
         RouteTable { routes }
     }
 

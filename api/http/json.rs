@@ -89,11 +89,37 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     if !value.is_object() {
         return Err(ApiError::validation("body", "type", "the body must be a JSON object"));
     }
+    if let Some(field) = nul_path(&value, "") {
+        // PostgreSQL text cannot hold NUL; refused before any query, naming the field.
+        return Err(ApiError::validation(field, "nul", "must not contain NUL characters (\\u0000)"));
+    }
     whole_numbers_as_integers(&mut value);
     serde_path_to_error::deserialize(value).map_err(|error| {
         let path = error.path().to_string();
         shape_error(&path, error.inner())
     })
+}
+
+/// The path of the first string (or key) holding a NUL character, if any.
+fn nul_path(value: &serde_json::Value, at: &str) -> Option<String> {
+    use serde_json::Value;
+    let join = |key: &str| if at.is_empty() { key.to_string() } else { format!("{at}.{key}") };
+    match value {
+        Value::String(text) if text.contains('\0') => {
+            Some(if at.is_empty() { "body".into() } else { at.to_string() })
+        }
+        Value::Array(items) => {
+            items.iter().enumerate().find_map(|(i, item)| nul_path(item, &format!("{at}[{i}]")))
+        }
+        Value::Object(fields) => fields.iter().find_map(|(key, field)| {
+            if key.contains('\0') {
+                Some(join(&key.replace('\0', "")))
+            } else {
+                nul_path(field, &join(key))
+            }
+        }),
+        _ => None,
+    }
 }
 
 /// JSON does not tell `3` from `3.0`, and JSON Schema calls both integers; serde does not.

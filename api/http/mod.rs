@@ -4,6 +4,7 @@
 pub mod csv;
 pub mod etag;
 pub mod fallback;
+pub mod hygiene;
 pub mod idempotency;
 pub mod json;
 pub mod pagination;

@@ -51,6 +51,10 @@ async fn token(
         (None, Some(id), Some(secret)) => (id.clone(), secret.clone(), false),
         (None, _, _) => return Err(OAuthError::new("invalid_client", "client authentication is required")),
     };
+    if client_id.contains('\0') || secret.contains('\0') {
+        // No client id or secret holds NUL (and PostgreSQL text cannot): not a client.
+        return Err(OAuthError::new("invalid_client", "unknown client or wrong secret"));
+    }
     match form.grant_type.as_deref() {
         Some("client_credentials") => {}
         Some(_) => {

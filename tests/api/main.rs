@@ -11,6 +11,7 @@ mod credit;
 mod enrollments;
 mod foundation;
 mod foundation_errors;
+mod hardening;
 mod identity;
 mod migrations;
 mod reporting;

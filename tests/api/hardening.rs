@@ -1,0 +1,90 @@
+//! Hardening: text PostgreSQL cannot store never reaches it, personal answers are not cached,
+//! and the documentation can be turned off.
+
+use actix_web::http::Method;
+use serde_json::json;
+
+use crate::{
+    credit::{ama, enduring, publish},
+    db_test,
+    support::TestApp,
+};
+
+db_test!(
+    async fn nul_characters_are_refused_before_any_query(app: TestApp) {
+        // In a path and in a query: 400, without a token.
+        for path in ["/v1/activities/%00", "/v1/activities?q=%00", "/v1/activities/abc%00def/sessions"] {
+            let problem = app.get(path).await.assert_problem(400, "malformed-request");
+            assert!(problem["detail"].as_str().unwrap().contains("NUL"), "{path}: {problem}");
+        }
+        // In a JSON string or key: 422 naming the field.
+        let login =
+            app.post_json("/v1/auth/login", &json!({"email": "a\u{0}@example.org", "password": "x"})).await;
+        assert_eq!(login.assert_problem(422, "validation")["errors"][0]["field"], "email");
+        let (_, learner) = app.learner("nul-check@example.org").await;
+        let patched = app
+            .request(Method::PATCH, "/v1/me")
+            .bearer(&learner)
+            .json(&json!({"state_licenses": [{"state": "NY", "license_type": "RN\u{0}", "license_number": "1"}]}))
+            .send()
+            .await;
+        assert_eq!(
+            patched.assert_problem(422, "validation")["errors"][0]["field"],
+            "state_licenses[0].license_type"
+        );
+        let key =
+            app.post_json("/v1/auth/login", &json!({"email\u{0}": "a@example.org", "password": "x"})).await;
+        assert_eq!(key.assert_problem(422, "validation")["errors"][0]["code"], "nul");
+        // In the token endpoint's form: not a client.
+        let token = app
+            .request(Method::POST, "/v1/oauth/token")
+            .raw(
+                "application/x-www-form-urlencoded",
+                b"grant_type=client_credentials&client_id=abc%00&client_secret=x".to_vec(),
+            )
+            .send()
+            .await;
+        token.assert_status(401);
+        assert_eq!(token.json()["error"], "invalid_client");
+        // The service still answers normally.
+        app.get("/v1/activities").await.assert_status(200);
+    }
+);
+
+db_test!(
+    async fn personal_answers_are_not_stored_by_caches(app: TestApp) {
+        let setup = publish(&app, enduring(json!([ama(1.0)]), "automatic")).await;
+        let (_, learner) = app.learner("no-store@example.org").await;
+        for path in ["/v1/me", "/v1/me/transcript", "/v1/enrollments"] {
+            let answer = app.request(Method::GET, path).bearer(&learner).send().await;
+            answer.assert_status(200);
+            assert_eq!(answer.header("cache-control").as_deref(), Some("no-store"), "{path}");
+        }
+        let users = app.request(Method::GET, "/v1/users").bearer(&setup.admin).send().await;
+        assert_eq!(users.header("cache-control").as_deref(), Some("no-store"));
+        // A problem answered to a caller with credentials is personal too.
+        let missing = app.request(Method::GET, "/v1/enrollments/unknown").bearer(&learner).send().await;
+        missing.assert_status(404);
+        assert_eq!(missing.header("cache-control").as_deref(), Some("no-store"));
+        // The public verification page names the learner.
+        let verification = app.get("/v1/credit-verifications/UNKNOWNCODE").await;
+        assert_eq!(verification.header("cache-control").as_deref(), Some("no-store"));
+        // The anonymous catalog is not personal.
+        let catalog = app.get(&format!("/v1/activities/{}", setup.activity)).await;
+        catalog.assert_status(200);
+        assert_ne!(catalog.header("cache-control").as_deref(), Some("no-store"));
+    }
+);
+
+#[actix_web::test]
+async fn the_documentation_can_be_turned_off() {
+    let on = TestApp::spawn(ce_api::config::Backend::Sqlite).await.unwrap();
+    on.get("/openapi.json").await.assert_status(200);
+    on.get("/docs/").await.assert_status(200);
+    on.handle().stop(true).await;
+    let off = TestApp::spawn_with(ce_api::config::Backend::Sqlite, |s| s.docs_enabled = false).await.unwrap();
+    off.get("/openapi.json").await.assert_problem(404, "not-found");
+    off.get("/docs/").await.assert_problem(404, "not-found");
+    off.get("/healthz").await.assert_status(200);
+    off.handle().stop(true).await;
+}
