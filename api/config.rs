@@ -43,8 +43,11 @@ pub struct Settings {
     /// Origins allowed by CORS; empty disables CORS, `*` allows any origin.
     pub cors_allowed_origins: Vec<String>,
     pub db_pool_size: u32,
-    /// How long a request waits for a database connection before answering 503.
+    /// How long a request waits for a database connection, and for its database work, before
+    /// answering 503.
     pub db_timeout: Duration,
+    /// PostgreSQL's `statement_timeout` on every pooled connection.
+    pub db_statement_timeout: Duration,
     pub body_limit_bytes: usize,
     /// HTTP worker threads; defaults to the number of CPUs.
     pub workers: usize,
@@ -179,6 +182,7 @@ impl fmt::Debug for Settings {
             .field("cors_allowed_origins", &self.cors_allowed_origins)
             .field("db_pool_size", &self.db_pool_size)
             .field("db_timeout", &self.db_timeout)
+            .field("db_statement_timeout", &self.db_statement_timeout)
             .field("body_limit_bytes", &self.body_limit_bytes)
             .field("workers", &self.workers)
             .field("shutdown_timeout", &self.shutdown_timeout)
@@ -231,6 +235,7 @@ impl Default for Settings {
             cors_allowed_origins: Vec::new(),
             db_pool_size: 10,
             db_timeout: Duration::from_secs(5),
+            db_statement_timeout: Duration::from_secs(5),
             body_limit_bytes: 1024 * 1024,
             workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
             shutdown_timeout: Duration::from_secs(30),
@@ -281,6 +286,13 @@ impl Settings {
                 defaults.db_timeout.as_millis() as u64,
                 50,
                 600_000,
+            )?),
+            db_statement_timeout: Duration::from_millis(bounded(
+                "CE_DB_STATEMENT_TIMEOUT_MS",
+                var("CE_DB_STATEMENT_TIMEOUT_MS"),
+                defaults.db_statement_timeout.as_millis() as u64,
+                100,
+                3_600_000,
             )?),
             body_limit_bytes: bounded(
                 "CE_BODY_LIMIT_BYTES",

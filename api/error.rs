@@ -453,6 +453,10 @@ impl From<diesel::result::Error> for ApiError {
                     detail: "the request holds text the database cannot store (NUL)".into(),
                 }
             }
+            // PostgreSQL's statement_timeout: the database is too slow to answer now.
+            Error::DatabaseError(_, info) if info.message().contains("statement timeout") => {
+                ApiError::Unavailable(error.to_string())
+            }
             Error::DatabaseError(_, info) if is_lock_timeout(info.message()) => {
                 ApiError::Unavailable(error.to_string())
             }
@@ -485,6 +489,7 @@ impl From<crate::db::DbError> for ApiError {
             DbError::Query(error) => ApiError::from(error),
             DbError::Pool(error) => ApiError::from(error),
             DbError::Blocking(cause) | DbError::Corrupt(cause) => ApiError::Internal(cause),
+            DbError::TimedOut(_) => ApiError::Unavailable(error.to_string()),
         }
     }
 }

@@ -75,6 +75,7 @@ impl Application {
             &settings.database_url,
             settings.db_pool_size,
             settings.db_timeout,
+            settings.db_statement_timeout,
             settings.clock.clone(),
         );
         let listener = TcpListener::bind(settings.bind)

@@ -35,6 +35,9 @@ pub enum DbError {
     /// A stored value that the code cannot read (an unknown enum text, say).
     #[error("unreadable stored value: {0}")]
     Corrupt(String),
+    /// The database did not finish the work in time (a stalled link, a long lock wait).
+    #[error("the database did not answer within {0:?}")]
+    TimedOut(Duration),
 }
 
 /// How an enum is stored: its serde name (`snake_case` text), the one mapping for every
@@ -127,11 +130,13 @@ impl r2d2::ManageConnection for ConnectionManager {
     }
 }
 
-/// The connection pool, and the clock the work run on its connections reads (see [`now`]).
+/// The connection pool, the clock the work run on its connections reads (see [`now`]), and
+/// how long a request's database work may take before it is answered 503.
 #[derive(Clone)]
 pub struct DbPool {
     connections: r2d2::Pool<ConnectionManager>,
     clock: Clock,
+    timeout: Duration,
 }
 
 impl DbPool {
@@ -145,15 +150,50 @@ impl DbPool {
 }
 
 /// Builds the pool without connecting: the service starts (and `/readyz` reports 503) even
-/// while the database is still coming up.
-pub fn pool(url: &str, max_size: u32, timeout: Duration, clock: Clock) -> DbPool {
+/// while the database is still coming up. `timeout` bounds a checkout and a request's whole
+/// database work; on PostgreSQL every connection also gets a connect timeout, TCP keepalives
+/// and `statement_timeout` (see [`guarded_url`]).
+pub fn pool(
+    url: &str,
+    max_size: u32,
+    timeout: Duration,
+    statement_timeout: Duration,
+    clock: Clock,
+) -> DbPool {
+    let url = match Backend::of_url(url) {
+        Backend::Postgres => guarded_url(url, timeout, statement_timeout),
+        Backend::Sqlite => url.to_string(),
+    };
     let connections = r2d2::Pool::builder()
         .max_size(max_size)
         .min_idle(Some(0))
         .connection_timeout(timeout)
         .test_on_check_out(true)
         .build_unchecked(ConnectionManager::new(url));
-    DbPool { connections, clock }
+    DbPool { connections, clock, timeout }
+}
+
+/// A PostgreSQL URL with libpq's guards against a link that stalls: a connect timeout (whole
+/// seconds, at least 2, libpq's minimum), TCP keepalives that notice a dead peer within
+/// seconds, and a server-side `statement_timeout`. Parameters the URL already sets are kept.
+pub fn guarded_url(url: &str, timeout: Duration, statement_timeout: Duration) -> String {
+    let connect_secs = timeout.as_secs().max(2);
+    let guards = [
+        ("connect_timeout", connect_secs.to_string()),
+        ("keepalives", "1".to_string()),
+        ("keepalives_idle", "5".to_string()),
+        ("keepalives_interval", "2".to_string()),
+        ("keepalives_count", "3".to_string()),
+        ("options", format!("-c%20statement_timeout%3D{}", statement_timeout.as_millis())),
+    ];
+    let mut guarded = url.to_string();
+    for (name, value) in guards {
+        if !url.contains(&format!("{name}=")) {
+            guarded.push(if guarded.contains('?') { '&' } else { '?' });
+            guarded.push_str(&format!("{name}={value}"));
+        }
+    }
+    guarded
 }
 
 thread_local! {
@@ -188,6 +228,8 @@ fn current_clock() -> Clock {
 pub fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, String> {
     match conn {
         DbConnection::Postgres(pg) => {
+            // Migrations may wait for another replica's and build indexes: no statement timeout.
+            pg.batch_execute("SET statement_timeout = 0").map_err(|e| e.to_string())?;
             pg.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))
                 .map_err(|e| e.to_string())?;
             let applied = pg
@@ -223,13 +265,18 @@ where
     E: From<DbError> + Send + 'static,
 {
     let pool = pool.clone();
-    web::block(move || {
+    let timeout = pool.timeout;
+    let work = web::block(move || {
         let _clock = ClockScope::enter(pool.clock.clone());
         let mut conn = pool.get().map_err(DbError::from)?;
         work(&mut conn)
-    })
-    .await
-    .map_err(|e| E::from(DbError::Blocking(e.to_string())))?
+    });
+    // A stalled link never errors: the request is answered 503 when the time is up (the work
+    // may still finish, and a write commit, once the link moves again).
+    match tokio::time::timeout(timeout, work).await {
+        Ok(done) => done.map_err(|e| E::from(DbError::Blocking(e.to_string())))?,
+        Err(_) => Err(E::from(DbError::TimedOut(timeout))),
+    }
 }
 
 /// Runs `work` in one write transaction on the blocking thread pool: all of it or none of it.
@@ -307,5 +354,25 @@ pub fn to_utc(time: chrono::NaiveDateTime) -> chrono::DateTime<chrono::Utc> {
 
 /// Checks that the database answers (for `/readyz`).
 pub async fn ping(pool: &DbPool) -> Result<(), DbError> {
-    run(pool, |conn| conn.batch_execute("SELECT 1").map_err(DbError::from)).await
+    // Readiness answers within a second, whatever the work timeout.
+    let mut quick = pool.clone();
+    quick.timeout = quick.timeout.min(Duration::from_secs(1));
+    run(&quick, |conn| conn.batch_execute("SELECT 1").map_err(DbError::from)).await
+}
+
+#[cfg(test)]
+mod guard_tests {
+    use super::*;
+
+    #[test]
+    fn postgres_urls_get_libpq_guards_without_losing_their_own() {
+        let five = Duration::from_secs(5);
+        let url = guarded_url("postgres://ce@db:5432/ce", five, Duration::from_millis(3000));
+        assert!(url.starts_with("postgres://ce@db:5432/ce?connect_timeout=5&keepalives=1"), "{url}");
+        assert!(url.ends_with("options=-c%20statement_timeout%3D3000"), "{url}");
+        let own = guarded_url("postgres://ce@db/ce?sslmode=require&connect_timeout=9", Duration::from_millis(500), five);
+        assert!(own.contains("sslmode=require&connect_timeout=9&keepalives=1"), "{own}");
+        assert_eq!(own.matches("connect_timeout").count(), 1);
+        assert!(guarded_url("postgres://x/y", Duration::from_millis(100), five).contains("connect_timeout=2"));
+    }
 }

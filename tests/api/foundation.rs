@@ -133,6 +133,42 @@ async fn readiness_follows_a_database_outage_and_recovery() {
     recovered.assert_status(200);
 }
 
+/// A link that stalls (open, silent) is answered 503 within the database timeout and
+/// `/readyz` within a second; both recover when the link moves again, without a restart.
+#[actix_web::test]
+async fn a_stalled_database_link_is_answered_in_time_and_recovers() {
+    let Some(database) = TestDatabase::migrated(Backend::Postgres) else { return };
+    let upstream = postgres_socket(&database.url);
+    let proxy = TcpProxy::start(upstream).unwrap();
+    let proxied_url = database.url.replacen(&upstream.to_string(), &format!("127.0.0.1:{}", proxy.port), 1);
+    let timeout = Duration::from_millis(1500);
+    let (address, _handle) = start_instance(&proxied_url, &Default::default(), |s| {
+        s.migrate_on_start = false;
+        s.db_timeout = timeout;
+    });
+    let get = |path: &'static str| {
+        let address = address.clone();
+        async move { RequestBuilder::new(&client(), Method::GET, &format!("{address}{path}")).send().await }
+    };
+    get("/readyz").await.assert_status(200);
+    get("/v1/activities").await.assert_status(200);
+
+    proxy.stall();
+    let started = Instant::now();
+    let catalog = get("/v1/activities").await;
+    let waited = started.elapsed();
+    catalog.assert_problem(503, "service-unavailable");
+    assert!(catalog.header("retry-after").is_some());
+    assert!(waited < timeout + Duration::from_secs(1), "answered after {waited:?}");
+    let started = Instant::now();
+    get("/readyz").await.assert_problem(503, "service-unavailable");
+    assert!(started.elapsed() < Duration::from_millis(1900), "readiness after {:?}", started.elapsed());
+
+    proxy.resume();
+    eventually(|| get("/readyz"), |r| r.status.as_u16() == 200).await.assert_status(200);
+    eventually(|| get("/v1/activities"), |r| r.status.as_u16() == 200).await.assert_status(200);
+}
+
 fn postgres_socket(url: &str) -> std::net::SocketAddr {
     let after_at = url.rsplit('@').next().unwrap();
     let host_port = after_at.split('/').next().unwrap();

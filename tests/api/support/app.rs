@@ -24,13 +24,16 @@ pub struct TestApp {
     client: awc::Client,
 }
 
-/// Settings for a test instance: a free port, a small pool, quick timeouts.
+/// Settings for a test instance: a free port, a small pool, quick start and stop. The
+/// database timeouts are generous: many instances share two cores in CI, and a test that is
+/// about timeouts sets its own.
 pub fn test_settings(database_url: &str) -> Settings {
     Settings {
         database_url: database_url.to_string(),
         bind: "127.0.0.1:0".parse().expect("address"),
         db_pool_size: 4,
-        db_timeout: Duration::from_secs(2),
+        db_timeout: Duration::from_secs(10),
+        db_statement_timeout: Duration::from_secs(30),
         workers: 2,
         shutdown_timeout: Duration::from_secs(1),
         log_filter: "warn".into(),

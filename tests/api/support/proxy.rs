@@ -1,5 +1,7 @@
 //! A TCP proxy the test controls, to simulate a database outage without touching the shared
-//! server: `cut()` drops every connection and refuses new ones; `restore()` lets them in again.
+//! server: `cut()` drops every connection and refuses new ones; `restore()` lets them in again;
+//! `stall()` keeps connections open but passes no bytes (a link that hangs), `resume()` lets
+//! them flow again.
 
 use std::{
     io,
@@ -14,6 +16,7 @@ use std::{
 pub struct TcpProxy {
     pub port: u16,
     open: Arc<AtomicBool>,
+    stalled: Arc<AtomicBool>,
     connections: Arc<Mutex<Vec<TcpStream>>>,
 }
 
@@ -22,8 +25,10 @@ impl TcpProxy {
         let listener = TcpListener::bind("127.0.0.1:0")?;
         let port = listener.local_addr()?.port();
         let open = Arc::new(AtomicBool::new(true));
+        let stalled = Arc::new(AtomicBool::new(false));
         let connections = Arc::new(Mutex::new(Vec::new()));
-        let (accept_open, accept_connections) = (open.clone(), connections.clone());
+        let (accept_open, accept_connections, accept_stalled) =
+            (open.clone(), connections.clone(), stalled.clone());
         thread::spawn(move || {
             for client in listener.incoming().flatten() {
                 if !accept_open.load(Ordering::SeqCst) {
@@ -39,10 +44,20 @@ impl TcpProxy {
                     tracked.push(c2);
                     tracked.push(s2);
                 }
-                pump(client, server);
+                pump(client, server, accept_stalled.clone());
             }
         });
-        Ok(TcpProxy { port, open, connections })
+        Ok(TcpProxy { port, open, stalled, connections })
+    }
+
+    /// The link hangs: connections stay open, no byte passes (new ones hang too).
+    pub fn stall(&self) {
+        self.stalled.store(true, Ordering::SeqCst);
+    }
+
+    /// Bytes flow again, those held first.
+    pub fn resume(&self) {
+        self.stalled.store(false, Ordering::SeqCst);
     }
 
     /// The outage begins: live connections break and new ones are refused.
@@ -60,17 +75,30 @@ impl TcpProxy {
     }
 }
 
-fn pump(client: TcpStream, server: TcpStream) {
-    let (Ok(mut client_read), Ok(mut server_read)) = (client.try_clone(), server.try_clone()) else {
+fn pump(client: TcpStream, server: TcpStream, stalled: Arc<AtomicBool>) {
+    let (Ok(client_read), Ok(server_read)) = (client.try_clone(), server.try_clone()) else {
         return;
     };
-    let (mut client_write, mut server_write) = (client, server);
-    thread::spawn(move || {
-        let _ = io::copy(&mut client_read, &mut server_write);
-        let _ = server_write.shutdown(Shutdown::Both);
-    });
-    thread::spawn(move || {
-        let _ = io::copy(&mut server_read, &mut client_write);
-        let _ = client_write.shutdown(Shutdown::Both);
-    });
+    let other = stalled.clone();
+    thread::spawn(move || copy_unless_stalled(client_read, server, &stalled));
+    thread::spawn(move || copy_unless_stalled(server_read, client, &other));
+}
+
+/// Copies `from` to `to`, holding each chunk while the link is stalled.
+fn copy_unless_stalled(mut from: TcpStream, mut to: TcpStream, stalled: &AtomicBool) {
+    use std::io::{Read, Write};
+    let mut buffer = [0u8; 16 * 1024];
+    loop {
+        let n = match from.read(&mut buffer) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        while stalled.load(Ordering::SeqCst) {
+            thread::sleep(std::time::Duration::from_millis(10));
+        }
+        if to.write_all(&buffer[..n]).is_err() {
+            break;
+        }
+    }
+    let _ = to.shutdown(Shutdown::Both);
 }
