@@ -370,7 +370,11 @@ mod guard_tests {
         let url = guarded_url("postgres://ce@db:5432/ce", five, Duration::from_millis(3000));
         assert!(url.starts_with("postgres://ce@db:5432/ce?connect_timeout=5&keepalives=1"), "{url}");
         assert!(url.ends_with("options=-c%20statement_timeout%3D3000"), "{url}");
-        let own = guarded_url("postgres://ce@db/ce?sslmode=require&connect_timeout=9", Duration::from_millis(500), five);
+        let own = guarded_url(
+            "postgres://ce@db/ce?sslmode=require&connect_timeout=9",
+            Duration::from_millis(500),
+            five,
+        );
         assert!(own.contains("sslmode=require&connect_timeout=9&keepalives=1"), "{own}");
         assert_eq!(own.matches("connect_timeout").count(), 1);
         assert!(guarded_url("postgres://x/y", Duration::from_millis(100), five).contains("connect_timeout=2"));
