@@ -22,7 +22,9 @@ use crate::error::{FieldError, Problem};
         title = "ce-api",
         description = "Open JSON REST API for medical continuing-education (CE) programs: \
             activities, enrollments, credit claims and outcome surveys.\n\n\
-            Every error is an RFC 9457 `application/problem+json` document with a stable `type`.",
+            Every error is an RFC 9457 `application/problem+json` document with a stable `type`.\n\n\
+            Text never contains NUL (U+0000): a path or query with `%00` is a 400, a JSON string \
+            or key with `\\u0000` a 422 naming the field.",
         contact(name = "ce-api maintainers", url = "https://ce-api.dev"),
         license(name = "Apache-2.0", identifier = "Apache-2.0"),
     ),
