@@ -487,3 +487,12 @@ diesel::table! {
 }
 
 diesel::joinable!(reporting_batch_items -> reporting_items (item_id));
+
+diesel::table! {
+    code_failures (session_id, user_id) {
+        session_id -> Text,
+        user_id -> Text,
+        failures -> Integer,
+        last_failed_at -> Timestamp,
+    }
+}

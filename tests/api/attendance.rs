@@ -278,3 +278,38 @@ db_test!(
         assert_eq!(refused["errors"][0]["code"], "not_applicable");
     }
 );
+
+db_test!(
+    async fn codes_are_compared_only_in_the_window_and_guessing_stops_at_ten(app: TestApp) {
+        let setup = live(&app, "course", 50, json!({})).await;
+        let (session, code, _) = session(&app, &setup, 3 * 24 * 60, 60).await;
+        open(&app, &setup).await;
+        let Learner { token, .. } = enrolled_learner(&app, &setup, physician()).await;
+        let other = enrolled_learner(&app, &setup, physician()).await;
+        // Days ahead, no code is compared: the window answers, right code or wrong.
+        send_code(&app, &token, &session, "check-in", "WRONG1").await.assert_problem(409, "check-in-window");
+        send_code(&app, &token, &session, "check-in", &code).await.assert_problem(409, "check-in-window");
+        let start = session_start(&app, &setup, &session).await;
+        app.clock.set(start + Duration::minutes(5));
+        // 30 guesses at once: they are counted one by one, 10 wrong answers, then refusals.
+        let guesses = (0..30).map(|n| {
+            let (app, token, session) = (&app, token.clone(), session.clone());
+            async move { send_code(app, &token, &session, "check-in", &format!("GUESS{n}")).await }
+        });
+        let answers = futures_util::future::join_all(guesses).await;
+        let count = |status: u16| answers.iter().filter(|a| a.status.as_u16() == status).count();
+        assert_eq!(
+            (count(422), count(429)),
+            (10, 20),
+            "{:?}",
+            answers.iter().map(|a| a.status).collect::<Vec<_>>()
+        );
+        // Now even the right code is refused until the window closes, with Retry-After.
+        let refused = send_code(&app, &token, &session, "check-in", &code).await;
+        refused.assert_problem(429, "too-many-requests");
+        let retry: i64 = refused.header("retry-after").unwrap().parse().unwrap();
+        assert!(retry > 55 * 60 && retry <= 85 * 60, "until the window closes: {retry}");
+        // Another learner's guesses are their own.
+        send_code(&app, &other.token, &session, "check-in", &code).await.assert_status(200);
+    }
+);

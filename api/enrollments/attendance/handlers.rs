@@ -11,7 +11,7 @@ use super::{
 use crate::{
     auth::Caller,
     db::{self, DbConnection},
-    error::{ApiResult, Problem},
+    error::{ApiError, ApiResult, Problem},
     http::json::ApiJson,
     state::AppState,
 };
@@ -84,8 +84,10 @@ async fn rotate_code(
     responses(
         (status = 200, description = "Attendance recorded", body = Attendance),
         (status = 404, description = "Unknown session, or not enrolled in an activity that takes no walk-ins", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Outside the check-in window, or not registered (waitlisted, cancelled)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Wrong code", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Outside the check-in window (the code is not compared then), or not registered (waitlisted, cancelled)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Wrong code (counted: the detail says how many tries are left)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "10 wrong codes for this session: refused until its window closes (`Retry-After`)", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u32, description = "Seconds until the session's window closes"))),
     )
 )]
 #[post("/sessions/{session_id}/check-in")]
@@ -99,7 +101,7 @@ async fn check_in(
 }
 
 /// A learner's check-in or check-out use case, with the grace period after a session.
-type CodeUseCase = fn(&mut DbConnection, &Caller, &str, &str, Duration) -> ApiResult<Attendance>;
+type CodeUseCase = fn(&mut DbConnection, &Caller, &str, &str, Duration) -> ApiResult<service::CodeOutcome>;
 
 /// Runs a check-in or check-out with the code the learner sent.
 async fn send_code(
@@ -110,9 +112,17 @@ async fn send_code(
     use_case: CodeUseCase,
 ) -> ApiResult<HttpResponse> {
     let grace = Duration::seconds(state.settings.check_in_grace.as_secs() as i64);
-    let attendance =
+    let outcome =
         db::write(&state.pool, move |conn| use_case(conn, &caller, &session_id, &code, grace)).await?;
-    Ok(HttpResponse::Ok().json(attendance))
+    match outcome {
+        service::CodeOutcome::Recorded(attendance) => Ok(HttpResponse::Ok().json(attendance)),
+        // The wrong code was counted (committed); the answer says how many tries are left.
+        service::CodeOutcome::WrongCode { tries_left } => Err(ApiError::validation(
+            "code",
+            "wrong_code",
+            format!("the code is not this session's ({tries_left} tries left)"),
+        )),
+    }
 }
 
 /// Check out with the end-of-session code (shown by the planner in the last 15 minutes, until
@@ -127,8 +137,10 @@ async fn send_code(
     responses(
         (status = 200, description = "Presence recorded to now (or the end)", body = Attendance),
         (status = 404, description = "Unknown session, or not enrolled in its activity", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Outside the check-out window, or not checked in", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Wrong code", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Outside the check-out window (the code is not compared then), or not checked in", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Wrong code (counted: the detail says how many tries are left)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "10 wrong codes for this session: refused until its window closes (`Retry-After`)", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u32, description = "Seconds until the session's window closes"))),
     )
 )]
 #[post("/sessions/{session_id}/check-out")]

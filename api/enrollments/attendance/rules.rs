@@ -30,6 +30,11 @@ impl Window {
         now >= self.starts_at - Duration::minutes(OPENS_BEFORE_MINUTES) && now <= self.ends_at + grace
     }
 
+    /// When checking in and out closes: the grace period after the end.
+    pub fn closes_at(&self, grace: Duration) -> NaiveDateTime {
+        self.ends_at + grace
+    }
+
     /// From 15 minutes before the end (never before the start) to the grace period after it.
     pub fn check_out_open(&self, now: NaiveDateTime, grace: Duration) -> bool {
         let opens =

@@ -19,7 +19,7 @@ use crate::{
     enrollments::{
         self, dto::EnrollmentStatus, rules as completion, store as enrollment_store, EnrollmentRow,
     },
-    error::{ApiError, ApiResult, ProblemType},
+    error::{ApiError, ApiResult, ProblemType, RateLimitPolicy},
 };
 
 fn window(session: &SessionRow) -> Window {
@@ -185,6 +185,42 @@ fn attendee(conn: &mut DbConnection, caller: &Caller, activity: &ActivityRow) ->
     enrollments::service::walk_in(conn, activity, user_id)
 }
 
+/// Wrong codes a learner may send for one session; then 429 until its window closes.
+pub const MAX_CODE_FAILURES: i32 = 10;
+
+/// What sending a code came to: recorded, or a wrong code (counted, and committed with the
+/// count, so the handler answers 422 after the transaction).
+pub enum CodeOutcome {
+    Recorded(Attendance),
+    WrongCode { tries_left: i32 },
+}
+
+/// The code checked only inside the window (a code cannot be tried days ahead), after the
+/// learner's wrong codes for the session are counted: 429 once they reach the limit. Runs
+/// under the activity's lock, so concurrent guesses are counted one by one.
+fn check_code(
+    conn: &mut DbConnection,
+    session: &SessionRow,
+    user_id: &str,
+    sent: &str,
+    expected: Option<&str>,
+    closes_at: NaiveDateTime,
+) -> ApiResult<Option<CodeOutcome>> {
+    let failures = store::code_failures(conn, &session.id, user_id)?;
+    if failures >= MAX_CODE_FAILURES {
+        let retry_after_secs = (closes_at - now()).num_seconds().max(1) as u64;
+        return Err(ApiError::TooManyRequests {
+            retry_after_secs,
+            policy: Some(RateLimitPolicy { limit: MAX_CODE_FAILURES as u32, window_secs: retry_after_secs }),
+        });
+    }
+    if code_matches(sent, expected) {
+        return Ok(None);
+    }
+    store::count_code_failure(conn, &session.id, user_id)?;
+    Ok(Some(CodeOutcome::WrongCode { tries_left: MAX_CODE_FAILURES - failures - 1 }))
+}
+
 /// A learner checks in with the session's code, inside its window: present from the start
 /// (or their late arrival). A walk-in at a series is enrolled on the spot. Checking in twice
 /// changes nothing.
@@ -194,12 +230,10 @@ pub fn check_in(
     session_id: &str,
     code: &str,
     grace: Duration,
-) -> ApiResult<Attendance> {
+) -> ApiResult<CodeOutcome> {
+    let (user_id, _) = caller.person()?;
     let session = sessions::find(conn, session_id)?;
     let activity = activities::service::visible(conn, Some(caller), &session.activity_id)?;
-    if !code_matches(code, session.check_in_code.as_deref()) {
-        return Err(ApiError::validation("code", "wrong_code", "the check-in code is not this session's"));
-    }
     let at = now();
     let window = window(&session);
     if !window.check_in_open(at, grace) {
@@ -209,6 +243,10 @@ pub fn check_in(
         });
     }
     enrollments::service::lock_activity(conn, &activity.id)?;
+    let expected = session.check_in_code.as_deref();
+    if let Some(wrong) = check_code(conn, &session, user_id, code, expected, window.closes_at(grace))? {
+        return Ok(wrong);
+    }
     let enrollment = attendee(conn, caller, &activity)?;
     if !attending(enrollment.status()?) {
         return Err(ApiError::Conflict {
@@ -237,7 +275,7 @@ pub fn check_in(
         }
     };
     let status = complete_if_met(conn, &activity, &enrollment)?;
-    Ok(to_api(&row, &window, status))
+    Ok(CodeOutcome::Recorded(to_api(&row, &window, status)))
 }
 
 /// A learner who checked in sends the end-of-session code in the session's last minutes:
@@ -248,15 +286,12 @@ pub fn check_out(
     session_id: &str,
     code: &str,
     grace: Duration,
-) -> ApiResult<Attendance> {
+) -> ApiResult<CodeOutcome> {
     let (user_id, _) = caller.person()?;
     let session = sessions::find(conn, session_id)?;
     let activity = activities::service::visible(conn, Some(caller), &session.activity_id)?;
     let enrollment =
         enrollments::service::live_enrollment(conn, &activity.id, user_id)?.ok_or(ApiError::NotFound)?;
-    if !code_matches(code, session.check_out_code.as_deref()) {
-        return Err(ApiError::validation("code", "wrong_code", "the check-out code is not this session's"));
-    }
     let at = now();
     let window = window(&session);
     if !window.check_out_open(at, grace) {
@@ -264,6 +299,11 @@ pub fn check_out(
             kind: ProblemType::CheckInWindow,
             detail: "check-out opens 15 minutes before the session ends and closes after it".into(),
         });
+    }
+    enrollments::service::lock_activity(conn, &activity.id)?;
+    let expected = session.check_out_code.as_deref();
+    if let Some(wrong) = check_code(conn, &session, user_id, code, expected, window.closes_at(grace))? {
+        return Ok(wrong);
     }
     let Some(mut row) = store::find(conn, &session.id, &enrollment.id)? else {
         return Err(ApiError::Conflict {
@@ -279,7 +319,7 @@ pub fn check_out(
         store::update(conn, &row)?;
     }
     let status = complete_if_met(conn, &activity, &enrollment)?;
-    Ok(to_api(&row, &window, status))
+    Ok(CodeOutcome::Recorded(to_api(&row, &window, status)))
 }
 
 /// A planner records attendance for many learners once the session has ended (422 before):

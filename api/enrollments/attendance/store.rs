@@ -7,7 +7,7 @@ use super::rules::{Presence, Window};
 use crate::{
     credits::Credits,
     db::{
-        schema::{activity_sessions, session_attendance},
+        schema::{activity_sessions, code_failures, session_attendance},
         DbConnection,
     },
     error::ApiResult,
@@ -95,4 +95,33 @@ pub(super) fn sessions_attended(
             presence: row.presence(),
         })
         .collect())
+}
+
+/// Wrong codes a learner sent for a session so far.
+pub(super) fn code_failures(conn: &mut DbConnection, session_id: &str, user_id: &str) -> ApiResult<i32> {
+    Ok(code_failures::table
+        .find((session_id, user_id))
+        .select(code_failures::failures)
+        .first(conn)
+        .optional()?
+        .unwrap_or(0))
+}
+
+/// Counts one more wrong code (in the request's write transaction, which commits it).
+pub(super) fn count_code_failure(conn: &mut DbConnection, session_id: &str, user_id: &str) -> ApiResult<()> {
+    let at = crate::db::now();
+    let updated = diesel::update(code_failures::table.find((session_id, user_id)))
+        .set((code_failures::failures.eq(code_failures::failures + 1), code_failures::last_failed_at.eq(at)))
+        .execute(conn)?;
+    if updated == 0 {
+        diesel::insert_into(code_failures::table)
+            .values((
+                code_failures::session_id.eq(session_id),
+                code_failures::user_id.eq(user_id),
+                code_failures::failures.eq(1),
+                code_failures::last_failed_at.eq(at),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
 }
