@@ -79,6 +79,13 @@ fn active_principal(conn: &mut DbConnection, claims: jwt::Claims) -> ApiResult<C
     let inactive = || ApiError::Unauthorized { detail: "the account behind this token is disabled".into() };
     match claims.kind {
         PrincipalKind::User => {
+            if let Some(sid) = &claims.sid {
+                if !store::session_alive(conn, sid)? {
+                    return Err(ApiError::Unauthorized {
+                        detail: "the login session of this token has ended".into(),
+                    });
+                }
+            }
             let found = store::user_standing(conn, &claims.sub)?;
             match found {
                 // The role is read from the database, not the token, so a demotion is

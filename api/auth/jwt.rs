@@ -34,6 +34,10 @@ pub struct Claims {
     /// Space-separated OAuth scopes (clients only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
+    /// The login session (people only): its refresh-token family. Logging out, or a revoked
+    /// family, ends every access token of the session at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
 }
 
 impl Claims {
@@ -49,6 +53,7 @@ impl Claims {
             kind,
             role: None,
             scope: None,
+            sid: None,
         }
     }
 }

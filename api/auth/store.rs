@@ -26,6 +26,18 @@ pub(super) fn user_standing(conn: &mut DbConnection, id: &str) -> QueryResult<Op
     users::table.find(id).select((users::role, users::active)).first(conn).optional()
 }
 
+/// Whether a login session (refresh-token family) still stands: logout and a revoked family
+/// mark every token of it revoked.
+pub(super) fn session_alive(conn: &mut DbConnection, family_id: &str) -> QueryResult<bool> {
+    use crate::db::schema::refresh_tokens;
+    diesel::select(diesel::dsl::exists(
+        refresh_tokens::table
+            .filter(refresh_tokens::family_id.eq(family_id))
+            .filter(refresh_tokens::revoked_at.is_null()),
+    ))
+    .get_result(conn)
+}
+
 /// A client's granted scopes (space-separated) and whether it is active.
 pub(super) fn client_standing(conn: &mut DbConnection, id: &str) -> QueryResult<Option<(String, bool)>> {
     integration_clients::table

@@ -29,10 +29,11 @@ fn issue_tokens(
     role: Role,
     family_id: Option<String>,
 ) -> ApiResult<TokenResponse> {
+    let family_id = family_id.unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
     let mut claims = Claims::new(auth, user_id, PrincipalKind::User);
     claims.role = Some(role.as_str().into());
+    claims.sid = Some(family_id.clone());
     let access_token = jwt::sign(&keys::active_key(conn)?, &claims)?;
-    let family_id = family_id.unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
     let refresh_token =
         store::issue_refresh_token(conn, user_id, &family_id, chrono_duration(auth.refresh_token_ttl))?;
     Ok(TokenResponse {

@@ -43,6 +43,21 @@ db_test!(
         app.post_json("/v1/auth/refresh", &json!({"refresh_token": refreshed["refresh_token"]}))
             .await
             .assert_problem(401, "unauthorized");
+        // Logging out ends the session's access tokens at once, on every replica, though they
+        // have not expired; a new login still works.
+        for token in [access, refreshed["access_token"].as_str().unwrap()] {
+            let ended = me(&app, token).await.assert_problem(401, "unauthorized");
+            assert!(ended["detail"].as_str().unwrap().contains("session"), "{ended}");
+            let replica = app.replica();
+            replica
+                .request(Method::GET, "/v1/me")
+                .bearer(token)
+                .send()
+                .await
+                .assert_problem(401, "unauthorized");
+        }
+        let again = app.login("dana.reyes@example.org", PASSWORD).await;
+        me(&app, again["access_token"].as_str().unwrap()).await.assert_status(200);
 
         let duplicate = app
             .post_json(
@@ -70,6 +85,10 @@ db_test!(
         app.post_json("/v1/auth/refresh", &json!({"refresh_token": second["refresh_token"]}))
             .await
             .assert_problem(401, "unauthorized");
+        // And so do the family's access tokens, the thief's and the owner's.
+        for tokens in [&first, &second] {
+            me(&app, tokens["access_token"].as_str().unwrap()).await.assert_problem(401, "unauthorized");
+        }
         // Another login is a new family and works.
         let third = app.login("reuse@example.org", PASSWORD).await;
         app.post_json("/v1/auth/refresh", &json!({"refresh_token": third["refresh_token"]}))
