@@ -45,6 +45,8 @@ async fn register(state: web::Data<AppState>, body: ApiJson<RegisterRequest>) ->
         });
     }
     let request = body.into_inner();
+    let email = request.email.clone();
+    db::run(&state.pool, move |conn| crate::users::service::ensure_email_free(conn, &email)).await?;
     let plain = request.password.clone();
     let password_hash = web::block(move || password::hash(&plain)).await??;
     let user = db::write(&state.pool, move |conn| service::register(conn, request, password_hash)).await?;

@@ -101,6 +101,15 @@ pub fn account_by_email(conn: &mut DbConnection, email: &str) -> ApiResult<Optio
     store::find_by_email(conn, email)
 }
 
+/// 409 `email-taken` when an account has this email (checked before a password is hashed,
+/// so that sign-ups for existing emails cost no argon2 work; the insert checks again).
+pub fn ensure_email_free(conn: &mut DbConnection, email: &str) -> ApiResult<()> {
+    match store::find_by_email(conn, email)? {
+        Some(_) => Err(store::email_taken()),
+        None => Ok(()),
+    }
+}
+
 /// Several stored accounts by id, whoever asks (for lists of other resources that checked
 /// access themselves).
 pub fn accounts(

@@ -62,7 +62,7 @@ pub struct NewUser {
     pub external_id: Option<String>,
 }
 
-fn email_taken() -> ApiError {
+pub(super) fn email_taken() -> ApiError {
     ApiError::Conflict {
         kind: ProblemType::EmailTaken,
         detail: "an account with this email already exists".into(),
