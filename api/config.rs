@@ -154,6 +154,8 @@ pub struct AuthSettings {
     pub login_failure_window: Duration,
     /// Created at start-up when no account has this email (for containers).
     pub bootstrap_admin: Option<(String, String)>,
+    /// The key-encryption key that seals signing keys at rest (32 bytes).
+    pub key_encryption_key: Option<[u8; 32]>,
 }
 
 impl Default for AuthSettings {
@@ -168,6 +170,7 @@ impl Default for AuthSettings {
             login_max_failures: 5,
             login_failure_window: Duration::from_secs(15 * 60),
             bootstrap_admin: None,
+            key_encryption_key: None,
         }
     }
 }
@@ -196,6 +199,7 @@ impl fmt::Debug for Settings {
             .field("self_registration", &self.auth.self_registration)
             .field("signing_key_pem", &self.auth.signing_key_pem.as_ref().map(|_| "***"))
             .field("bootstrap_admin", &self.auth.bootstrap_admin.as_ref().map(|(email, _)| email))
+            .field("key_encryption_key", &self.auth.key_encryption_key.as_ref().map(|_| "***"))
             .field("provider", &self.provider)
             .field("outbound", &self.outbound)
             .field("boards", &self.boards)
@@ -413,6 +417,19 @@ fn provider_settings(var: &dyn Fn(&str) -> Option<String>) -> Result<ProviderSet
     })
 }
 
+/// 32 bytes, base64 (`openssl rand -base64 32`).
+fn key_encryption_key(encoded: &str) -> Result<[u8; 32], ConfigError> {
+    use base64::{engine::general_purpose::STANDARD, Engine};
+    STANDARD
+        .decode(encoded.trim())
+        .ok()
+        .and_then(|bytes| <[u8; 32]>::try_from(bytes.as_slice()).ok())
+        .ok_or_else(|| ConfigError {
+            variable: "CE_KEY_ENCRYPTION_KEY",
+            reason: "must be 32 random bytes in base64 (`openssl rand -base64 32`)".into(),
+        })
+}
+
 fn auth_settings(var: &dyn Fn(&str) -> Option<String>) -> Result<AuthSettings, ConfigError> {
     let defaults = AuthSettings::default();
     let bootstrap_admin = match (var("CE_BOOTSTRAP_ADMIN_EMAIL"), var("CE_BOOTSTRAP_ADMIN_PASSWORD")) {
@@ -454,6 +471,10 @@ fn auth_settings(var: &dyn Fn(&str) -> Option<String>) -> Result<AuthSettings, C
             defaults.self_registration,
         )?,
         signing_key_pem: var("CE_JWT_PRIVATE_KEY_PEM"),
+        key_encryption_key: match var("CE_KEY_ENCRYPTION_KEY") {
+            None => None,
+            Some(encoded) => Some(key_encryption_key(&encoded)?),
+        },
         login_max_failures: bounded(
             "CE_LOGIN_MAX_FAILURES",
             var("CE_LOGIN_MAX_FAILURES"),
@@ -534,6 +555,11 @@ mod tests {
         assert_eq!(half.variable, "CE_CPE_MONITOR_PASSWORD");
         let key_only = settings(&[("CE_CEBROKER_UPLOAD_KEY", "k")]).unwrap_err();
         assert_eq!(key_only.variable, "CE_CEBROKER_URL");
+        let kek = settings(&[("CE_KEY_ENCRYPTION_KEY", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")]).unwrap();
+        assert_eq!(kek.auth.key_encryption_key.map(|k| k[31]), Some(31));
+        assert!(!format!("{kek:?}").contains("AAECAw"), "the key is redacted");
+        let short = settings(&[("CE_KEY_ENCRYPTION_KEY", "c2hvcnQ=")]).unwrap_err();
+        assert_eq!(short.variable, "CE_KEY_ENCRYPTION_KEY");
         let timeout = settings(&[("CE_OUTBOUND_TIMEOUT_MS", "5")]).unwrap_err();
         assert_eq!(timeout.variable, "CE_OUTBOUND_TIMEOUT_MS");
     }

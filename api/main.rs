@@ -60,7 +60,7 @@ fn main() -> ExitCode {
             Ok(())
         }),
         Command::RotateKeys => with_database(&settings, |conn| {
-            let kid = keys::rotate(conn).map_err(|e| e.to_string())?;
+            let kid = keys::rotate(conn, settings.auth.key_encryption_key.as_ref())?;
             eprintln!("ce-api: new signing key {kid}; older keys stay valid for verification");
             Ok(())
         }),
@@ -81,7 +81,11 @@ fn with_database(
 ) -> Result<(), String> {
     startup::migrate(&settings.database_url).map_err(|e| e.to_string())?;
     let mut conn = db::establish(&settings.database_url).map_err(|e| e.to_string())?;
-    keys::ensure_signing_key(&mut conn, settings.auth.signing_key_pem.as_deref())?;
+    keys::ensure_signing_key(
+        &mut conn,
+        settings.auth.signing_key_pem.as_deref(),
+        settings.auth.key_encryption_key.as_ref(),
+    )?;
     work(&mut conn)
 }
 

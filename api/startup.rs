@@ -116,7 +116,14 @@ pub fn migrate(database_url: &str) -> Result<Vec<String>, StartupError> {
 fn prepare(settings: &Settings) -> Result<(), StartupError> {
     let mut conn =
         db::establish(&settings.database_url).map_err(|e| StartupError::Database(e.to_string()))?;
-    keys::ensure_signing_key(&mut conn, settings.auth.signing_key_pem.as_deref())
+    let kek = settings.auth.key_encryption_key.as_ref();
+    if kek.is_none() && settings.backend() == crate::config::Backend::Postgres {
+        tracing::warn!(
+            "CE_KEY_ENCRYPTION_KEY is not set: JWT signing keys are stored unencrypted, and every \
+             database backup holds them; set it (`openssl rand -base64 32`) to seal them"
+        );
+    }
+    keys::ensure_signing_key(&mut conn, settings.auth.signing_key_pem.as_deref(), kek)
         .map_err(StartupError::Database)?;
     if let Some((email, password)) = &settings.auth.bootstrap_admin {
         seed::ensure_admin(&mut conn, email, password).map_err(|e| StartupError::Database(e.to_string()))?;

@@ -13,7 +13,6 @@ use base64::{
     Engine,
 };
 use chrono::Utc;
-use diesel::QueryResult;
 use jsonwebtoken::{DecodingKey, EncodingKey};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -27,6 +26,38 @@ use crate::{
     db::DbConnection,
     error::{ApiError, ApiResult},
 };
+
+/// How a sealed private key is stored: this prefix, then base64 of nonce and ciphertext.
+const SEALED: &str = "sealed:v1:";
+
+/// Seals a key's private part with the key-encryption key (ChaCha20-Poly1305, the key id as
+/// associated data, so a sealed value cannot be moved to another key's row).
+fn seal(kek: &[u8; 32], kid: &str, plain: &str) -> Result<String, String> {
+    use chacha20poly1305::{aead::Aead, aead::Payload, ChaCha20Poly1305, KeyInit, Nonce};
+    let cipher = ChaCha20Poly1305::new(kek.into());
+    let nonce_bytes = secrets::random_bytes(12);
+    let nonce = Nonce::from_slice(&nonce_bytes);
+    let sealed = cipher
+        .encrypt(nonce, Payload { msg: plain.as_bytes(), aad: kid.as_bytes() })
+        .map_err(|_| "sealing a signing key failed".to_string())?;
+    Ok(format!("{SEALED}{}", STANDARD.encode([nonce_bytes, sealed].concat())))
+}
+
+/// The private part as stored, opened with the key-encryption key when it is sealed.
+fn open(kek: Option<&[u8; 32]>, kid: &str, stored: &str) -> Result<String, String> {
+    use chacha20poly1305::{aead::Aead, aead::Payload, ChaCha20Poly1305, KeyInit, Nonce};
+    let Some(sealed) = stored.strip_prefix(SEALED) else { return Ok(stored.to_string()) };
+    let kek = kek.ok_or("the signing keys are sealed: set CE_KEY_ENCRYPTION_KEY")?;
+    let bytes = STANDARD.decode(sealed).map_err(|_| "a sealed signing key is damaged".to_string())?;
+    if bytes.len() < 12 {
+        return Err("a sealed signing key is damaged".into());
+    }
+    let (nonce, ciphertext) = bytes.split_at(12);
+    let plain = ChaCha20Poly1305::new(kek.into())
+        .decrypt(Nonce::from_slice(nonce), Payload { msg: ciphertext, aad: kid.as_bytes() })
+        .map_err(|_| "CE_KEY_ENCRYPTION_KEY does not open the signing keys (wrong key?)".to_string())?;
+    String::from_utf8(plain).map_err(|_| "a sealed signing key is damaged".to_string())
+}
 
 /// PKCS#8 v1 DER header of an Ed25519 private key; the 32-byte seed follows it.
 const PKCS8_ED25519_PREFIX: [u8; 16] =
@@ -106,43 +137,70 @@ pub fn seed_from_pem(pem: &str) -> Result<[u8; 32], String> {
     }
 }
 
-fn encoding_key(row: &SigningKeyRow) -> ApiResult<EncodingKey> {
-    let seed = STANDARD.decode(&row.private_key).map_err(ApiError::internal)?;
+fn encoding_key(row: &SigningKeyRow, kek: Option<&[u8; 32]>) -> ApiResult<EncodingKey> {
+    let plain = open(kek, &row.kid, &row.private_key).map_err(ApiError::internal)?;
+    let seed = STANDARD.decode(plain).map_err(ApiError::internal)?;
     let mut der = PKCS8_ED25519_PREFIX.to_vec();
     der.extend_from_slice(&seed);
     Ok(EncodingKey::from_ed_der(&der))
 }
 
 /// Makes sure a signing key exists: the configured one (added if new) or a generated one.
-pub fn ensure_signing_key(conn: &mut DbConnection, configured_pem: Option<&str>) -> Result<(), String> {
+/// With a key-encryption key, every stored private key is sealed (those stored in plain text
+/// before are sealed now), and a key that does not open stops the start.
+pub fn ensure_signing_key(
+    conn: &mut DbConnection,
+    configured_pem: Option<&str>,
+    kek: Option<&[u8; 32]>,
+) -> Result<(), String> {
+    seal_stored(conn, kek)?;
     if let Some(pem) = configured_pem {
         let row = row_from_seed(seed_from_pem(pem).map_err(|e| format!("CE_JWT_PRIVATE_KEY_PEM: {e}"))?);
         if !store::key_exists(conn, &row.kid).map_err(|e| e.to_string())? {
-            insert_as_current(conn, row).map_err(|e| e.to_string())?;
+            insert_as_current(conn, row, kek)?;
         }
         return Ok(());
     }
     if !store::has_active_key(conn).map_err(|e| e.to_string())? {
-        insert_as_current(conn, generate()).map_err(|e| e.to_string())?;
+        insert_as_current(conn, generate(), kek)?;
+    }
+    Ok(())
+}
+
+/// Seals the private keys stored in plain text, and checks that the sealed ones open.
+fn seal_stored(conn: &mut DbConnection, kek: Option<&[u8; 32]>) -> Result<(), String> {
+    for row in store::all_keys(conn).map_err(|e| e.to_string())? {
+        let plain = open(kek, &row.kid, &row.private_key)?;
+        if let (Some(kek), false) = (kek, row.private_key.starts_with(SEALED)) {
+            let sealed = seal(kek, &row.kid, &plain)?;
+            store::set_private_key(conn, &row.kid, &sealed).map_err(|e| e.to_string())?;
+        }
     }
     Ok(())
 }
 
 /// Adds a new key and retires the others from signing (they keep verifying). Returns its kid.
-pub fn rotate(conn: &mut DbConnection) -> QueryResult<String> {
-    insert_as_current(conn, generate())
+pub fn rotate(conn: &mut DbConnection, kek: Option<&[u8; 32]>) -> Result<String, String> {
+    insert_as_current(conn, generate(), kek)
 }
 
-fn insert_as_current(conn: &mut DbConnection, row: SigningKeyRow) -> QueryResult<String> {
-    store::insert_as_current(conn, &row)?;
+fn insert_as_current(
+    conn: &mut DbConnection,
+    mut row: SigningKeyRow,
+    kek: Option<&[u8; 32]>,
+) -> Result<String, String> {
+    if let Some(kek) = kek {
+        row.private_key = seal(kek, &row.kid, &row.private_key)?;
+    }
+    store::insert_as_current(conn, &row).map_err(|e| e.to_string())?;
     Ok(row.kid)
 }
 
-/// The newest unretired key.
-pub fn active_key(conn: &mut DbConnection) -> ApiResult<ActiveKey> {
+/// The newest unretired key, opened with the key-encryption key when sealed.
+pub fn active_key(conn: &mut DbConnection, kek: Option<&[u8; 32]>) -> ApiResult<ActiveKey> {
     let row = store::newest_active(conn)?
         .ok_or_else(|| ApiError::internal("no signing key: start the service once to create one"))?;
-    Ok(ActiveKey { encoding: encoding_key(&row)?, kid: row.kid })
+    Ok(ActiveKey { encoding: encoding_key(&row, kek)?, kid: row.kid })
 }
 
 /// Keys that may still have unexpired tokens: unretired, or retired less than
@@ -204,6 +262,19 @@ mod tests {
             format!("-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n", STANDARD.encode(&der));
         assert_eq!(seed_from_pem(&pem).unwrap(), seed);
         assert!(seed_from_pem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----").is_err());
+    }
+
+    #[test]
+    fn sealed_keys_open_only_with_their_kek_and_kid() {
+        let kek = [1u8; 32];
+        let sealed = seal(&kek, "kid-a", "c2VlZA==").unwrap();
+        assert!(sealed.starts_with(SEALED));
+        assert_eq!(open(Some(&kek), "kid-a", &sealed).unwrap(), "c2VlZA==");
+        assert!(open(Some(&[2u8; 32]), "kid-a", &sealed).unwrap_err().contains("wrong key"));
+        assert!(open(Some(&kek), "kid-b", &sealed).is_err(), "bound to its key id");
+        assert!(open(None, "kid-a", &sealed).unwrap_err().contains("CE_KEY_ENCRYPTION_KEY"));
+        assert_eq!(open(None, "kid-a", "plain").unwrap(), "plain", "plain text passes through");
+        assert_ne!(seal(&kek, "kid-a", "x").unwrap(), seal(&kek, "kid-a", "x").unwrap(), "fresh nonce");
     }
 
     #[test]

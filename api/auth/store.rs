@@ -47,6 +47,15 @@ pub(super) fn client_standing(conn: &mut DbConnection, id: &str) -> QueryResult<
         .optional()
 }
 
+pub(super) fn all_keys(conn: &mut DbConnection) -> QueryResult<Vec<SigningKeyRow>> {
+    signing_keys::table.select(SigningKeyRow::as_select()).load(conn)
+}
+
+pub(super) fn set_private_key(conn: &mut DbConnection, kid: &str, stored: &str) -> QueryResult<()> {
+    diesel::update(signing_keys::table.find(kid)).set(signing_keys::private_key.eq(stored)).execute(conn)?;
+    Ok(())
+}
+
 pub(super) fn key_exists(conn: &mut DbConnection, kid: &str) -> QueryResult<bool> {
     Ok(signing_keys::table.find(kid).count().get_result::<i64>(conn)? > 0)
 }

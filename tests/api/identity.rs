@@ -449,7 +449,7 @@ db_test!(
     async fn rotated_keys_keep_old_tokens_valid_and_are_all_published(app: TestApp) {
         let (_, old_token) = app.learner("rotation@example.org").await;
         let (old_kid, _) = app.signing_key();
-        let new_kid = ce_api::auth::keys::rotate(&mut app.database.connect()).unwrap();
+        let new_kid = ce_api::auth::keys::rotate(&mut app.database.connect(), None).unwrap();
         assert_ne!(old_kid, new_kid);
         me(&app, &old_token).await.assert_status(200);
         let jwks = app.get("/.well-known/jwks.json").await.json();
@@ -628,5 +628,48 @@ db_test!(
         let after = app.get("/.well-known/jwks.json").await.json()["keys"].as_array().unwrap().len();
         assert_eq!(after, before + 1);
         me(&app, &admin).await.assert_status(200);
+    }
+);
+
+db_test!(
+    async fn signing_keys_are_sealed_at_rest_with_the_key_encryption_key(app: TestApp) {
+        use ce_api::db::schema::signing_keys;
+        use diesel::prelude::*;
+        let stored = |app: &TestApp| -> Vec<(String, String)> {
+            signing_keys::table
+                .select((signing_keys::kid, signing_keys::private_key))
+                .load(&mut app.database.connect())
+                .unwrap()
+        };
+        // The instance without a key-encryption key stored its key in plain text.
+        let (_, plain_token) = app.learner("sealed@example.org").await;
+        let before = stored(&app);
+        assert!(!before[0].1.starts_with("sealed:"));
+        // A replica with one seals it at start; tokens signed before and after still verify.
+        let kek = [7u8; 32];
+        let replica = app.replica_with(move |s| s.auth.key_encryption_key = Some(kek));
+        let after = stored(&app);
+        assert_eq!(after[0].0, before[0].0, "the same key");
+        assert!(after[0].1.starts_with("sealed:v1:"), "{}", after[0].1);
+        assert!(!after[0].1.contains(&before[0].1), "no plain text left");
+        let login = replica
+            .request(Method::POST, "/v1/auth/login")
+            .json(&json!({"email": "sealed@example.org", "password": PASSWORD}))
+            .send()
+            .await;
+        login.assert_status(200);
+        let sealed_token = login.json()["access_token"].as_str().unwrap().to_string();
+        for token in [&plain_token, &sealed_token] {
+            replica.request(Method::GET, "/v1/me").bearer(token).send().await.assert_status(200);
+            me(&app, token).await.assert_status(200);
+        }
+        // Without the key, or with another, an instance refuses to start rather than sign with
+        // keys it cannot open.
+        for wrong in [None, Some([8u8; 32])] {
+            let mut settings = crate::support::app::test_settings(&app.database.url);
+            settings.auth.key_encryption_key = wrong;
+            let refused = ce_api::startup::Application::build(settings).err().expect("refused to start");
+            assert!(refused.to_string().contains("CE_KEY_ENCRYPTION_KEY"), "{refused}");
+        }
     }
 );

@@ -118,7 +118,7 @@ impl TestApp {
     /// service's own key (no password, no argon2: for tests that need many learners).
     pub fn token_for(&self, user_id: &str, role: &str) -> String {
         let mut conn = self.database.connect();
-        let key = ce_api::auth::keys::active_key(&mut conn).unwrap();
+        let key = ce_api::auth::keys::active_key(&mut conn, None).unwrap();
         let mut claims = ce_api::auth::jwt::Claims::new(
             &ce_api::config::AuthSettings::default(),
             user_id,
