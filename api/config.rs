@@ -555,7 +555,8 @@ mod tests {
         assert_eq!(half.variable, "CE_CPE_MONITOR_PASSWORD");
         let key_only = settings(&[("CE_CEBROKER_UPLOAD_KEY", "k")]).unwrap_err();
         assert_eq!(key_only.variable, "CE_CEBROKER_URL");
-        let kek = settings(&[("CE_KEY_ENCRYPTION_KEY", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")]).unwrap();
+        let kek =
+            settings(&[("CE_KEY_ENCRYPTION_KEY", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")]).unwrap();
         assert_eq!(kek.auth.key_encryption_key.map(|k| k[31]), Some(31));
         assert!(!format!("{kek:?}").contains("AAECAw"), "the key is redacted");
         let short = settings(&[("CE_KEY_ENCRYPTION_KEY", "c2hvcnQ=")]).unwrap_err();
