@@ -377,6 +377,12 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         match self {
+            ApiError::Internal(_) => crate::metrics::server_error("internal"),
+            ApiError::Unavailable(_) => crate::metrics::server_error("database_unavailable"),
+            ApiError::Upstream(_) => crate::metrics::server_error("upstream"),
+            _ => {}
+        }
+        match self {
             ApiError::Internal(cause) => tracing::error!(error = %cause, "internal error"),
             ApiError::Unavailable(cause) => tracing::warn!(error = %cause, "database unavailable"),
             ApiError::Upstream(cause) => tracing::warn!(error = %cause, "outside service unavailable"),

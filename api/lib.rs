@@ -24,6 +24,7 @@ pub mod error;
 pub mod health;
 pub mod http;
 pub mod integration_clients;
+pub mod metrics;
 pub mod oauth;
 pub mod openapi;
 pub mod outbound;

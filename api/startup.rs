@@ -23,7 +23,7 @@ use crate::{
     error::ApiResult,
     health,
     http::{self, fallback::RouteTable, json::BodyLimit, request_id},
-    integration_clients, oauth, openapi, provider, reporting, reports, seed,
+    integration_clients, metrics, oauth, openapi, provider, reporting, reports, seed,
     state::AppState,
     surveys, users,
 };
@@ -31,6 +31,7 @@ use crate::{
 /// Every documented route. Only `.service()` registrations reach the OpenAPI document.
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.configure(health::configure);
+    cfg.service(metrics::scrape);
     cfg.configure(oauth::configure_well_known);
     cfg.service(scope::scope("/v1").configure(v1_routes));
 }
@@ -164,6 +165,7 @@ fn serve(listener: TcpListener, pool: DbPool, settings: Settings) -> Result<Serv
                 !settings.cors_allowed_origins.is_empty(),
                 cors(&settings.cors_allowed_origins),
             ))
+            .wrap(from_fn(metrics::track))
             .wrap(from_fn(http::hygiene::private_answers))
             .wrap(from_fn(http::hygiene::refuse_nul))
             .wrap(security_headers())

@@ -103,6 +103,11 @@ pub fn page(
     Ok(CreditEventPage { data, next_cursor: pagination::encode_cursor(&FeedCursor { seq: last }), has_more })
 }
 
+/// The sequence number of the newest event (0 before the first).
+pub fn head(conn: &mut DbConnection) -> Result<i64, ApiError> {
+    store::head(conn)
+}
+
 /// Appends an event to the feed, in the caller's transaction, as its last write (the feed's
 /// order is the commit order: see the store).
 pub fn append(

@@ -39,6 +39,16 @@ pub struct EventRow {
     pub occurred_at: NaiveDateTime,
 }
 
+/// The last sequence number handed out.
+pub(super) fn head(conn: &mut DbConnection) -> ApiResult<i64> {
+    Ok(credit_event_head::table
+        .find(1)
+        .select(credit_event_head::last_seq)
+        .first::<i64>(conn)
+        .optional()?
+        .unwrap_or(0))
+}
+
 /// Appends one event. Call it last in the write transaction (see the module notes): from here
 /// to the commit, other appenders wait.
 pub fn append(

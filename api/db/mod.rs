@@ -147,6 +147,11 @@ impl DbPool {
     pub fn clock(&self) -> &Clock {
         &self.clock
     }
+
+    /// Connections open and idle (for metrics).
+    pub fn state(&self) -> r2d2::State {
+        self.connections.state()
+    }
 }
 
 /// Builds the pool without connecting: the service starts (and `/readyz` reports 503) even

@@ -88,3 +88,55 @@ async fn the_documentation_can_be_turned_off() {
     off.get("/healthz").await.assert_status(200);
     off.handle().stop(true).await;
 }
+
+/// The value of a counter or gauge sample with these labels (0 when absent).
+fn sample(scrape: &prometheus_parse::Scrape, name: &str, labels: &[(&str, &str)]) -> f64 {
+    scrape
+        .samples
+        .iter()
+        .filter(|s| s.metric == name && labels.iter().all(|(k, v)| s.labels.get(k) == Some(*v)))
+        .map(|s| match s.value {
+            prometheus_parse::Value::Counter(v)
+            | prometheus_parse::Value::Gauge(v)
+            | prometheus_parse::Value::Untyped(v) => v,
+            _ => 0.0,
+        })
+        .sum()
+}
+
+async fn scrape(app: &TestApp) -> prometheus_parse::Scrape {
+    let answer = app.get("/metrics").await;
+    answer.assert_status(200);
+    assert!(answer.header("content-type").unwrap().starts_with("text/plain; version=0.0.4"));
+    let lines = answer.text().lines().map(|l| Ok(l.to_string())).collect::<Vec<std::io::Result<String>>>();
+    prometheus_parse::Scrape::parse(lines.into_iter()).expect("Prometheus text format")
+}
+
+db_test!(
+    async fn metrics_parse_and_move_with_requests(app: TestApp) {
+        let before = scrape(&app).await;
+        for _ in 0..3 {
+            app.get("/healthz").await.assert_status(200);
+        }
+        app.get("/v1/activities/unknown-id").await.assert_status(404);
+        let after = scrape(&app).await;
+        let healthz = [("route", "/healthz"), ("method", "GET"), ("status", "200")];
+        let grew = sample(&after, "ce_http_requests_total", &healthz)
+            - sample(&before, "ce_http_requests_total", &healthz);
+        assert!(grew >= 3.0, "healthz counted {grew}");
+        // Routes are templates, never raw paths with ids. (Read from the text: the parser
+        // does not keep label values holding braces.)
+        let text = app.get("/metrics").await.text();
+        assert!(!text.contains("unknown-id"));
+        assert!(
+            text.contains(
+                r#"ce_http_requests_total{method="GET",route="/v1/activities/{activity_id}",status="404"}"#
+            ),
+            "{text}"
+        );
+        assert!(after.samples.iter().any(|s| s.metric.starts_with("ce_http_request_duration_seconds")));
+        assert!(after.samples.iter().any(|s| s.metric == "ce_db_pool_connections"));
+        assert!(after.samples.iter().any(|s| s.metric == "ce_credit_feed_head"));
+        assert!(after.samples.iter().any(|s| s.metric == "ce_http_requests_in_flight"));
+    }
+);
