@@ -108,19 +108,7 @@ fn seed(url: &str, learners_per_activity: u64) -> Result<(), String> {
             .collect()
     })
     .map_err(|e| e.to_string())?;
-    let planner = users::insert(
-        &mut conn,
-        NewUser {
-            email: format!("outcomes-planner-{}@example.org", uuid::Uuid::now_v7().simple()),
-            password_hash: None,
-            role: ce_api::auth::Role::Planner,
-            first_name: "P".into(),
-            last_name: "Planner".into(),
-            profession: None,
-            external_id: None,
-        },
-    )
-    .map_err(|e| e.to_string())?;
+    let planner = support::insert_planner(&mut conn, "outcomes")?;
     let (pre, post) = (test_survey(SurveyKind::PreTest), test_survey(SurveyKind::PostTest));
     for a in 0..ACTIVITIES {
         db::write_transaction(&mut conn, |conn| {

@@ -47,19 +47,7 @@ fn seed(url: &str, awards: u64) -> Result<(), String> {
         serde_json::from_value(examples::create_activity(chrono::Utc::now().date_naive())).unwrap();
     template.title = "Reporting bench".into();
     template.credit_designations = serde_json::from_value(designations()).unwrap();
-    let planner = users::insert(
-        &mut conn,
-        NewUser {
-            email: format!("reporting-planner-{}@example.org", uuid::Uuid::now_v7().simple()),
-            password_hash: None,
-            role: ce_api::auth::Role::Planner,
-            first_name: "P".into(),
-            last_name: "Planner".into(),
-            profession: None,
-            external_id: None,
-        },
-    )
-    .map_err(|e| e.to_string())?;
+    let planner = support::insert_planner(&mut conn, "reporting")?;
     let activity =
         ce_api::activities::fixtures::insert(&mut conn, &template, &planner.id).map_err(|e| e.to_string())?;
     diesel::update(activities::table.find(&activity.id))

@@ -63,6 +63,39 @@ fn to_api(row: ItemRow) -> ApiResult<ReportingItem> {
 
 // ---- items, written with the change they report ------------------------------------------
 
+/// A new item due on `due_on` reporting `credit` (type, amount, participation date) of an
+/// activity to `destination`; an award's item adds its claim and learner.
+fn due_item(
+    destination: Destination,
+    activity_id: &str,
+    (credit_type, amount, completion_date): (CreditType, Credits, NaiveDate),
+    due_on: NaiveDate,
+) -> ItemRow {
+    let at = now();
+    ItemRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        destination: db::enum_text(&destination),
+        action: db::enum_text(&ItemAction::Add),
+        claim_id: None,
+        activity_id: activity_id.to_string(),
+        user_id: None,
+        credit_type: db::enum_text(&credit_type),
+        amount_hundredths: amount.hundredths(),
+        completion_date,
+        moc_board: None,
+        moc_credit_type: None,
+        license_state: None,
+        correction_of: None,
+        due_on,
+        status: db::enum_text(&ItemStatus::Due),
+        hold_reason: None,
+        rejection: None,
+        batch_id: None,
+        created_at: at,
+        updated_at: at,
+    }
+}
+
 /// An award (or the new side of an amendment: `replaces` is the claim it replaced) creates
 /// an item for every destination that must receive it. Called in the award's transaction.
 pub fn on_award(conn: &mut DbConnection, claim: &CreditClaim, replaces: Option<&str>) -> ApiResult<()> {
@@ -77,33 +110,21 @@ pub fn on_award(conn: &mut DbConnection, claim: &CreditClaim, replaces: Option<&
         completion_date: claim.completion_date,
         licenses: &licenses,
     };
-    let at = now();
     for due in rules::destinations(&award) {
-        store::insert_item(
-            conn,
-            &ItemRow {
-                id: uuid::Uuid::now_v7().to_string(),
-                destination: db::enum_text(&due.destination),
-                action: db::enum_text(&ItemAction::Add),
-                claim_id: Some(claim.id.clone()),
-                activity_id: claim.activity_id.clone(),
-                user_id: Some(claim.user_id.clone()),
-                credit_type: db::enum_text(&claim.credit_type),
-                amount_hundredths: claim.amount.hundredths(),
-                completion_date: claim.completion_date,
-                moc_board: claim.moc_board.clone(),
-                moc_credit_type: claim.moc_credit_type.as_ref().map(db::enum_text),
-                license_state: due.license_state,
-                correction_of: None,
-                due_on: due.due_on,
-                status: db::enum_text(&ItemStatus::Due),
-                hold_reason: None,
-                rejection: None,
-                batch_id: None,
-                created_at: at,
-                updated_at: at,
-            },
-        )?;
+        let item = ItemRow {
+            claim_id: Some(claim.id.clone()),
+            user_id: Some(claim.user_id.clone()),
+            moc_board: claim.moc_board.clone(),
+            moc_credit_type: claim.moc_credit_type.as_ref().map(db::enum_text),
+            license_state: due.license_state,
+            ..due_item(
+                due.destination,
+                &claim.activity_id,
+                (claim.credit_type, claim.amount, claim.completion_date),
+                due.due_on,
+            )
+        };
+        store::insert_item(conn, &item)?;
     }
     Ok(())
 }
@@ -129,32 +150,9 @@ pub fn on_activity_published(conn: &mut DbConnection, activity: &activities::Act
     let Some(reported_on) = reported_on else { return Ok(()) };
     let maximum =
         input.credit_designations.iter().find(|d| d.credit_type == CreditType::AmaPra1).map(|d| d.max_amount);
-    let at = now();
-    store::insert_item(
-        conn,
-        &ItemRow {
-            id: uuid::Uuid::now_v7().to_string(),
-            destination: db::enum_text(&Destination::ParsActivity),
-            action: db::enum_text(&ItemAction::Add),
-            claim_id: None,
-            activity_id: activity.id.clone(),
-            user_id: None,
-            credit_type: db::enum_text(&CreditType::AmaPra1),
-            amount_hundredths: maximum.unwrap_or_default().hundredths(),
-            completion_date: reported_on,
-            moc_board: None,
-            moc_credit_type: None,
-            license_state: None,
-            correction_of: None,
-            due_on: rules::activity_due(reported_on),
-            status: db::enum_text(&ItemStatus::Due),
-            hold_reason: None,
-            rejection: None,
-            batch_id: None,
-            created_at: at,
-            updated_at: at,
-        },
-    )
+    let credit = (CreditType::AmaPra1, maximum.unwrap_or_default(), reported_on);
+    let record = due_item(Destination::ParsActivity, &activity.id, credit, rules::activity_due(reported_on));
+    store::insert_item(conn, &record)
 }
 
 /// A cancelled activity: a PARS record not yet sent is superseded, one sent is deleted.

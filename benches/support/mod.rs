@@ -68,6 +68,24 @@ pub fn summarize(mut latencies_ms: Vec<f64>, elapsed_secs: f64) -> Figures {
     }
 }
 
+/// A planner made directly in the database (no password), for seeding; `label` names the
+/// benchmark in the email.
+pub fn insert_planner(conn: &mut db::DbConnection, label: &str) -> Result<ce_api::users::UserRow, String> {
+    users::insert(
+        conn,
+        NewUser {
+            email: format!("{label}-planner-{}@example.org", uuid::Uuid::now_v7().simple()),
+            password_hash: None,
+            role: ce_api::auth::Role::Planner,
+            first_name: "P".into(),
+            last_name: "Planner".into(),
+            profession: None,
+            external_id: None,
+        },
+    )
+    .map_err(|e| e.to_string())
+}
+
 /// A new administrator's access token.
 pub async fn admin_token(conn: &mut db::DbConnection, base: &str) -> Result<String, String> {
     let password = "bench admin password";
