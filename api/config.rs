@@ -59,6 +59,8 @@ pub struct Settings {
     pub check_in_grace: Duration,
     /// Serve Swagger UI (`/docs/`) and the OpenAPI document (`/openapi.json`).
     pub docs_enabled: bool,
+    /// Proxies whose `X-Forwarded-For` names the client (exact addresses).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     pub auth: AuthSettings,
     pub provider: ProviderSettings,
     /// Timeouts of every outgoing call.
@@ -192,6 +194,7 @@ impl fmt::Debug for Settings {
             .field("migrate_on_start", &self.migrate_on_start)
             .field("check_in_grace", &self.check_in_grace)
             .field("docs_enabled", &self.docs_enabled)
+            .field("trusted_proxies", &self.trusted_proxies)
             .field("clock", &self.clock.now())
             .field("jwt_issuer", &self.auth.issuer)
             .field("jwt_audience", &self.auth.audience)
@@ -246,6 +249,7 @@ impl Default for Settings {
             migrate_on_start: true,
             check_in_grace: Duration::from_secs(30 * 60),
             docs_enabled: true,
+            trusted_proxies: Vec::new(),
             auth: AuthSettings::default(),
             provider: ProviderSettings::default(),
             outbound: OutboundSettings::default(),
@@ -328,6 +332,18 @@ impl Settings {
                 )?,
             ),
             docs_enabled: parse_bool("CE_DOCS_ENABLED", var("CE_DOCS_ENABLED"), defaults.docs_enabled)?,
+            trusted_proxies: match var("CE_TRUSTED_PROXIES") {
+                None => Vec::new(),
+                Some(list) => list
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|a| !a.is_empty())
+                    .map(|a| {
+                        a.parse()
+                            .map_err(|_| invalid("CE_TRUSTED_PROXIES", a, "IP addresses, comma-separated"))
+                    })
+                    .collect::<Result<_, _>>()?,
+            },
             auth: auth_settings(&var)?,
             provider: provider_settings(&var)?,
             outbound: outbound_settings(&var)?,
@@ -561,6 +577,12 @@ mod tests {
         assert!(!format!("{kek:?}").contains("AAECAw"), "the key is redacted");
         let short = settings(&[("CE_KEY_ENCRYPTION_KEY", "c2hvcnQ=")]).unwrap_err();
         assert_eq!(short.variable, "CE_KEY_ENCRYPTION_KEY");
+        let proxies = settings(&[("CE_TRUSTED_PROXIES", "10.0.0.1, ::1")]).unwrap();
+        assert_eq!(proxies.trusted_proxies.len(), 2);
+        assert_eq!(
+            settings(&[("CE_TRUSTED_PROXIES", "10.0.0.0/8")]).unwrap_err().variable,
+            "CE_TRUSTED_PROXIES"
+        );
         let timeout = settings(&[("CE_OUTBOUND_TIMEOUT_MS", "5")]).unwrap_err();
         assert_eq!(timeout.variable, "CE_OUTBOUND_TIMEOUT_MS");
     }

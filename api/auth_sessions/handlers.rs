@@ -68,12 +68,19 @@ async fn register(state: web::Data<AppState>, body: ApiJson<RegisterRequest>) ->
     )
 )]
 #[post("/auth/login")]
-async fn login(state: web::Data<AppState>, body: ApiJson<LoginRequest>) -> ApiResult<HttpResponse> {
+async fn login(
+    req: actix_web::HttpRequest,
+    state: web::Data<AppState>,
+    body: ApiJson<LoginRequest>,
+) -> ApiResult<HttpResponse> {
     let request = body.into_inner();
     let auth = state.settings.auth.clone();
-    let outcome =
-        db::run(&state.pool, move |conn| service::login(conn, &auth, &request.email, &request.password))
-            .await?;
+    let client_ip = crate::http::client_ip(&req, &state.settings.trusted_proxies);
+    // One write transaction: a failure is recorded even though the answer is a 401.
+    let outcome = db::write(&state.pool, move |conn| {
+        service::login(conn, &auth, &request.email, &request.password, &client_ip)
+    })
+    .await?;
     match outcome {
         LoginOutcome::Success(tokens) => Ok(token_response(tokens)),
         LoginOutcome::BadCredentials => {

@@ -69,17 +69,55 @@ pub enum LoginOutcome {
 /// Checks the password (slow on purpose) unless the email is throttled; records a failure, or
 /// clears them and issues tokens. Runs outside a transaction so that a failure is recorded
 /// even though the answer is 401.
+/// Once an account has this many times the allowed failures (from all addresses together),
+/// its logins are spaced out: one attempt per [`ACCOUNT_SPACING_SECS`], from any address.
+pub const ACCOUNT_FACTOR: i64 = 4;
+pub const ACCOUNT_SPACING_SECS: i64 = 5;
+
+/// Seconds until `at`, at least 1.
+fn seconds_until(at: chrono::NaiveDateTime) -> u64 {
+    (at - db::now()).num_seconds().max(1) as u64
+}
+
+/// Whether this login must wait: the (account, address) pair has used its failures (wait until
+/// the oldest leaves the window); or the account, attacked from many addresses, is past its
+/// own limit: then attempts are only spaced out, so the owner is delayed by seconds, never
+/// locked out.
+fn throttled(
+    conn: &mut DbConnection,
+    auth: &AuthSettings,
+    email: &str,
+    client_ip: &str,
+) -> ApiResult<Option<u64>> {
+    let window = chrono_duration(auth.login_failure_window);
+    let limit = i64::from(auth.login_max_failures);
+    let pair = store::recent_failures(conn, email, Some(client_ip), window)?;
+    if pair.count >= limit {
+        return Ok(Some(pair.oldest.map_or(1, |at| seconds_until(at + window))));
+    }
+    let account = store::recent_failures(conn, email, None, window)?;
+    if account.count >= limit * ACCOUNT_FACTOR {
+        let next = account.newest.map(|at| at + Duration::seconds(ACCOUNT_SPACING_SECS));
+        if let Some(next) = next.filter(|next| *next > db::now()) {
+            return Ok(Some(seconds_until(next)));
+        }
+    }
+    Ok(None)
+}
+
+/// Logs in. Under the account's lock: the throttle is read, the password checked and a
+/// failure recorded as one step, so parallel guesses are counted one by one.
 pub fn login(
     conn: &mut DbConnection,
     auth: &AuthSettings,
     email: &str,
     plain: &str,
+    client_ip: &str,
 ) -> ApiResult<LoginOutcome> {
     let window = chrono_duration(auth.login_failure_window);
     let email = users::rules::normalize_email(email);
-    let (failures, free_at) = store::recent_failures(conn, &email, window)?;
-    if failures >= i64::from(auth.login_max_failures) {
-        let retry_after_secs = free_at.map_or(1, |at| (at - db::now()).num_seconds().max(1) as u64);
+    store::lock_account(conn, &email)?;
+    if let Some(retry_after_secs) = throttled(conn, auth, &email, client_ip)? {
         return Ok(LoginOutcome::Throttled { retry_after_secs });
     }
     let user = users::service::account_by_email(conn, &email)?;
@@ -87,12 +125,12 @@ pub fn login(
     let verified = password::verify(plain, stored_hash.as_deref());
     match user {
         Some(user) if verified && user.active => {
-            store::clear_failures(conn, &email, window)?;
+            store::clear_failures(conn, &email, client_ip, window)?;
             let role = Role::parse(&user.role).ok_or_else(|| ApiError::internal("unknown role"))?;
             Ok(LoginOutcome::Success(issue_tokens(conn, auth, &user.id, role, None)?))
         }
         _ => {
-            store::record_failure(conn, &email)?;
+            store::record_failure(conn, &email, client_ip)?;
             Ok(LoginOutcome::BadCredentials)
         }
     }

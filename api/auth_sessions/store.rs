@@ -117,39 +117,70 @@ pub fn revoke_family_of(conn: &mut DbConnection, token: &str) -> ApiResult<()> {
     Ok(())
 }
 
-/// Failed logins for `email` inside the window, and when the oldest of them leaves it.
+/// Failed logins inside the window: how many, the oldest and the newest.
+pub struct Failures {
+    pub count: i64,
+    pub oldest: Option<NaiveDateTime>,
+    pub newest: Option<NaiveDateTime>,
+}
+
+/// Failed logins for `email` inside the window, from `client_ip` only or from anywhere.
 pub fn recent_failures(
     conn: &mut DbConnection,
     email: &str,
+    client_ip: Option<&str>,
     window: Duration,
-) -> ApiResult<(i64, Option<NaiveDateTime>)> {
+) -> ApiResult<Failures> {
     let since = now() - window;
-    let (count, oldest): (i64, Option<NaiveDateTime>) = login_failures::table
+    let mut select = login_failures::table
         .filter(login_failures::email_normalized.eq(email))
         .filter(login_failures::failed_at.gt(since))
-        .select((diesel::dsl::count_star(), diesel::dsl::min(login_failures::failed_at)))
-        .first(conn)?;
-    Ok((count, oldest.map(|t| t + window)))
+        .select((
+            diesel::dsl::count_star(),
+            diesel::dsl::min(login_failures::failed_at),
+            diesel::dsl::max(login_failures::failed_at),
+        ))
+        .into_boxed();
+    if let Some(ip) = client_ip {
+        select = select.filter(login_failures::client_ip.eq(ip.to_string()));
+    }
+    let (count, oldest, newest) = select.first(conn)?;
+    Ok(Failures { count, oldest, newest })
 }
 
-pub fn record_failure(conn: &mut DbConnection, email: &str) -> ApiResult<()> {
+pub fn record_failure(conn: &mut DbConnection, email: &str, client_ip: &str) -> ApiResult<()> {
     diesel::insert_into(login_failures::table)
         .values((
             login_failures::id.eq(uuid::Uuid::now_v7().to_string()),
             login_failures::email_normalized.eq(email),
             login_failures::failed_at.eq(now()),
+            login_failures::client_ip.eq(client_ip),
         ))
         .execute(conn)?;
     Ok(())
 }
 
-/// A successful login clears the account's failures (and old rows of everyone's).
-pub fn clear_failures(conn: &mut DbConnection, email: &str, window: Duration) -> ApiResult<()> {
-    diesel::delete(
-        login_failures::table.filter(
-            login_failures::email_normalized.eq(email).or(login_failures::failed_at.le(now() - window)),
-        ),
-    )
-    .execute(conn)?;
+/// Serializes the logins of one account until the transaction ends (PostgreSQL; SQLite's
+/// single writer already does), so counting, checking and recording a failure are one step.
+pub fn lock_account(conn: &mut DbConnection, email: &str) -> ApiResult<()> {
+    if let DbConnection::Postgres(pg) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))")
+            .bind::<diesel::sql_types::Text, _>(email)
+            .execute(pg)?;
+    }
+    Ok(())
+}
+
+/// A successful login clears the failures of its (account, address) pair, and old rows of
+/// everyone's. Failures from other addresses stay: the owner's success says nothing of them.
+pub fn clear_failures(
+    conn: &mut DbConnection,
+    email: &str,
+    client_ip: &str,
+    window: Duration,
+) -> ApiResult<()> {
+    let pair = login_failures::email_normalized.eq(email).and(login_failures::client_ip.eq(client_ip));
+    diesel::delete(login_failures::table.filter(pair.or(login_failures::failed_at.le(now() - window))))
+        .execute(conn)?;
     Ok(())
 }

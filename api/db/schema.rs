@@ -75,6 +75,7 @@ diesel::table! {
         id -> Text,
         email_normalized -> Text,
         failed_at -> Timestamp,
+        client_ip -> Text,
     }
 }
 

@@ -23,6 +23,24 @@ pub fn accepts(req: &HttpRequest, media_type: &str) -> bool {
         .is_some_and(|accept| accept.split(',').any(|t| t.trim().starts_with(media_type)))
 }
 
+/// The client's address: the socket's peer, or, when that peer is one of the `trusted`
+/// proxies, the nearest address in `X-Forwarded-For` that is not a trusted proxy (the
+/// rightmost ones were added by our own proxies; anything left of them could be forged).
+pub fn client_ip(req: &HttpRequest, trusted: &[std::net::IpAddr]) -> String {
+    let Some(peer) = req.peer_addr().map(|a| a.ip()) else { return String::new() };
+    if !trusted.contains(&peer) {
+        return peer.to_string();
+    }
+    let forwarded: Vec<std::net::IpAddr> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|a| a.trim().parse().ok())
+        .collect();
+    forwarded.into_iter().rev().find(|a| !trusted.contains(a)).unwrap_or(peer).to_string()
+}
+
 /// Query strings that do not parse are the client's mistake: 400 problem+json.
 pub fn query_config() -> web::QueryConfig {
     web::QueryConfig::default().error_handler(|error: QueryPayloadError, _req: &HttpRequest| {

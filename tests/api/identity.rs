@@ -415,6 +415,13 @@ async fn the_sixth_wrong_password_is_throttled_across_replicas() {
         assert_eq!(sixth.header("ratelimit-policy").as_deref(), Some("5;w=900"));
         let right = json!({"email": "target@example.org", "password": PASSWORD});
         app.post_json("/v1/auth/login", &right).await.assert_problem(429, "too-many-requests");
+        // No trusted proxy is configured: a forged X-Forwarded-For changes nothing.
+        app.request(Method::POST, "/v1/auth/login")
+            .header("x-forwarded-for", "198.51.100.77")
+            .json(&right)
+            .send()
+            .await
+            .assert_problem(429, "too-many-requests");
         // Other accounts are unaffected.
         app.register_learner("bystander@example.org").await;
         app.login("bystander@example.org", PASSWORD).await;
@@ -673,3 +680,47 @@ db_test!(
         }
     }
 );
+
+/// The lockout scenario: an attacker's address is limited, the owner from another address still
+/// logs in; 30 parallel guesses from one address get at most the limit of password checks;
+/// an account attacked from many addresses is only slowed down, never closed to its owner.
+#[actix_web::test]
+async fn failed_logins_slow_the_attackers_address_not_the_owner() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let trust_local_proxy =
+            |s: &mut ce_api::config::Settings| s.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+        let Some(app) = TestApp::spawn_with(backend, trust_local_proxy).await else { continue };
+        app.register_learner("owner@example.org").await;
+        let wrong = json!({"email": "owner@example.org", "password": "a wrong guess entirely"});
+        let right = json!({"email": "owner@example.org", "password": PASSWORD});
+        let from = |address: &'static str, body: Value| {
+            let app = &app;
+            async move {
+                app.request(Method::POST, "/v1/auth/login")
+                    .header("x-forwarded-for", address)
+                    .json(&body)
+                    .send()
+                    .await
+            }
+        };
+        let guesses = (0..30).map(|_| from("203.0.113.7", wrong.clone()));
+        let answers = futures_util::future::join_all(guesses).await;
+        let count = |status: u16| answers.iter().filter(|a| a.status.as_u16() == status).count();
+        assert_eq!((count(401), count(429)), (5, 25), "five password checks, then refusals");
+        // The attacker's address is limited, even with the right password...
+        from("203.0.113.7", right.clone()).await.assert_problem(429, "too-many-requests");
+        // ...the owner's is not.
+        from("198.51.100.9", right.clone()).await.assert_status(200);
+        // Spread over many addresses, the account's own limit only spaces attempts out.
+        for n in 1..=15u8 {
+            let address: &'static str = Box::leak(format!("192.0.2.{n}").into_boxed_str());
+            from(address, wrong.clone()).await.assert_problem(401, "unauthorized");
+        }
+        let spaced = from("192.0.2.200", right.clone()).await;
+        spaced.assert_problem(429, "too-many-requests");
+        let wait: i64 = spaced.header("retry-after").unwrap().parse().unwrap();
+        assert!((1..=5).contains(&wait), "a delay of seconds, not a lockout: {wait}");
+        app.clock.travel(chrono::Duration::seconds(6));
+        from("192.0.2.200", right).await.assert_status(200);
+    }
+}
