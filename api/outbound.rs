@@ -40,16 +40,7 @@ pub fn client(settings: &OutboundSettings) -> Result<awc::Client, OutboundError>
 }
 
 /// A response's status and body as text (bounded: board services answer briefly).
-pub async fn text(
-    request: impl std::future::Future<
-        Output = Result<
-            awc::ClientResponse<
-                impl futures_util::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>>,
-            >,
-            awc::error::SendRequestError,
-        >,
-    >,
-) -> Result<(u16, String), OutboundError> {
+pub async fn text(request: awc::SendClientRequest) -> Result<(u16, String), OutboundError> {
     let mut response = request.await.map_err(|e| OutboundError::Send(e.to_string()))?;
     let body = response.body().limit(1 << 20).await.map_err(|e| OutboundError::Body(e.to_string()))?;
     Ok((response.status().as_u16(), String::from_utf8_lossy(&body).into_owned()))

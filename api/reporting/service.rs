@@ -643,7 +643,7 @@ pub fn sending_failed(conn: &mut DbConnection, caller: &Caller, id: &str, reason
 /// message; items not reached go back to due), or for the whole upload (accepted, or awaiting
 /// answers recorded by hand from the service's message).
 pub fn record_sending(conn: &mut DbConnection, caller: &Caller, id: &str, sent: Sent) -> ApiResult<Batch> {
-    let head = locked_in(conn, caller, id, BatchStatus::Sending)?;
+    locked_in(conn, caller, id, BatchStatus::Sending)?;
     let sent_at = Some(now());
     store::move_batch_items(conn, id, ItemStatus::InBatch, ItemStatus::Submitted)?;
     match sent {
@@ -676,7 +676,6 @@ pub fn record_sending(conn: &mut DbConnection, caller: &Caller, id: &str, sent: 
             }
         }
     }
-    let _ = head;
     batch(conn, caller, id)
 }
 
