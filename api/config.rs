@@ -6,7 +6,10 @@
 
 use std::{fmt, net::SocketAddr, time::Duration};
 
-use crate::clock::Clock;
+use crate::{
+    clock::Clock,
+    rate_limits::{Quota, RateLimitSettings},
+};
 
 /// Which database the URL selects. SQLite is the embedded default; PostgreSQL is production.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,8 +62,10 @@ pub struct Settings {
     pub check_in_grace: Duration,
     /// Serve Swagger UI (`/docs/`) and the OpenAPI document (`/openapi.json`).
     pub docs_enabled: bool,
-    /// Proxies whose `X-Forwarded-For` names the client (exact addresses).
-    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Proxies whose `X-Forwarded-For` names the client (addresses or CIDR networks).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Request quotas per client address.
+    pub rate_limits: RateLimitSettings,
     pub auth: AuthSettings,
     pub provider: ProviderSettings,
     /// Timeouts of every outgoing call.
@@ -195,6 +200,7 @@ impl fmt::Debug for Settings {
             .field("check_in_grace", &self.check_in_grace)
             .field("docs_enabled", &self.docs_enabled)
             .field("trusted_proxies", &self.trusted_proxies)
+            .field("rate_limits", &self.rate_limits)
             .field("clock", &self.clock.now())
             .field("jwt_issuer", &self.auth.issuer)
             .field("jwt_audience", &self.auth.audience)
@@ -250,6 +256,7 @@ impl Default for Settings {
             check_in_grace: Duration::from_secs(30 * 60),
             docs_enabled: true,
             trusted_proxies: Vec::new(),
+            rate_limits: RateLimitSettings::default(),
             auth: AuthSettings::default(),
             provider: ProviderSettings::default(),
             outbound: OutboundSettings::default(),
@@ -339,11 +346,19 @@ impl Settings {
                     .map(str::trim)
                     .filter(|a| !a.is_empty())
                     .map(|a| {
-                        a.parse()
-                            .map_err(|_| invalid("CE_TRUSTED_PROXIES", a, "IP addresses, comma-separated"))
+                        a.parse::<ipnet::IpNet>()
+                            .or_else(|_| a.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                            .map_err(|_| {
+                                invalid(
+                                    "CE_TRUSTED_PROXIES",
+                                    a,
+                                    "IP addresses or CIDR networks, comma-separated",
+                                )
+                            })
                     })
                     .collect::<Result<_, _>>()?,
             },
+            rate_limits: rate_limit_settings(&var)?,
             auth: auth_settings(&var)?,
             provider: provider_settings(&var)?,
             outbound: outbound_settings(&var)?,
@@ -355,6 +370,31 @@ impl Settings {
     pub fn backend(&self) -> Backend {
         Backend::of_url(&self.database_url)
     }
+}
+
+/// `CE_RATE_LIMIT_<BUCKET>` = `requests/seconds` or `off`; `CE_RATE_LIMITS=off` turns every
+/// quota off (load tests).
+fn rate_limit_settings(var: &dyn Fn(&str) -> Option<String>) -> Result<RateLimitSettings, ConfigError> {
+    if var("CE_RATE_LIMITS").as_deref() == Some("off") {
+        return Ok(RateLimitSettings::off());
+    }
+    let defaults = RateLimitSettings::default();
+    let quota = |variable: &'static str, default: Option<Quota>| -> Result<Option<Quota>, ConfigError> {
+        match var(variable) {
+            None => Ok(default),
+            Some(text) if text.trim() == "off" => Ok(None),
+            Some(text) => text.parse().map(Some).map_err(|reason| ConfigError { variable, reason }),
+        }
+    };
+    Ok(RateLimitSettings {
+        login: quota("CE_RATE_LIMIT_LOGIN", defaults.login)?,
+        register: quota("CE_RATE_LIMIT_REGISTER", defaults.register)?,
+        token: quota("CE_RATE_LIMIT_TOKEN", defaults.token)?,
+        refresh: quota("CE_RATE_LIMIT_REFRESH", defaults.refresh)?,
+        password_reset: quota("CE_RATE_LIMIT_PASSWORD_RESET", defaults.password_reset)?,
+        check_in: quota("CE_RATE_LIMIT_CHECK_IN", defaults.check_in)?,
+        reset_mails_per_account: quota("CE_RATE_LIMIT_RESET_MAILS", defaults.reset_mails_per_account)?,
+    })
 }
 
 fn outbound_settings(var: &dyn Fn(&str) -> Option<String>) -> Result<OutboundSettings, ConfigError> {
@@ -580,7 +620,7 @@ mod tests {
         let proxies = settings(&[("CE_TRUSTED_PROXIES", "10.0.0.1, ::1")]).unwrap();
         assert_eq!(proxies.trusted_proxies.len(), 2);
         assert_eq!(
-            settings(&[("CE_TRUSTED_PROXIES", "10.0.0.0/8")]).unwrap_err().variable,
+            settings(&[("CE_TRUSTED_PROXIES", "10.0.0.1, proxy.local")]).unwrap_err().variable,
             "CE_TRUSTED_PROXIES"
         );
         let timeout = settings(&[("CE_OUTBOUND_TIMEOUT_MS", "5")]).unwrap_err();
@@ -605,6 +645,26 @@ mod tests {
         assert_eq!(err.variable, "CE_DB_POOL_SIZE");
         let err = settings(&[("CE_LOG_FORMAT", "xml")]).unwrap_err();
         assert_eq!(err.variable, "CE_LOG_FORMAT");
+    }
+
+    #[test]
+    fn quotas_and_trusted_networks_are_configurable() {
+        let s = settings(&[
+            ("CE_RATE_LIMIT_LOGIN", "10/60"),
+            ("CE_RATE_LIMIT_CHECK_IN", "off"),
+            ("CE_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.1, fd00::/8"),
+        ])
+        .unwrap();
+        assert_eq!(s.rate_limits.login, Some(Quota::per(10, 60)));
+        assert_eq!(s.rate_limits.check_in, None);
+        assert_eq!(s.rate_limits.register, RateLimitSettings::default().register);
+        let trusted: Vec<String> = s.trusted_proxies.iter().map(ToString::to_string).collect();
+        assert_eq!(trusted, ["10.0.0.0/8", "192.0.2.1/32", "fd00::/8"]);
+        assert_eq!(settings(&[("CE_RATE_LIMITS", "off")]).unwrap().rate_limits, RateLimitSettings::off());
+        let err = settings(&[("CE_RATE_LIMIT_TOKEN", "lots")]).unwrap_err();
+        assert_eq!(err.variable, "CE_RATE_LIMIT_TOKEN");
+        let err = settings(&[("CE_TRUSTED_PROXIES", "10.0.0.0/33")]).unwrap_err();
+        assert_eq!(err.variable, "CE_TRUSTED_PROXIES");
     }
 
     #[test]

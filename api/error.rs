@@ -207,9 +207,10 @@ pub struct Problem {
     pub errors: Vec<FieldError>,
 }
 
-/// A quota: `limit` requests per `window_secs`.
+/// A quota by name: `limit` requests per `window_secs`.
 #[derive(Debug, Clone, Copy)]
 pub struct RateLimitPolicy {
+    pub name: &'static str,
     pub limit: u32,
     pub window_secs: u64,
 }
@@ -412,15 +413,13 @@ impl ResponseError for ApiError {
             ApiError::TooManyRequests { retry_after_secs, policy } => {
                 response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
                 if let Some(policy) = policy {
-                    // draft-ietf-httpapi-ratelimit-headers
+                    use crate::rate_limits::rules;
                     response.insert_header((
                         "RateLimit-Policy",
-                        format!("{};w={}", policy.limit, policy.window_secs),
+                        rules::policy_field(policy.name, policy.limit, policy.window_secs),
                     ));
-                    response.insert_header((
-                        "RateLimit",
-                        format!("limit={}, remaining=0, reset={retry_after_secs}", policy.limit),
-                    ));
+                    response
+                        .insert_header(("RateLimit", rules::state_field(policy.name, 0, *retry_after_secs)));
                 }
             }
             _ => {}

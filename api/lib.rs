@@ -29,6 +29,7 @@ pub mod oauth;
 pub mod openapi;
 pub mod outbound;
 pub mod provider;
+pub mod rate_limits;
 pub mod reporting;
 pub mod reports;
 pub mod seed;

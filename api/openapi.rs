@@ -127,6 +127,7 @@ pub fn document_at(today: NaiveDate) -> Document {
         .configure(crate::startup::routes)
         .split_for_parts();
     add_problem_responses(&mut document);
+    add_rate_limit_headers(&mut document);
     add_dated_examples(&mut document, today);
     flatten_all_of(document)
 }
@@ -204,6 +205,60 @@ fn problem_response(description: &str) -> Response {
             Content::new(Some(RefOr::Ref(openapi::Ref::from_schema_name("Problem")))),
         )
         .build()
+}
+
+fn header(schema: openapi::schema::ObjectBuilder, description: &str) -> RefOr<openapi::header::Header> {
+    RefOr::T(
+        openapi::header::HeaderBuilder::new().schema(Some(schema)).description(Some(description)).build(),
+    )
+}
+
+fn text_header(description: &str) -> RefOr<openapi::header::Header> {
+    header(openapi::schema::ObjectBuilder::new().schema_type(openapi::schema::Type::String), description)
+}
+
+/// The operations the request quotas guard (see `rate_limits::Bucket::of_route`, the same
+/// table the middleware reads) answer 429 past the quota, and every answer of theirs carries
+/// the IETF `RateLimit` fields.
+fn add_rate_limit_headers(document: &mut Document) {
+    let method = actix_web::http::Method::POST;
+    for (path, item) in document.paths.paths.iter_mut() {
+        let (Some(operation), Some(bucket)) =
+            (item.post.as_mut(), crate::rate_limits::Bucket::of_route(&method, path))
+        else {
+            continue;
+        };
+        let name = bucket.name();
+        let responses = &mut operation.responses.responses;
+        responses.entry("429".into()).or_insert_with(|| {
+            RefOr::T(problem_response(&format!(
+                "Too many requests from this address (quota `{name}`); retry after `Retry-After` seconds"
+            )))
+        });
+        for response in responses.values_mut() {
+            let RefOr::T(response) = response else { continue };
+            response.headers.insert(
+                "RateLimit-Policy".into(),
+                text_header(&format!(
+                    "The quota per client address, e.g. `\"{name}\";q=60;w=60` (requests, window in seconds)"
+                )),
+            );
+            response.headers.insert(
+                "RateLimit".into(),
+                text_header(&format!(
+                    "What is left of it, e.g. `\"{name}\";r=12;t=42` (remaining, seconds to reset)"
+                )),
+            );
+        }
+        if let Some(RefOr::T(refused)) = responses.get_mut("429") {
+            refused.headers.entry("Retry-After".into()).or_insert_with(|| {
+                let seconds = openapi::schema::ObjectBuilder::new()
+                    .schema_type(openapi::schema::Type::Integer)
+                    .minimum(Some(1));
+                header(seconds, "Seconds until a request is allowed again")
+            });
+        }
+    }
 }
 
 /// Every operation can fail with a client error or a server error, and both are problem

@@ -23,7 +23,7 @@ use crate::{
     error::ApiResult,
     health,
     http::{self, fallback::RouteTable, json::BodyLimit, request_id},
-    integration_clients, metrics, oauth, openapi, provider, reporting, reports, seed,
+    integration_clients, metrics, oauth, openapi, provider, rate_limits, reporting, reports, seed,
     state::AppState,
     surveys, users,
 };
@@ -161,6 +161,7 @@ fn serve(listener: TcpListener, pool: DbPool, settings: Settings) -> Result<Serv
                 }
             })
             .default_service(web::to(http::fallback::unmatched))
+            .wrap(from_fn(rate_limits::guard))
             .wrap(Condition::new(
                 !settings.cors_allowed_origins.is_empty(),
                 cors(&settings.cors_allowed_origins),
@@ -207,6 +208,8 @@ fn cors(allowed_origins: &[String]) -> Cors {
             header::LINK,
             header::LOCATION,
             header::RETRY_AFTER,
+            header::HeaderName::from_static("ratelimit"),
+            header::HeaderName::from_static("ratelimit-policy"),
             request_id::HEADER,
         ])
         .max_age(3600);

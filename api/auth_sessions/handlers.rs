@@ -75,7 +75,7 @@ async fn login(
 ) -> ApiResult<HttpResponse> {
     let request = body.into_inner();
     let auth = state.settings.auth.clone();
-    let client_ip = crate::http::client_ip(&req, &state.settings.trusted_proxies);
+    let client_ip = crate::http::client_key(&req, &state.settings.trusted_proxies);
     // One write transaction: a failure is recorded even though the answer is a 401.
     let outcome = db::write(&state.pool, move |conn| {
         service::login(conn, &auth, &request.email, &request.password, &client_ip)
@@ -89,6 +89,7 @@ async fn login(
         LoginOutcome::Throttled { retry_after_secs } => Err(ApiError::TooManyRequests {
             retry_after_secs,
             policy: Some(RateLimitPolicy {
+                name: "login-failures",
                 limit: state.settings.auth.login_max_failures,
                 window_secs: state.settings.auth.login_failure_window.as_secs(),
             }),

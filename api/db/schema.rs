@@ -389,6 +389,15 @@ diesel::joinable!(activity_credit_designations -> activities (activity_id));
 diesel::joinable!(activity_specialties -> activities (activity_id));
 diesel::joinable!(activity_topics -> activities (activity_id));
 diesel::joinable!(activity_professions -> activities (activity_id));
+diesel::table! {
+    rate_limit_counters (bucket, client_key) {
+        bucket -> Text,
+        client_key -> Text,
+        window_start -> Timestamp,
+        hits -> Integer,
+    }
+}
+
 diesel::joinable!(activity_people -> activities (activity_id));
 diesel::joinable!(activity_sessions -> activities (activity_id));
 

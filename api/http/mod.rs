@@ -10,7 +10,10 @@ pub mod json;
 pub mod pagination;
 pub mod request_id;
 
+use std::net::IpAddr;
+
 use actix_web::{error::QueryPayloadError, http::header, web, HttpRequest};
+use ipnet::IpNet;
 
 use crate::error::ApiError;
 
@@ -26,19 +29,43 @@ pub fn accepts(req: &HttpRequest, media_type: &str) -> bool {
 /// The client's address: the socket's peer, or, when that peer is one of the `trusted`
 /// proxies, the nearest address in `X-Forwarded-For` that is not a trusted proxy (the
 /// rightmost ones were added by our own proxies; anything left of them could be forged).
-pub fn client_ip(req: &HttpRequest, trusted: &[std::net::IpAddr]) -> String {
-    let Some(peer) = req.peer_addr().map(|a| a.ip()) else { return String::new() };
-    if !trusted.contains(&peer) {
-        return peer.to_string();
+pub fn client_addr(req: &HttpRequest, trusted: &[IpNet]) -> Option<IpAddr> {
+    let peer = req.peer_addr().map(|a| canonical(a.ip()))?;
+    let is_trusted = |addr: &IpAddr| trusted.iter().any(|net| net.contains(addr));
+    if !is_trusted(&peer) {
+        return Some(peer);
     }
-    let forwarded: Vec<std::net::IpAddr> = req
+    let forwarded: Vec<IpAddr> = req
         .headers()
         .get_all("x-forwarded-for")
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .filter_map(|a| a.trim().parse().ok())
+        .map(canonical)
         .collect();
-    forwarded.into_iter().rev().find(|a| !trusted.contains(a)).unwrap_or(peer).to_string()
+    Some(forwarded.into_iter().rev().find(|a| !is_trusted(a)).unwrap_or(peer))
+}
+
+/// The key quotas and login throttles count a client under: its address, and for IPv6 its
+/// /64 network (one subscriber usually holds a whole /64, so single addresses are free to
+/// rotate through).
+pub fn client_key(req: &HttpRequest, trusted: &[IpNet]) -> String {
+    match client_addr(req, trusted) {
+        Some(IpAddr::V6(v6)) => {
+            let network = ipnet::Ipv6Net::new(v6, 64).map(|n| n.trunc()).unwrap_or_else(|_| v6.into());
+            network.to_string()
+        }
+        Some(v4) => v4.to_string(),
+        None => String::new(),
+    }
+}
+
+/// IPv4 clients reached over an IPv6 socket (`::ffff:a.b.c.d`) are IPv4 clients.
+fn canonical(addr: IpAddr) -> IpAddr {
+    match addr {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(addr, IpAddr::V4),
+        v4 => v4,
+    }
 }
 
 /// Query strings that do not parse are the client's mistake: 400 problem+json.
@@ -66,4 +93,38 @@ pub fn form_config(limit: usize) -> web::FormConfig {
         }
         .into()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::test::TestRequest;
+
+    use super::*;
+
+    fn key(peer: &str, forwarded: Option<&str>, trusted: &[&str]) -> String {
+        let mut request = TestRequest::default().peer_addr(peer.parse().unwrap());
+        if let Some(forwarded) = forwarded {
+            request = request.insert_header(("x-forwarded-for", forwarded));
+        }
+        let trusted: Vec<IpNet> = trusted.iter().map(|n| n.parse().unwrap()).collect();
+        client_key(&request.to_http_request(), &trusted)
+    }
+
+    #[test]
+    fn clients_are_keyed_by_address_and_ipv6_clients_by_their_64() {
+        assert_eq!(key("192.0.2.7:5000", None, &[]), "192.0.2.7");
+        assert_eq!(key("[2001:db8:1:2:aaaa::1]:5000", None, &[]), "2001:db8:1:2::/64");
+        assert_eq!(key("[2001:db8:1:2:bbbb::9]:5000", None, &[]), "2001:db8:1:2::/64");
+        assert_eq!(key("[::ffff:192.0.2.7]:5000", None, &[]), "192.0.2.7");
+    }
+
+    #[test]
+    fn forwarded_addresses_count_only_behind_trusted_proxies() {
+        // Untrusted peer: its own address, whatever it forwards.
+        assert_eq!(key("192.0.2.7:1", Some("203.0.113.5"), &["10.0.0.0/8"]), "192.0.2.7");
+        // Trusted network: the nearest untrusted forwarded address; forged ones to its left lose.
+        assert_eq!(key("10.1.2.3:1", Some("6.6.6.6, 203.0.113.5, 10.9.9.9"), &["10.0.0.0/8"]), "203.0.113.5");
+        // Nothing but proxies: the peer.
+        assert_eq!(key("10.1.2.3:1", Some("10.9.9.9"), &["10.0.0.0/8"]), "10.1.2.3");
+    }
 }

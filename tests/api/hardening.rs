@@ -2,7 +2,11 @@
 //! and the documentation can be turned off.
 
 use actix_web::http::Method;
-use serde_json::json;
+use ce_api::{
+    config::Backend,
+    rate_limits::{Quota, RateLimitSettings},
+};
+use serde_json::{json, Value};
 
 use crate::{
     credit::{ama, enduring, publish},
@@ -140,3 +144,90 @@ db_test!(
         assert!(after.samples.iter().any(|s| s.metric == "ce_http_requests_in_flight"));
     }
 );
+
+/// Every quota at `limit` per minute, and 127.0.0.0/8 a trusted proxy so that the test can
+/// speak from many addresses.
+fn tight_quotas(limit: u32) -> impl FnOnce(&mut ce_api::config::Settings) + Clone {
+    move |settings| {
+        let quota = Some(Quota::per(limit, 60));
+        settings.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
+        settings.rate_limits = RateLimitSettings {
+            login: quota,
+            register: quota,
+            token: quota,
+            refresh: quota,
+            password_reset: quota,
+            check_in: quota,
+            reset_mails_per_account: quota,
+        };
+    }
+}
+
+/// Each limited route counts requests per client address: within the quota the answers carry
+/// the `RateLimit` fields; past it they are 429 problems with `Retry-After` and the policy,
+/// without reaching the handler; other addresses are unaffected; the next window opens again.
+#[actix_web::test]
+async fn limited_routes_answer_429_past_their_quota_per_address() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some(app) = TestApp::spawn_with(backend, tight_quotas(2)).await else { continue };
+        let form = "application/x-www-form-urlencoded";
+        let routes: [(&str, &str, Option<Value>); 5] = [
+            ("login", "/v1/auth/login", Some(json!({"email": "a@example.org", "password": "wrong one"}))),
+            ("register", "/v1/auth/register", Some(json!({"email": "not-an-email", "password": "x"}))),
+            ("refresh", "/v1/auth/refresh", Some(json!({"refresh_token": "unknown"}))),
+            ("token", "/v1/oauth/token", None),
+            ("check-in", "/v1/sessions/unknown/check-in", Some(json!({"code": "000000"}))),
+        ];
+        for (name, path, body) in routes {
+            let send = |address: &'static str| {
+                let request = app.request(Method::POST, path).header("x-forwarded-for", address);
+                let request = match &body {
+                    Some(body) => request.json(body),
+                    None => request
+                        .raw(form, b"grant_type=client_credentials&client_id=x&client_secret=y".to_vec()),
+                };
+                request.send()
+            };
+            for remaining in [1, 0] {
+                let answer = send("203.0.113.1").await;
+                assert_ne!(answer.status.as_u16(), 429, "{path}");
+                let state = answer.header("ratelimit").unwrap_or_default();
+                assert!(state.starts_with(&format!("\"{name}\";r={remaining};t=")), "{path}: {state}");
+            }
+            let refused = send("203.0.113.1").await;
+            refused.assert_problem(429, "too-many-requests");
+            let wait: u64 = refused.header("retry-after").unwrap().parse().unwrap();
+            assert!((1..=60).contains(&wait), "{path}: {wait}");
+            assert_eq!(refused.header("ratelimit-policy"), Some(format!("\"{name}\";q=2;w=60")));
+            assert_eq!(refused.header("ratelimit"), Some(format!("\"{name}\";r=0;t={wait}")));
+            assert_ne!(send("203.0.113.2").await.status.as_u16(), 429, "{path}: another address");
+        }
+        // A new window opens for everyone.
+        app.clock.travel(chrono::Duration::seconds(61));
+        app.post_json("/v1/auth/refresh", &json!({"refresh_token": "unknown"})).await.assert_status(401);
+        app.handle().stop(true).await;
+    }
+}
+
+/// Quotas are counted in the database, atomically: 20 parallel logins from one address,
+/// spread over two replicas, get exactly the quota's worth of password checks.
+#[actix_web::test]
+async fn quotas_hold_across_replicas_and_under_concurrency() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some(app) = TestApp::spawn_with(backend, tight_quotas(5)).await else { continue };
+        let replica = app.replica_with(tight_quotas(5));
+        let body = json!({"email": "nobody@example.org", "password": "wrong guess"});
+        let attempts = (0..20).map(|n| {
+            let request = if n % 2 == 0 {
+                app.request(Method::POST, "/v1/auth/login")
+            } else {
+                replica.request(Method::POST, "/v1/auth/login")
+            };
+            request.header("x-forwarded-for", "198.51.100.3").json(&body).send()
+        });
+        let answers = futures_util::future::join_all(attempts).await;
+        let refused = answers.iter().filter(|a| a.status.as_u16() == 429).count();
+        assert_eq!(refused, 15, "five pass the quota, whichever replica they reach");
+        app.handle().stop(true).await;
+    }
+}

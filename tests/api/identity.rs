@@ -412,7 +412,7 @@ async fn the_sixth_wrong_password_is_throttled_across_replicas() {
         sixth.assert_problem(429, "too-many-requests");
         let retry_after: u64 = sixth.header("retry-after").unwrap().parse().unwrap();
         assert!((1..=900).contains(&retry_after), "{retry_after}");
-        assert_eq!(sixth.header("ratelimit-policy").as_deref(), Some("5;w=900"));
+        assert_eq!(sixth.header("ratelimit-policy").as_deref(), Some("\"login-failures\";q=5;w=900"));
         let right = json!({"email": "target@example.org", "password": PASSWORD});
         app.post_json("/v1/auth/login", &right).await.assert_problem(429, "too-many-requests");
         // No trusted proxy is configured: a forged X-Forwarded-For changes nothing.
@@ -688,7 +688,7 @@ db_test!(
 async fn failed_logins_slow_the_attackers_address_not_the_owner() {
     for backend in [Backend::Sqlite, Backend::Postgres] {
         let trust_local_proxy =
-            |s: &mut ce_api::config::Settings| s.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+            |s: &mut ce_api::config::Settings| s.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
         let Some(app) = TestApp::spawn_with(backend, trust_local_proxy).await else { continue };
         app.register_learner("owner@example.org").await;
         let wrong = json!({"email": "owner@example.org", "password": "a wrong guess entirely"});

@@ -211,7 +211,11 @@ fn check_code(
         let retry_after_secs = (closes_at - now()).num_seconds().max(1) as u64;
         return Err(ApiError::TooManyRequests {
             retry_after_secs,
-            policy: Some(RateLimitPolicy { limit: MAX_CODE_FAILURES as u32, window_secs: retry_after_secs }),
+            policy: Some(RateLimitPolicy {
+                name: "check-in-code-failures",
+                limit: MAX_CODE_FAILURES as u32,
+                window_secs: retry_after_secs,
+            }),
         });
     }
     if code_matches(sent, expected) {

@@ -26,7 +26,8 @@ pub struct TestApp {
 
 /// Settings for a test instance: a free port, a small pool, quick start and stop. The
 /// database timeouts are generous: many instances share two cores in CI, and a test that is
-/// about timeouts sets its own.
+/// about timeouts sets its own. Every test's requests come from 127.0.0.1, so the request
+/// quotas are off; the tests about quotas set their own.
 pub fn test_settings(database_url: &str) -> Settings {
     Settings {
         database_url: database_url.to_string(),
@@ -37,6 +38,7 @@ pub fn test_settings(database_url: &str) -> Settings {
         workers: 2,
         shutdown_timeout: Duration::from_secs(1),
         log_filter: "warn".into(),
+        rate_limits: ce_api::rate_limits::RateLimitSettings::off(),
         ..Settings::default()
     }
 }
