@@ -72,8 +72,43 @@ pub struct Settings {
     pub outbound: OutboundSettings,
     /// The board services batches may be sent to directly (none: files only).
     pub boards: BoardServices,
+    /// Where account mails go and where their links point.
+    pub mail: MailSettings,
     /// The clock rules read (the system clock; tests pass one they move).
     pub clock: Clock,
+}
+
+/// Account mails (verification, password reset, notices).
+#[derive(Clone)]
+pub struct MailSettings {
+    /// `smtp://host:port`, `smtps://user:password@host` or `smtp://...?tls=required`; without
+    /// it mails are written to the log.
+    pub smtp_url: Option<String>,
+    /// The sender, e.g. `CE Office <ce@example.org>`.
+    pub from: String,
+    /// The learner portal's base URL: mails link to `{portal_url}/verify-email?token=...` and
+    /// `{portal_url}/reset-password?token=...`, pages that post the token to this API.
+    pub portal_url: String,
+}
+
+impl fmt::Debug for MailSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MailSettings")
+            .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
+            .field("from", &self.from)
+            .field("portal_url", &self.portal_url)
+            .finish()
+    }
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        MailSettings {
+            smtp_url: None,
+            from: "ce-api <no-reply@localhost>".into(),
+            portal_url: ProviderSettings::default().public_url,
+        }
+    }
 }
 
 /// Timeouts of outgoing calls: to connect, and for the whole exchange.
@@ -163,6 +198,8 @@ pub struct AuthSettings {
     pub bootstrap_admin: Option<(String, String)>,
     /// The key-encryption key that seals signing keys at rest (32 bytes).
     pub key_encryption_key: Option<[u8; 32]>,
+    /// Learners must verify their email before they claim credit.
+    pub require_verified_email: bool,
 }
 
 impl Default for AuthSettings {
@@ -178,6 +215,7 @@ impl Default for AuthSettings {
             login_failure_window: Duration::from_secs(15 * 60),
             bootstrap_admin: None,
             key_encryption_key: None,
+            require_verified_email: true,
         }
     }
 }
@@ -212,6 +250,8 @@ impl fmt::Debug for Settings {
             .field("provider", &self.provider)
             .field("outbound", &self.outbound)
             .field("boards", &self.boards)
+            .field("mail", &self.mail)
+            .field("require_verified_email", &self.auth.require_verified_email)
             .finish()
     }
 }
@@ -261,6 +301,7 @@ impl Default for Settings {
             provider: ProviderSettings::default(),
             outbound: OutboundSettings::default(),
             boards: BoardServices::default(),
+            mail: MailSettings::default(),
             clock: Clock::system(),
         }
     }
@@ -363,6 +404,7 @@ impl Settings {
             provider: provider_settings(&var)?,
             outbound: outbound_settings(&var)?,
             boards: board_services(&var)?,
+            mail: mail_settings(&var)?,
             clock: Clock::system(),
         })
     }
@@ -460,6 +502,29 @@ fn board_services(var: &dyn Fn(&str) -> Option<String>) -> Result<BoardServices,
     Ok(BoardServices { cpe_monitor, ce_broker })
 }
 
+fn mail_settings(var: &dyn Fn(&str) -> Option<String>) -> Result<MailSettings, ConfigError> {
+    let defaults = MailSettings::default();
+    let from = var("CE_MAIL_FROM").unwrap_or(defaults.from);
+    if from.parse::<lettre::message::Mailbox>().is_err() {
+        return Err(invalid("CE_MAIL_FROM", &from, "a mailbox such as `CE Office <ce@example.org>`"));
+    }
+    let smtp_url = var("CE_SMTP_URL");
+    if let Some(url) = &smtp_url {
+        if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
+            return Err(invalid("CE_SMTP_URL", &redact_url(url), "an smtp:// or smtps:// URL"));
+        }
+    }
+    let portal_url = var("CE_PORTAL_URL")
+        .or_else(|| var("CE_PUBLIC_URL"))
+        .unwrap_or(defaults.portal_url)
+        .trim_end_matches('/')
+        .to_string();
+    if !(portal_url.starts_with("http://") || portal_url.starts_with("https://")) {
+        return Err(invalid("CE_PORTAL_URL", &portal_url, "an http(s) URL"));
+    }
+    Ok(MailSettings { smtp_url, from, portal_url })
+}
+
 fn provider_settings(var: &dyn Fn(&str) -> Option<String>) -> Result<ProviderSettings, ConfigError> {
     let defaults = ProviderSettings::default();
     let public_url = var("CE_PUBLIC_URL").unwrap_or(defaults.public_url);
@@ -527,6 +592,11 @@ fn auth_settings(var: &dyn Fn(&str) -> Option<String>) -> Result<AuthSettings, C
             defaults.self_registration,
         )?,
         signing_key_pem: var("CE_JWT_PRIVATE_KEY_PEM"),
+        require_verified_email: parse_bool(
+            "CE_REQUIRE_VERIFIED_EMAIL",
+            var("CE_REQUIRE_VERIFIED_EMAIL"),
+            defaults.require_verified_email,
+        )?,
         key_encryption_key: match var("CE_KEY_ENCRYPTION_KEY") {
             None => None,
             Some(encoded) => Some(key_encryption_key(&encoded)?),

@@ -10,6 +10,7 @@
 //! - one module per resource.
 
 pub mod access;
+pub mod accounts;
 pub mod activities;
 pub mod auth;
 pub mod auth_sessions;
@@ -24,6 +25,7 @@ pub mod error;
 pub mod health;
 pub mod http;
 pub mod integration_clients;
+pub mod mail;
 pub mod metrics;
 pub mod oauth;
 pub mod openapi;

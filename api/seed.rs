@@ -45,6 +45,7 @@ fn ensure_user(
         last_name: last_name.into(),
         profession: None,
         external_id: None,
+        email_verified: true,
     };
     match users::insert_account(conn, new) {
         Ok(_) => Ok(true),

@@ -13,6 +13,7 @@ use utoipa_actix_web::{scope, service_config::ServiceConfig, AppExt};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::{
+    accounts,
     activities::{self, dto::ActivityStatus, rules::OutcomeMeasures, service::ActivityEffects, ActivityRow},
     auth::keys::{self, KeyCache},
     auth_sessions,
@@ -23,7 +24,9 @@ use crate::{
     error::ApiResult,
     health,
     http::{self, fallback::RouteTable, json::BodyLimit, request_id},
-    integration_clients, metrics, oauth, openapi, provider, rate_limits, reporting, reports, seed,
+    integration_clients,
+    mail::Mailer,
+    metrics, oauth, openapi, provider, rate_limits, reporting, reports, seed,
     state::AppState,
     surveys, users,
 };
@@ -38,6 +41,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 
 fn v1_routes(cfg: &mut ServiceConfig) {
     cfg.configure(auth_sessions::configure);
+    cfg.configure(accounts::configure);
     cfg.configure(activities::configure);
     cfg.configure(enrollments::configure);
     cfg.configure(credit_claims::configure);
@@ -55,6 +59,8 @@ fn v1_routes(cfg: &mut ServiceConfig) {
 pub enum StartupError {
     #[error("database: {0}")]
     Database(String),
+    #[error("configuration: {0}")]
+    Config(String),
     #[error("cannot bind {address}: {source}")]
     Bind { address: String, source: std::io::Error },
 }
@@ -137,7 +143,9 @@ fn serve(listener: TcpListener, pool: DbPool, settings: Settings) -> Result<Serv
     // Served with today's examples (see `activities::examples`).
     let document = openapi::document_at(chrono::Utc::now().date_naive());
     let route_table = web::Data::new(RouteTable::from_openapi(&document, settings.docs_enabled));
-    let state = web::Data::new(AppState { pool, settings: settings.clone(), keys: KeyCache::default() });
+    let mailer = Mailer::new(&settings.mail, &settings.outbound).map_err(StartupError::Config)?;
+    let state =
+        web::Data::new(AppState { pool, settings: settings.clone(), keys: KeyCache::default(), mailer });
     // The catalog's changes reach enrollments through this (see `activities::service`).
     let activity_effects: web::Data<dyn ActivityEffects> =
         web::Data::from(Arc::new(CatalogEffects) as Arc<dyn ActivityEffects>);

@@ -5,11 +5,13 @@
 
 use std::sync::Arc;
 
-use crate::{auth::keys::KeyCache, config::Settings, db::DbPool};
+use crate::{auth::keys::KeyCache, config::Settings, db::DbPool, mail::Mailer};
 
 pub struct AppState {
     pub pool: DbPool,
     pub settings: Arc<Settings>,
     /// Public keys by kid: a cache of the `signing_keys` table.
     pub keys: KeyCache,
+    /// Account mails (SMTP, or the log).
+    pub mailer: Mailer,
 }

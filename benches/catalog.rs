@@ -18,83 +18,15 @@ use std::{
 
 mod support;
 
-use support::{admin_token, env_number, measure, start, summarize, Figures};
+use support::{admin_token, env_number, measure, seed_catalog as seed, start, summarize, Figures};
 
 use ce_api::{
-    activities::{dto::ActivityInput, examples, fixtures as store},
+    activities::fixtures as store,
     db::{self, schema::activities},
     http::pagination,
     users::{fixtures as users, NewUser},
 };
-use diesel::{connection::SimpleConnection, prelude::*};
-
-/// A lean but realistic activity: one designation, specialty, topic, profession and person.
-fn activity(n: u64, template: &ActivityInput) -> ActivityInput {
-    let mut input = template.clone();
-    let formats = ["course", "rss", "internet_live"];
-    input.title = format!(
-        "Activity {n}: {}",
-        ["sepsis", "heart failure", "opioid stewardship", "burnout"][(n % 4) as usize]
-    );
-    input.format =
-        serde_json::from_value(serde_json::json!(formats[(n % 3) as usize])).unwrap_or(input.format);
-    if input.format != ce_api::activities::dto::ActivityFormat::Course {
-        input.delivery = None;
-    }
-    let start = chrono::Utc::now() + chrono::Duration::minutes(10 * n as i64 + 60 * 24 * 30);
-    input.starts_at = Some(start);
-    input.ends_at = Some(start + chrono::Duration::hours(1));
-    input.registration_closes_at = Some(start);
-    input.credit_designations.truncate(1);
-    input.specialties =
-        vec![["cardiology", "emergency_medicine", "oncology", "pediatrics"][(n % 4) as usize].into()];
-    input.topics.truncate(1);
-    input.target_professions.truncate(1);
-    input.people.truncate(1);
-    input
-}
-
-fn seed(url: &str, count: u64) -> Result<(), String> {
-    let mut conn = db::establish(url).map_err(|e| e.to_string())?;
-    db::run_migrations(&mut conn)?;
-    let existing: i64 = activities::table.count().get_result(&mut conn).map_err(|e| e.to_string())?;
-    if existing as u64 >= count {
-        return Ok(());
-    }
-    let planner = users::insert(
-        &mut conn,
-        NewUser {
-            email: format!("bench-{}@example.org", uuid::Uuid::now_v7().simple()),
-            password_hash: None,
-            role: ce_api::auth::Role::Planner,
-            first_name: "Bench".into(),
-            last_name: "Planner".into(),
-            profession: None,
-            external_id: None,
-        },
-    )
-    .map_err(|e| e.to_string())?;
-    let template: ActivityInput =
-        serde_json::from_value(examples::create_activity(chrono::Utc::now().date_naive()))
-            .map_err(|e| e.to_string())?;
-    let started = Instant::now();
-    for chunk_start in (existing as u64..count).step_by(1000) {
-        db::write_transaction(&mut conn, |conn| -> ce_api::error::ApiResult<()> {
-            for n in chunk_start..(chunk_start + 1000).min(count) {
-                store::insert(conn, &activity(n, &template), &planner.id)?;
-            }
-            Ok(())
-        })
-        .map_err(|e| e.to_string())?;
-    }
-    diesel::update(activities::table)
-        .set(activities::status.eq("published"))
-        .execute(&mut conn)
-        .map_err(|e| e.to_string())?;
-    conn.batch_execute("ANALYZE").map_err(|e| e.to_string())?;
-    eprintln!("seeded {} activities in {:.1}s", count - existing as u64, started.elapsed().as_secs_f64());
-    Ok(())
-}
+use diesel::prelude::*;
 
 /// The cursor that starts the page at `offset` in catalog order (a "deep page").
 fn deep_cursor(url: &str, offset: i64) -> Result<String, String> {
@@ -174,6 +106,7 @@ async fn measure_enrollments(base: &str, url: &str, clients: u64, seconds: u64) 
                         last_name: format!("{n}"),
                         profession: None,
                         external_id: None,
+                        email_verified: true,
                     },
                 )
                 .map(|row| row.id)
@@ -255,6 +188,7 @@ fn completed_enrollments(
                         last_name: format!("{n}"),
                         profession: Some(ce_api::users::dto::Profession::Physician),
                         external_id: Some(format!("EXT-{n}")),
+                        email_verified: true,
                     },
                 )?;
                 let mut row = EnrollmentRow::new(activity_id, &user.id, EnrollmentStatus::Completed, "bench");

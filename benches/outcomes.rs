@@ -101,6 +101,7 @@ fn seed(url: &str, learners_per_activity: u64) -> Result<(), String> {
                         last_name: format!("{n}"),
                         profession: Some(Profession::Physician),
                         external_id: None,
+                        email_verified: true,
                     },
                 )
                 .map(|u| u.id)

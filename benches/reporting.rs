@@ -68,6 +68,7 @@ fn seed(url: &str, awards: u64) -> Result<(), String> {
                         last_name: format!("Pharmacist {n}"),
                         profession: Some(Profession::Pharmacist),
                         external_id: None,
+                        email_verified: true,
                     },
                 )?;
                 diesel::update(users_table::table.find(&user.id))

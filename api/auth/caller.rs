@@ -4,7 +4,7 @@
 
 use std::{future::Future, pin::Pin};
 
-use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
+use actix_web::{dev::Payload, http::header, web, FromRequest, HttpMessage, HttpRequest};
 
 use crate::{
     auth::{
@@ -64,14 +64,31 @@ async fn authenticate(req: &HttpRequest, token: String) -> ApiResult<Caller> {
         .cloned()
         .ok_or_else(|| ApiError::internal("application state missing"))?;
     let kid = jwt::key_id(&token)?;
-    crate::db::run(&state.pool.clone(), move |conn| {
+    let (caller, session) = crate::db::run(&state.pool.clone(), move |conn| {
         let key = state.keys.get(conn, &kid)?.ok_or_else(|| ApiError::Unauthorized {
             detail: "the bearer token's key id is unknown".into(),
         })?;
         let claims = jwt::verify(&token, &key, &state.settings.auth)?;
-        active_principal(conn, claims)
+        let session = claims.sid.clone();
+        active_principal(conn, claims).map(|caller| (caller, session))
     })
-    .await
+    .await?;
+    if let Some(session) = session {
+        req.extensions_mut().insert(LoginSession(session));
+    }
+    Ok(caller)
+}
+
+/// The login session (`sid`) of the verified token of this request, for the handlers that
+/// act on "the other sessions" (a password change ends them).
+#[derive(Debug, Clone)]
+pub struct LoginSession(pub String);
+
+impl LoginSession {
+    /// The session of the request's caller, once [`Caller`] was extracted.
+    pub fn of(req: &HttpRequest) -> Option<String> {
+        req.extensions().get::<LoginSession>().map(|s| s.0.clone())
+    }
 }
 
 /// Turns verified claims into a caller, refusing disabled or deleted principals.

@@ -4,53 +4,22 @@ use actix_web::{http::header, post, web, HttpResponse};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::{
-    auth::password,
     auth_sessions::{
         dto::{LoginRequest, RefreshRequest, TokenResponse},
         service::{self, LoginOutcome, RefreshOutcome},
     },
     db,
-    error::{ApiError, ApiResult, Problem, ProblemType, RateLimitPolicy},
+    error::{ApiError, ApiResult, Problem, RateLimitPolicy},
     http::json::ApiJson,
     state::AppState,
-    users::dto::{RegisterRequest, User},
 };
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(register).service(login).service(refresh).service(logout);
+    cfg.service(login).service(refresh).service(logout);
 }
 
 fn token_response(tokens: TokenResponse) -> HttpResponse {
     HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(tokens)
-}
-
-/// Learner self-signup (when enabled). Creates a `learner` account.
-#[utoipa::path(
-    tag = "auth",
-    operation_id = "register",
-    request_body = RegisterRequest,
-    responses(
-        (status = 201, description = "Account created; log in next", body = User, headers(("Location" = String))),
-        (status = 403, description = "Self-signup is disabled", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The email is taken", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/auth/register")]
-async fn register(state: web::Data<AppState>, body: ApiJson<RegisterRequest>) -> ApiResult<HttpResponse> {
-    if !state.settings.auth.self_registration {
-        return Err(ApiError::Forbidden {
-            kind: ProblemType::RegistrationClosed,
-            detail: "self-signup is disabled; ask the CE office for an account".into(),
-        });
-    }
-    let request = body.into_inner();
-    let email = request.email.clone();
-    db::run(&state.pool, move |conn| crate::users::service::ensure_email_free(conn, &email)).await?;
-    let plain = request.password.clone();
-    let password_hash = web::block(move || password::hash(&plain)).await??;
-    let user = db::write(&state.pool, move |conn| service::register(conn, request, password_hash)).await?;
-    Ok(HttpResponse::Created().insert_header((header::LOCATION, format!("/v1/users/{}", user.id))).json(user))
 }
 
 /// Log in with email and password. Unknown emails and wrong passwords get the same answer in

@@ -11,10 +11,7 @@ use crate::{
     config::AuthSettings,
     db::{self, DbConnection},
     error::{ApiError, ApiResult},
-    users::{
-        self,
-        dto::{RegisterRequest, User},
-    },
+    users,
 };
 
 fn chrono_duration(duration: std::time::Duration) -> Duration {
@@ -44,20 +41,10 @@ fn issue_tokens(
     })
 }
 
-/// A learner signs up (the password already hashed, off the request path).
-pub fn register(conn: &mut DbConnection, request: RegisterRequest, password_hash: String) -> ApiResult<User> {
-    users::service::insert_account(
-        conn,
-        users::NewUser {
-            email: request.email,
-            password_hash: Some(password_hash),
-            role: Role::Learner,
-            first_name: request.first_name,
-            last_name: request.last_name,
-            profession: request.profession,
-            external_id: None,
-        },
-    )
+/// Ends the account's login sessions (their refresh tokens, and with them the access tokens
+/// that name them), all but `keep`: after a password change or reset.
+pub fn end_sessions(conn: &mut DbConnection, user_id: &str, keep: Option<&str>) -> ApiResult<()> {
+    store::revoke_families_of_user(conn, user_id, keep)
 }
 
 pub enum LoginOutcome {

@@ -104,6 +104,16 @@ pub fn revoke_family(conn: &mut DbConnection, family_id: &str) -> ApiResult<()> 
     Ok(())
 }
 
+/// Revokes every family of the user's but `keep`.
+pub fn revoke_families_of_user(conn: &mut DbConnection, user_id: &str, keep: Option<&str>) -> ApiResult<()> {
+    let live = refresh_tokens::table
+        .filter(refresh_tokens::user_id.eq(user_id))
+        .filter(refresh_tokens::revoked_at.is_null())
+        .filter(refresh_tokens::family_id.ne(keep.unwrap_or_default()));
+    diesel::update(live).set(refresh_tokens::revoked_at.eq(Some(now()))).execute(conn)?;
+    Ok(())
+}
+
 /// Revokes the family of `token` (logout); unknown tokens are ignored.
 pub fn revoke_family_of(conn: &mut DbConnection, token: &str) -> ApiResult<()> {
     let family: Option<String> = refresh_tokens::table

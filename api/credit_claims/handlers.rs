@@ -49,7 +49,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     request_body = ClaimRequest,
     responses(
         (status = 201, description = "Claimed: awarded, or pending review", body = CreditClaim, headers(("Location" = String))),
-        (status = 403, description = "Machine clients do not claim credit", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Machine clients do not claim credit; or the learner's email is not verified yet (`email-unverified`: follow the link mailed at sign-up)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown enrollment, or not yours", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "An active claim exists for this enrollment and credit type (the detail names it), or the credit was revoked", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A credit rule is not met: `enrollment-not-completed`, `credit-type-not-designated`, \
@@ -66,9 +66,10 @@ async fn create_claim(
     body: ApiJson<ClaimRequest>,
 ) -> ApiResult<HttpResponse> {
     let base_url = state.settings.provider.public_url.clone();
+    let verified_only = state.settings.auth.require_verified_email;
     let stored =
         idempotency::create(&state.pool, &req, &caller, body.into_inner(), move |conn, caller, request| {
-            service::claim(conn, caller, &request, &base_url)
+            service::claim(conn, caller, &request, &base_url, verified_only)
         })
         .await?;
     Ok(stored.respond_created("/v1/credit-claims"))

@@ -300,7 +300,7 @@ mod tests {
             "id": "u", "email": "a@b.c", "role": "learner", "active": true, "first_name": "A",
             "last_name": "B", "profession": "pharmacist", "degree": null, "npi": null,
             "nabp_eprofile_id": null, "birth_mmdd": null, "board_ids": {}, "consent_to_report": false,
-            "external_id": null, "state_licenses": [], "version": 1,
+            "external_id": null, "state_licenses": [], "email_verified": true, "version": 1,
             "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"
         }))
         .unwrap();

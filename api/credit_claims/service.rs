@@ -582,13 +582,21 @@ fn withdraw(
 }
 
 /// Claim credit for a completed enrollment: every accreditation rule, each refusal with its
-/// own problem type; awarded at once unless the activity reviews claims.
+/// own problem type; awarded at once unless the activity reviews claims. With
+/// `verified_only`, a person must have verified their email first (a credit record names
+/// them to boards by it).
 pub fn claim(
     conn: &mut DbConnection,
     caller: &Caller,
     request: &ClaimRequest,
     base_url: &str,
+    verified_only: bool,
 ) -> ApiResult<CreditClaim> {
+    if verified_only {
+        if let Some(user_id) = caller.user_id() {
+            users::service::ensure_email_verified(conn, user_id)?;
+        }
+    }
     enrollments::service::lock(conn, &request.enrollment_id)?;
     let ctx = claim_context(conn, caller, &request.enrollment_id)?;
     let target = Target {

@@ -34,6 +34,19 @@ diesel::table! {
         version -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        email_verified_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    account_tokens (id) {
+        id -> Text,
+        user_id -> Text,
+        purpose -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
     }
 }
 
@@ -403,6 +416,7 @@ diesel::joinable!(activity_sessions -> activities (activity_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
+    account_tokens,
     user_board_ids,
     user_licenses,
     refresh_tokens,

@@ -97,6 +97,10 @@ pub struct User {
     pub consent_to_report: bool,
     /// The person's id in the program's own systems (set by admins; LMS matching).
     pub external_id: Option<String>,
+    /// Whether the person proved they receive mail at `email` (self-signups follow the link
+    /// mailed to them; accounts the program creates are trusted). Unverified learners cannot
+    /// claim credit unless the service is configured otherwise.
+    pub email_verified: bool,
     /// Increases on every change; also the `ETag`.
     pub version: i32,
     pub created_at: DateTime<Utc>,

@@ -101,13 +101,32 @@ pub fn account_by_email(conn: &mut DbConnection, email: &str) -> ApiResult<Optio
     store::find_by_email(conn, email)
 }
 
-/// 409 `email-taken` when an account has this email (checked before a password is hashed,
-/// so that sign-ups for existing emails cost no argon2 work; the insert checks again).
-pub fn ensure_email_free(conn: &mut DbConnection, email: &str) -> ApiResult<()> {
-    match store::find_by_email(conn, email)? {
-        Some(_) => Err(store::email_taken()),
-        None => Ok(()),
+/// A new password (already hashed) for the account.
+pub fn set_password(
+    conn: &mut DbConnection,
+    id: &str,
+    password_hash: &str,
+    mailbox_proven: bool,
+) -> ApiResult<()> {
+    store::set_credentials(conn, id, Some(password_hash), mailbox_proven)
+}
+
+/// 403 `email-unverified` until the account's owner followed the verification link.
+pub fn ensure_email_verified(conn: &mut DbConnection, id: &str) -> ApiResult<()> {
+    match store::find(conn, id)? {
+        Some(account) if account.email_verified_at.is_none() => Err(ApiError::Forbidden {
+            kind: crate::error::ProblemType::EmailUnverified,
+            detail: "confirm your email address first: follow the link mailed to you at sign-up \
+                     (signing up again with the same address mails a new one)"
+                .into(),
+        }),
+        _ => Ok(()),
     }
+}
+
+/// The account's owner followed a link mailed to its address.
+pub fn mark_email_verified(conn: &mut DbConnection, id: &str) -> ApiResult<()> {
+    store::set_credentials(conn, id, None, true)
 }
 
 /// Several stored accounts by id, whoever asks (for lists of other resources that checked
@@ -148,6 +167,7 @@ pub fn create(
             last_name: request.last_name,
             profession: request.profession,
             external_id: request.external_id,
+            email_verified: true,
         },
     )
 }

@@ -38,6 +38,7 @@ pub struct UserRow {
     pub version: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub email_verified_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -60,6 +61,8 @@ pub struct NewUser {
     pub last_name: String,
     pub profession: Option<Profession>,
     pub external_id: Option<String>,
+    /// Accounts the program creates are trusted; self-signups prove their mailbox first.
+    pub email_verified: bool,
 }
 
 pub(super) fn email_taken() -> ApiError {
@@ -91,12 +94,37 @@ pub fn insert(conn: &mut DbConnection, new: NewUser) -> ApiResult<UserRow> {
         version: 1,
         created_at: now,
         updated_at: now,
+        email_verified_at: new.email_verified.then_some(now),
     };
     diesel::insert_into(users::table).values(&row).execute(conn).map_err(|e| match ApiError::from(e) {
         ApiError::Conflict { .. } => email_taken(),
         other => other,
     })?;
     Ok(row)
+}
+
+/// Sets the account's password hash and, when the mailbox was just proven, its verification;
+/// a new version, like every change.
+pub fn set_credentials(
+    conn: &mut DbConnection,
+    id: &str,
+    password_hash: Option<&str>,
+    verified: bool,
+) -> ApiResult<()> {
+    let now = now();
+    let target = users::table.find(id);
+    if let Some(hash) = password_hash {
+        diesel::update(target).set(users::password_hash.eq(hash)).execute(conn)?;
+    }
+    if verified {
+        diesel::update(target.filter(users::email_verified_at.is_null()))
+            .set(users::email_verified_at.eq(now))
+            .execute(conn)?;
+    }
+    diesel::update(target)
+        .set((users::version.eq(users::version + 1), users::updated_at.eq(now)))
+        .execute(conn)?;
+    Ok(())
 }
 
 pub fn find(conn: &mut DbConnection, id: &str) -> ApiResult<Option<UserRow>> {
@@ -140,6 +168,7 @@ fn to_user(
         state_licenses,
         consent_to_report: row.consent_to_report,
         external_id: row.external_id,
+        email_verified: row.email_verified_at.is_some(),
         version: row.version,
         created_at: to_utc(row.created_at),
         updated_at: to_utc(row.updated_at),

@@ -7,9 +7,11 @@ use std::{
 };
 
 use ce_api::{
-    db,
+    activities::{dto::ActivityInput, examples, fixtures as store},
+    db::{self, schema::activities},
     users::{fixtures as users, NewUser},
 };
+use diesel::{connection::SimpleConnection, prelude::*};
 
 pub fn env_number(name: &str, default: u64) -> u64 {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
@@ -24,20 +26,31 @@ pub struct Figures {
 
 /// `clients` concurrent clients GET `url` (with `bearer`, if any) for `seconds`.
 pub async fn measure(url: String, bearer: Option<String>, clients: u64, seconds: u64) -> Figures {
+    let headers = bearer.map(|token| vec![("authorization".to_string(), format!("Bearer {token}"))]);
+    measure_with(url, headers.unwrap_or_default(), clients, seconds).await
+}
+
+/// `clients` concurrent clients GET `url` with `headers` for `seconds`.
+pub async fn measure_with(
+    url: String,
+    headers: Vec<(String, String)>,
+    clients: u64,
+    seconds: u64,
+) -> Figures {
     let latencies = Arc::new(Mutex::new(Vec::new()));
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..clients {
-        let (url, latencies, bearer) = (url.clone(), latencies.clone(), bearer.clone());
+        let (url, latencies, headers) = (url.clone(), latencies.clone(), headers.clone());
         tasks.push(actix_web::rt::spawn(async move {
             let client = awc::Client::builder().timeout(Duration::from_secs(120)).finish();
             let mut mine = Vec::new();
             while Instant::now() < deadline {
                 let sent = Instant::now();
                 let mut request = client.get(&url);
-                if let Some(token) = &bearer {
-                    request = request.insert_header(("authorization", format!("Bearer {token}")));
+                for (name, value) in &headers {
+                    request = request.insert_header((name.as_str(), value.as_str()));
                 }
                 let mut response = request.send().await.expect("request");
                 let body = response.body().limit(64 << 20).await.expect("body");
@@ -81,6 +94,7 @@ pub fn insert_planner(conn: &mut db::DbConnection, label: &str) -> Result<ce_api
             last_name: "Planner".into(),
             profession: None,
             external_id: None,
+            email_verified: true,
         },
     )
     .map_err(|e| e.to_string())
@@ -101,6 +115,7 @@ pub async fn admin_token(conn: &mut db::DbConnection, base: &str) -> Result<Stri
             last_name: "Admin".into(),
             profession: None,
             external_id: None,
+            email_verified: true,
         },
     )
     .map_err(|e| e.to_string())?;
@@ -126,16 +141,96 @@ pub fn postgres_database(admin_url: &str, name: &str) -> String {
 /// The real application on a free port over `url`, with a pool sized for `clients`; its base
 /// URL and a handle to stop it.
 pub fn start(url: &str, clients: u64) -> Result<(String, actix_web::dev::ServerHandle), String> {
-    let settings = ce_api::config::Settings {
+    start_with(url, clients, |_| {})
+}
+
+/// [`start`] with settings adjusted by `tweak`.
+pub fn start_with(
+    url: &str,
+    clients: u64,
+    tweak: impl FnOnce(&mut ce_api::config::Settings),
+) -> Result<(String, actix_web::dev::ServerHandle), String> {
+    let mut settings = ce_api::config::Settings {
         database_url: url.to_string(),
         bind: "127.0.0.1:0".parse().map_err(|_| "address")?,
         db_pool_size: clients.min(32) as u32,
         log_filter: "warn".into(),
         ..ce_api::config::Settings::default()
     };
+    tweak(&mut settings);
     let app = ce_api::startup::Application::build(settings).map_err(|e| e.to_string())?;
     let base = format!("http://127.0.0.1:{}", app.port());
     let handle = app.server_handle();
     actix_web::rt::spawn(app.run_until_stopped());
     Ok((base, handle))
+}
+
+/// A lean but realistic activity: one designation, specialty, topic, profession and person.
+fn activity(n: u64, template: &ActivityInput) -> ActivityInput {
+    let mut input = template.clone();
+    let formats = ["course", "rss", "internet_live"];
+    input.title = format!(
+        "Activity {n}: {}",
+        ["sepsis", "heart failure", "opioid stewardship", "burnout"][(n % 4) as usize]
+    );
+    input.format =
+        serde_json::from_value(serde_json::json!(formats[(n % 3) as usize])).unwrap_or(input.format);
+    if input.format != ce_api::activities::dto::ActivityFormat::Course {
+        input.delivery = None;
+    }
+    let start = chrono::Utc::now() + chrono::Duration::minutes(10 * n as i64 + 60 * 24 * 30);
+    input.starts_at = Some(start);
+    input.ends_at = Some(start + chrono::Duration::hours(1));
+    input.registration_closes_at = Some(start);
+    input.credit_designations.truncate(1);
+    input.specialties =
+        vec![["cardiology", "emergency_medicine", "oncology", "pediatrics"][(n % 4) as usize].into()];
+    input.topics.truncate(1);
+    input.target_professions.truncate(1);
+    input.people.truncate(1);
+    input
+}
+
+/// `count` published activities in the database at `url` (migrated first; kept between runs).
+pub fn seed_catalog(url: &str, count: u64) -> Result<(), String> {
+    let mut conn = db::establish(url).map_err(|e| e.to_string())?;
+    db::run_migrations(&mut conn)?;
+    let existing: i64 = activities::table.count().get_result(&mut conn).map_err(|e| e.to_string())?;
+    if existing as u64 >= count {
+        return Ok(());
+    }
+    let planner = users::insert(
+        &mut conn,
+        NewUser {
+            email: format!("bench-{}@example.org", uuid::Uuid::now_v7().simple()),
+            password_hash: None,
+            role: ce_api::auth::Role::Planner,
+            first_name: "Bench".into(),
+            last_name: "Planner".into(),
+            profession: None,
+            external_id: None,
+            email_verified: true,
+        },
+    )
+    .map_err(|e| e.to_string())?;
+    let template: ActivityInput =
+        serde_json::from_value(examples::create_activity(chrono::Utc::now().date_naive()))
+            .map_err(|e| e.to_string())?;
+    let started = Instant::now();
+    for chunk_start in (existing as u64..count).step_by(1000) {
+        db::write_transaction(&mut conn, |conn| -> ce_api::error::ApiResult<()> {
+            for n in chunk_start..(chunk_start + 1000).min(count) {
+                store::insert(conn, &activity(n, &template), &planner.id)?;
+            }
+            Ok(())
+        })
+        .map_err(|e| e.to_string())?;
+    }
+    diesel::update(activities::table)
+        .set(activities::status.eq("published"))
+        .execute(&mut conn)
+        .map_err(|e| e.to_string())?;
+    conn.batch_execute("ANALYZE").map_err(|e| e.to_string())?;
+    eprintln!("seeded {} activities in {:.1}s", count - existing as u64, started.elapsed().as_secs_f64());
+    Ok(())
 }

@@ -766,6 +766,7 @@ fn completed_enrollments(app: &TestApp, activity: &str, count: usize) -> Vec<Str
                     last_name: format!("{n}"),
                     profession: Some(Profession::Physician),
                     external_id: Some(format!("EXT-{n}")),
+                    email_verified: true,
                 },
             )
             .unwrap();

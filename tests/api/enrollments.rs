@@ -50,6 +50,7 @@ fn learners(app: &TestApp, count: usize) -> Vec<String> {
                     last_name: format!("{n}"),
                     profession: None,
                     external_id: None,
+                    email_verified: true,
                 },
             )
             .unwrap()

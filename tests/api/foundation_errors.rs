@@ -72,8 +72,16 @@ db_test!(
             assert_eq!(problem["errors"][0]["field"], field, "{problem}");
             assert_eq!(problem["errors"][0]["code"], code, "{problem}");
         }
-        // Nothing was stored: the email is still free.
-        app.post_json("/v1/auth/register", &base).await.assert_status(201);
+        // Nothing was stored: the account made now is the valid body's, a learner.
+        app.post_json("/v1/auth/register", &base).await.assert_status(202);
+        let email = base["email"].as_str().unwrap();
+        let password = base["password"].as_str().unwrap();
+        let token = app.login(email, password).await["access_token"].as_str().unwrap().to_string();
+        let me = app.request(Method::GET, "/v1/me").bearer(&token).send().await.json();
+        assert_eq!(
+            (me["role"].as_str(), me["first_name"].as_str()),
+            (Some("learner"), base["first_name"].as_str())
+        );
     }
 );
 

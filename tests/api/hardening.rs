@@ -171,7 +171,8 @@ async fn limited_routes_answer_429_past_their_quota_per_address() {
     for backend in [Backend::Sqlite, Backend::Postgres] {
         let Some(app) = TestApp::spawn_with(backend, tight_quotas(2)).await else { continue };
         let form = "application/x-www-form-urlencoded";
-        let routes: [(&str, &str, Option<Value>); 5] = [
+        let routes: [(&str, &str, Option<Value>); 6] = [
+            ("password-reset", "/v1/auth/password-reset", Some(json!({"email": "a@example.org"}))),
             ("login", "/v1/auth/login", Some(json!({"email": "a@example.org", "password": "wrong one"}))),
             ("register", "/v1/auth/register", Some(json!({"email": "not-an-email", "password": "x"}))),
             ("refresh", "/v1/auth/refresh", Some(json!({"refresh_token": "unknown"}))),

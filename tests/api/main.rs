@@ -4,6 +4,7 @@
 
 mod support;
 
+mod accounts;
 mod activities;
 mod attendance;
 mod contract;

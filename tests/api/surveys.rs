@@ -71,6 +71,7 @@ fn enrolled_learners(app: &TestApp, activity: &str, count: usize) -> Vec<(String
                     last_name: format!("{n}"),
                     profession: Some(Profession::Physician),
                     external_id: None,
+                    email_verified: true,
                 },
             )
             .unwrap();

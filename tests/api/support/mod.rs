@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod database;
 pub mod identity;
 pub mod proxy;
+pub mod smtp;
 
 pub use app::TestApp;
 
