@@ -66,6 +66,8 @@ pub struct Settings {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Request quotas per client address.
     pub rate_limits: RateLimitSettings,
+    /// Serve `GET /metrics` on this address only (not on the API's port).
+    pub metrics_bind: Option<SocketAddr>,
     pub auth: AuthSettings,
     pub provider: ProviderSettings,
     /// Timeouts of every outgoing call.
@@ -74,8 +76,34 @@ pub struct Settings {
     pub boards: BoardServices,
     /// Where account mails go and where their links point.
     pub mail: MailSettings,
+    /// Webhook deliveries.
+    pub webhooks: WebhookSettings,
     /// The clock rules read (the system clock; tests pass one they move).
     pub clock: Clock,
+}
+
+/// Webhook deliveries: where they may go, how often the worker looks, when it retries.
+#[derive(Debug, Clone)]
+pub struct WebhookSettings {
+    /// Deliver to http:// and private, loopback and link-local addresses (development only).
+    pub allow_private: bool,
+    /// How long the worker waits when nothing is due.
+    pub poll_interval: Duration,
+    /// The waits after failed attempts; their number plus one is the attempts in all.
+    pub retry_schedule: Vec<Duration>,
+    /// Run the delivery worker in this process.
+    pub worker: bool,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        WebhookSettings {
+            allow_private: false,
+            poll_interval: Duration::from_secs(1),
+            retry_schedule: crate::webhooks::rules::default_retry_schedule(),
+            worker: true,
+        }
+    }
 }
 
 /// Account mails (verification, password reset, notices).
@@ -239,6 +267,7 @@ impl fmt::Debug for Settings {
             .field("docs_enabled", &self.docs_enabled)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("rate_limits", &self.rate_limits)
+            .field("metrics_bind", &self.metrics_bind)
             .field("clock", &self.clock.now())
             .field("jwt_issuer", &self.auth.issuer)
             .field("jwt_audience", &self.auth.audience)
@@ -251,6 +280,7 @@ impl fmt::Debug for Settings {
             .field("outbound", &self.outbound)
             .field("boards", &self.boards)
             .field("mail", &self.mail)
+            .field("webhooks", &self.webhooks)
             .field("require_verified_email", &self.auth.require_verified_email)
             .finish()
     }
@@ -297,11 +327,13 @@ impl Default for Settings {
             docs_enabled: true,
             trusted_proxies: Vec::new(),
             rate_limits: RateLimitSettings::default(),
+            metrics_bind: None,
             auth: AuthSettings::default(),
             provider: ProviderSettings::default(),
             outbound: OutboundSettings::default(),
             boards: BoardServices::default(),
             mail: MailSettings::default(),
+            webhooks: WebhookSettings::default(),
             clock: Clock::system(),
         }
     }
@@ -400,11 +432,18 @@ impl Settings {
                     .collect::<Result<_, _>>()?,
             },
             rate_limits: rate_limit_settings(&var)?,
+            metrics_bind: match var("CE_METRICS_BIND") {
+                None => None,
+                Some(address) => Some(address.parse().map_err(|_| {
+                    invalid("CE_METRICS_BIND", &address, "a socket address such as 127.0.0.1:9090")
+                })?),
+            },
             auth: auth_settings(&var)?,
             provider: provider_settings(&var)?,
             outbound: outbound_settings(&var)?,
             boards: board_services(&var)?,
             mail: mail_settings(&var)?,
+            webhooks: webhook_settings(&var)?,
             clock: Clock::system(),
         })
     }
@@ -500,6 +539,36 @@ fn board_services(var: &dyn Fn(&str) -> Option<String>) -> Result<BoardServices,
         None => None,
     };
     Ok(BoardServices { cpe_monitor, ce_broker })
+}
+
+fn webhook_settings(var: &dyn Fn(&str) -> Option<String>) -> Result<WebhookSettings, ConfigError> {
+    let defaults = WebhookSettings::default();
+    let retry_schedule = match var("CE_WEBHOOK_RETRY_SCHEDULE") {
+        None => defaults.retry_schedule,
+        Some(list) => list
+            .split(',')
+            .map(|s| s.trim().parse::<u64>().map(Duration::from_secs))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| {
+                invalid("CE_WEBHOOK_RETRY_SCHEDULE", &list, "seconds, comma-separated (e.g. 5,300,1800)")
+            })?,
+    };
+    Ok(WebhookSettings {
+        allow_private: parse_bool(
+            "CE_WEBHOOK_ALLOW_PRIVATE",
+            var("CE_WEBHOOK_ALLOW_PRIVATE"),
+            defaults.allow_private,
+        )?,
+        poll_interval: Duration::from_millis(bounded(
+            "CE_WEBHOOK_POLL_MS",
+            var("CE_WEBHOOK_POLL_MS"),
+            defaults.poll_interval.as_millis() as u64,
+            10,
+            60_000,
+        )?),
+        retry_schedule,
+        worker: parse_bool("CE_WEBHOOK_WORKER", var("CE_WEBHOOK_WORKER"), defaults.worker)?,
+    })
 }
 
 fn mail_settings(var: &dyn Fn(&str) -> Option<String>) -> Result<MailSettings, ConfigError> {

@@ -416,6 +416,7 @@ impl ResponseError for ApiError {
                 response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
                 if let Some(policy) = policy {
                     use crate::rate_limits::rules;
+                    crate::metrics::throttled(policy.name);
                     response.insert_header((
                         "RateLimit-Policy",
                         rules::policy_field(policy.name, policy.limit, policy.window_secs),

@@ -10,13 +10,13 @@ use actix_web::{
     dev::{ServiceRequest, ServiceResponse},
     get,
     middleware::Next,
-    web, Error, HttpResponse,
+    web, Error, HttpRequest, HttpResponse, ResponseError,
 };
 use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
-use crate::{db, state::AppState};
+use crate::{db, error::ApiError, state::AppState};
 
 /// The process's metrics.
 pub struct Metrics {
@@ -27,6 +27,7 @@ pub struct Metrics {
     server_errors: IntCounterVec,
     pool: IntGaugeVec,
     feed_head: IntGauge,
+    throttled: IntCounterVec,
 }
 
 fn build() -> Result<Metrics, prometheus::Error> {
@@ -56,13 +57,22 @@ fn build() -> Result<Metrics, prometheus::Error> {
         &["state"],
     )?;
     let feed_head = IntGauge::new("ce_credit_feed_head", "Sequence number of the newest credit feed event")?;
+    let throttled = IntCounterVec::new(
+        Opts::new(
+            "ce_throttled_total",
+            "Requests answered 429, by policy: a request quota (login, register, token, refresh, \
+             password-reset, check-in), login-failures or check-in-code-failures",
+        ),
+        &["policy"],
+    )?;
     registry.register(Box::new(requests.clone()))?;
     registry.register(Box::new(latency.clone()))?;
     registry.register(Box::new(in_flight.clone()))?;
     registry.register(Box::new(server_errors.clone()))?;
     registry.register(Box::new(pool.clone()))?;
     registry.register(Box::new(feed_head.clone()))?;
-    Ok(Metrics { registry, requests, latency, in_flight, server_errors, pool, feed_head })
+    registry.register(Box::new(throttled.clone()))?;
+    Ok(Metrics { registry, requests, latency, in_flight, server_errors, pool, feed_head, throttled })
 }
 
 /// One set per process: every app the process serves adds to it.
@@ -72,6 +82,17 @@ static METRICS: LazyLock<Option<Metrics>> = LazyLock::new(|| build().ok());
 pub fn server_error(cause: &str) {
     if let Some(metrics) = METRICS.as_ref() {
         metrics.server_errors.with_label_values(&[cause]).inc();
+    }
+}
+
+/// Marks the app on the `CE_METRICS_BIND` listener.
+#[derive(Clone, Copy)]
+pub struct MetricsListener;
+
+/// Counts a 429 by the policy that refused it.
+pub fn throttled(policy: &str) {
+    if let Some(metrics) = METRICS.as_ref() {
+        metrics.throttled.with_label_values(&[policy]).inc();
     }
 }
 
@@ -106,7 +127,11 @@ pub async fn track(
     responses((status = 200, description = "The metrics", content_type = "text/plain", body = String))
 )]
 #[get("/metrics")]
-pub async fn scrape(state: web::Data<AppState>) -> HttpResponse {
+pub async fn scrape(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    // With `CE_METRICS_BIND`, only the metrics listener answers.
+    if state.settings.metrics_bind.is_some() && req.app_data::<MetricsListener>().is_none() {
+        return ApiError::NotFound.error_response();
+    }
     let Some(metrics) = METRICS.as_ref() else {
         return HttpResponse::ServiceUnavailable().finish();
     };

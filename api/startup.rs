@@ -19,7 +19,7 @@ use crate::{
     auth_sessions,
     config::Settings,
     credit_claims, credit_events,
-    db::{self, DbConnection, DbPool},
+    db::{self, DbConnection},
     enrollments,
     error::ApiResult,
     health,
@@ -28,7 +28,7 @@ use crate::{
     mail::Mailer,
     metrics, oauth, openapi, provider, rate_limits, reporting, reports, seed,
     state::AppState,
-    surveys, users,
+    surveys, users, webhooks,
 };
 
 /// Every documented route. Only `.service()` registrations reach the OpenAPI document.
@@ -53,6 +53,7 @@ fn v1_routes(cfg: &mut ServiceConfig) {
     cfg.configure(users::configure);
     cfg.configure(integration_clients::configure);
     cfg.configure(provider::configure);
+    cfg.configure(webhooks::configure);
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -65,10 +66,19 @@ pub enum StartupError {
     Bind { address: String, source: std::io::Error },
 }
 
-/// A bound, not yet running, server.
+/// A bound, not yet running, server (and the metrics server, with `CE_METRICS_BIND`).
 pub struct Application {
     port: u16,
     server: Server,
+    metrics: Option<(u16, Server)>,
+    state: web::Data<AppState>,
+}
+
+fn bind(address: std::net::SocketAddr) -> Result<(TcpListener, u16), StartupError> {
+    let failed = |source| StartupError::Bind { address: address.to_string(), source };
+    let listener = TcpListener::bind(address).map_err(failed)?;
+    let port = listener.local_addr().map_err(failed)?.port();
+    Ok((listener, port))
 }
 
 impl Application {
@@ -85,14 +95,29 @@ impl Application {
             settings.db_statement_timeout,
             settings.clock.clone(),
         );
-        let listener = TcpListener::bind(settings.bind)
-            .map_err(|source| StartupError::Bind { address: settings.bind.to_string(), source })?;
-        let port = listener
-            .local_addr()
-            .map_err(|source| StartupError::Bind { address: settings.bind.to_string(), source })?
-            .port();
-        let server = serve(listener, pool, settings)?;
-        Ok(Application { port, server })
+        let (listener, port) = bind(settings.bind)?;
+        let mailer = Mailer::new(&settings.mail, &settings.outbound).map_err(StartupError::Config)?;
+        let metrics_bind = settings.metrics_bind;
+        let state = web::Data::new(AppState {
+            pool,
+            settings: Arc::new(settings),
+            keys: KeyCache::default(),
+            mailer,
+        });
+        let metrics = match metrics_bind {
+            Some(address) => {
+                let (listener, port) = bind(address)?;
+                Some((port, serve_metrics(listener, state.clone())?))
+            }
+            None => None,
+        };
+        let server = serve(listener, state.clone())?;
+        Ok(Application { port, server, metrics, state })
+    }
+
+    /// The port of the metrics listener, when `CE_METRICS_BIND` gives one.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|(port, _)| *port)
     }
 
     pub fn port(&self) -> u16 {
@@ -103,8 +128,30 @@ impl Application {
         self.server.handle()
     }
 
+    /// Serves until the API server stops (SIGTERM, or its handle); the metrics server and the
+    /// webhook worker stop with it.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let metrics = self.metrics.map(|(_, server)| {
+            let handle = server.handle();
+            actix_web::rt::spawn(server);
+            handle
+        });
+        let (stop_worker, stopped) = tokio::sync::watch::channel(false);
+        let worker = self
+            .state
+            .settings
+            .webhooks
+            .worker
+            .then(|| actix_web::rt::spawn(webhooks::worker::run(self.state.clone(), stopped)));
+        let served = self.server.await;
+        let _ = stop_worker.send(true);
+        if let Some(worker) = worker {
+            let _ = worker.await;
+        }
+        if let Some(handle) = metrics {
+            handle.stop(true).await;
+        }
+        served
     }
 }
 
@@ -138,14 +185,24 @@ fn prepare(settings: &Settings) -> Result<(), StartupError> {
     Ok(())
 }
 
-fn serve(listener: TcpListener, pool: DbPool, settings: Settings) -> Result<Server, StartupError> {
-    let settings = Arc::new(settings);
+/// `GET /metrics` alone, on its own listener (kept off the public port).
+fn serve_metrics(listener: TcpListener, state: web::Data<AppState>) -> Result<Server, StartupError> {
+    let server = HttpServer::new(move || {
+        App::new().app_data(state.clone()).app_data(metrics::MetricsListener).service(metrics::scrape)
+    })
+    .workers(1)
+    .disable_signals()
+    .listen(listener)
+    .map_err(|source| StartupError::Bind { address: "metrics listener".into(), source })?
+    .run();
+    Ok(server)
+}
+
+fn serve(listener: TcpListener, state: web::Data<AppState>) -> Result<Server, StartupError> {
+    let settings = state.settings.clone();
     // Served with today's examples (see `activities::examples`).
     let document = openapi::document_at(chrono::Utc::now().date_naive());
     let route_table = web::Data::new(RouteTable::from_openapi(&document, settings.docs_enabled));
-    let mailer = Mailer::new(&settings.mail, &settings.outbound).map_err(StartupError::Config)?;
-    let state =
-        web::Data::new(AppState { pool, settings: settings.clone(), keys: KeyCache::default(), mailer });
     // The catalog's changes reach enrollments through this (see `activities::service`).
     let activity_effects: web::Data<dyn ActivityEffects> =
         web::Data::from(Arc::new(CatalogEffects) as Arc<dyn ActivityEffects>);

@@ -25,6 +25,8 @@ const READER: &str = "198.51.100.20";
 struct Burst {
     checked: usize,
     refused: usize,
+    /// 503: the request waited longer than `CE_DB_TIMEOUT_MS` for the database.
+    unavailable: usize,
 }
 
 /// Logins with wrong passwords for random emails from `ATTACKER`, 16 at a time, for `seconds`.
@@ -47,6 +49,7 @@ async fn burst(base: String, seconds: u64) -> Burst {
                     match response.status().as_u16() {
                         401 => mine.checked += 1,
                         429 => mine.refused += 1,
+                        503 => mine.unavailable += 1,
                         other => panic!("unexpected status {other}"),
                     }
                 }
@@ -59,6 +62,7 @@ async fn burst(base: String, seconds: u64) -> Burst {
         let mine = task.await.expect("burst task");
         total.checked += mine.checked;
         total.refused += mine.refused;
+        total.unavailable += mine.unavailable;
     }
     total
 }
@@ -69,10 +73,11 @@ async fn catalog(base: &str, seconds: u64) -> Figures {
 }
 
 fn row(label: &str, scenario: &str, figures: &Figures, burst: Option<&Burst>) {
-    let (checked, refused) =
-        burst.map_or(("-".into(), "-".into()), |b| (b.checked.to_string(), b.refused.to_string()));
+    let [checked, refused, unavailable] = burst.map_or(["-".to_string(), "-".into(), "-".into()], |b| {
+        [b.checked.to_string(), b.refused.to_string(), b.unavailable.to_string()]
+    });
     println!(
-        "| {label} | {scenario} | {:.0} | {:.1} | {:.1} | {checked} | {refused} |",
+        "| {label} | {scenario} | {:.0} | {:.1} | {:.1} | {checked} | {refused} | {unavailable} |",
         figures.per_second, figures.p50_ms, figures.p99_ms
     );
 }
@@ -103,8 +108,10 @@ fn main() {
     let seconds = env_number("CE_BENCH_SECONDS", 5);
     actix_web::rt::System::new().block_on(async move {
         println!("\nlogin burst (16 connections, one address) beside catalog reads (4 clients, another address), {seconds} s each\n");
-        println!("| database | scenario | catalog req/s | p50 ms | p99 ms | logins checked | logins refused (429) |");
-        println!("|---|---|---|---|---|---|---|");
+        println!(
+            "| database | scenario | catalog req/s | p50 ms | p99 ms | logins checked | refused (429) | 503 |"
+        );
+        println!("|---|---|---|---|---|---|---|---|");
         let sqlite = std::env::temp_dir().join(format!("ce-bench-login-{}.db", uuid::Uuid::now_v7().simple()));
         if let Err(error) = bench("SQLite", &sqlite.to_string_lossy(), seconds).await {
             eprintln!("SQLite benchmark failed: {error}");

@@ -128,6 +128,9 @@ impl RateLimitSettings {
 
 /// Counts one request of `client_key` against `quota` under `name`, and says whether it may
 /// go on. Stale counters are swept when a client starts a new window.
+///
+/// A client already past its quota is refused after a read, without a write: a flood of
+/// refused requests then costs the database little (SQLite has one writer).
 pub fn consume(
     conn: &mut DbConnection,
     name: &str,
@@ -136,6 +139,11 @@ pub fn consume(
 ) -> Result<Decision, DbError> {
     let now = db::now();
     let started = rules::window_start(now, quota.window);
+    if let Some((window, hits)) = store::current(conn, name, client_key)? {
+        if window == started && i64::from(hits) >= i64::from(quota.limit) {
+            return Ok(rules::decide(quota, i64::from(hits) + 1, started, now));
+        }
+    }
     let hits = store::hit(conn, name, client_key, started)?;
     if hits == 1 {
         store::prune(conn, now - chrono::Duration::seconds(rules::MAX_WINDOW_SECS as i64))?;

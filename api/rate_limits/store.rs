@@ -45,6 +45,19 @@ pub fn hit(
     Ok(counted.hits)
 }
 
+/// The counter's window and hits, if it has one.
+pub fn current(
+    conn: &mut DbConnection,
+    bucket: &str,
+    client_key: &str,
+) -> Result<Option<(NaiveDateTime, i32)>, DbError> {
+    Ok(rate_limit_counters::table
+        .find((bucket, client_key))
+        .select((rate_limit_counters::window_start, rate_limit_counters::hits))
+        .first(conn)
+        .optional()?)
+}
+
 /// Deletes counters of windows that ended before `before`.
 pub fn prune(conn: &mut DbConnection, before: NaiveDateTime) -> Result<usize, DbError> {
     Ok(diesel::delete(rate_limit_counters::table.filter(rate_limit_counters::window_start.lt(before)))

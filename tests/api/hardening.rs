@@ -170,6 +170,7 @@ fn tight_quotas(limit: u32) -> impl FnOnce(&mut ce_api::config::Settings) + Clon
 async fn limited_routes_answer_429_past_their_quota_per_address() {
     for backend in [Backend::Sqlite, Backend::Postgres] {
         let Some(app) = TestApp::spawn_with(backend, tight_quotas(2)).await else { continue };
+        let throttled_before = sample(&scrape(&app).await, "ce_throttled_total", &[("policy", "login")]);
         let form = "application/x-www-form-urlencoded";
         let routes: [(&str, &str, Option<Value>); 6] = [
             ("password-reset", "/v1/auth/password-reset", Some(json!({"email": "a@example.org"}))),
@@ -203,6 +204,8 @@ async fn limited_routes_answer_429_past_their_quota_per_address() {
             assert_eq!(refused.header("ratelimit"), Some(format!("\"{name}\";r=0;t={wait}")));
             assert_ne!(send("203.0.113.2").await.status.as_u16(), 429, "{path}: another address");
         }
+        let throttled = sample(&scrape(&app).await, "ce_throttled_total", &[("policy", "login")]);
+        assert!(throttled > throttled_before, "the metric counts quota refusals");
         // A new window opens for everyone.
         app.clock.travel(chrono::Duration::seconds(61));
         app.post_json("/v1/auth/refresh", &json!({"refresh_token": "unknown"})).await.assert_status(401);
@@ -231,4 +234,26 @@ async fn quotas_hold_across_replicas_and_under_concurrency() {
         assert_eq!(refused, 15, "five pass the quota, whichever replica they reach");
         app.handle().stop(true).await;
     }
+}
+
+/// With `CE_METRICS_BIND`, the metrics are served on their own listener only.
+#[actix_web::test]
+async fn metrics_can_move_to_their_own_listener() {
+    let database = crate::support::database::TestDatabase::migrated(Backend::Sqlite).unwrap();
+    let mut settings = crate::support::app::test_settings(&database.url);
+    settings.metrics_bind = Some("127.0.0.1:0".parse().unwrap());
+    let app = ce_api::startup::Application::build(settings).unwrap();
+    let (api, metrics) = (app.port(), app.metrics_port().expect("a metrics port"));
+    let handle = app.server_handle();
+    actix_web::rt::spawn(app.run_until_stopped());
+    let client = crate::support::app::client();
+    let get = |port: u16, path: &'static str| {
+        let client = client.clone();
+        async move { client.get(format!("http://127.0.0.1:{port}{path}")).send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(get(metrics, "/metrics").await, 200);
+    assert_eq!(get(api, "/metrics").await, 404, "not on the API's port");
+    assert_eq!(get(api, "/healthz").await, 200);
+    assert_eq!(get(metrics, "/healthz").await, 404, "nothing else on the metrics port");
+    handle.stop(true).await;
 }
