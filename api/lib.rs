@@ -40,3 +40,4 @@ pub mod state;
 pub mod surveys;
 pub mod telemetry;
 pub mod users;
+pub mod webhooks;

@@ -44,6 +44,8 @@ use crate::error::{FieldError, Problem};
             and CE Broker must receive and by when, batch files, and the destinations' answers"),
         (name = "users", description = "Your own learner record, and the user directory"),
         (name = "integration-clients", description = "Machine clients (hospital LMS systems)"),
+        (name = "webhooks", description = "Webhook endpoints (Standard Webhooks): signed deliveries of credit, \
+            enrollment and activity events, in order per endpoint, with retries and a delivery log"),
         (name = "operations", description = "Health and readiness probes"),
     ),
     components(schemas(Problem, FieldError)),
@@ -128,6 +130,7 @@ pub fn document_at(today: NaiveDate) -> Document {
         .split_for_parts();
     add_problem_responses(&mut document);
     add_rate_limit_headers(&mut document);
+    add_webhooks(&mut document);
     add_dated_examples(&mut document, today);
     flatten_all_of(document)
 }
@@ -259,6 +262,75 @@ fn add_rate_limit_headers(document: &mut Document) {
             });
         }
     }
+}
+
+/// The OpenAPI 3.1 `webhooks`: one POST per event type, as a receiver gets it (Standard
+/// Webhooks headers, the `{type, timestamp, data}` body with `data` of the event's schema).
+fn add_webhooks(document: &mut Document) {
+    use crate::webhooks::EventType;
+    use openapi::{
+        path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem},
+        request_body::RequestBodyBuilder,
+        schema::{ObjectBuilder, Type},
+        PathsBuilder, Required,
+    };
+    let text = || ObjectBuilder::new().schema_type(Type::String);
+    let header = |name: &str, description: &str| {
+        ParameterBuilder::new()
+            .name(name)
+            .parameter_in(ParameterIn::Header)
+            .required(Required::True)
+            .schema(Some(text()))
+            .description(Some(description))
+            .build()
+    };
+    let mut paths = PathsBuilder::new();
+    for event in EventType::SUBSCRIBABLE {
+        let name = event.as_str();
+        let data = match event.scope() {
+            Some(crate::auth::Scope::CreditsRead) => "CreditEvent",
+            Some(crate::auth::Scope::EnrollmentsRead) => "Enrollment",
+            _ => "Activity",
+        };
+        let body = ObjectBuilder::new()
+            .property("type", text().enum_values(Some([name])))
+            .property(
+                "timestamp",
+                text().format(Some(openapi::schema::SchemaFormat::KnownFormat(
+                    openapi::schema::KnownFormat::DateTime,
+                ))),
+            )
+            .property("data", openapi::Ref::from_schema_name(data))
+            .required("type")
+            .required("timestamp")
+            .required("data");
+        let operation = OperationBuilder::new()
+            .operation_id(Some(format!("webhook_{}", name.replace('.', "_"))))
+            .summary(Some(format!("`{name}` delivered to your endpoint")))
+            .tag("webhooks")
+            .parameter(header("webhook-id", "The message id, the same on every attempt: deduplicate by it"))
+            .parameter(header("webhook-timestamp", "Unix seconds of this attempt"))
+            .parameter(header(
+                "webhook-signature",
+                "`v1,` + base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}`, keyed with the \
+                 base64-decoded secret after `whsec_`",
+            ))
+            .request_body(Some(
+                RequestBodyBuilder::new()
+                    .content("application/json", Content::new(Some(body)))
+                    .required(Some(Required::True))
+                    .build(),
+            ))
+            .response("2XX", ResponseBuilder::new().description("Received: the delivery ends").build())
+            .response("410", ResponseBuilder::new().description("Gone: the endpoint is disabled").build())
+            .response(
+                "default",
+                ResponseBuilder::new().description("Anything else: retried on the schedule").build(),
+            )
+            .build();
+        paths = paths.path(name, PathItem::new(HttpMethod::Post, operation));
+    }
+    document.webhooks = Some(paths.build());
 }
 
 /// Every operation can fail with a client error or a server error, and both are problem

@@ -501,3 +501,18 @@ impl Caller {
 
 #[cfg(test)]
 mod tests;
+
+/// Webhook endpoints belong to administrators and machine clients; other people have none.
+pub fn ensure_may_manage_webhooks(caller: &Caller) -> ApiResult<()> {
+    match caller {
+        Caller::Client { .. } | Caller::User { role: Role::Admin, .. } => Ok(()),
+        Caller::User { .. } => {
+            Err(forbidden("webhook endpoints are for administrators and integration clients"))
+        }
+    }
+}
+
+/// An endpoint is its owner's; administrators see every one.
+pub fn webhook_endpoint_visible(caller: &Caller, owner: &str) -> bool {
+    caller.is_admin() || caller.actor() == owner
+}

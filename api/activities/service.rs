@@ -8,6 +8,7 @@
 
 use chrono::NaiveDateTime;
 
+use crate::webhooks::EventType;
 use crate::{
     access::{self, Relation},
     activities::{
@@ -150,6 +151,9 @@ pub fn patch(
     if after.capacity != before.capacity {
         effects.capacity_changed(conn, &saved)?;
     }
+    if status == ActivityStatus::Published {
+        announce(conn, EventType::ActivityUpdated, &saved)?;
+    }
     saved.into_api()
 }
 
@@ -211,7 +215,25 @@ pub fn transition(
         effects.live_activity_closed(conn, &saved)?;
     }
     effects.status_changed(conn, &saved, step.to)?;
+    let announced = match step.to {
+        ActivityStatus::Published => Some(EventType::ActivityPublished),
+        ActivityStatus::Cancelled if status == ActivityStatus::Published => {
+            Some(EventType::ActivityCancelled)
+        }
+        _ => None,
+    };
+    if let Some(event) = announced {
+        announce(conn, event, &saved)?;
+    }
     saved.into_api()
+}
+
+/// Reports a change of a public activity to the webhook endpoints that listen, in this
+/// transaction (drafts are nobody's business outside the program).
+fn announce(conn: &mut DbConnection, event: EventType, saved: &ActivityRow) -> ApiResult<()> {
+    crate::webhooks::service::publish(conn, event, |_| {
+        crate::webhooks::service::json(&saved.clone().into_api()?)
+    })
 }
 
 fn session_windows(

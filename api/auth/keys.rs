@@ -59,6 +59,20 @@ fn open(kek: Option<&[u8; 32]>, kid: &str, stored: &str) -> Result<String, Strin
     String::from_utf8(plain).map_err(|_| "a sealed signing key is damaged".to_string())
 }
 
+/// Seals `plain` (a secret the service must read back, such as a webhook signing secret) when
+/// a key-encryption key is configured; stores it as is otherwise. `id` binds it to its row.
+pub fn seal_at_rest(kek: Option<&[u8; 32]>, id: &str, plain: &str) -> Result<String, String> {
+    match kek {
+        Some(kek) => seal(kek, id, plain),
+        None => Ok(plain.to_string()),
+    }
+}
+
+/// Opens what [`seal_at_rest`] stored.
+pub fn open_at_rest(kek: Option<&[u8; 32]>, id: &str, stored: &str) -> Result<String, String> {
+    open(kek, id, stored)
+}
+
 /// PKCS#8 v1 DER header of an Ed25519 private key; the 32-byte seed follows it.
 const PKCS8_ED25519_PREFIX: [u8; 16] =
     [0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20];

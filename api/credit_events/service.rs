@@ -11,6 +11,7 @@ use crate::{
     error::{ApiError, ApiResult},
     http::pagination,
     users::{self, UserRow},
+    webhooks::{self, EventType},
 };
 
 /// The position in the feed: the sequence number of the last event seen.
@@ -109,12 +110,25 @@ pub fn head(conn: &mut DbConnection) -> Result<i64, ApiError> {
 }
 
 /// Appends an event to the feed, in the caller's transaction, as its last write (the feed's
-/// order is the commit order: see the store).
+/// order is the commit order: see the store), and the same event to the webhook endpoints
+/// that listen (the outbox, in the same transaction).
 pub fn append(
     conn: &mut DbConnection,
     event_type: CreditEventType,
     claim: &CreditClaim,
     replaces_claim_id: Option<&str>,
 ) -> ApiResult<()> {
-    store::append(conn, event_type, claim, replaces_claim_id)
+    let row = store::append(conn, event_type, claim, replaces_claim_id)?;
+    let webhook_type = match event_type {
+        CreditEventType::Awarded => EventType::CreditAwarded,
+        CreditEventType::Amended => EventType::CreditAmended,
+        CreditEventType::Revoked => EventType::CreditRevoked,
+    };
+    webhooks::service::publish(conn, webhook_type, |conn| {
+        let mut rows = with_learners(conn, vec![row])?;
+        let (row, learner) = rows.pop().ok_or_else(|| ApiError::internal("event without learner"))?;
+        let states = crate::reporting::service::states(conn, &[row.claim_id.as_str()])?;
+        let reporting = states.get(&row.claim_id).cloned().unwrap_or_default();
+        webhooks::service::json(&into_event(row, learner, reporting)?)
+    })
 }

@@ -56,7 +56,7 @@ pub fn append(
     event_type: CreditEventType,
     claim: &CreditClaim,
     replaces_claim_id: Option<&str>,
-) -> ApiResult<()> {
+) -> ApiResult<EventRow> {
     diesel::update(credit_event_head::table.find(1))
         .set(credit_event_head::last_seq.eq(credit_event_head::last_seq + 1))
         .execute(conn)?;
@@ -72,7 +72,7 @@ pub fn append(
         occurred_at: now(),
     };
     diesel::insert_into(credit_events::table).values(&row).execute(conn)?;
-    Ok(())
+    Ok(row)
 }
 
 /// Up to `limit + 1` events after `after`, by the primary key.

@@ -18,6 +18,7 @@ use crate::{
     error::{ApiError, ApiResult, ProblemType},
     http::{csv, pagination},
     users::{self, dto::Profession},
+    webhooks::EventType,
 };
 
 /// Whom the activity is shown as: clients see what the public sees (their enrollment scopes,
@@ -150,6 +151,7 @@ pub fn enroll(
     }
     registration_open(&activity)?;
     let row = store::enroll(conn, &activity, &user_id, &caller.actor())?;
+    announce(conn, EventType::EnrollmentCreated, &row)?;
     to_api(conn, row, &activity)
 }
 
@@ -300,6 +302,7 @@ pub fn cancel(conn: &mut DbConnection, caller: &Caller, id: &str, reason: String
     next.cancelled_by = Some(caller.actor());
     next.cancelled_at = Some(now());
     let saved = store::save(conn, &current, next)?;
+    announce(conn, EventType::EnrollmentCancelled, &saved)?;
     let activity = activities::service::find(conn, &activity.id)?;
     store::fill_seats(conn, &activity)?;
     to_api(conn, saved, &activity)
@@ -346,6 +349,7 @@ pub fn complete(
     next.completed_at = Some(completed_at.naive_utc());
     next.completion_date = Some(activities::rules::local_date(completed_at, &input.time_zone));
     let saved = store::save(conn, &row, next)?;
+    announce(conn, EventType::EnrollmentCompleted, &saved)?;
     to_api(conn, saved, &activity)
 }
 
@@ -386,7 +390,17 @@ pub fn walk_in(conn: &mut DbConnection, activity: &ActivityRow, user_id: &str) -
             detail: format!("the activity is {}: it takes no walk-ins", activity.status),
         });
     }
-    store::register_walk_in(conn, activity, user_id)
+    let row = store::register_walk_in(conn, activity, user_id)?;
+    announce(conn, EventType::EnrollmentCreated, &row)?;
+    Ok(row)
+}
+
+/// Reports an enrollment's change to the webhook endpoints that listen, in this transaction.
+pub fn announce(conn: &mut DbConnection, event: EventType, row: &EnrollmentRow) -> ApiResult<()> {
+    crate::webhooks::service::publish(conn, event, |conn| {
+        let activity = activities::service::find(conn, &row.activity_id)?;
+        crate::webhooks::service::json(&to_api(conn, row.clone(), &activity)?)
+    })
 }
 
 /// Serializes seat and completion changes of one activity until the transaction ends.

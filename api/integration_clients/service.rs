@@ -45,3 +45,9 @@ pub fn disable(conn: &mut DbConnection, caller: &Caller, id: &str) -> ApiResult<
 pub fn authenticate(conn: &mut DbConnection, id: &str, secret: &str) -> ApiResult<Option<ClientRow>> {
     Ok(store::find(conn, id)?.filter(|client| client.active && client.secret_matches(secret)))
 }
+
+/// The scopes of an active client (`None` when it is unknown or disabled), for the resources
+/// that act for it later (webhook deliveries).
+pub fn active_scopes(conn: &mut DbConnection, id: &str) -> ApiResult<Option<Vec<crate::auth::Scope>>> {
+    Ok(store::find_active(conn, id)?.map(|client| crate::auth::Scope::parse_list(&client.scopes)))
+}

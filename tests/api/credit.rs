@@ -745,7 +745,7 @@ db_test!(
 
 /// `count` physicians with completed enrollments in the activity, written straight to the
 /// database in one transaction (the race test needs thousands).
-fn completed_enrollments(app: &TestApp, activity: &str, count: usize) -> Vec<String> {
+pub(crate) fn completed_enrollments(app: &TestApp, activity: &str, count: usize) -> Vec<String> {
     use ce_api::{
         db::schema::enrollments,
         enrollments::{dto::EnrollmentStatus, EnrollmentRow},

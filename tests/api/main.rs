@@ -17,3 +17,4 @@ mod identity;
 mod migrations;
 mod reporting;
 mod surveys;
+mod webhooks;

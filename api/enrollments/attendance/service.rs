@@ -97,7 +97,8 @@ pub fn complete_if_met(
     next.minutes_spent = Some(attended_minutes as i32);
     next.completed_at = Some(last_end.min(at));
     next.completion_date = Some(activity_rules::local_date(db::to_utc(last_end.min(at)), &input.time_zone));
-    enrollment_store::save(conn, &current, next)?;
+    let saved = enrollment_store::save(conn, &current, next)?;
+    enrollments::service::announce(conn, crate::webhooks::EventType::EnrollmentCompleted, &saved)?;
     Ok(EnrollmentStatus::Completed)
 }
 
@@ -119,7 +120,8 @@ fn complete_with_reported_minutes(
     next.status = enrollment_store::status_str(EnrollmentStatus::Completed).into();
     next.completed_at = Some(at);
     next.completion_date = Some(activity_rules::local_date(db::to_utc(at), &input.time_zone));
-    enrollment_store::save(conn, &current, next)?;
+    let saved = enrollment_store::save(conn, &current, next)?;
+    enrollments::service::announce(conn, crate::webhooks::EventType::EnrollmentCompleted, &saved)?;
     Ok(EnrollmentStatus::Completed)
 }
 
