@@ -143,8 +143,8 @@ pub struct WebhookDelivery {
 pub struct DeliveryListQuery {
     /// Only deliveries in this state.
     pub status: Option<DeliveryStatus>,
-    /// Page size (1-200, default 50).
-    #[param(minimum = 1, maximum = 200)]
+    /// Page size (1-100, default 25).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -154,7 +154,8 @@ pub struct DeliveryListQuery {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct EndpointListQuery {
-    #[param(minimum = 1, maximum = 200)]
+    /// Page size (1-100, default 25).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     pub cursor: Option<String>,
 }
