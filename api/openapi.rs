@@ -105,6 +105,7 @@ fn scope_description(scope: crate::auth::Scope) -> &'static str {
         S::CreditsRead => "Read credit claims and the credit feed",
         S::SurveysRead => "Read aggregate outcome reports",
         S::UsersRead => "Look up learners to match LMS accounts",
+        S::UsersWrite => "Create and update the learners the LMS manages, by its own ids",
         S::ReportingRead => "Read what is reported to the boards and its status",
     }
 }

@@ -489,6 +489,15 @@ impl Caller {
     }
 
     /// Admins, or clients holding `scope` (403 `insufficient_scope` for other clients).
+    /// A machine client holding `scope`: the id whose namespace its external ids live in.
+    pub fn require_client_scope(&self, scope: Scope) -> ApiResult<&str> {
+        match self {
+            Caller::Client { id, scopes } if scopes.contains(&scope) => Ok(id),
+            Caller::Client { .. } => Err(insufficient_scope(scope)),
+            Caller::User { .. } => Err(forbidden("this is for integration clients, by their own ids")),
+        }
+    }
+
     pub fn require_admin_or_scope(&self, scope: Scope) -> ApiResult<()> {
         match self {
             Caller::User { role: Role::Admin, .. } => Ok(()),

@@ -65,19 +65,23 @@ pub enum Scope {
     /// Look up learners (to match them with the LMS's own accounts).
     #[serde(rename = "users:read")]
     UsersRead,
+    /// Create and update the learners the LMS manages, by its own ids.
+    #[serde(rename = "users:write")]
+    UsersWrite,
     /// Read what is reported to the boards (PARS, CPE Monitor, CE Broker) and its status.
     #[serde(rename = "reporting:read")]
     ReportingRead,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 7] = [
+    pub const ALL: [Scope; 8] = [
         Scope::ActivitiesRead,
         Scope::EnrollmentsRead,
         Scope::EnrollmentsWrite,
         Scope::CreditsRead,
         Scope::SurveysRead,
         Scope::UsersRead,
+        Scope::UsersWrite,
         Scope::ReportingRead,
     ];
 
@@ -89,6 +93,7 @@ impl Scope {
             Scope::CreditsRead => "credits:read",
             Scope::SurveysRead => "surveys:read",
             Scope::UsersRead => "users:read",
+            Scope::UsersWrite => "users:write",
             Scope::ReportingRead => "reporting:read",
         }
     }

@@ -173,12 +173,7 @@ pub fn record_failure(conn: &mut DbConnection, email: &str, client_ip: &str) -> 
 /// Serializes the logins of one account until the transaction ends (PostgreSQL; SQLite's
 /// single writer already does), so counting, checking and recording a failure are one step.
 pub fn lock_account(conn: &mut DbConnection, email: &str) -> ApiResult<()> {
-    if let DbConnection::Postgres(pg) = conn {
-        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))")
-            .bind::<diesel::sql_types::Text, _>(email)
-            .execute(pg)?;
-    }
-    Ok(())
+    Ok(crate::db::lock_key(conn, email)?)
 }
 
 /// A successful login clears the failures of its (account, address) pair, and old rows of

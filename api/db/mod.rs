@@ -341,6 +341,19 @@ pub fn lock_row(conn: &mut DbConnection, table: &'static str, id: &str) -> Resul
     Ok(())
 }
 
+/// Takes a transaction-scoped lock on `key` (any text: an email, a client's external id), so
+/// that writers of the same not-yet-existing thing take turns across API processes
+/// (PostgreSQL's advisory locks). SQLite's single writer already serializes them.
+pub fn lock_key(conn: &mut DbConnection, key: &str) -> Result<(), DbError> {
+    use diesel::RunQueryDsl;
+    if let DbConnection::Postgres(pg) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))")
+            .bind::<diesel::sql_types::Text, _>(key)
+            .execute(pg)?;
+    }
+    Ok(())
+}
+
 /// The current time as stored (naive UTC, microseconds), from the clock of the pool whose
 /// work is running ([`run`], [`write`]); the system clock elsewhere.
 pub fn now() -> chrono::NaiveDateTime {

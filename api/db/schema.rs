@@ -39,6 +39,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    user_external_ids (client_id, external_id) {
+        client_id -> Text,
+        external_id -> Text,
+        user_id -> Text,
+        source -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     account_tokens (id) {
         id -> Text,
         user_id -> Text,
@@ -462,6 +472,7 @@ diesel::joinable!(activity_sessions -> activities (activity_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
+    user_external_ids,
     webhook_endpoints,
     webhook_messages,
     webhook_deliveries,

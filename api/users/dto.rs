@@ -311,6 +311,54 @@ pub struct UserListQuery {
     pub active: Option<bool>,
     /// Exact email (case-insensitive).
     pub email: Option<String>,
+    /// Exact external id: an integration client's own id for the learner (set by
+    /// `PUT /v1/users/by-external-id/{external_id}`); for administrators, the program's id
+    /// (`external_id` of the account).
+    pub external_id: Option<String>,
+    /// Exact NPI.
+    pub npi: Option<String>,
     /// Only accounts changed at or after this instant, oldest change first (for sync).
     pub updated_since: Option<DateTime<Utc>>,
+}
+
+/// A learner as the LMS that manages them knows them. Absent optional fields stay as they are.
+#[derive(Debug, Clone, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "email": "dana.reyes@example.org",
+    "first_name": "Dana",
+    "last_name": "Reyes",
+    "profession": "nurse",
+    "degree": "RN",
+    "npi": "1234567893"
+}))]
+pub struct LmsLearner {
+    #[validate(email, length(max = 254))]
+    #[schema(format = "email", max_length = 254)]
+    pub email: String,
+    #[validate(length(min = 1, max = 100), custom(function = "rules::name"))]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
+    pub first_name: String,
+    #[validate(length(min = 1, max = 100), custom(function = "rules::name"))]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
+    pub last_name: String,
+    #[serde(default)]
+    pub profession: Option<Profession>,
+    #[serde(default)]
+    #[validate(length(min = 1, max = 40))]
+    #[schema(min_length = 1, max_length = 40, example = "RN")]
+    pub degree: Option<String>,
+    /// 10 digits with a valid check digit.
+    #[serde(default)]
+    #[validate(custom(function = "rules::npi"))]
+    #[schema(pattern = "^[0-9]{10}$", example = "1234567893")]
+    pub npi: Option<String>,
 }

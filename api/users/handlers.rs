@@ -1,6 +1,6 @@
 //! HTTP for users: extract, call one use case of [`super::service`], map the result.
 
-use actix_web::{get, http::header, http::StatusCode, patch, post, web, HttpRequest, HttpResponse};
+use actix_web::{get, http::header, http::StatusCode, patch, post, put, web, HttpRequest, HttpResponse};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::{
@@ -10,7 +10,7 @@ use crate::{
     http::{etag, json::ApiJson, pagination},
     state::AppState,
     users::{
-        dto::{CreateUserRequest, MePatch, User, UserListQuery, UserPatch},
+        dto::{CreateUserRequest, LmsLearner, MePatch, User, UserListQuery, UserPatch},
         service, store,
     },
 };
@@ -21,7 +21,54 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(list_users)
         .service(create_user)
         .service(get_user)
-        .service(patch_user);
+        .service(patch_user)
+        .service(upsert_by_external_id);
+}
+
+/// Create or update the learner your LMS knows by `external_id` (integration clients with
+/// `users:write`; ids are your own, unique per client). An unknown id is matched to an existing
+/// account by email (the learner's own account: only its empty fields are filled), or creates a
+/// learner without a password (they set one by password reset). Accounts you created follow
+/// your record. Roles never change. The same body twice: the second answer is 200 and nothing
+/// changes.
+#[utoipa::path(
+    tag = "users",
+    operation_id = "upsert_user_by_external_id",
+    security(("oauth2" = ["users:write"])),
+    params(("external_id" = String, Path, description = "Your LMS's id for the learner", min_length = 1, max_length = 100)),
+    request_body = LmsLearner,
+    responses(
+        (status = 200, description = "Updated (or unchanged), or an existing account now linked to your id", body = User, headers(("ETag" = String))),
+        (status = 201, description = "Created", body = User, headers(("ETag" = String), ("Location" = String))),
+        (status = 403, description = "Not an integration client with `users:write`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The email's account already has another id at your client, or your new email is another account's", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/users/by-external-id/{external_id}")]
+async fn upsert_by_external_id(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: ApiJson<LmsLearner>,
+) -> ApiResult<HttpResponse> {
+    let external_id = path.into_inner();
+    if external_id.is_empty() || external_id.len() > 100 {
+        return Err(crate::error::ApiError::NotFound);
+    }
+    let learner = body.into_inner();
+    let (user, created) = db::write(&state.pool, move |conn| {
+        service::upsert_by_external_id(conn, &caller, &external_id, learner)
+    })
+    .await?;
+    if created {
+        let mut response = user_response(StatusCode::CREATED, &user);
+        if let Ok(location) = header::HeaderValue::from_str(&format!("/v1/users/{}", user.id)) {
+            response.headers_mut().insert(header::LOCATION, location);
+        }
+        return Ok(response);
+    }
+    Ok(user_response(StatusCode::OK, &user))
 }
 
 fn user_response(status: actix_web::http::StatusCode, user: &User) -> HttpResponse {

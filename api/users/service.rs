@@ -2,12 +2,12 @@
 
 use crate::{
     access,
-    auth::{Caller, Scope},
+    auth::{Caller, Role, Scope},
     db::DbConnection,
-    error::{ApiError, ApiResult},
+    error::{ApiError, ApiResult, ProblemType},
     http::{etag::Precondition, pagination},
     users::{
-        dto::{CreateUserRequest, MePatch, User, UserListQuery, UserPatch},
+        dto::{CreateUserRequest, LmsLearner, MePatch, User, UserListQuery, UserPatch},
         store,
     },
 };
@@ -80,7 +80,11 @@ pub fn list(
 ) -> ApiResult<pagination::Page<User>> {
     caller.require_admin_or_scope(Scope::UsersRead)?;
     let by_change = query.updated_since.is_some();
-    let rows = store::list(conn, query, limit, after)?;
+    let client = match caller {
+        Caller::Client { id, .. } => Some(id.as_str()),
+        Caller::User { .. } => None,
+    };
+    let rows = store::list(conn, query, client, limit, after)?;
     let cursor_of = |row: &store::UserRow| store::UserCursor {
         id: row.id.clone(),
         updated_at: by_change.then_some(row.updated_at),
@@ -170,4 +174,104 @@ pub fn create(
             email_verified: true,
         },
     )
+}
+
+/// An integration client (`users:write`) creates or updates the learner it knows as
+/// `external_id`; `true` when the account was created. Unknown ids are matched to an existing
+/// account by email (the learner's own: then the client only fills fields that are empty),
+/// or get a new learner account (no password: the learner can set one by password reset; the
+/// institution vouches for the address). The client is the source of the accounts it created.
+/// Never changes a role; the same body twice changes nothing the second time.
+pub fn upsert_by_external_id(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    external_id: &str,
+    learner: LmsLearner,
+) -> ApiResult<(User, bool)> {
+    let client_id = caller.require_client_scope(Scope::UsersWrite)?;
+    crate::db::lock_key(conn, &format!("external-id:{client_id}:{external_id}"))?;
+    if let Some((user_id, source)) = store::external_identity(conn, client_id, external_id)? {
+        update_from_lms(conn, &user_id, &learner, source)?;
+        return Ok((store::load(conn, &user_id)?.ok_or(ApiError::NotFound)?, false));
+    }
+    if let Some(existing) = store::find_by_email(conn, &learner.email)? {
+        if let Some(other) = store::external_id_of(conn, client_id, &existing.id)? {
+            return Err(ApiError::Conflict {
+                kind: ProblemType::Duplicate,
+                detail: format!("this learner already has the external id {other:?} at this client"),
+            });
+        }
+        store::insert_external_identity(
+            conn,
+            client_id,
+            external_id,
+            &existing.id,
+            store::IdentitySource::Linked,
+        )?;
+        update_from_lms(conn, &existing.id, &learner, store::IdentitySource::Linked)?;
+        return Ok((store::load(conn, &existing.id)?.ok_or(ApiError::NotFound)?, false));
+    }
+    let created = store::insert(
+        conn,
+        store::NewUser {
+            email: learner.email.clone(),
+            password_hash: None,
+            role: Role::Learner,
+            first_name: learner.first_name.clone(),
+            last_name: learner.last_name.clone(),
+            profession: learner.profession,
+            external_id: None,
+            email_verified: true,
+        },
+    )?;
+    store::insert_external_identity(
+        conn,
+        client_id,
+        external_id,
+        &created.id,
+        store::IdentitySource::Created,
+    )?;
+    update_from_lms(conn, &created.id, &learner, store::IdentitySource::Created)?;
+    Ok((store::load(conn, &created.id)?.ok_or(ApiError::NotFound)?, true))
+}
+
+/// The changes the LMS's record makes to the account: all its fields where the LMS created
+/// the account, only empty ones where the learner did. Nothing is written (no new version)
+/// when nothing differs.
+fn update_from_lms(
+    conn: &mut DbConnection,
+    user_id: &str,
+    learner: &LmsLearner,
+    source: store::IdentitySource,
+) -> ApiResult<()> {
+    let current = store::find(conn, user_id)?.ok_or(ApiError::NotFound)?;
+    let owned = source == store::IdentitySource::Created;
+    let take = |mine: &Option<String>, theirs: &Option<String>| -> Option<Option<String>> {
+        let theirs = theirs.as_ref()?;
+        (mine.as_ref() != Some(theirs) && (owned || mine.is_none())).then(|| Some(theirs.clone()))
+    };
+    let profession_text = learner.profession.map(|p| p.as_str().to_string());
+    let mut patch = UserPatch {
+        degree: take(&current.degree, &learner.degree),
+        npi: take(&current.npi, &learner.npi),
+        profession: take(&current.profession, &profession_text).map(|_| learner.profession),
+        ..UserPatch::default()
+    };
+    if owned {
+        let differs = |mine: &str, theirs: &str| (mine != theirs.trim()).then(|| theirs.to_string());
+        patch.first_name = differs(&current.first_name, &learner.first_name);
+        patch.last_name = differs(&current.last_name, &learner.last_name);
+        patch.email = (current.email_normalized != crate::users::rules::normalize_email(&learner.email))
+            .then(|| learner.email.clone());
+    }
+    let unchanged = patch.degree.is_none()
+        && patch.npi.is_none()
+        && patch.profession.is_none()
+        && patch.first_name.is_none()
+        && patch.last_name.is_none()
+        && patch.email.is_none();
+    if !unchanged {
+        store::apply_patch(conn, current, patch)?;
+    }
+    Ok(())
 }

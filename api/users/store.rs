@@ -9,7 +9,7 @@ use crate::{
     auth::Role,
     db::{
         now,
-        schema::{user_board_ids, user_licenses, users},
+        schema::{user_board_ids, user_external_ids, user_licenses, users},
         to_utc, DbConnection,
     },
     error::{ApiError, ApiResult, FieldError, ProblemType},
@@ -222,9 +222,12 @@ pub struct UserCursor {
     pub updated_at: Option<NaiveDateTime>,
 }
 
+/// A page of accounts; `client` is the integration client asking, whose own ids
+/// `external_id` names.
 pub fn list(
     conn: &mut DbConnection,
     query: &UserListQuery,
+    client: Option<&str>,
     limit: i64,
     after: Option<UserCursor>,
 ) -> ApiResult<Vec<UserRow>> {
@@ -237,6 +240,20 @@ pub fn list(
     }
     if let Some(email) = query.email.as_deref().filter(|e| !e.is_empty()) {
         select = select.filter(users::email_normalized.eq(normalize_email(email)));
+    }
+    if let Some(npi) = query.npi.as_deref() {
+        select = select.filter(users::npi.eq(npi.to_string()));
+    }
+    match (query.external_id.as_deref(), client) {
+        (Some(external_id), Some(client_id)) => {
+            let mapped = user_external_ids::table
+                .filter(user_external_ids::client_id.eq(client_id.to_string()))
+                .filter(user_external_ids::external_id.eq(external_id.to_string()))
+                .select(user_external_ids::user_id);
+            select = select.filter(users::id.eq_any(mapped));
+        }
+        (Some(external_id), None) => select = select.filter(users::external_id.eq(external_id.to_string())),
+        (None, _) => {}
     }
     if let Some(since) = query.updated_since {
         select = select.filter(users::updated_at.ge(since.naive_utc())).order((users::updated_at, users::id));
@@ -375,5 +392,62 @@ pub fn guard_admin_lockout(caller_id: &str, current: &UserRow, patch: &UserPatch
             )],
         });
     }
+    Ok(())
+}
+
+/// Where an integration client's external id for a learner came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdentitySource {
+    /// The client created the account: it is the source of its fields.
+    Created,
+    /// The learner's own account, found by email: the client only fills what is empty.
+    Linked,
+}
+
+/// The learner and source behind a client's external id.
+pub fn external_identity(
+    conn: &mut DbConnection,
+    client_id: &str,
+    external_id: &str,
+) -> ApiResult<Option<(String, IdentitySource)>> {
+    let found: Option<(String, String)> = user_external_ids::table
+        .find((client_id, external_id))
+        .select((user_external_ids::user_id, user_external_ids::source))
+        .first(conn)
+        .optional()?;
+    Ok(found.map(|(user_id, source)| {
+        (user_id, if source == "created" { IdentitySource::Created } else { IdentitySource::Linked })
+    }))
+}
+
+/// The client's external id for a learner, if it has one.
+pub fn external_id_of(conn: &mut DbConnection, client_id: &str, user_id: &str) -> ApiResult<Option<String>> {
+    Ok(user_external_ids::table
+        .filter(user_external_ids::client_id.eq(client_id))
+        .filter(user_external_ids::user_id.eq(user_id))
+        .select(user_external_ids::external_id)
+        .first(conn)
+        .optional()?)
+}
+
+pub fn insert_external_identity(
+    conn: &mut DbConnection,
+    client_id: &str,
+    external_id: &str,
+    user_id: &str,
+    source: IdentitySource,
+) -> ApiResult<()> {
+    diesel::insert_into(user_external_ids::table)
+        .values((
+            user_external_ids::client_id.eq(client_id),
+            user_external_ids::external_id.eq(external_id),
+            user_external_ids::user_id.eq(user_id),
+            user_external_ids::source.eq(match source {
+                IdentitySource::Created => "created",
+                IdentitySource::Linked => "linked",
+            }),
+            user_external_ids::created_at.eq(now()),
+        ))
+        .execute(conn)?;
     Ok(())
 }

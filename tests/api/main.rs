@@ -14,6 +14,7 @@ mod foundation;
 mod foundation_errors;
 mod hardening;
 mod identity;
+mod lms;
 mod migrations;
 mod reporting;
 mod surveys;

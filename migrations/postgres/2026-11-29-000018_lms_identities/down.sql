@@ -1,0 +1,2 @@
+DROP INDEX users_npi;
+DROP TABLE user_external_ids;
