@@ -525,3 +525,8 @@ pub fn ensure_may_manage_webhooks(caller: &Caller) -> ApiResult<()> {
 pub fn webhook_endpoint_visible(caller: &Caller, owner: &str) -> bool {
     caller.is_admin() || caller.actor() == owner
 }
+
+/// Batches act on other people's enrollments: learners have their own single calls.
+pub fn forbidden_for_learners() -> ApiError {
+    forbidden("batches are for planners, administrators and integration clients")
+}

@@ -99,3 +99,85 @@ impl crate::http::idempotency::Created for Enrollment {
         &self.id
     }
 }
+
+/// One row of an enrollment batch: the activity and the learner, by id, by the calling
+/// client's own external id, or by email.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct EnrollmentBatchRow {
+    #[validate(length(min = 1, max = 64))]
+    #[schema(min_length = 1, max_length = 64)]
+    pub activity_id: String,
+    #[serde(default)]
+    #[validate(length(min = 1, max = 64))]
+    #[schema(min_length = 1, max_length = 64)]
+    pub user_id: Option<String>,
+    /// Your LMS's id for the learner (integration clients; see `PUT /v1/users/by-external-id`).
+    #[serde(default)]
+    #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
+    pub external_id: Option<String>,
+    #[serde(default)]
+    #[validate(email, length(max = 254))]
+    #[schema(format = "email", max_length = 254)]
+    pub email: Option<String>,
+}
+
+/// Up to 500 enrollments; each row lands or fails on its own.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"rows": [
+    {"activity_id": "0193f1a4-6c1e-7cc2-9f1c-5a0d2e7b9a41", "external_id": "EMP-1001"},
+    {"activity_id": "0193f1a4-6c1e-7cc2-9f1c-5a0d2e7b9a41", "email": "pat.lee@hospital.example"}
+]}))]
+pub struct EnrollmentBatch {
+    #[validate(length(min = 1, max = 500), nested)]
+    #[schema(min_items = 1, max_items = 500)]
+    pub rows: Vec<EnrollmentBatchRow>,
+}
+
+/// One row of a completion batch.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct CompletionBatchRow {
+    #[validate(length(min = 1, max = 64))]
+    #[schema(min_length = 1, max_length = 64)]
+    pub enrollment_id: String,
+    #[validate(range(min = 1, max = 100_000))]
+    #[schema(minimum = 1, maximum = 100_000)]
+    pub minutes_spent: i32,
+    /// When the learner finished; default now. Not in the future.
+    #[serde(default)]
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
+/// Up to 500 completions; each row lands or fails on its own.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"rows": [
+    {"enrollment_id": "0193f1a4-6c1e-7cc2-9f1c-5a0d2e7b9a41", "minutes_spent": 60, "completed_at": "2026-11-28T15:00:00Z"}
+]}))]
+pub struct CompletionBatch {
+    #[validate(length(min = 1, max = 500), nested)]
+    #[schema(min_items = 1, max_items = 500)]
+    pub rows: Vec<CompletionBatchRow>,
+}
+
+/// What happened to one row: `status` is the HTTP status the row would have had alone (201 or
+/// 200 when it landed), with the enrollment, or a problem saying why it did not.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct BatchRowResult {
+    /// The row's position in `rows`, from 0.
+    pub index: usize,
+    pub status: u16,
+    pub enrollment: Option<Enrollment>,
+    pub problem: Option<crate::error::Problem>,
+}
+
+/// One result per row, in order.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct BatchResult {
+    pub results: Vec<BatchRowResult>,
+    pub succeeded: usize,
+    pub failed: usize,
+}

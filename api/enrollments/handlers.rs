@@ -8,8 +8,8 @@ use crate::{
     db,
     enrollments::{
         dto::{
-            CancelRequest, CompletionRequest, EnrollRequest, Enrollment, EnrollmentListQuery,
-            EnrollmentStatus,
+            BatchResult, CancelRequest, CompletionBatch, CompletionRequest, EnrollRequest, Enrollment,
+            EnrollmentBatch, EnrollmentListQuery, EnrollmentStatus,
         },
         service,
     },
@@ -19,7 +19,10 @@ use crate::{
 };
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(enroll)
+    // The batches first: `/enrollments/{enrollment_id}` would take their paths otherwise.
+    cfg.service(enroll_batch)
+        .service(complete_batch)
+        .service(enroll)
         .service(roster)
         .service(list_enrollments)
         .service(get_enrollment)
@@ -212,4 +215,69 @@ async fn complete_enrollment(
     } else {
         Ok(HttpResponse::Accepted().json(enrollment))
     }
+}
+
+/// Enroll up to 500 learners (planners of the activities, administrators, integration clients
+/// with `enrollments:write`). Each row is checked and written as a single enrollment would be,
+/// on its own: the answer is 200 with one result per row, in order (`status` 201 and the
+/// enrollment, or the row's problem). Send `Idempotency-Key` to retry the whole batch safely.
+#[utoipa::path(
+    tag = "enrollments",
+    operation_id = "enroll_batch",
+    security(("bearer" = []), ("oauth2" = ["enrollments:write"])),
+    params(
+        ("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 255, pattern = "^[!-~]+$",
+            description = "Same key and body replay the first response"),
+    ),
+    request_body = EnrollmentBatch,
+    responses(
+        (status = 200, description = "One result per row", body = BatchResult),
+        (status = 403, description = "Learners enroll themselves one call at a time", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field (more than 500 rows, a malformed row)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/enrollments/batch")]
+async fn enroll_batch(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: ApiJson<EnrollmentBatch>,
+) -> ApiResult<HttpResponse> {
+    let answer = idempotency::batch(&state.pool, &req, &caller, body.into_inner(), |conn, caller, batch| {
+        service::enroll_batch(conn, caller, &batch)
+    })
+    .await?;
+    Ok(answer.respond())
+}
+
+/// Report up to 500 completions (minutes spent, when), each as a single completion would be,
+/// on its own: 200 with one result per row (`status` 200 and the enrollment, or the row's
+/// problem). Send `Idempotency-Key` to retry the whole batch safely.
+#[utoipa::path(
+    tag = "enrollments",
+    operation_id = "complete_batch",
+    security(("bearer" = []), ("oauth2" = ["enrollments:write"])),
+    params(
+        ("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 255, pattern = "^[!-~]+$",
+            description = "Same key and body replay the first response"),
+    ),
+    request_body = CompletionBatch,
+    responses(
+        (status = 200, description = "One result per row", body = BatchResult),
+        (status = 403, description = "Learners report nothing in batches", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field (more than 500 rows, a malformed row)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/enrollments/completions/batch")]
+async fn complete_batch(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: ApiJson<CompletionBatch>,
+) -> ApiResult<HttpResponse> {
+    let answer = idempotency::batch(&state.pool, &req, &caller, body.into_inner(), |conn, caller, batch| {
+        service::complete_batch(conn, caller, &batch)
+    })
+    .await?;
+    Ok(answer.respond())
 }

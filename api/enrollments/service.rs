@@ -11,7 +11,10 @@ use crate::{
     auth::{Caller, Role, Scope},
     db::{self, now, DbConnection},
     enrollments::{
-        dto::{CompletionRequest, EnrollRequest, Enrollment, EnrollmentListQuery, EnrollmentStatus},
+        dto::{
+            BatchResult, BatchRowResult, CompletionBatch, CompletionRequest, EnrollRequest, Enrollment,
+            EnrollmentBatch, EnrollmentBatchRow, EnrollmentListQuery, EnrollmentStatus,
+        },
         rules,
         store::{self, EnrollmentRow},
     },
@@ -423,4 +426,83 @@ pub fn participation(
 /// Serializes claims and completions of one enrollment until the transaction ends.
 pub fn lock(conn: &mut DbConnection, enrollment_id: &str) -> ApiResult<()> {
     store::lock(conn, enrollment_id)
+}
+
+/// The learner a batch row names: by id or email as a single enrollment does, or by the
+/// calling client's own external id.
+fn batch_request(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    row: &EnrollmentBatchRow,
+) -> ApiResult<EnrollRequest> {
+    let Some(external_id) = &row.external_id else {
+        return Ok(EnrollRequest { user_id: row.user_id.clone(), email: row.email.clone() });
+    };
+    let Caller::Client { id: client_id, .. } = caller else {
+        return Err(ApiError::validation(
+            "external_id",
+            "client_only",
+            "external ids are an integration client's own; name the learner by user_id or email",
+        ));
+    };
+    let user_id = users::service::user_by_external_id(conn, client_id, external_id)?.ok_or_else(|| {
+        ApiError::validation("external_id", "unknown", "no learner has this external id at your client")
+    })?;
+    Ok(EnrollRequest { user_id: Some(user_id), email: None })
+}
+
+/// Runs each row in its own savepoint: a row that fails leaves nothing behind and does not
+/// stop the others.
+fn each_row<R>(
+    conn: &mut DbConnection,
+    rows: &[R],
+    success: u16,
+    mut work: impl FnMut(&mut DbConnection, &R) -> ApiResult<Enrollment>,
+) -> BatchResult {
+    let mut results = Vec::with_capacity(rows.len());
+    for (index, row) in rows.iter().enumerate() {
+        let result = match db::savepoint(conn, |conn| work(conn, row)) {
+            Ok(enrollment) => {
+                BatchRowResult { index, status: success, enrollment: Some(enrollment), problem: None }
+            }
+            Err(error) => {
+                use actix_web::ResponseError;
+                let status = error.status_code().as_u16();
+                BatchRowResult { index, status, enrollment: None, problem: Some(error.problem()) }
+            }
+        };
+        results.push(result);
+    }
+    let succeeded = results.iter().filter(|r| r.problem.is_none()).count();
+    BatchResult { failed: results.len() - succeeded, succeeded, results }
+}
+
+/// Enrolls each row's learner as `enroll` would (the same rules and access per row).
+pub fn enroll_batch(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    batch: &EnrollmentBatch,
+) -> ApiResult<BatchResult> {
+    if matches!(caller, Caller::User { role: Role::Learner, .. }) {
+        return Err(access::forbidden_for_learners());
+    }
+    Ok(each_row(conn, &batch.rows, 201, |conn, row| {
+        let request = batch_request(conn, caller, row)?;
+        enroll(conn, caller, &row.activity_id, &request)
+    }))
+}
+
+/// Reports each row's completion as `complete` would.
+pub fn complete_batch(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    batch: &CompletionBatch,
+) -> ApiResult<BatchResult> {
+    if matches!(caller, Caller::User { role: Role::Learner, .. }) {
+        return Err(access::forbidden_for_learners());
+    }
+    Ok(each_row(conn, &batch.rows, 200, |conn, row| {
+        let request = CompletionRequest { minutes_spent: row.minutes_spent, completed_at: row.completed_at };
+        complete(conn, caller, &row.enrollment_id, &request)
+    }))
 }

@@ -275,3 +275,12 @@ fn update_from_lms(
     }
     Ok(())
 }
+
+/// The learner an integration client knows by `external_id`.
+pub fn user_by_external_id(
+    conn: &mut DbConnection,
+    client_id: &str,
+    external_id: &str,
+) -> ApiResult<Option<String>> {
+    Ok(store::external_identity(conn, client_id, external_id)?.map(|(user_id, _)| user_id))
+}

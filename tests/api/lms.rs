@@ -116,3 +116,89 @@ db_test!(
         assert_eq!(created, 1, "created once, found the other times");
     }
 );
+
+db_test!(
+    async fn batches_land_row_by_row_and_replay_with_their_key(app: TestApp) {
+        use crate::credit::{ama, enduring, publish};
+        let setup = publish(&app, enduring(json!([ama(1.0)]), "automatic")).await;
+        let lms = client_token(
+            &app,
+            &setup.admin,
+            &["users:read", "users:write", "enrollments:read", "enrollments:write"],
+        )
+        .await;
+        let learner = json!({"email": "batch.one@hospital.example", "first_name": "B", "last_name": "One", "profession": "physician"});
+        upsert(&app, &lms, "EMP-1", &learner).await.assert_status(201);
+        app.learner("batch.two@example.org").await;
+        let activity = setup.activity.as_str();
+        let rows = json!({"rows": [
+            {"activity_id": activity, "external_id": "EMP-1"},
+            {"activity_id": activity, "email": "batch.two@example.org"},
+            {"activity_id": activity, "external_id": "NOBODY"},
+            {"activity_id": "no-such-activity", "external_id": "EMP-1"},
+            {"activity_id": activity, "external_id": "EMP-1"}
+        ]});
+        let send = |body: Value| {
+            app.request(Method::POST, "/v1/enrollments/batch")
+                .bearer(&lms)
+                .header("idempotency-key", "batch-2026-11-29")
+                .json(&body)
+                .send()
+        };
+        let answer = send(rows.clone()).await;
+        answer.assert_status(200);
+        let answer = answer.json();
+        let statuses: Vec<u64> =
+            answer["results"].as_array().unwrap().iter().map(|r| r["status"].as_u64().unwrap()).collect();
+        assert_eq!(statuses, [201, 201, 422, 404, 409], "{answer}");
+        assert_eq!((answer["succeeded"].as_u64(), answer["failed"].as_u64()), (Some(2), Some(3)));
+        assert_eq!(answer["results"][2]["problem"]["errors"][0]["field"], "external_id");
+        assert_eq!(answer["results"][4]["problem"]["type"], "https://ce-api.dev/problems/already-enrolled");
+        let first = answer["results"][0]["enrollment"]["id"].as_str().unwrap().to_string();
+
+        // The same key and body: the same answer, replayed; nothing more written.
+        let replay = send(rows).await;
+        assert_eq!(replay.header("idempotent-replayed").as_deref(), Some("true"));
+        assert_eq!(replay.json(), answer);
+        let listed = app
+            .request(Method::GET, &format!("/v1/enrollments?activity_id={activity}"))
+            .bearer(&setup.admin)
+            .send()
+            .await
+            .json();
+        assert_eq!(listed["data"].as_array().unwrap().len(), 2, "two rows landed, once");
+
+        // Completions: each row on its own.
+        let done = app
+            .request(Method::POST, "/v1/enrollments/completions/batch")
+            .bearer(&lms)
+            .json(&json!({"rows": [
+                {"enrollment_id": first, "minutes_spent": 45, "completed_at": "2026-11-28T15:00:00Z"},
+                {"enrollment_id": "no-such-enrollment", "minutes_spent": 45}
+            ]}))
+            .send()
+            .await;
+        done.assert_status(200);
+        let done = done.json();
+        assert_eq!(done["results"][0]["status"], 200);
+        assert_eq!(done["results"][0]["enrollment"]["status"], "completed");
+        assert_eq!(done["results"][1]["status"], 404);
+
+        // Learners do not batch; more than 500 rows is a 422.
+        let (_, learner_token) = app.learner("batch.three@example.org").await;
+        app.request(Method::POST, "/v1/enrollments/batch")
+            .bearer(&learner_token)
+            .json(&json!({"rows": [{"activity_id": activity}]}))
+            .send()
+            .await
+            .assert_problem(403, "forbidden");
+        let too_many: Vec<Value> = (0..501).map(|_| json!({"activity_id": activity})).collect();
+        let refused = app
+            .request(Method::POST, "/v1/enrollments/batch")
+            .bearer(&lms)
+            .json(&json!({"rows": too_many}))
+            .send()
+            .await;
+        assert_eq!(refused.assert_problem(422, "validation")["errors"][0]["field"], "rows");
+    }
+);

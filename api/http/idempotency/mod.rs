@@ -205,6 +205,36 @@ where
     T: Created,
     F: Fn(&mut DbConnection, &Caller, B) -> ApiResult<T> + Clone + Send + 'static,
 {
+    once(pool, req, caller, body, move |conn, caller, body| Stored::fresh(&work(conn, caller, body)?)).await
+}
+
+/// A batch POST, made safe to retry like [`create`]: the whole answer (200, one result per
+/// row) is what a repeated key replays.
+pub async fn batch<B, T, F>(
+    pool: &DbPool,
+    req: &HttpRequest,
+    caller: &Caller,
+    body: B,
+    work: F,
+) -> ApiResult<Stored>
+where
+    B: serde::Serialize + Clone + Send + 'static,
+    T: serde::Serialize,
+    F: Fn(&mut DbConnection, &Caller, B) -> ApiResult<T> + Clone + Send + 'static,
+{
+    once(pool, req, caller, body, move |conn, caller, body| {
+        let body = serde_json::to_value(work(conn, caller, body)?).map_err(ApiError::internal)?;
+        Ok(Stored { status: 200, body, id: None, replayed: false })
+    })
+    .await
+}
+
+/// Runs `work` once per `Idempotency-Key` (see [`create`]).
+async fn once<B, F>(pool: &DbPool, req: &HttpRequest, caller: &Caller, body: B, work: F) -> ApiResult<Stored>
+where
+    B: serde::Serialize + Clone + Send + 'static,
+    F: Fn(&mut DbConnection, &Caller, B) -> ApiResult<Stored> + Clone + Send + 'static,
+{
     let key = key(req)?.map(|key| Request::new(&caller.actor(), key, req, &body));
     with_retry(|| {
         let (key, body, work, caller) = (key.clone(), body.clone(), work.clone(), caller.clone());
@@ -214,11 +244,11 @@ where
                     return Ok(replay);
                 }
             }
-            let created = Stored::fresh(&work(conn, &caller, body)?)?;
+            let answer = work(conn, &caller, body)?;
             if let Some(key) = &key {
-                record(conn, key, &created)?;
+                record(conn, key, &answer)?;
             }
-            Ok(created)
+            Ok(answer)
         })
     })
     .await
