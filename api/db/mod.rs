@@ -308,6 +308,29 @@ pub fn write_transaction<T, E: From<DbError>>(
         }
     }
     .map_err(DbError::from)?;
+    finish(conn, work)
+}
+
+/// Runs `work` inside the current transaction as a savepoint: its writes are kept if it
+/// succeeds and undone if it fails, while the transaction goes on (one row of a batch).
+pub fn savepoint<T, E: From<DbError>>(
+    conn: &mut DbConnection,
+    work: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E> {
+    match conn {
+        DbConnection::Postgres(pg) => AnsiTransactionManager::begin_transaction(pg),
+        DbConnection::Sqlite(sqlite) => AnsiTransactionManager::begin_transaction(sqlite),
+    }
+    .map_err(DbError::from)?;
+    finish(conn, work)
+}
+
+/// Runs `work` in the transaction (or savepoint) just begun, then commits it, or rolls it back
+/// when `work` fails.
+fn finish<T, E: From<DbError>>(
+    conn: &mut DbConnection,
+    work: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E> {
     let outcome = work(conn);
     let ended = match (&outcome, conn) {
         (Ok(_), DbConnection::Postgres(pg)) => AnsiTransactionManager::commit_transaction(pg),
@@ -325,30 +348,6 @@ pub fn write_transaction<T, E: From<DbError>>(
             }
             Err(error)
         }
-    }
-}
-
-/// Runs `work` inside the current transaction as a savepoint: its writes are kept if it
-/// succeeds and undone if it fails, while the transaction goes on (one row of a batch).
-pub fn savepoint<T, E: From<DbError>>(
-    conn: &mut DbConnection,
-    work: impl FnOnce(&mut DbConnection) -> Result<T, E>,
-) -> Result<T, E> {
-    match conn {
-        DbConnection::Postgres(pg) => AnsiTransactionManager::begin_transaction(pg),
-        DbConnection::Sqlite(sqlite) => AnsiTransactionManager::begin_transaction(sqlite),
-    }
-    .map_err(DbError::from)?;
-    let outcome = work(conn);
-    let ended = match (&outcome, conn) {
-        (Ok(_), DbConnection::Postgres(pg)) => AnsiTransactionManager::commit_transaction(pg),
-        (Ok(_), DbConnection::Sqlite(sqlite)) => AnsiTransactionManager::commit_transaction(sqlite),
-        (Err(_), DbConnection::Postgres(pg)) => AnsiTransactionManager::rollback_transaction(pg),
-        (Err(_), DbConnection::Sqlite(sqlite)) => AnsiTransactionManager::rollback_transaction(sqlite),
-    };
-    match outcome {
-        Ok(value) => ended.map(|()| value).map_err(|e| E::from(DbError::from(e))),
-        Err(error) => ended.map_err(|e| E::from(DbError::from(e))).and(Err(error)),
     }
 }
 

@@ -46,14 +46,20 @@ impl RouteTable {
         RouteTable { routes }
     }
 
-    /// The methods allowed on `path`, or `None` when no route has that path.
+    /// The methods allowed on `path`, or `None` when no route has that path. A concrete path
+    /// is matched before templated ones (as OpenAPI says): `/v1/enrollments/batch` is only what
+    /// it declares, not also `/v1/enrollments/{enrollment_id}`.
     pub fn allowed_methods(&self, path: &str) -> Option<Vec<String>> {
-        let mut allowed: Vec<String> = self
-            .routes
+        let matching: Vec<&(ResourceDef, Vec<String>)> =
+            self.routes.iter().filter(|(def, _)| def.is_match(path)).collect();
+        let concrete: Vec<&(ResourceDef, Vec<String>)> = matching
             .iter()
-            .filter(|(def, _)| def.is_match(path))
-            .flat_map(|(_, methods)| methods.iter().cloned())
+            .copied()
+            .filter(|(def, _)| !def.pattern().is_some_and(|p| p.contains('{')))
             .collect();
+        let chosen = if concrete.is_empty() { matching } else { concrete };
+        let mut allowed: Vec<String> =
+            chosen.into_iter().flat_map(|(_, methods)| methods.iter().cloned()).collect();
         if allowed.is_empty() {
             return None;
         }
@@ -69,4 +75,17 @@ pub async fn unmatched(req: HttpRequest, table: web::Data<RouteTable>) -> Result
         Some(allowed) => ApiError::MethodNotAllowed { allowed },
         None => ApiError::NotFound,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RouteTable;
+
+    #[test]
+    fn concrete_paths_are_matched_before_templated_ones() {
+        let table = RouteTable::from_openapi(&crate::openapi::document(), false);
+        assert_eq!(table.allowed_methods("/v1/enrollments/batch"), Some(vec!["POST".to_string()]));
+        assert_eq!(table.allowed_methods("/v1/enrollments/0193f1a4"), Some(vec!["GET".to_string()]));
+        assert_eq!(table.allowed_methods("/v1/nothing-here"), None);
+    }
 }
