@@ -45,6 +45,41 @@ pub struct LearnerIdentifiers {
     pub npi: Option<String>,
     /// The learner's id in the program's own systems.
     pub external_id: Option<String>,
+    /// What boards and transcripts need of the learner: only for administrators and clients
+    /// with `users:read` (absent otherwise, and in webhook deliveries: read the user then).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<LearnerDetails>,
+}
+
+/// The learner's record as transcripts and boards use it (as it is now).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LearnerDetails {
+    pub profession: Option<crate::users::dto::Profession>,
+    pub degree: Option<String>,
+    /// NABP e-Profile ID (ACPE credit is reported with it).
+    pub nabp_eprofile_id: Option<String>,
+    /// Birth month and day, `MMDD` (CPE Monitor and MOC reporting).
+    pub birth_mmdd: Option<String>,
+    pub board_ids: std::collections::BTreeMap<String, String>,
+    pub state_licenses: Vec<crate::users::dto::StateLicense>,
+}
+
+/// What a transcript import needs of the activity (as it is now).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ActivityFacts {
+    pub id: String,
+    pub title: String,
+    pub format: crate::activities::dto::ActivityFormat,
+    pub medium: Option<crate::activities::dto::Medium>,
+    pub time_zone: String,
+    pub starts_at: Option<DateTime<Utc>>,
+    pub ends_at: Option<DateTime<Utc>>,
+    /// Enduring materials: available from, until.
+    pub release_date: Option<chrono::NaiveDate>,
+    pub expiry_date: Option<chrono::NaiveDate>,
+    pub location: Option<String>,
+    /// The ACPE Universal Activity Number of the claimed credit (ACPE credit only).
+    pub uan: Option<String>,
 }
 
 /// One award, amendment or revocation.
@@ -60,6 +95,8 @@ pub struct CreditEvent {
     /// For `credit.amended`: the claim whose credit this one replaces.
     pub replaces_claim_id: Option<String>,
     pub learner: LearnerIdentifiers,
+    /// The activity the credit is for.
+    pub activity: ActivityFacts,
     /// Where the claim stands now with each board that receives it (read with the page, not
     /// frozen with the event).
     pub reporting: Vec<crate::reporting::dto::ReportingState>,

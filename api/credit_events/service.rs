@@ -1,10 +1,16 @@
 //! Credit feed use cases.
 
+use std::collections::HashMap;
+
 use crate::{
+    activities::{self, dto::CreditDesignation},
     auth::{Caller, Scope},
     credit_claims::dto::CreditClaim,
     credit_events::{
-        dto::{CreditEvent, CreditEventPage, CreditEventQuery, CreditEventType, LearnerIdentifiers},
+        dto::{
+            ActivityFacts, CreditEvent, CreditEventPage, CreditEventQuery, CreditEventType, LearnerDetails,
+            LearnerIdentifiers,
+        },
         store,
     },
     db::{self, DbConnection},
@@ -20,13 +26,84 @@ struct FeedCursor {
     seq: i64,
 }
 
-fn into_event(
-    row: store::EventRow,
+/// Activities read once per page (their facts, and their designations for the UAN).
+type ActivityCache = HashMap<String, (ActivityFacts, Vec<CreditDesignation>)>;
+
+/// The facts of the claim's activity, with the UAN of the claimed credit type.
+fn activity_facts(
+    conn: &mut DbConnection,
+    claim: &CreditClaim,
+    cache: &mut ActivityCache,
+) -> ApiResult<ActivityFacts> {
+    if !cache.contains_key(&claim.activity_id) {
+        let row = activities::service::find(conn, &claim.activity_id)?;
+        let input = row.input()?;
+        let facts = ActivityFacts {
+            id: row.id.clone(),
+            title: input.title,
+            format: input.format,
+            medium: input.medium,
+            time_zone: input.time_zone,
+            starts_at: input.starts_at,
+            ends_at: input.ends_at,
+            release_date: input.release_date,
+            expiry_date: input.expiry_date,
+            location: input.location,
+            uan: None,
+        };
+        cache.insert(claim.activity_id.clone(), (facts, input.credit_designations));
+    }
+    let (facts, designations) = &cache[&claim.activity_id];
+    let uan =
+        designations.iter().find(|d| d.credit_type == claim.credit_type).and_then(|d| d.acpe_uan.clone());
+    Ok(ActivityFacts { uan, ..facts.clone() })
+}
+
+/// The learners' records, for callers who may read users (administrators, `users:read`).
+fn learner_details(
+    conn: &mut DbConnection,
+    caller: Option<&Caller>,
+    user_ids: &[&str],
+) -> ApiResult<HashMap<String, LearnerDetails>> {
+    let allowed = caller.is_some_and(|c| c.is_admin() || c.has_scope(Scope::UsersRead));
+    if !allowed || user_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows = users::service::accounts(conn, user_ids)?.into_values().collect();
+    Ok(users::service::records_of(conn, rows)?
+        .into_iter()
+        .map(|user| {
+            let details = LearnerDetails {
+                profession: user.profession,
+                degree: user.degree,
+                nabp_eprofile_id: user.nabp_eprofile_id,
+                birth_mmdd: user.birth_mmdd,
+                board_ids: user.board_ids,
+                state_licenses: user.state_licenses,
+            };
+            (user.id, details)
+        })
+        .collect())
+}
+
+/// What one event row becomes, with its learner, activity and reporting states.
+struct EventParts {
     learner: UserRow,
+    details: Option<LearnerDetails>,
     reporting: Vec<crate::reporting::dto::ReportingState>,
+}
+
+fn into_event(
+    conn: &mut DbConnection,
+    row: store::EventRow,
+    parts: EventParts,
+    cache: &mut ActivityCache,
 ) -> ApiResult<CreditEvent> {
+    let EventParts { learner, details, reporting } = parts;
     let claim: CreditClaim = serde_json::from_str(&row.claim).map_err(ApiError::internal)?;
+    let activity = activity_facts(conn, &claim, cache)?;
     Ok(CreditEvent {
+        activity,
         event_id: row.id,
         event_type: CreditEventType::parse(&row.event_type)
             .ok_or_else(|| ApiError::internal("unknown event type"))?,
@@ -41,6 +118,7 @@ fn into_event(
             last_name: learner.last_name,
             npi: learner.npi,
             external_id: learner.external_id,
+            details,
         },
     })
 }
@@ -94,13 +172,18 @@ pub fn page(
     let last = rows.last().map_or(after, |(event, _)| event.seq);
     let claim_ids: Vec<&str> = rows.iter().map(|(event, _)| event.claim_id.as_str()).collect();
     let states = crate::reporting::service::states(conn, &claim_ids)?;
-    let data = rows
-        .into_iter()
-        .map(|(event, learner)| {
-            let reporting = states.get(&event.claim_id).cloned().unwrap_or_default();
-            into_event(event, learner, reporting)
-        })
-        .collect::<ApiResult<_>>()?;
+    let user_ids: Vec<&str> = rows.iter().map(|(event, _)| event.user_id.as_str()).collect();
+    let details = learner_details(conn, Some(caller), &user_ids)?;
+    let mut cache = ActivityCache::new();
+    let mut data = Vec::with_capacity(rows.len());
+    for (event, learner) in rows {
+        let parts = EventParts {
+            details: details.get(&event.user_id).cloned(),
+            reporting: states.get(&event.claim_id).cloned().unwrap_or_default(),
+            learner,
+        };
+        data.push(into_event(conn, event, parts, &mut cache)?);
+    }
     Ok(CreditEventPage { data, next_cursor: pagination::encode_cursor(&FeedCursor { seq: last }), has_more })
 }
 
@@ -124,11 +207,14 @@ pub fn append(
         CreditEventType::Amended => EventType::CreditAmended,
         CreditEventType::Revoked => EventType::CreditRevoked,
     };
+    // Deliveries carry the learner's identifiers, not their record (receivers with
+    // `users:read` read it), since one message goes to every endpoint.
     webhooks::service::publish(conn, webhook_type, |conn| {
         let mut rows = with_learners(conn, vec![row])?;
         let (row, learner) = rows.pop().ok_or_else(|| ApiError::internal("event without learner"))?;
         let states = crate::reporting::service::states(conn, &[row.claim_id.as_str()])?;
         let reporting = states.get(&row.claim_id).cloned().unwrap_or_default();
-        webhooks::service::json(&into_event(row, learner, reporting)?)
+        let parts = EventParts { learner, details: None, reporting };
+        webhooks::service::json(&into_event(conn, row, parts, &mut ActivityCache::new())?)
     })
 }

@@ -284,3 +284,8 @@ pub fn user_by_external_id(
 ) -> ApiResult<Option<String>> {
     Ok(store::external_identity(conn, client_id, external_id)?.map(|(user_id, _)| user_id))
 }
+
+/// Accounts with their board IDs and licenses (for other resources that checked access).
+pub fn records_of(conn: &mut DbConnection, rows: Vec<store::UserRow>) -> ApiResult<Vec<User>> {
+    store::with_records(conn, rows)
+}

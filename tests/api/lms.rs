@@ -202,3 +202,46 @@ db_test!(
         assert_eq!(refused.assert_problem(422, "validation")["errors"][0]["field"], "rows");
     }
 );
+
+db_test!(
+    async fn feed_events_carry_what_a_transcript_import_needs(app: TestApp) {
+        use crate::credit::{ama, claim, claim_body, completed_learner, enduring, publish};
+        let uan = "0197-0000-26-001-H01-P";
+        let designations = json!([ama(1.0), {"credit_type": "acpe", "max_amount": 1.0, "acpe_uan": uan}]);
+        let setup = publish(&app, enduring(designations, "automatic")).await;
+        let pharmacist =
+            json!({"profession": "pharmacist", "nabp_eprofile_id": "1234567", "birth_mmdd": "0714"});
+        let learner = completed_learner(&app, &setup, pharmacist, 60).await;
+        claim(&app, &learner.token, claim_body(&learner.enrollment, "acpe", 1.0)).await.assert_status(201);
+
+        let feed = |token: String| {
+            let app = &app;
+            async move {
+                let page = app.request(Method::GET, "/v1/credit-events").bearer(&token).send().await;
+                page.assert_status(200);
+                page.json()["data"][0].clone()
+            }
+        };
+        let event = feed(setup.admin.clone()).await;
+        let activity = &event["activity"];
+        assert_eq!(activity["id"], setup.activity.as_str());
+        assert_eq!(activity["title"], "Opioid Prescribing <Safely>");
+        assert_eq!(activity["format"], "enduring");
+        assert!(activity["release_date"].is_string() && activity["expiry_date"].is_string());
+        assert_eq!(activity["uan"], uan);
+        let details = &event["learner"]["details"];
+        assert_eq!(details["profession"], "pharmacist");
+        assert_eq!(
+            (details["nabp_eprofile_id"].as_str(), details["birth_mmdd"].as_str()),
+            (Some("1234567"), Some("0714"))
+        );
+
+        // The learner's record only to callers that may read users.
+        let credits_only = client_token(&app, &setup.admin, &["credits:read"]).await;
+        let event = feed(credits_only).await;
+        assert!(event["learner"].get("details").is_none(), "{event}");
+        assert_eq!(event["activity"]["uan"], uan);
+        let with_users = client_token(&app, &setup.admin, &["credits:read", "users:read"]).await;
+        assert_eq!(feed(with_users).await["learner"]["details"]["nabp_eprofile_id"], "1234567");
+    }
+);
