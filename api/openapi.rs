@@ -103,6 +103,7 @@ fn scope_description(scope: crate::auth::Scope) -> &'static str {
         S::EnrollmentsRead => "Read enrollments and attendance",
         S::EnrollmentsWrite => "Enroll learners and report completions",
         S::CreditsRead => "Read credit claims and the credit feed",
+        S::CreditsWrite => "File credit claims for learners where the activity accepts LMS-reported claims",
         S::SurveysRead => "Read aggregate outcome reports",
         S::UsersRead => "Look up learners to match LMS accounts",
         S::UsersWrite => "Create and update the learners the LMS manages, by its own ids",

@@ -309,11 +309,19 @@ pub fn may_decide_claim(relation: &Relation, own: bool) -> Decision {
         .and(|| allow_if(!own, Decision::OwnClaim))
 }
 
-/// Claims (and amendments) are filed by the learner or, for them, by those who decide.
-/// Clients do not claim credit.
-pub fn may_file_claim(relation: &Relation, own: bool) -> Decision {
+/// Claims (and amendments) are filed by the learner or, for them, by those who decide; and by
+/// integration clients with `credits:write` where the activity accepts LMS-reported claims.
+pub fn may_file_claim(relation: &Relation, own: bool, lms_reported_claims: bool) -> Decision {
     if relation.is_client() {
-        return Decision::Forbid("credit is claimed by learners, or by planners for them");
+        if !lms_reported_claims {
+            return Decision::Forbid(
+                "credit is claimed by learners, or by planners for them; this activity takes no claims from an LMS",
+            );
+        }
+        return allow_if(
+            relation.client_has(Scope::CreditsWrite),
+            Decision::MissingScope(Scope::CreditsWrite),
+        );
     }
     allow_if(own || decides_claims(relation), Decision::Hide)
 }

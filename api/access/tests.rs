@@ -70,7 +70,7 @@ fn the_access_table() {
             code(may_read_claim(&relation, false)),
             code(may_decide_claim(&relation, false)),
             code(may_decide_claim(&relation, true)),
-            code(may_file_claim(&relation, false)),
+            code(may_file_claim(&relation, false, false)),
             code(may_read_activity_report(&relation)),
         ];
         assert_eq!(actual, row, "{name}");
@@ -88,7 +88,16 @@ fn everyone_may_see_a_published_activity() {
 fn learners_read_and_claim_on_their_own_records_only() {
     let learner = person(Who::Learner, false, true);
     assert_eq!(may_read_claim(&learner, true), Allow);
-    assert_eq!(may_file_claim(&learner, true), Allow);
+    assert_eq!(may_file_claim(&learner, true, false), Allow);
+}
+
+#[test]
+fn clients_file_claims_only_with_credits_write_where_the_activity_takes_lms_claims() {
+    let writer = person(Who::Client(vec![Scope::CreditsWrite]), false, false);
+    let reader = person(Who::Client(vec![Scope::CreditsRead]), false, false);
+    assert_eq!(may_file_claim(&writer, false, true), Allow);
+    assert!(is_forbid(may_file_claim(&writer, false, false)));
+    assert_eq!(may_file_claim(&reader, false, true), MissingScope(Scope::CreditsWrite));
     assert_eq!(may_read_enrollment(&learner, true), Allow);
     assert_eq!(may_read_enrollment(&learner, false), Hide);
     // Their own claim is visible but not theirs to decide: 403, not 404.

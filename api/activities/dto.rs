@@ -456,6 +456,10 @@ pub struct ActivityInput {
     /// Whether credit claims are awarded at once or wait for a planner's approval.
     #[serde(default)]
     pub credit_review: CreditReview,
+    /// Whether integration clients with `credits:write` may file claims for its enrolled
+    /// learners (the hospital LMS collected each learner's attestation); the same rules apply.
+    #[serde(default)]
+    pub lms_reported_claims: bool,
     /// What the boards ask of the activity beyond its description.
     #[serde(default)]
     #[validate(nested)]

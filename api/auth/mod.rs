@@ -60,6 +60,9 @@ pub enum Scope {
     EnrollmentsWrite,
     #[serde(rename = "credits:read")]
     CreditsRead,
+    /// File credit claims for learners, where the activity accepts LMS-reported claims.
+    #[serde(rename = "credits:write")]
+    CreditsWrite,
     #[serde(rename = "surveys:read")]
     SurveysRead,
     /// Look up learners (to match them with the LMS's own accounts).
@@ -74,11 +77,12 @@ pub enum Scope {
 }
 
 impl Scope {
-    pub const ALL: [Scope; 8] = [
+    pub const ALL: [Scope; 9] = [
         Scope::ActivitiesRead,
         Scope::EnrollmentsRead,
         Scope::EnrollmentsWrite,
         Scope::CreditsRead,
+        Scope::CreditsWrite,
         Scope::SurveysRead,
         Scope::UsersRead,
         Scope::UsersWrite,
@@ -91,6 +95,7 @@ impl Scope {
             Scope::EnrollmentsRead => "enrollments:read",
             Scope::EnrollmentsWrite => "enrollments:write",
             Scope::CreditsRead => "credits:read",
+            Scope::CreditsWrite => "credits:write",
             Scope::SurveysRead => "surveys:read",
             Scope::UsersRead => "users:read",
             Scope::UsersWrite => "users:write",

@@ -44,7 +44,8 @@ impl ClaimStatus {
 }
 
 /// Claim credit for a completed enrollment: learners for themselves, planners and
-/// administrators for a learner.
+/// administrators for a learner, and integration clients with `credits:write` where the
+/// activity accepts LMS-reported claims.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
@@ -248,4 +249,35 @@ impl crate::http::idempotency::Created for CreditClaim {
     fn id(&self) -> &str {
         &self.id
     }
+}
+
+/// Up to 500 claims, each checked and filed as a single claim would be, on its own.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"rows": [
+    {"enrollment_id": "0193f1a4-6c1e-7cc2-9f1c-5a0d2e7b9a41", "credit_type": "ama_pra_1", "amount": 1.5, "attestation": true}
+]}))]
+pub struct ClaimBatch {
+    #[validate(length(min = 1, max = 500), nested)]
+    #[schema(min_items = 1, max_items = 500)]
+    pub rows: Vec<ClaimRequest>,
+}
+
+/// What happened to one claim of a batch: `status` as a single claim would have had (201 with
+/// the claim, or the problem).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ClaimBatchRowResult {
+    /// The row's position in `rows`, from 0.
+    pub index: usize,
+    pub status: u16,
+    pub claim: Option<CreditClaim>,
+    pub problem: Option<crate::error::Problem>,
+}
+
+/// One result per row, in order.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ClaimBatchResult {
+    pub results: Vec<ClaimBatchRowResult>,
+    pub succeeded: usize,
+    pub failed: usize,
 }

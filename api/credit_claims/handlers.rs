@@ -8,8 +8,8 @@ use crate::{
     credit_claims::{
         certificate as layout,
         dto::{
-            AmendRequest, ApproveRequest, ClaimHistoryEntry, ClaimListQuery, ClaimRequest, CreditClaim,
-            ReasonRequest, Transcript, TranscriptQuery, Verification,
+            AmendRequest, ApproveRequest, ClaimBatch, ClaimBatchResult, ClaimHistoryEntry, ClaimListQuery,
+            ClaimRequest, CreditClaim, ReasonRequest, Transcript, TranscriptQuery, Verification,
         },
         service, transcript,
     },
@@ -20,7 +20,9 @@ use crate::{
 };
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(create_claim)
+    // The batch first: `/credit-claims/{claim_id}` would take its path otherwise.
+    cfg.service(create_claim_batch)
+        .service(create_claim)
         .service(list_claims)
         .service(get_claim)
         .service(claim_history)
@@ -418,4 +420,41 @@ async fn verify(
             .body(layout::render_verification(&verification)));
     }
     Ok(HttpResponse::Ok().json(verification))
+}
+
+/// File up to 500 claims (planners and administrators for their learners; integration clients
+/// with `credits:write` where the activity accepts LMS-reported claims, each row carrying the
+/// learner's attestation the LMS collected). Each row is checked and filed as a single claim
+/// would be, on its own: 200 with one result per row (`status` 201 and the claim, or the row's
+/// problem). Send `Idempotency-Key` to retry the whole batch safely.
+#[utoipa::path(
+    tag = "credit",
+    operation_id = "create_credit_claim_batch",
+    security(("bearer" = []), ("oauth2" = ["credits:write"])),
+    params(
+        ("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 255, pattern = "^[!-~]+$",
+            description = "Same key and body replay the first response"),
+    ),
+    request_body = ClaimBatch,
+    responses(
+        (status = 200, description = "One result per row", body = ClaimBatchResult),
+        (status = 403, description = "Learners claim one at a time", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field (more than 500 rows, a malformed row)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/credit-claims/batch")]
+async fn create_claim_batch(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: ApiJson<ClaimBatch>,
+) -> ApiResult<HttpResponse> {
+    let base_url = state.settings.provider.public_url.clone();
+    let verified_only = state.settings.auth.require_verified_email;
+    let answer =
+        idempotency::batch(&state.pool, &req, &caller, body.into_inner(), move |conn, caller, batch| {
+            service::claim_batch(conn, caller, &batch, &base_url, verified_only)
+        })
+        .await?;
+    Ok(answer.respond())
 }

@@ -17,8 +17,9 @@ use crate::{
     credit_claims::{
         certificate::{self, CertificateText},
         dto::{
-            AmendRequest, ClaimHistoryEntry, ClaimListQuery, ClaimRequest, ClaimStatus, CreditClaim,
-            CreditTotal, Transcript, TranscriptEntry, TranscriptQuery, Verification,
+            AmendRequest, ClaimBatch, ClaimBatchResult, ClaimBatchRowResult, ClaimHistoryEntry,
+            ClaimListQuery, ClaimRequest, ClaimStatus, CreditClaim, CreditTotal, Transcript, TranscriptEntry,
+            TranscriptQuery, Verification,
         },
         rules::{self, AmountProblem},
         store::{self, AuditEntry, ClaimRow},
@@ -74,14 +75,18 @@ pub fn visible_with_activity(
 /// The enrollment a claim is for, if the caller may claim on it: its learner, the activity's
 /// planners and administrators. Clients do not claim credit (403 before any lookup).
 fn claim_context(conn: &mut DbConnection, caller: &Caller, enrollment_id: &str) -> ApiResult<ClaimContext> {
-    if let Caller::Client { .. } = caller {
-        let relation = Relation { who: access::Who::of(caller), plans: false, enrolled: false };
-        access::may_file_claim(&relation, false).check()?;
+    if let Caller::Client { scopes, .. } = caller {
+        // A client without the scope learns nothing of the enrollment.
+        if !scopes.contains(&crate::auth::Scope::CreditsWrite) {
+            let relation = Relation { who: access::Who::of(caller), plans: false, enrolled: false };
+            access::may_file_claim(&relation, false, true).check()?;
+        }
     }
     let enrollment = enrollments::service::find(conn, enrollment_id)?;
     let relation = Relation::of(conn, caller, &enrollment.activity_id)?;
-    access::may_file_claim(&relation, caller.user_id() == Some(enrollment.user_id.as_str())).check()?;
     let activity = activities::service::find(conn, &enrollment.activity_id)?;
+    let own = caller.user_id() == Some(enrollment.user_id.as_str());
+    access::may_file_claim(&relation, own, activity.input()?.lms_reported_claims).check()?;
     // Attended time keeps counting as it passes: a live activity may be complete by now.
     enrollments::attendance::service::complete_if_met(conn, &activity, &enrollment)?;
     let enrollment = enrollments::service::find(conn, enrollment_id)?;
@@ -592,13 +597,12 @@ pub fn claim(
     base_url: &str,
     verified_only: bool,
 ) -> ApiResult<CreditClaim> {
-    if verified_only {
-        if let Some(user_id) = caller.user_id() {
-            users::service::ensure_email_verified(conn, user_id)?;
-        }
-    }
     enrollments::service::lock(conn, &request.enrollment_id)?;
     let ctx = claim_context(conn, caller, &request.enrollment_id)?;
+    // A learner's own claim waits for their verified email; those who file for them vouch.
+    if verified_only && caller.user_id() == Some(ctx.enrollment.user_id.as_str()) {
+        users::service::ensure_email_verified(conn, &ctx.enrollment.user_id)?;
+    }
     let target = Target {
         credit_type: request.credit_type,
         session_id: request.session_id.as_deref(),
@@ -837,4 +841,32 @@ pub fn verify(conn: &mut DbConnection, code: &str, settings: &ProviderSettings) 
         amount: claim.amount(),
         provider: provider::service::profile(conn, settings)?.legal_name,
     })
+}
+
+/// Files each row as [`claim`] would, each on its own (planners, administrators, and clients
+/// with `credits:write` where the activity accepts LMS-reported claims).
+pub fn claim_batch(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    batch: &ClaimBatch,
+    base_url: &str,
+    verified_only: bool,
+) -> ApiResult<ClaimBatchResult> {
+    if matches!(caller, Caller::User { role: crate::auth::Role::Learner, .. }) {
+        return Err(access::forbidden_for_learners());
+    }
+    let results: Vec<ClaimBatchRowResult> =
+        crate::http::batch::each_row(conn, &batch.rows, 201, |conn, row| {
+            claim(conn, caller, row, base_url, verified_only)
+        })
+        .into_iter()
+        .map(|row| ClaimBatchRowResult {
+            index: row.index,
+            status: row.status,
+            claim: row.value,
+            problem: row.problem,
+        })
+        .collect();
+    let succeeded = results.iter().filter(|r| r.problem.is_none()).count();
+    Ok(ClaimBatchResult { failed: results.len() - succeeded, succeeded, results })
 }

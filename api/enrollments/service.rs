@@ -19,7 +19,7 @@ use crate::{
         store::{self, EnrollmentRow},
     },
     error::{ApiError, ApiResult, ProblemType},
-    http::{csv, pagination},
+    http::{batch, csv, pagination},
     users::{self, dto::Profession},
     webhooks::EventType,
 };
@@ -451,28 +451,22 @@ fn batch_request(
     Ok(EnrollRequest { user_id: Some(user_id), email: None })
 }
 
-/// Runs each row in its own savepoint: a row that fails leaves nothing behind and does not
-/// stop the others.
+/// Each row on its own (see [`batch::each_row`]), as the batch's answer.
 fn each_row<R>(
     conn: &mut DbConnection,
     rows: &[R],
     success: u16,
-    mut work: impl FnMut(&mut DbConnection, &R) -> ApiResult<Enrollment>,
+    work: impl FnMut(&mut DbConnection, &R) -> ApiResult<Enrollment>,
 ) -> BatchResult {
-    let mut results = Vec::with_capacity(rows.len());
-    for (index, row) in rows.iter().enumerate() {
-        let result = match db::savepoint(conn, |conn| work(conn, row)) {
-            Ok(enrollment) => {
-                BatchRowResult { index, status: success, enrollment: Some(enrollment), problem: None }
-            }
-            Err(error) => {
-                use actix_web::ResponseError;
-                let status = error.status_code().as_u16();
-                BatchRowResult { index, status, enrollment: None, problem: Some(error.problem()) }
-            }
-        };
-        results.push(result);
-    }
+    let results: Vec<BatchRowResult> = batch::each_row(conn, rows, success, work)
+        .into_iter()
+        .map(|row| BatchRowResult {
+            index: row.index,
+            status: row.status,
+            enrollment: row.value,
+            problem: row.problem,
+        })
+        .collect();
     let succeeded = results.iter().filter(|r| r.problem.is_none()).count();
     BatchResult { failed: results.len() - succeeded, succeeded, results }
 }

@@ -1,6 +1,7 @@
 //! HTTP plumbing shared by every resource: the JSON extractor, request ids, the fallback
 //! for unknown routes and methods, and extractor error handlers.
 
+pub mod batch;
 pub mod csv;
 pub mod etag;
 pub mod fallback;

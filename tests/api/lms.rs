@@ -245,3 +245,73 @@ db_test!(
         assert_eq!(feed(with_users).await["learner"]["details"]["nabp_eprofile_id"], "1234567");
     }
 );
+
+db_test!(
+    async fn an_lms_files_claims_where_the_activity_takes_them(app: TestApp) {
+        use crate::credit::{ama, enduring, publish};
+        let mut accepting = enduring(json!([ama(1.0)]), "automatic");
+        accepting["lms_reported_claims"] = json!(true);
+        let open = publish(&app, accepting).await;
+        let closed = publish(&app, enduring(json!([ama(1.0)]), "automatic")).await;
+        let lms =
+            client_token(&app, &open.admin, &["users:write", "enrollments:write", "credits:write"]).await;
+        let learner = json!({"email": "claims@hospital.example", "first_name": "C", "last_name": "L", "profession": "physician"});
+        upsert(&app, &lms, "EMP-9", &learner).await.assert_status(201);
+        let post = |path: &'static str, token: String, body: Value| {
+            let app = &app;
+            async move {
+                let answer = app.request(Method::POST, path).bearer(&token).json(&body).send().await;
+                answer.assert_status(200);
+                answer.json()
+            }
+        };
+        let enrolled = post(
+            "/v1/enrollments/batch",
+            lms.clone(),
+            json!({"rows": [
+                {"activity_id": open.activity, "external_id": "EMP-9"},
+                {"activity_id": closed.activity, "external_id": "EMP-9"}
+            ]}),
+        )
+        .await;
+        let enrollment = |n: usize| enrolled["results"][n]["enrollment"]["id"].as_str().unwrap().to_string();
+        let (open_enrollment, closed_enrollment) = (enrollment(0), enrollment(1));
+        let completions = json!({"rows": [
+            {"enrollment_id": open_enrollment, "minutes_spent": 60},
+            {"enrollment_id": closed_enrollment, "minutes_spent": 60}
+        ]});
+        assert_eq!(post("/v1/enrollments/completions/batch", lms.clone(), completions).await["succeeded"], 2);
+
+        let row = |enrollment: &str, amount: f64| json!({"enrollment_id": enrollment, "credit_type": "ama_pra_1", "amount": amount, "attestation": true});
+        let claims = post(
+            "/v1/credit-claims/batch",
+            lms.clone(),
+            json!({"rows": [row(&open_enrollment, 5.0), row(&open_enrollment, 1.0), row(&open_enrollment, 1.0), row(&closed_enrollment, 1.0)]}),
+        )
+        .await;
+        let statuses: Vec<u64> =
+            claims["results"].as_array().unwrap().iter().map(|r| r["status"].as_u64().unwrap()).collect();
+        assert_eq!(statuses, [422, 201, 409, 403], "{claims}");
+        assert_eq!(claims["results"][1]["claim"]["status"], "awarded");
+        assert_eq!(
+            claims["results"][0]["problem"]["type"],
+            "https://ce-api.dev/problems/credit-amount-exceeds-maximum"
+        );
+
+        // Without credits:write a client files nothing.
+        let reader = client_token(&app, &open.admin, &["credits:read"]).await;
+        let refused =
+            post("/v1/credit-claims/batch", reader, json!({"rows": [row(&open_enrollment, 1.0)]})).await;
+        assert_eq!(refused["results"][0]["status"], 403);
+        assert_eq!(
+            refused["results"][0]["problem"]["type"],
+            "https://ce-api.dev/problems/insufficient_scope"
+        );
+
+        // The award reached the feed once.
+        let feed = app.request(Method::GET, "/v1/credit-events").bearer(&open.admin).send().await.json();
+        let awards: Vec<&Value> =
+            feed["data"].as_array().unwrap().iter().filter(|e| e["type"] == "credit.awarded").collect();
+        assert_eq!(awards.len(), 1);
+    }
+);
