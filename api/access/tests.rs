@@ -89,6 +89,10 @@ fn learners_read_and_claim_on_their_own_records_only() {
     let learner = person(Who::Learner, false, true);
     assert_eq!(may_read_claim(&learner, true), Allow);
     assert_eq!(may_file_claim(&learner, true, false), Allow);
+    assert_eq!(may_read_enrollment(&learner, true), Allow);
+    assert_eq!(may_read_enrollment(&learner, false), Hide);
+    // Their own claim is visible but not theirs to decide: 403, not 404.
+    assert!(is_forbid(may_decide_claim(&learner, true)));
 }
 
 #[test]
@@ -98,10 +102,6 @@ fn clients_file_claims_only_with_credits_write_where_the_activity_takes_lms_clai
     assert_eq!(may_file_claim(&writer, false, true), Allow);
     assert!(is_forbid(may_file_claim(&writer, false, false)));
     assert_eq!(may_file_claim(&reader, false, true), MissingScope(Scope::CreditsWrite));
-    assert_eq!(may_read_enrollment(&learner, true), Allow);
-    assert_eq!(may_read_enrollment(&learner, false), Hide);
-    // Their own claim is visible but not theirs to decide: 403, not 404.
-    assert!(is_forbid(may_decide_claim(&learner, true)));
 }
 
 #[test]
