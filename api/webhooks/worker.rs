@@ -49,10 +49,9 @@ pub async fn run(state: web::Data<AppState>, mut stop: watch::Receiver<bool>) {
             tracing::warn!(%error, "claiming webhook deliveries failed");
             Vec::new()
         });
-        if claimed.len() as i64 == BATCH {
-            continue; // more are due: claim again at once
-        }
         let attempts = claimed.into_iter().map(|claimed| attempt(&state, &client, claimed));
+        // After sending, claim again at once: more may be due (a full batch, or the next in
+        // line of the endpoints just served). Only an empty claim waits.
         let sent = join_all(attempts).await;
         if sent.is_empty() {
             let pause = Box::pin(actix_web::rt::time::sleep(settings.webhooks.poll_interval));

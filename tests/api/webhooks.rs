@@ -306,3 +306,41 @@ async fn two_instances_deliver_each_award_once() {
     assert!(per_claim.values().all(|count| *count == 1));
     app.handle().stop(true).await;
 }
+
+/// More endpoints with due deliveries than one claim takes: every one is delivered.
+#[actix_web::test]
+async fn more_due_endpoints_than_one_claim_takes_are_all_served() {
+    const ENDPOINTS: usize = 40;
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some(app) = TestApp::spawn_with(backend, |s| {
+            quick_webhooks(s);
+            s.webhooks.worker = false;
+        })
+        .await
+        else {
+            continue;
+        };
+        let (receiver, url) = Receiver::start();
+        let admin = app.admin_token().await;
+        for _ in 0..ENDPOINTS {
+            let created = app
+                .request(Method::POST, "/v1/webhook-endpoints")
+                .bearer(&admin)
+                .json(&json!({"url": url, "event_types": ["credit.awarded"]}))
+                .send()
+                .await;
+            created.assert_status(201);
+            let id = created.json()["id"].as_str().unwrap().to_string();
+            app.request(Method::POST, &format!("/v1/webhook-endpoints/{id}/test"))
+                .bearer(&admin)
+                .send()
+                .await
+                .assert_status(202);
+        }
+        // All 40 are due before any worker runs: then a replica with the worker starts.
+        let _worker = app.replica_with(quick_webhooks);
+        let received = receiver.wait_for(ENDPOINTS).await;
+        assert_eq!(received.len(), ENDPOINTS);
+        app.handle().stop(true).await;
+    }
+}
