@@ -106,6 +106,7 @@ fn signature_valid(secret: &str, received: &Received) -> bool {
 }
 
 fn quick_webhooks(settings: &mut Settings) {
+    settings.webhooks.worker = true;
     settings.webhooks.allow_private = true;
     settings.webhooks.poll_interval = Duration::from_millis(20);
     settings.webhooks.retry_schedule = vec![Duration::from_secs(5), Duration::from_secs(5)];
@@ -304,6 +305,7 @@ async fn two_instances_deliver_each_award_once() {
     }
     assert_eq!(per_claim.len(), AWARDS);
     assert!(per_claim.values().all(|count| *count == 1));
+    replica.handle().stop(true).await;
     app.handle().stop(true).await;
 }
 
@@ -338,9 +340,10 @@ async fn more_due_endpoints_than_one_claim_takes_are_all_served() {
                 .assert_status(202);
         }
         // All 40 are due before any worker runs: then a replica with the worker starts.
-        let _worker = app.replica_with(quick_webhooks);
+        let worker = app.replica_with(quick_webhooks);
         let received = receiver.wait_for(ENDPOINTS).await;
         assert_eq!(received.len(), ENDPOINTS);
+        worker.handle().stop(true).await;
         app.handle().stop(true).await;
     }
 }

@@ -27,7 +27,9 @@ pub struct TestApp {
 /// Settings for a test instance: a free port, a small pool, quick start and stop. The
 /// database timeouts are generous: many instances share two cores in CI, and a test that is
 /// about timeouts sets its own. Every test's requests come from 127.0.0.1, so the request
-/// quotas are off; the tests about quotas set their own.
+/// quotas are off; the tests about quotas set their own. The webhook worker (a loop polling the
+/// database) runs only where a test turns it on: hundreds of idle pollers only add load, and
+/// database work still running when the test process exits.
 pub fn test_settings(database_url: &str) -> Settings {
     Settings {
         database_url: database_url.to_string(),
@@ -39,6 +41,7 @@ pub fn test_settings(database_url: &str) -> Settings {
         shutdown_timeout: Duration::from_secs(1),
         log_filter: "warn".into(),
         rate_limits: ce_api::rate_limits::RateLimitSettings::off(),
+        webhooks: ce_api::config::WebhookSettings { worker: false, ..Default::default() },
         ..Settings::default()
     }
 }
@@ -126,6 +129,10 @@ pub struct Replica {
 }
 
 impl Replica {
+    pub fn handle(&self) -> ServerHandle {
+        self.handle.clone()
+    }
+
     pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
         RequestBuilder::new(&self.client, method, &format!("{}{path}", self.address))
     }
