@@ -59,18 +59,21 @@ fn activity_facts(
     Ok(ActivityFacts { uan, ..facts.clone() })
 }
 
-/// The learners' records, for callers who may read users (administrators, `users:read`).
+/// The records of the page's learners (their accounts already loaded), for callers who may
+/// read users (administrators, `users:read`).
 fn learner_details(
     conn: &mut DbConnection,
-    caller: Option<&Caller>,
-    user_ids: &[&str],
+    caller: &Caller,
+    learners: Vec<UserRow>,
 ) -> ApiResult<HashMap<String, LearnerDetails>> {
-    let allowed = caller.is_some_and(|c| c.is_admin() || c.has_scope(Scope::UsersRead));
-    if !allowed || user_ids.is_empty() {
+    if !(caller.is_admin() || caller.has_scope(Scope::UsersRead)) || learners.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows = users::service::accounts(conn, user_ids)?.into_values().collect();
-    Ok(users::service::records_of(conn, rows)?
+    let mut distinct: HashMap<String, UserRow> = HashMap::new();
+    for learner in learners {
+        distinct.entry(learner.id.clone()).or_insert(learner);
+    }
+    Ok(users::service::records_of(conn, distinct.into_values().collect())?
         .into_iter()
         .map(|user| {
             let details = LearnerDetails {
@@ -172,8 +175,8 @@ pub fn page(
     let last = rows.last().map_or(after, |(event, _)| event.seq);
     let claim_ids: Vec<&str> = rows.iter().map(|(event, _)| event.claim_id.as_str()).collect();
     let states = crate::reporting::service::states(conn, &claim_ids)?;
-    let user_ids: Vec<&str> = rows.iter().map(|(event, _)| event.user_id.as_str()).collect();
-    let details = learner_details(conn, Some(caller), &user_ids)?;
+    let learners = rows.iter().map(|(_, learner)| learner.clone()).collect();
+    let details = learner_details(conn, caller, learners)?;
     let mut cache = ActivityCache::new();
     let mut data = Vec::with_capacity(rows.len());
     for (event, learner) in rows {
