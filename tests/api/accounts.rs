@@ -228,3 +228,40 @@ async fn reset_mails_per_account_are_capped() {
         app.handle().stop(true).await;
     }
 }
+
+/// The verified-email rule is the learner's own: those who file claims for a learner vouch.
+#[actix_web::test]
+async fn planners_file_claims_for_learners_not_yet_verified() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some(app) = TestApp::spawn(backend).await else { continue };
+        let setup = publish(&app, enduring(json!([ama(1.0)]), "automatic")).await;
+        app.post_json("/v1/auth/register", &sign_up_body("unverified@example.org", PASSWORD))
+            .await
+            .assert_status(202);
+        let token =
+            app.login("unverified@example.org", PASSWORD).await["access_token"].as_str().unwrap().to_string();
+        let enrollment = crate::credit::enroll(&app, &setup, &token).await;
+        app.request(Method::POST, &format!("/v1/enrollments/{enrollment}/completion"))
+            .bearer(&setup.planner)
+            .json(&json!({"minutes_spent": 60}))
+            .send()
+            .await
+            .assert_status(200);
+        claim(&app, &token, claim_body(&enrollment, "ama_pra_1", 1.0))
+            .await
+            .assert_problem(403, "email-unverified");
+        // Whether the planner's own address is verified does not matter either.
+        let planner = app.request(Method::GET, "/v1/me").bearer(&setup.planner).send().await.json();
+        {
+            use ce_api::db::schema::users;
+            use diesel::prelude::*;
+            let mut conn = app.database.connect();
+            diesel::update(users::table.find(planner["id"].as_str().unwrap()))
+                .set(users::email_verified_at.eq(None::<chrono::NaiveDateTime>))
+                .execute(&mut conn)
+                .unwrap();
+        }
+        claim(&app, &setup.planner, claim_body(&enrollment, "ama_pra_1", 1.0)).await.assert_status(201);
+        app.handle().stop(true).await;
+    }
+}
