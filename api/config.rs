@@ -219,6 +219,9 @@ pub struct AuthSettings {
     pub self_registration: bool,
     /// An Ed25519 private key (PKCS#8 PEM) to sign with, instead of generated keys.
     pub signing_key_pem: Option<String>,
+    /// An Ed25519 private key (PKCS#8 PEM) that signs credentials, instead of generated keys;
+    /// never the access-token key.
+    pub credential_key_pem: Option<String>,
     /// Failed logins allowed per account within the window before 429.
     pub login_max_failures: u32,
     pub login_failure_window: Duration,
@@ -239,6 +242,7 @@ impl Default for AuthSettings {
             refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
             self_registration: true,
             signing_key_pem: None,
+            credential_key_pem: None,
             login_max_failures: 5,
             login_failure_window: Duration::from_secs(15 * 60),
             bootstrap_admin: None,
@@ -274,6 +278,7 @@ impl fmt::Debug for Settings {
             .field("access_token_ttl", &self.auth.access_token_ttl)
             .field("self_registration", &self.auth.self_registration)
             .field("signing_key_pem", &self.auth.signing_key_pem.as_ref().map(|_| "***"))
+            .field("credential_key_pem", &self.auth.credential_key_pem.as_ref().map(|_| "***"))
             .field("bootstrap_admin", &self.auth.bootstrap_admin.as_ref().map(|(email, _)| email))
             .field("key_encryption_key", &self.auth.key_encryption_key.as_ref().map(|_| "***"))
             .field("provider", &self.provider)
@@ -661,6 +666,7 @@ fn auth_settings(var: &dyn Fn(&str) -> Option<String>) -> Result<AuthSettings, C
             defaults.self_registration,
         )?,
         signing_key_pem: var("CE_JWT_PRIVATE_KEY_PEM"),
+        credential_key_pem: var("CE_CREDENTIAL_PRIVATE_KEY_PEM"),
         require_verified_email: parse_bool(
             "CE_REQUIRE_VERIFIED_EMAIL",
             var("CE_REQUIRE_VERIFIED_EMAIL"),

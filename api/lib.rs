@@ -16,6 +16,7 @@ pub mod auth;
 pub mod auth_sessions;
 pub mod clock;
 pub mod config;
+pub mod credentials;
 pub mod credit_claims;
 pub mod credit_events;
 pub mod credits;

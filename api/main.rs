@@ -28,8 +28,13 @@ enum Command {
     },
     /// Create demo accounts (and data) for exploring the API. Idempotent.
     SeedDemo,
-    /// Add a new JWT signing key; older keys keep verifying until their tokens expire.
-    RotateKeys,
+    /// Add a new access-token signing key; older keys keep verifying until their tokens expire.
+    /// With `--credentials`, a new credential signing key instead (older ones stay published
+    /// for good: credentials they signed keep verifying).
+    RotateKeys {
+        #[arg(long)]
+        credentials: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -59,9 +64,13 @@ fn main() -> ExitCode {
             eprintln!("ce-api: demo data ready ({created} account(s) created)");
             Ok(())
         }),
-        Command::RotateKeys => with_database(&settings, |conn| {
-            let kid = keys::rotate(conn, settings.auth.key_encryption_key.as_ref())?;
-            eprintln!("ce-api: new signing key {kid}; older keys stay valid for verification");
+        Command::RotateKeys { credentials } => with_database(&settings, |conn| {
+            let purpose = if credentials { keys::KeyPurpose::Credentials } else { keys::KeyPurpose::Access };
+            let kid = keys::rotate(conn, purpose, settings.auth.key_encryption_key.as_ref())?;
+            eprintln!(
+                "ce-api: new {} signing key {kid}; older keys stay valid for verification",
+                purpose.as_str()
+            );
             Ok(())
         }),
     };
@@ -81,9 +90,10 @@ fn with_database(
 ) -> Result<(), String> {
     startup::migrate(&settings.database_url).map_err(|e| e.to_string())?;
     let mut conn = db::establish(&settings.database_url).map_err(|e| e.to_string())?;
-    keys::ensure_signing_key(
+    keys::ensure_signing_keys(
         &mut conn,
         settings.auth.signing_key_pem.as_deref(),
+        settings.auth.credential_key_pem.as_deref(),
         settings.auth.key_encryption_key.as_ref(),
     )?;
     work(&mut conn)

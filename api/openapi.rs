@@ -40,6 +40,8 @@ use crate::error::{FieldError, Problem};
         (name = "provider", description = "The accredited provider: accreditations, statements and signatory on every certificate"),
         (name = "credit", description = "Credit claims and their review, transcripts, certificates, \
             and the credit feed that hospital LMS systems sync from"),
+        (name = "credentials", description = "Verifiable credentials: an Open Badges 3.0 credential (VC-JWT) for every award, \
+            its revocation status list, and verification anyone can run"),
         (name = "reporting", description = "Reporting to the boards: what ACCME PARS, NABP CPE Monitor \
             and CE Broker must receive and by when, batch files, and the destinations' answers"),
         (name = "users", description = "Your own learner record, and the user directory"),

@@ -18,7 +18,7 @@ use crate::{
     auth::keys::{self, KeyCache},
     auth_sessions,
     config::Settings,
-    credit_claims, credit_events,
+    credentials, credit_claims, credit_events,
     db::{self, DbConnection},
     enrollments,
     error::ApiResult,
@@ -45,6 +45,7 @@ fn v1_routes(cfg: &mut ServiceConfig) {
     cfg.configure(activities::configure);
     cfg.configure(enrollments::configure);
     cfg.configure(credit_claims::configure);
+    cfg.configure(credentials::configure);
     cfg.configure(credit_events::configure);
     cfg.configure(surveys::configure);
     cfg.configure(reports::configure);
@@ -177,8 +178,13 @@ fn prepare(settings: &Settings) -> Result<(), StartupError> {
              database backup holds them; set it (`openssl rand -base64 32`) to seal them"
         );
     }
-    keys::ensure_signing_key(&mut conn, settings.auth.signing_key_pem.as_deref(), kek)
-        .map_err(StartupError::Database)?;
+    keys::ensure_signing_keys(
+        &mut conn,
+        settings.auth.signing_key_pem.as_deref(),
+        settings.auth.credential_key_pem.as_deref(),
+        kek,
+    )
+    .map_err(StartupError::Database)?;
     if let Some((email, password)) = &settings.auth.bootstrap_admin {
         seed::ensure_admin(&mut conn, email, password).map_err(|e| StartupError::Database(e.to_string()))?;
     }

@@ -79,6 +79,33 @@ const PKCS8_ED25519_PREFIX: [u8; 16] =
 
 pub const ALGORITHM: &str = "EdDSA";
 
+/// What a key signs. Each purpose has its own keys and rotation: a credential key never signs
+/// an access token and the reverse, so a leaked or rotated key of one touches nothing else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyPurpose {
+    /// Access tokens (published while tokens they signed may be unexpired).
+    Access,
+    /// Open Badges credentials and their status lists (published for good).
+    Credentials,
+}
+
+impl KeyPurpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyPurpose::Access => "access",
+            KeyPurpose::Credentials => "credentials",
+        }
+    }
+
+    /// The environment variable that may hold this purpose's key.
+    fn pem_variable(self) -> &'static str {
+        match self {
+            KeyPurpose::Access => "CE_JWT_PRIVATE_KEY_PEM",
+            KeyPurpose::Credentials => "CE_CREDENTIAL_PRIVATE_KEY_PEM",
+        }
+    }
+}
+
 /// The key that signs new tokens.
 pub struct ActiveKey {
     pub kid: String,
@@ -119,7 +146,7 @@ fn thumbprint(x: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(canonical.as_bytes()))
 }
 
-fn row_from_seed(seed: [u8; 32]) -> SigningKeyRow {
+fn row_from_seed(seed: [u8; 32], purpose: KeyPurpose) -> SigningKeyRow {
     let x = URL_SAFE_NO_PAD.encode(public_key_of(&seed));
     SigningKeyRow {
         kid: thumbprint(&x),
@@ -128,13 +155,14 @@ fn row_from_seed(seed: [u8; 32]) -> SigningKeyRow {
         public_key: x,
         created_at: Utc::now().naive_utc(),
         retired_at: None,
+        purpose: purpose.as_str().into(),
     }
 }
 
-fn generate() -> SigningKeyRow {
+fn generate(purpose: KeyPurpose) -> SigningKeyRow {
     let mut seed = [0u8; 32];
     seed.copy_from_slice(&secrets::random_bytes(32));
-    row_from_seed(seed)
+    row_from_seed(seed, purpose)
 }
 
 /// Reads the seed from an Ed25519 PKCS#8 PEM (`openssl genpkey -algorithm ed25519`).
@@ -159,24 +187,45 @@ fn encoding_key(row: &SigningKeyRow, kek: Option<&[u8; 32]>) -> ApiResult<Encodi
     Ok(EncodingKey::from_ed_der(&der))
 }
 
-/// Makes sure a signing key exists: the configured one (added if new) or a generated one.
-/// With a key-encryption key, every stored private key is sealed (those stored in plain text
-/// before are sealed now), and a key that does not open stops the start.
-pub fn ensure_signing_key(
+/// Makes sure an access-token key and a credential key exist: the configured ones (added if
+/// new) or generated ones. With a key-encryption key, every stored private key is sealed
+/// (those stored in plain text before are sealed now), and a key that does not open stops the
+/// start.
+pub fn ensure_signing_keys(
     conn: &mut DbConnection,
-    configured_pem: Option<&str>,
+    access_pem: Option<&str>,
+    credential_pem: Option<&str>,
     kek: Option<&[u8; 32]>,
 ) -> Result<(), String> {
     seal_stored(conn, kek)?;
+    ensure_key(conn, KeyPurpose::Access, access_pem, kek)?;
+    ensure_key(conn, KeyPurpose::Credentials, credential_pem, kek)
+}
+
+fn ensure_key(
+    conn: &mut DbConnection,
+    purpose: KeyPurpose,
+    configured_pem: Option<&str>,
+    kek: Option<&[u8; 32]>,
+) -> Result<(), String> {
+    let variable = purpose.pem_variable();
     if let Some(pem) = configured_pem {
-        let row = row_from_seed(seed_from_pem(pem).map_err(|e| format!("CE_JWT_PRIVATE_KEY_PEM: {e}"))?);
-        if !store::key_exists(conn, &row.kid).map_err(|e| e.to_string())? {
-            insert_as_current(conn, row, kek)?;
+        let row = row_from_seed(seed_from_pem(pem).map_err(|e| format!("{variable}: {e}"))?, purpose);
+        match store::key_purpose(conn, &row.kid).map_err(|e| e.to_string())? {
+            None => {
+                insert_as_current(conn, row, kek)?;
+            }
+            Some(stored) if stored != purpose.as_str() => {
+                return Err(format!(
+                    "{variable}: this key already serves as the {stored} key; use its own key"
+                ));
+            }
+            Some(_) => {}
         }
         return Ok(());
     }
-    if !store::has_active_key(conn).map_err(|e| e.to_string())? {
-        insert_as_current(conn, generate(), kek)?;
+    if !store::has_active_key(conn, purpose.as_str()).map_err(|e| e.to_string())? {
+        insert_as_current(conn, generate(purpose), kek)?;
     }
     Ok(())
 }
@@ -193,9 +242,14 @@ fn seal_stored(conn: &mut DbConnection, kek: Option<&[u8; 32]>) -> Result<(), St
     Ok(())
 }
 
-/// Adds a new key and retires the others from signing (they keep verifying). Returns its kid.
-pub fn rotate(conn: &mut DbConnection, kek: Option<&[u8; 32]>) -> Result<String, String> {
-    insert_as_current(conn, generate(), kek)
+/// Adds a new key of a purpose and retires its others from signing (they keep verifying).
+/// Returns its kid.
+pub fn rotate(
+    conn: &mut DbConnection,
+    purpose: KeyPurpose,
+    kek: Option<&[u8; 32]>,
+) -> Result<String, String> {
+    insert_as_current(conn, generate(purpose), kek)
 }
 
 fn insert_as_current(
@@ -210,15 +264,19 @@ fn insert_as_current(
     Ok(row.kid)
 }
 
-/// The newest unretired key, opened with the key-encryption key when sealed.
-pub fn active_key(conn: &mut DbConnection, kek: Option<&[u8; 32]>) -> ApiResult<ActiveKey> {
-    let row = store::newest_active(conn)?
+/// The newest unretired key of a purpose, opened with the key-encryption key when sealed.
+pub fn active_key(
+    conn: &mut DbConnection,
+    purpose: KeyPurpose,
+    kek: Option<&[u8; 32]>,
+) -> ApiResult<ActiveKey> {
+    let row = store::newest_active(conn, purpose.as_str())?
         .ok_or_else(|| ApiError::internal("no signing key: start the service once to create one"))?;
     Ok(ActiveKey { encoding: encoding_key(&row, kek)?, kid: row.kid })
 }
 
-/// Keys that may still have unexpired tokens: unretired, or retired less than
-/// `token_lifetime` ago.
+/// Access keys that may still have unexpired tokens (unretired, or retired less than
+/// `token_lifetime` ago), and every credential key.
 pub fn published_keys(conn: &mut DbConnection, token_lifetime: chrono::Duration) -> ApiResult<JwkSet> {
     let oldest = Utc::now().naive_utc() - token_lifetime;
     let rows = store::verifying(conn, oldest)?;
@@ -237,6 +295,11 @@ pub fn published_keys(conn: &mut DbConnection, token_lifetime: chrono::Duration)
     })
 }
 
+/// The public key (JWK `x`) of a credential key, published or not yet cached anywhere.
+pub fn credential_public_key(conn: &mut DbConnection, kid: &str) -> ApiResult<Option<String>> {
+    Ok(store::public_key(conn, kid, KeyPurpose::Credentials.as_str())?)
+}
+
 /// Per-process cache of public keys by kid.
 #[derive(Default)]
 pub struct KeyCache {
@@ -248,12 +311,13 @@ impl KeyCache {
         self.keys.read().ok()?.get(kid).cloned()
     }
 
-    /// The key for `kid`, from the cache or the database; `None` for an unknown kid.
+    /// The access-token key for `kid`, from the cache or the database; `None` for an unknown
+    /// kid (or a key of another purpose: a credential key never admits a caller).
     pub fn get(&self, conn: &mut DbConnection, kid: &str) -> ApiResult<Option<Arc<DecodingKey>>> {
         if let Some(key) = self.cached(kid) {
             return Ok(Some(key));
         }
-        let public_key = store::public_key(conn, kid)?;
+        let public_key = store::public_key(conn, kid, KeyPurpose::Access.as_str())?;
         let Some(public_key) = public_key else { return Ok(None) };
         let key = Arc::new(DecodingKey::from_ed_components(&public_key).map_err(ApiError::internal)?);
         if let Ok(mut keys) = self.keys.write() {

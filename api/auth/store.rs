@@ -19,6 +19,8 @@ pub struct SigningKeyRow {
     pub public_key: String,
     pub created_at: NaiveDateTime,
     pub retired_at: Option<NaiveDateTime>,
+    /// `access` or `credentials` ([`super::keys::KeyPurpose`]).
+    pub purpose: String,
 }
 
 /// A user's stored role and whether the account is active.
@@ -56,28 +58,39 @@ pub(super) fn set_private_key(conn: &mut DbConnection, kid: &str, stored: &str) 
     Ok(())
 }
 
-pub(super) fn key_exists(conn: &mut DbConnection, kid: &str) -> QueryResult<bool> {
-    Ok(signing_keys::table.find(kid).count().get_result::<i64>(conn)? > 0)
+/// The purpose of the key with this kid, if it exists.
+pub(super) fn key_purpose(conn: &mut DbConnection, kid: &str) -> QueryResult<Option<String>> {
+    signing_keys::table.find(kid).select(signing_keys::purpose).first(conn).optional()
 }
 
-pub(super) fn has_active_key(conn: &mut DbConnection) -> QueryResult<bool> {
-    Ok(signing_keys::table.filter(signing_keys::retired_at.is_null()).count().get_result::<i64>(conn)? > 0)
+pub(super) fn has_active_key(conn: &mut DbConnection, purpose: &str) -> QueryResult<bool> {
+    let active = signing_keys::table
+        .filter(signing_keys::purpose.eq(purpose))
+        .filter(signing_keys::retired_at.is_null())
+        .count()
+        .get_result::<i64>(conn)?;
+    Ok(active > 0)
 }
 
-/// Adds a key and retires the others from signing, in one transaction.
+/// Adds a key and retires the others of its purpose from signing, in one transaction.
 pub(super) fn insert_as_current(conn: &mut DbConnection, row: &SigningKeyRow) -> QueryResult<()> {
     conn.transaction(|conn| {
-        diesel::update(signing_keys::table.filter(signing_keys::retired_at.is_null()))
-            .set(signing_keys::retired_at.eq(Some(row.created_at)))
-            .execute(conn)?;
+        diesel::update(
+            signing_keys::table
+                .filter(signing_keys::purpose.eq(&row.purpose))
+                .filter(signing_keys::retired_at.is_null()),
+        )
+        .set(signing_keys::retired_at.eq(Some(row.created_at)))
+        .execute(conn)?;
         diesel::insert_into(signing_keys::table).values(row).execute(conn)?;
         Ok(())
     })
 }
 
-/// The newest unretired key.
-pub(super) fn newest_active(conn: &mut DbConnection) -> QueryResult<Option<SigningKeyRow>> {
+/// The newest unretired key of a purpose.
+pub(super) fn newest_active(conn: &mut DbConnection, purpose: &str) -> QueryResult<Option<SigningKeyRow>> {
     signing_keys::table
+        .filter(signing_keys::purpose.eq(purpose))
         .filter(signing_keys::retired_at.is_null())
         .order((signing_keys::created_at.desc(), signing_keys::kid.desc()))
         .select(SigningKeyRow::as_select())
@@ -85,15 +98,26 @@ pub(super) fn newest_active(conn: &mut DbConnection) -> QueryResult<Option<Signi
         .optional()
 }
 
-/// Keys unretired, or retired after `oldest`, newest first.
+/// Access keys unretired or retired after `oldest`, and every credential key, newest first.
 pub(super) fn verifying(conn: &mut DbConnection, oldest: NaiveDateTime) -> QueryResult<Vec<SigningKeyRow>> {
     signing_keys::table
-        .filter(signing_keys::retired_at.is_null().or(signing_keys::retired_at.gt(oldest)))
+        .filter(
+            signing_keys::purpose
+                .ne("access")
+                .or(signing_keys::retired_at.is_null())
+                .or(signing_keys::retired_at.gt(oldest)),
+        )
         .order((signing_keys::created_at.desc(), signing_keys::kid.desc()))
         .select(SigningKeyRow::as_select())
         .load(conn)
 }
 
-pub(super) fn public_key(conn: &mut DbConnection, kid: &str) -> QueryResult<Option<String>> {
-    signing_keys::table.find(kid).select(signing_keys::public_key).first::<String>(conn).optional()
+/// The public key (JWK `x`) of the key with this kid and purpose.
+pub(super) fn public_key(conn: &mut DbConnection, kid: &str, purpose: &str) -> QueryResult<Option<String>> {
+    signing_keys::table
+        .find(kid)
+        .filter(signing_keys::purpose.eq(purpose))
+        .select(signing_keys::public_key)
+        .first::<String>(conn)
+        .optional()
 }

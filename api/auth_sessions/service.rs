@@ -30,7 +30,10 @@ fn issue_tokens(
     let mut claims = Claims::new(auth, user_id, PrincipalKind::User);
     claims.role = Some(role.as_str().into());
     claims.sid = Some(family_id.clone());
-    let access_token = jwt::sign(&keys::active_key(conn, auth.key_encryption_key.as_ref())?, &claims)?;
+    let access_token = jwt::sign(
+        &keys::active_key(conn, keys::KeyPurpose::Access, auth.key_encryption_key.as_ref())?,
+        &claims,
+    )?;
     let refresh_token =
         store::issue_refresh_token(conn, user_id, &family_id, chrono_duration(auth.refresh_token_ttl))?;
     Ok(TokenResponse {

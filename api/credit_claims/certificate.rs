@@ -10,7 +10,7 @@ use crate::{
 };
 
 /// Text for HTML: everything a person typed is escaped.
-fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

@@ -7,13 +7,15 @@
 //! `handlers.rs` (HTTP), `service.rs` (use cases), `store.rs` (queries, the audit trail),
 //! `rules.rs` (pure credit rules), `transcript.rs` (CSV), `certificate.rs` (HTML).
 
-mod certificate;
+pub(crate) mod certificate;
 pub mod dto;
 mod handlers;
 pub mod rules;
 pub mod service;
 mod store;
 mod transcript;
+
+pub use store::ClaimRow;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 

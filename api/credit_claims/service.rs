@@ -405,6 +405,8 @@ fn supersede(conn: &mut DbConnection, old: &ClaimRow, new_id: &str, actor: &str)
     next.status = ClaimStatus::Superseded.as_str().into();
     next.superseded_by_id = Some(new_id.to_string());
     let saved = store::save(conn, old, next)?;
+    // An amended award's credential is revoked with it (its replacement gets its own).
+    crate::credentials::service::revoke_for_claim(conn, &old.id)?;
     store::audit(
         conn,
         &old.id,
@@ -455,6 +457,8 @@ fn award(
         &saved.id,
         AuditEntry { action, from: Some(ClaimStatus::Pending), to: ClaimStatus::Awarded, actor, reason },
     )?;
+    // Every award carries its verifiable credential from the start.
+    crate::credentials::service::issue(conn, &saved, base_url)?;
     let (event, replaces) = match &replaced {
         Some(old) => (CreditEventType::Amended, Some(old.id.as_str())),
         None => (CreditEventType::Awarded, None),
@@ -580,6 +584,7 @@ fn withdraw(
     )?;
     let api = saved.to_api(base_url)?;
     if to == ClaimStatus::Revoked {
+        crate::credentials::service::revoke_for_claim(conn, &claim.id)?;
         reporting::service::on_withdrawal(conn, &claim.id)?;
         credit_events::service::append(conn, CreditEventType::Revoked, &api, None)?;
     }

@@ -110,6 +110,31 @@ diesel::table! {
         public_key -> Text,
         created_at -> Timestamp,
         retired_at -> Nullable<Timestamp>,
+        purpose -> Text,
+    }
+}
+
+diesel::table! {
+    credential_status_lists (id) {
+        id -> Text,
+        purpose -> Text,
+        size_bits -> Integer,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    credentials (id) {
+        id -> Text,
+        claim_id -> Text,
+        user_id -> Text,
+        status_list_id -> Text,
+        status_index -> Integer,
+        document -> Text,
+        issued_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
     }
 }
 
@@ -482,6 +507,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     login_failures,
     signing_keys,
+    credential_status_lists,
+    credentials,
     integration_clients,
     idempotency_keys,
     specialties,

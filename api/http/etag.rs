@@ -17,6 +17,18 @@ pub fn versioned(status: StatusCode, version: i32, body: &impl serde::Serialize)
     HttpResponse::build(status).insert_header((header::ETAG, etag(version))).json(body)
 }
 
+/// Whether `If-None-Match` names `tag` (or `*`): the client's copy is current, answer 304.
+/// Weak comparison, as RFC 9110 §13.1.2 asks for this header.
+pub fn none_match_hits(req: &HttpRequest, tag: &str) -> bool {
+    let Some(value) = req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    value
+        .split(',')
+        .map(str::trim)
+        .any(|candidate| candidate == "*" || candidate.trim_start_matches("W/") == tag)
+}
+
 /// What `If-Match` asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Precondition {

@@ -45,7 +45,10 @@ pub fn client_token(
     };
     let mut claims = Claims::new(auth, &client.id, PrincipalKind::Client);
     claims.scope = Some(Scope::join(&scopes));
-    let access_token = jwt::sign(&keys::active_key(conn, auth.key_encryption_key.as_ref())?, &claims)?;
+    let access_token = jwt::sign(
+        &keys::active_key(conn, keys::KeyPurpose::Access, auth.key_encryption_key.as_ref())?,
+        &claims,
+    )?;
     Ok(Ok(ClientTokenResponse {
         access_token,
         token_type: "Bearer".into(),

@@ -459,13 +459,22 @@ db_test!(
     async fn rotated_keys_keep_old_tokens_valid_and_are_all_published(app: TestApp) {
         let (_, old_token) = app.learner("rotation@example.org").await;
         let (old_kid, _) = app.signing_key();
-        let new_kid = ce_api::auth::keys::rotate(&mut app.database.connect(), None).unwrap();
+        let new_kid = ce_api::auth::keys::rotate(
+            &mut app.database.connect(),
+            ce_api::auth::keys::KeyPurpose::Access,
+            None,
+        )
+        .unwrap();
         assert_ne!(old_kid, new_kid);
         me(&app, &old_token).await.assert_status(200);
         let jwks = app.get("/.well-known/jwks.json").await.json();
         let kids: Vec<&str> =
             jwks["keys"].as_array().unwrap().iter().map(|k| k["kid"].as_str().unwrap()).collect();
-        assert_eq!(kids, vec![new_kid.as_str(), old_kid.as_str()]);
+        // The access keys, newest first, beside the credential key (published for good).
+        let credential_kid = app.signing_key_for("credentials").0;
+        let access_kids: Vec<&str> = kids.iter().copied().filter(|kid| *kid != credential_kid).collect();
+        assert_eq!(access_kids, vec![new_kid.as_str(), old_kid.as_str()]);
+        assert_eq!(kids.len(), 3, "{kids:?}");
         for key in jwks["keys"].as_array().unwrap() {
             assert_eq!(key["kty"], "OKP");
             assert_eq!(key["alg"], "EdDSA");

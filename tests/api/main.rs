@@ -8,6 +8,7 @@ mod accounts;
 mod activities;
 mod attendance;
 mod contract;
+mod credentials;
 mod credit;
 mod enrollments;
 mod foundation;

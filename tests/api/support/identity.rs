@@ -137,7 +137,8 @@ impl TestApp {
     /// service's own key (no password, no argon2: for tests that need many learners).
     pub fn token_for(&self, user_id: &str, role: &str) -> String {
         let mut conn = self.database.connect();
-        let key = ce_api::auth::keys::active_key(&mut conn, None).unwrap();
+        let key =
+            ce_api::auth::keys::active_key(&mut conn, ce_api::auth::keys::KeyPurpose::Access, None).unwrap();
         let mut claims = ce_api::auth::jwt::Claims::new(
             &ce_api::config::AuthSettings::default(),
             user_id,
@@ -147,10 +148,16 @@ impl TestApp {
         ce_api::auth::jwt::sign(&key, &claims).unwrap()
     }
 
-    /// The current signing key as (kid, PKCS#8 DER), read from the database.
+    /// The current access-token signing key as (kid, PKCS#8 DER), read from the database.
     pub fn signing_key(&self) -> (String, Vec<u8>) {
+        self.signing_key_for("access")
+    }
+
+    /// The current signing key of a purpose (`access`, `credentials`) as (kid, PKCS#8 DER).
+    pub fn signing_key_for(&self, purpose: &str) -> (String, Vec<u8>) {
         let mut conn = self.database.connect();
         let (kid, seed): (String, String) = signing_keys::table
+            .filter(signing_keys::purpose.eq(purpose))
             .filter(signing_keys::retired_at.is_null())
             .order(signing_keys::created_at.desc())
             .select((signing_keys::kid, signing_keys::private_key))
