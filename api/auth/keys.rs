@@ -77,7 +77,40 @@ pub fn open_at_rest(kek: Option<&[u8; 32]>, id: &str, stored: &str) -> Result<St
 const PKCS8_ED25519_PREFIX: [u8; 16] =
     [0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20];
 
+/// The algorithm of access tokens, and of credentials unless RS256 is asked for.
 pub const ALGORITHM: &str = "EdDSA";
+
+/// The algorithms our keys sign with: Ed25519 (EdDSA) for everything, and RSA (RS256) for
+/// credentials asked for with it (Open Badges 3.0 names RS256 as the algorithm every
+/// verifier supports).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SigningAlgorithm {
+    EdDsa,
+    Rs256,
+}
+
+impl SigningAlgorithm {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SigningAlgorithm::EdDsa => ALGORITHM,
+            SigningAlgorithm::Rs256 => "RS256",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<SigningAlgorithm> {
+        [SigningAlgorithm::EdDsa, SigningAlgorithm::Rs256].into_iter().find(|alg| alg.as_str() == name)
+    }
+
+    pub fn jwt(self) -> jsonwebtoken::Algorithm {
+        match self {
+            SigningAlgorithm::EdDsa => jsonwebtoken::Algorithm::EdDSA,
+            SigningAlgorithm::Rs256 => jsonwebtoken::Algorithm::RS256,
+        }
+    }
+}
+
+/// Bits of a generated RSA modulus.
+const RSA_BITS: usize = 2048;
 
 /// What a key signs. Each purpose has its own keys and rotation: a credential key never signs
 /// an access token and the reverse, so a leaked or rotated key of one touches nothing else.
@@ -112,15 +145,24 @@ pub struct ActiveKey {
     pub encoding: EncodingKey,
 }
 
-/// A public key as a JSON Web Key (RFC 8037).
+/// A public key as a JSON Web Key: Ed25519 (RFC 8037: `crv`, `x`) or RSA (RFC 7518: `n`, `e`).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Jwk {
     #[schema(example = "OKP")]
     pub kty: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(example = "Ed25519")]
-    pub crv: &'static str,
-    /// Base64url of the public key.
-    pub x: String,
+    pub crv: Option<&'static str>,
+    /// Base64url of an Ed25519 public key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo")]
+    pub x: Option<String>,
+    /// Base64url of an RSA modulus.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub n: Option<String>,
+    /// Base64url of an RSA public exponent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub e: Option<String>,
     /// Key id, the RFC 7638 thumbprint of the key.
     pub kid: String,
     #[serde(rename = "use")]
@@ -128,6 +170,24 @@ pub struct Jwk {
     pub key_use: &'static str,
     #[schema(example = "EdDSA")]
     pub alg: &'static str,
+}
+
+impl Jwk {
+    /// The public key of a stored row.
+    fn of(row: &SigningKeyRow) -> Jwk {
+        let rsa = row.algorithm == SigningAlgorithm::Rs256.as_str();
+        let (n, e) = row.public_key.split_once('.').map_or((None, None), |(n, e)| (Some(n), Some(e)));
+        Jwk {
+            kty: if rsa { "RSA" } else { "OKP" },
+            crv: (!rsa).then_some("Ed25519"),
+            x: (!rsa).then(|| row.public_key.clone()),
+            n: n.filter(|_| rsa).map(str::to_string),
+            e: e.filter(|_| rsa).map(str::to_string),
+            kid: row.kid.clone(),
+            key_use: "sig",
+            alg: if rsa { SigningAlgorithm::Rs256.as_str() } else { ALGORITHM },
+        }
+    }
 }
 
 /// The JWK set published at `/.well-known/jwks.json`.
@@ -144,6 +204,30 @@ fn public_key_of(seed: &[u8; 32]) -> [u8; 32] {
 fn thumbprint(x: &str) -> String {
     let canonical = format!(r#"{{"crv":"Ed25519","kty":"OKP","x":"{x}"}}"#);
     URL_SAFE_NO_PAD.encode(Sha256::digest(canonical.as_bytes()))
+}
+
+/// RFC 7638 thumbprint of an RSA JWK.
+fn rsa_thumbprint(n: &str, e: &str) -> String {
+    let canonical = format!(r#"{{"e":"{e}","kty":"RSA","n":"{n}"}}"#);
+    URL_SAFE_NO_PAD.encode(Sha256::digest(canonical.as_bytes()))
+}
+
+/// A new RSA key: the private part as base64 PKCS#1 DER, the public one as `n.e` (base64url).
+/// Slow (about a second): only credentials asked for with RS256 need one.
+fn generate_rsa(purpose: KeyPurpose) -> Result<SigningKeyRow, String> {
+    use rsa::{pkcs1::EncodeRsaPrivateKey, traits::PublicKeyParts};
+    let key = rsa::PrivateKey::new(&mut getrandom::SysRng, RSA_BITS).map_err(|e| e.to_string())?;
+    let der = key.to_pkcs1_der().map_err(|e| e.to_string())?;
+    let (n, e) = (URL_SAFE_NO_PAD.encode(key.n_bytes()), URL_SAFE_NO_PAD.encode(key.e_bytes()));
+    Ok(SigningKeyRow {
+        kid: rsa_thumbprint(&n, &e),
+        algorithm: SigningAlgorithm::Rs256.as_str().into(),
+        private_key: STANDARD.encode(der.as_bytes()),
+        public_key: format!("{n}.{e}"),
+        created_at: Utc::now().naive_utc(),
+        retired_at: None,
+        purpose: purpose.as_str().into(),
+    })
 }
 
 fn row_from_seed(seed: [u8; 32], purpose: KeyPurpose) -> SigningKeyRow {
@@ -181,10 +265,23 @@ pub fn seed_from_pem(pem: &str) -> Result<[u8; 32], String> {
 
 fn encoding_key(row: &SigningKeyRow, kek: Option<&[u8; 32]>) -> ApiResult<EncodingKey> {
     let plain = open(kek, &row.kid, &row.private_key).map_err(ApiError::internal)?;
-    let seed = STANDARD.decode(plain).map_err(ApiError::internal)?;
+    let bytes = STANDARD.decode(plain).map_err(ApiError::internal)?;
+    if row.algorithm == SigningAlgorithm::Rs256.as_str() {
+        return Ok(EncodingKey::from_rsa_der(&bytes));
+    }
     let mut der = PKCS8_ED25519_PREFIX.to_vec();
-    der.extend_from_slice(&seed);
+    der.extend_from_slice(&bytes);
     Ok(EncodingKey::from_ed_der(&der))
+}
+
+/// The verifying key of a stored row.
+fn decoding_key(row: &SigningKeyRow) -> ApiResult<DecodingKey> {
+    match row.public_key.split_once('.') {
+        Some((n, e)) if row.algorithm == SigningAlgorithm::Rs256.as_str() => {
+            DecodingKey::from_rsa_components(n, e).map_err(ApiError::internal)
+        }
+        _ => DecodingKey::from_ed_components(&row.public_key).map_err(ApiError::internal),
+    }
 }
 
 /// Makes sure an access-token key and a credential key exist: the configured ones (added if
@@ -224,7 +321,7 @@ fn ensure_key(
         }
         return Ok(());
     }
-    if !store::has_active_key(conn, purpose.as_str()).map_err(|e| e.to_string())? {
+    if !store::has_active_key(conn, purpose.as_str(), ALGORITHM).map_err(|e| e.to_string())? {
         insert_as_current(conn, generate(purpose), kek)?;
     }
     Ok(())
@@ -242,14 +339,36 @@ fn seal_stored(conn: &mut DbConnection, kek: Option<&[u8; 32]>) -> Result<(), St
     Ok(())
 }
 
-/// Adds a new key of a purpose and retires its others from signing (they keep verifying).
-/// Returns its kid.
+/// Adds a new Ed25519 key of a purpose (and a new RSA key, if the purpose has one) and retires
+/// the keys they replace from signing (they keep verifying). Returns the Ed25519 key's kid.
 pub fn rotate(
     conn: &mut DbConnection,
     purpose: KeyPurpose,
     kek: Option<&[u8; 32]>,
 ) -> Result<String, String> {
+    let rs256 = SigningAlgorithm::Rs256.as_str();
+    if store::has_active_key(conn, purpose.as_str(), rs256).map_err(|e| e.to_string())? {
+        insert_as_current(conn, generate_rsa(purpose)?, kek)?;
+    }
     insert_as_current(conn, generate(purpose), kek)
+}
+
+/// Whether the purpose has a key of the algorithm that signs.
+pub fn has_current_key(
+    conn: &mut DbConnection,
+    purpose: KeyPurpose,
+    algorithm: SigningAlgorithm,
+) -> ApiResult<bool> {
+    Ok(store::has_active_key(conn, purpose.as_str(), algorithm.as_str())?)
+}
+
+/// Makes sure the purpose has an RSA key (generated on first use: RS256 credentials only).
+pub fn ensure_rsa_key(conn: &mut DbConnection, purpose: KeyPurpose, kek: Option<&[u8; 32]>) -> ApiResult<()> {
+    if !store::has_active_key(conn, purpose.as_str(), SigningAlgorithm::Rs256.as_str())? {
+        let row = generate_rsa(purpose).map_err(ApiError::internal)?;
+        insert_as_current(conn, row, kek).map_err(ApiError::internal)?;
+    }
+    Ok(())
 }
 
 fn insert_as_current(
@@ -264,13 +383,24 @@ fn insert_as_current(
     Ok(row.kid)
 }
 
-/// The newest unretired key of a purpose, opened with the key-encryption key when sealed.
+/// The newest unretired Ed25519 key of a purpose, opened with the key-encryption key when
+/// sealed.
 pub fn active_key(
     conn: &mut DbConnection,
     purpose: KeyPurpose,
     kek: Option<&[u8; 32]>,
 ) -> ApiResult<ActiveKey> {
-    let row = store::newest_active(conn, purpose.as_str())?
+    active_key_for(conn, purpose, SigningAlgorithm::EdDsa, kek)
+}
+
+/// The newest unretired key of a purpose and algorithm.
+pub fn active_key_for(
+    conn: &mut DbConnection,
+    purpose: KeyPurpose,
+    algorithm: SigningAlgorithm,
+    kek: Option<&[u8; 32]>,
+) -> ApiResult<ActiveKey> {
+    let row = store::newest_active(conn, purpose.as_str(), algorithm.as_str())?
         .ok_or_else(|| ApiError::internal("no signing key: start the service once to create one"))?;
     Ok(ActiveKey { encoding: encoding_key(&row, kek)?, kid: row.kid })
 }
@@ -280,24 +410,18 @@ pub fn active_key(
 pub fn published_keys(conn: &mut DbConnection, token_lifetime: chrono::Duration) -> ApiResult<JwkSet> {
     let oldest = Utc::now().naive_utc() - token_lifetime;
     let rows = store::verifying(conn, oldest)?;
-    Ok(JwkSet {
-        keys: rows
-            .into_iter()
-            .map(|row| Jwk {
-                kty: "OKP",
-                crv: "Ed25519",
-                x: row.public_key,
-                kid: row.kid,
-                key_use: "sig",
-                alg: ALGORITHM,
-            })
-            .collect(),
-    })
+    Ok(JwkSet { keys: rows.iter().map(Jwk::of).collect() })
 }
 
-/// The public key (JWK `x`) of a credential key, published or not yet cached anywhere.
-pub fn credential_public_key(conn: &mut DbConnection, kid: &str) -> ApiResult<Option<String>> {
-    Ok(store::public_key(conn, kid, KeyPurpose::Credentials.as_str())?)
+/// A credential key's algorithm and verifying key, by kid (never an access-token key).
+pub fn credential_key(
+    conn: &mut DbConnection,
+    kid: &str,
+) -> ApiResult<Option<(SigningAlgorithm, DecodingKey)>> {
+    let Some(row) = store::key_of(conn, kid, KeyPurpose::Credentials.as_str())? else { return Ok(None) };
+    let algorithm =
+        SigningAlgorithm::parse(&row.algorithm).ok_or_else(|| ApiError::internal("unknown key algorithm"))?;
+    Ok(Some((algorithm, decoding_key(&row)?)))
 }
 
 /// Per-process cache of public keys by kid.
@@ -317,9 +441,8 @@ impl KeyCache {
         if let Some(key) = self.cached(kid) {
             return Ok(Some(key));
         }
-        let public_key = store::public_key(conn, kid, KeyPurpose::Access.as_str())?;
-        let Some(public_key) = public_key else { return Ok(None) };
-        let key = Arc::new(DecodingKey::from_ed_components(&public_key).map_err(ApiError::internal)?);
+        let Some(row) = store::key_of(conn, kid, KeyPurpose::Access.as_str())? else { return Ok(None) };
+        let key = Arc::new(decoding_key(&row)?);
         if let Ok(mut keys) = self.keys.write() {
             keys.insert(kid.to_string(), key.clone());
         }

@@ -63,21 +63,24 @@ pub(super) fn key_purpose(conn: &mut DbConnection, kid: &str) -> QueryResult<Opt
     signing_keys::table.find(kid).select(signing_keys::purpose).first(conn).optional()
 }
 
-pub(super) fn has_active_key(conn: &mut DbConnection, purpose: &str) -> QueryResult<bool> {
+pub(super) fn has_active_key(conn: &mut DbConnection, purpose: &str, algorithm: &str) -> QueryResult<bool> {
     let active = signing_keys::table
         .filter(signing_keys::purpose.eq(purpose))
+        .filter(signing_keys::algorithm.eq(algorithm))
         .filter(signing_keys::retired_at.is_null())
         .count()
         .get_result::<i64>(conn)?;
     Ok(active > 0)
 }
 
-/// Adds a key and retires the others of its purpose from signing, in one transaction.
+/// Adds a key and retires the others of its purpose and algorithm from signing, in one
+/// transaction.
 pub(super) fn insert_as_current(conn: &mut DbConnection, row: &SigningKeyRow) -> QueryResult<()> {
     conn.transaction(|conn| {
         diesel::update(
             signing_keys::table
                 .filter(signing_keys::purpose.eq(&row.purpose))
+                .filter(signing_keys::algorithm.eq(&row.algorithm))
                 .filter(signing_keys::retired_at.is_null()),
         )
         .set(signing_keys::retired_at.eq(Some(row.created_at)))
@@ -87,9 +90,14 @@ pub(super) fn insert_as_current(conn: &mut DbConnection, row: &SigningKeyRow) ->
     })
 }
 
-/// The newest unretired key of a purpose.
-pub(super) fn newest_active(conn: &mut DbConnection, purpose: &str) -> QueryResult<Option<SigningKeyRow>> {
+/// The newest unretired key of a purpose and algorithm.
+pub(super) fn newest_active(
+    conn: &mut DbConnection,
+    purpose: &str,
+    algorithm: &str,
+) -> QueryResult<Option<SigningKeyRow>> {
     signing_keys::table
+        .filter(signing_keys::algorithm.eq(algorithm))
         .filter(signing_keys::purpose.eq(purpose))
         .filter(signing_keys::retired_at.is_null())
         .order((signing_keys::created_at.desc(), signing_keys::kid.desc()))
@@ -112,12 +120,16 @@ pub(super) fn verifying(conn: &mut DbConnection, oldest: NaiveDateTime) -> Query
         .load(conn)
 }
 
-/// The public key (JWK `x`) of the key with this kid and purpose.
-pub(super) fn public_key(conn: &mut DbConnection, kid: &str, purpose: &str) -> QueryResult<Option<String>> {
+/// The key with this kid, if it serves this purpose.
+pub(super) fn key_of(
+    conn: &mut DbConnection,
+    kid: &str,
+    purpose: &str,
+) -> QueryResult<Option<SigningKeyRow>> {
     signing_keys::table
         .find(kid)
         .filter(signing_keys::purpose.eq(purpose))
-        .select(signing_keys::public_key)
-        .first::<String>(conn)
+        .select(SigningKeyRow::as_select())
+        .first(conn)
         .optional()
 }

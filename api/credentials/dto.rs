@@ -1,7 +1,7 @@
 //! Request and response bodies of the credential endpoints.
 
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 /// An award's Open Badges 3.0 credential: the VC-JWT to hand to a wallet, and what it says.
@@ -73,4 +73,32 @@ pub struct CredentialVerification {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub credential: Option<serde_json::Value>,
+}
+
+/// The algorithm a credential (or status list) is signed with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+pub enum CredentialAlgorithm {
+    /// Ed25519, the default.
+    #[default]
+    #[serde(rename = "EdDSA")]
+    EdDsa,
+    /// RSA (2048 bits), the algorithm Open Badges 3.0 requires every verifier to support.
+    #[serde(rename = "RS256")]
+    Rs256,
+}
+
+impl CredentialAlgorithm {
+    pub fn signing(self) -> crate::auth::keys::SigningAlgorithm {
+        match self {
+            CredentialAlgorithm::EdDsa => crate::auth::keys::SigningAlgorithm::EdDsa,
+            CredentialAlgorithm::Rs256 => crate::auth::keys::SigningAlgorithm::Rs256,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SigningQuery {
+    /// `EdDSA` (default) or `RS256`.
+    pub alg: Option<CredentialAlgorithm>,
 }

@@ -6,7 +6,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::{
     auth::Caller,
     credentials::{
-        dto::{CredentialVerification, IssuedCredential, VerificationRequest},
+        dto::{CredentialVerification, IssuedCredential, SigningQuery, VerificationRequest},
         layout, rules,
         service::{self, IssuerSettings},
     },
@@ -45,7 +45,7 @@ fn issuer_settings(state: &AppState) -> IssuerSettings {
     tag = "credentials",
     operation_id = "get_claim_credential",
     security(("bearer" = []), ("oauth2" = ["credits:read"])),
-    params(("claim_id" = String, Path, description = "Claim id")),
+    params(("claim_id" = String, Path, description = "Claim id"), SigningQuery),
     responses(
         (status = 200, description = "The credential", content(
             (IssuedCredential = "application/json"),
@@ -62,12 +62,18 @@ async fn claim_credential(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<String>,
+    query: web::Query<SigningQuery>,
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
+    let algorithm = query.alg.unwrap_or_default().signing();
     let settings = issuer_settings(&state);
+    let prepared = settings.clone();
+    // Outside the write below: making an RSA key takes a while, and happens once.
+    db::run(&state.pool, move |conn| service::prepare_key(conn, &prepared, algorithm)).await?;
     // A write: an award made before credentials existed gets its credential now.
     let issued =
-        db::write(&state.pool, move |conn| service::for_claim(conn, &caller, &id, &settings)).await?;
+        db::write(&state.pool, move |conn| service::for_claim(conn, &caller, &id, &settings, algorithm))
+            .await?;
     if http::accepts(&req, VC_JWT) {
         return Ok(HttpResponse::Ok().content_type(VC_JWT).body(issued.jwt));
     }
@@ -103,10 +109,13 @@ async fn status_list(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
+    query: web::Query<SigningQuery>,
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
+    let algorithm = query.alg.unwrap_or_default().signing();
     let settings = issuer_settings(&state);
-    let list = db::run(&state.pool, move |conn| service::status_list(conn, &id, &settings)).await?;
+    let list =
+        db::run(&state.pool, move |conn| service::status_list(conn, &id, &settings, algorithm)).await?;
     let tag = etag::etag(list.version);
     let cache = format!("public, max-age={}", rules::STATUS_LIST_TTL_SECONDS);
     if etag::none_match_hits(&req, &tag) {

@@ -7,13 +7,13 @@
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use chrono::{DateTime, Utc};
-use jsonwebtoken::{Algorithm, DecodingKey, Header, Validation};
+use jsonwebtoken::{DecodingKey, Header, Validation};
 use serde_json::{json, Map, Value};
 
 use crate::{
     activities,
     auth::{
-        keys::{self, KeyPurpose},
+        keys::{self, KeyPurpose, SigningAlgorithm},
         secrets, Caller,
     },
     config::ProviderSettings,
@@ -198,22 +198,43 @@ pub fn issuer_profile(conn: &mut DbConnection, settings: &IssuerSettings) -> Api
     Ok(issuer)
 }
 
-/// Signs a payload with the current credential key (EdDSA; `kid` a URL that dereferences to
-/// the key's JWK).
-fn sign(conn: &mut DbConnection, payload: &Value, settings: &IssuerSettings) -> ApiResult<String> {
-    let key = keys::active_key(conn, KeyPurpose::Credentials, settings.key_encryption_key.as_ref())?;
-    let mut header = Header::new(Algorithm::EdDSA);
+/// Signs a payload with the current credential key of the algorithm (`kid` a URL that
+/// dereferences to the key's JWK).
+fn sign(
+    conn: &mut DbConnection,
+    payload: &Value,
+    settings: &IssuerSettings,
+    algorithm: SigningAlgorithm,
+) -> ApiResult<String> {
+    let kek = settings.key_encryption_key.as_ref();
+    let key = keys::active_key_for(conn, KeyPurpose::Credentials, algorithm, kek)?;
+    let mut header = Header::new(algorithm.jwt());
     header.kid = Some(format!("{}#{}", jwks_url(settings.base()), key.kid));
     jsonwebtoken::encode(&header, payload, &key.encoding).map_err(ApiError::internal)
 }
 
-/// The signed credential of an awarded claim (whoever may read the claim). Awards made before
-/// credentials existed get theirs now.
+/// Makes sure a key of the algorithm signs credentials (an RSA key is made on first use).
+pub fn prepare_key(
+    conn: &mut DbConnection,
+    settings: &IssuerSettings,
+    algorithm: SigningAlgorithm,
+) -> ApiResult<()> {
+    match algorithm {
+        SigningAlgorithm::EdDsa => Ok(()),
+        SigningAlgorithm::Rs256 => {
+            keys::ensure_rsa_key(conn, KeyPurpose::Credentials, settings.key_encryption_key.as_ref())
+        }
+    }
+}
+
+/// The signed credential of an awarded claim (whoever may read the claim), signed with the
+/// algorithm asked for. Awards made before credentials existed get theirs now.
 pub fn for_claim(
     conn: &mut DbConnection,
     caller: &Caller,
     claim_id: &str,
     settings: &IssuerSettings,
+    algorithm: SigningAlgorithm,
 ) -> ApiResult<IssuedCredential> {
     let (claim, _) = credit_claims::service::visible_with_activity(conn, caller, claim_id)?;
     if claim.status()? != ClaimStatus::Awarded {
@@ -231,8 +252,13 @@ pub fn for_claim(
     };
     let mut document: Value = serde_json::from_str(&row.document).map_err(ApiError::internal)?;
     document["issuer"] = issuer_profile(conn, settings)?;
+    if algorithm != SigningAlgorithm::EdDsa {
+        // Its status list, signed the same way (a verifier that takes RS256 only can read it).
+        let list = &mut document["credentialStatus"]["statusListCredential"];
+        *list = json!(format!("{}?alg={}", list.as_str().unwrap_or_default(), algorithm.as_str()));
+    }
     let payload = rules::jwt_payload(&document).map_err(ApiError::internal)?;
-    let jwt = sign(conn, &payload, settings)?;
+    let jwt = sign(conn, &payload, settings, algorithm)?;
     Ok(IssuedCredential {
         claim_id: claim.id,
         credential_id: format!("urn:uuid:{}", row.id),
@@ -249,24 +275,33 @@ pub struct PublishedList {
     pub updated_at: DateTime<Utc>,
 }
 
-/// The signed Bitstring Status List credential of a list (public).
+/// The signed Bitstring Status List credential of a list (public), signed with the algorithm
+/// asked for (an RS256 list only once an RS256 credential exists).
 pub fn status_list(
     conn: &mut DbConnection,
     list_id: &str,
     settings: &IssuerSettings,
+    algorithm: SigningAlgorithm,
 ) -> ApiResult<PublishedList> {
     let list = store::find_list(conn, list_id)?.ok_or(ApiError::NotFound)?;
+    if !keys::has_current_key(conn, KeyPurpose::Credentials, algorithm)? {
+        // No credential was ever signed this way, so no list is either.
+        return Err(ApiError::NotFound);
+    }
     let mut bits = StatusBits::new(list.size_bits as usize);
     for index in store::revoked_indexes(conn, &list.id)? {
         bits.set(index as usize);
     }
     let encoded = bits.encode().map_err(ApiError::internal)?;
-    let url = list_url(settings.base(), &list.id);
+    let url = match algorithm {
+        SigningAlgorithm::EdDsa => list_url(settings.base(), &list.id),
+        other => format!("{}?alg={}", list_url(settings.base(), &list.id), other.as_str()),
+    };
     let document =
         rules::status_list_credential(&url, &issuer_url(settings.base()), to_utc(list.created_at), &encoded);
     let payload = rules::jwt_payload(&document).map_err(ApiError::internal)?;
     Ok(PublishedList {
-        jwt: sign(conn, &payload, settings)?,
+        jwt: sign(conn, &payload, settings, algorithm)?,
         version: list.version,
         updated_at: to_utc(list.updated_at),
     })
@@ -290,22 +325,29 @@ fn header_of(jwt: &str) -> Option<Map<String, Value>> {
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).ok()?).ok()
 }
 
-/// The public key a header names, if it is one of this issuer's credential keys.
+/// The key a header names, if it is one of this issuer's credential keys and the header's
+/// algorithm is the key's (no algorithm confusion).
 fn issuer_key(
     conn: &mut DbConnection,
     header: &Map<String, Value>,
     base: &str,
-) -> ApiResult<Result<String, String>> {
-    if header.get("alg").and_then(Value::as_str) != Some(keys::ALGORITHM) {
-        return Ok(Err("signed with an algorithm this issuer does not use (EdDSA)".into()));
-    }
+) -> ApiResult<Result<(SigningAlgorithm, DecodingKey), String>> {
+    let named = header.get("alg").and_then(Value::as_str).unwrap_or_default();
+    let Some(algorithm) = SigningAlgorithm::parse(named) else {
+        return Ok(Err(format!("signed with {named:?}; this issuer signs with EdDSA or RS256")));
+    };
     let kid = header.get("kid").and_then(Value::as_str).unwrap_or_default();
     let prefix = format!("{}#", jwks_url(base));
     let Some(thumbprint) = kid.strip_prefix(&prefix) else {
         return Ok(Err(format!("the key {kid:?} is not one this issuer publishes")));
     };
-    Ok(keys::credential_public_key(conn, thumbprint)?
-        .ok_or_else(|| format!("no key {thumbprint} was ever published")))
+    Ok(match keys::credential_key(conn, thumbprint)? {
+        None => Err(format!("no key {thumbprint} was ever published")),
+        Some((own, _)) if own != algorithm => {
+            Err(format!("the key {thumbprint} signs with {}", own.as_str()))
+        }
+        Some(key) => Ok(key),
+    })
 }
 
 /// Checks a VC-JWT as any verifier would (OB 3.0 §8.2.4 and the Bitstring Status List), against
@@ -322,7 +364,7 @@ pub fn verify(
         return verdict(VerificationResult::Invalid, checks, None);
     };
     checks.push(check(Finding::passed("format")));
-    let public_key = match issuer_key(conn, &header, settings.base())? {
+    let key = match issuer_key(conn, &header, settings.base())? {
         Ok(key) => key,
         Err(problem) => {
             checks.push(check(Finding::failed("issuer_key", problem)));
@@ -330,7 +372,7 @@ pub fn verify(
         }
     };
     checks.push(check(Finding::passed("issuer_key")));
-    let payload = match decode_signed(jwt.trim(), &public_key) {
+    let payload = match decode_signed(jwt.trim(), key) {
         Ok(payload) => payload,
         Err(problem) => {
             checks.push(check(Finding::failed("signature", problem)));
@@ -357,9 +399,11 @@ const REVOKED: &str = "revoked by the issuer";
 
 /// The payload, if the signature holds under the key (dates are checked by the rules, so
 /// that each failure says which check it was).
-fn decode_signed(jwt: &str, public_key: &str) -> Result<Map<String, Value>, String> {
-    let key = DecodingKey::from_ed_components(public_key).map_err(|e| e.to_string())?;
-    let mut validation = Validation::new(Algorithm::EdDSA);
+fn decode_signed(
+    jwt: &str,
+    (algorithm, key): (SigningAlgorithm, DecodingKey),
+) -> Result<Map<String, Value>, String> {
+    let mut validation = Validation::new(algorithm.jwt());
     validation.required_spec_claims.clear();
     validation.validate_exp = false;
     validation.validate_nbf = false;
@@ -384,9 +428,9 @@ fn revocation_status(
         return Ok(Finding::failed("status", "no revocation status entry"));
     };
     let prefix = format!("{}/v1/credential-status/", base.trim_end_matches('/'));
-    let Some(list) =
-        url.strip_prefix(&prefix).and_then(|id| store::find_list(conn, id).transpose()).transpose()?
-    else {
+    // The list's id, without the `?alg=` a credential signed with RS256 names its list with.
+    let list_id = url.strip_prefix(&prefix).map(|rest| rest.split('?').next().unwrap_or(rest));
+    let Some(list) = list_id.and_then(|id| store::find_list(conn, id).transpose()).transpose()? else {
         return Ok(Finding::failed("status", format!("the status list {url} is not one of this issuer's")));
     };
     if index >= list.size_bits as usize {

@@ -187,7 +187,7 @@ pub fn render_verification(v: &Verification) -> String {
 <p class="verdict"><strong>{verdict}</strong></p>
 <p>{learner} completed <em>{title}</em> on {date}: {amount} {credit_type}.</p>
 <p>Provider: {provider}</p>
-</body>
+{credential}</body>
 </html>
 "#,
         verdict = escape(&verdict),
@@ -197,6 +197,13 @@ pub fn render_verification(v: &Verification) -> String {
         amount = v.amount,
         credit_type = escape(&crate::db::enum_text(&v.credit_type)),
         provider = escape(&v.provider),
+        credential = match v.credential {
+            Some(crate::credentials::dto::VerificationResult::Valid) => {
+                "<p>Its Open Badges credential is valid (not revoked).</p>\n"
+            }
+            Some(_) => "<p>Its Open Badges credential was revoked.</p>\n",
+            None => "",
+        },
     )
 }
 

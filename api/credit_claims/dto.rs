@@ -243,6 +243,9 @@ pub struct Verification {
     #[schema(value_type = f64, example = 1.5)]
     pub amount: Credits,
     pub provider: String,
+    /// The status of the award's Open Badges credential (`valid` or `revoked`), when one was
+    /// issued: `POST /v1/credential-verifications` gives the same verdict for the credential.
+    pub credential: Option<crate::credentials::dto::VerificationResult>,
 }
 
 impl crate::http::idempotency::Created for CreditClaim {

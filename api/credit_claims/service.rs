@@ -836,7 +836,16 @@ pub fn verify(conn: &mut DbConnection, code: &str, settings: &ProviderSettings) 
     }
     let learner = users::service::account(conn, &claim.user_id)?.ok_or(ApiError::NotFound)?;
     let activity = activities::service::find(conn, &claim.activity_id)?;
+    let credential = crate::credentials::service::state_of_claim(conn, &claim.id)?.map(|revoked| {
+        use crate::credentials::dto::VerificationResult;
+        if revoked {
+            VerificationResult::Revoked
+        } else {
+            VerificationResult::Valid
+        }
+    });
     Ok(Verification {
+        credential,
         valid: status == ClaimStatus::Awarded,
         status,
         learner_name: format!("{} {}", learner.first_name, learner.last_name),

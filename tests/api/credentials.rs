@@ -49,12 +49,20 @@ async fn dereference_key(app: &TestApp, kid_url: &str) -> Result<Jwk, String> {
 /// signature (a JOSE library); returns the payload.
 async fn verified_payload(app: &TestApp, jwt: &str) -> Result<Value, String> {
     let header = segment(jwt, 0);
-    if header["alg"] != "EdDSA" || header.get("typ").is_some_and(|typ| typ != "JWT") {
+    let algorithm = match header["alg"].as_str() {
+        Some("EdDSA") => Algorithm::EdDSA,
+        Some("RS256") => Algorithm::RS256,
+        _ => return Err(format!("unexpected algorithm in {header}")),
+    };
+    if header.get("typ").is_some_and(|typ| typ != "JWT") {
         return Err(format!("unexpected header {header}"));
     }
     let jwk = dereference_key(app, header["kid"].as_str().ok_or("no kid")?).await?;
+    if jwk.common.key_algorithm.map(|alg| alg.to_string()) != header["alg"].as_str().map(str::to_string) {
+        return Err("the key is not for the header's algorithm".into());
+    }
     let key = DecodingKey::from_jwk(&jwk).map_err(|e| e.to_string())?;
-    let mut validation = Validation::new(Algorithm::EdDSA);
+    let mut validation = Validation::new(algorithm);
     validation.set_required_spec_claims(&["iss", "sub", "nbf"]);
     validation.validate_exp = false;
     validation.validate_aud = false;
@@ -224,6 +232,12 @@ db_test!(
         // The service agrees, and shows the same to a browser.
         let verdict = service_verdict(&app, &jwt).await;
         assert_eq!(verdict["result"], "valid", "{verdict}");
+        let code_url = get_as(&app, &learner.token, &format!("/v1/credit-claims/{claim_id}")).await.json()
+            ["verification_url"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(app.get(path_of(&code_url)).await.json()["credential"], "valid");
         let page = app
             .request(Method::POST, "/v1/credential-verifications")
             .header("accept", "text/html")
@@ -284,6 +298,19 @@ db_test!(
         .assert_status(200);
         let verdict = verify_independently(&app, &jwt).await.unwrap();
         assert!(verdict.revoked, "the same credential now reads as revoked");
+        // The certificate's public verification link says the same.
+        let code_url = get_as(&app, &learner.token, &format!("/v1/credit-claims/{claim_id}")).await.json()
+            ["verification_url"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let by_code = app.get(path_of(&code_url)).await.json();
+        assert_eq!(
+            (by_code["valid"].clone(), by_code["credential"].clone()),
+            (json!(false), json!("revoked"))
+        );
+        let page = app.request(Method::GET, path_of(&code_url)).header("accept", "text/html").send().await;
+        assert!(page.text().contains("Open Badges credential was revoked"));
         let answer = service_verdict(&app, &jwt).await;
         assert_eq!(answer["result"], "revoked", "{answer}");
         assert_eq!(failed_check(&answer).0, "status");
@@ -436,5 +463,58 @@ db_test!(
             jsonwebtoken::encode(&header, &claims, &jsonwebtoken::EncodingKey::from_ed_der(&der)).unwrap();
         get_as(&app, &forged, "/v1/me").await.assert_status(401);
         get_as(&app, &learner.token, "/v1/me").await.assert_status(200);
+    }
+);
+
+db_test!(
+    async fn rs256_credentials_verify_with_the_issuers_rsa_key(app: TestApp) {
+        let (setup, learner, claim_id) = award(&app).await;
+        // No RS256 list exists before an RS256 credential does.
+        let eddsa = credential_jwt(&app, &learner.token, &claim_id).await;
+        let list =
+            segment(&eddsa, 1)["credentialStatus"]["statusListCredential"].as_str().unwrap().to_string();
+        app.get(&format!("{}?alg=RS256", path_of(&list))).await.assert_problem(404, "not-found");
+
+        let response = app
+            .request(Method::GET, &format!("/v1/credit-claims/{claim_id}/credential?alg=RS256"))
+            .bearer(&learner.token)
+            .header("accept", "application/vc+jwt")
+            .send()
+            .await;
+        response.assert_status(200);
+        let jwt = response.text();
+        assert_eq!(segment(&jwt, 0)["alg"], "RS256");
+        let jwk = dereference_key(&app, segment(&jwt, 0)["kid"].as_str().unwrap()).await.unwrap();
+        assert!(matches!(jwk.algorithm, jsonwebtoken::jwk::AlgorithmParameters::RSA(_)));
+        let verdict = verify_independently(&app, &jwt).await.unwrap();
+        assert!(!verdict.revoked);
+        assert_eq!(verdict.payload["id"], segment(&eddsa, 1)["id"], "one credential, two proofs");
+        assert!(verdict.payload["credentialStatus"]["statusListCredential"]
+            .as_str()
+            .unwrap()
+            .ends_with("?alg=RS256"));
+        assert_eq!(service_verdict(&app, &jwt).await["result"], "valid");
+
+        // A header naming RS256 over the Ed25519 key is refused (no algorithm confusion).
+        let mut header = segment(&jwt, 0);
+        header["kid"] = segment(&eddsa, 0)["kid"].clone();
+        let parts: Vec<&str> = jwt.split('.').collect();
+        let confused = format!("{}.{}.{}", URL_SAFE_NO_PAD.encode(header.to_string()), parts[1], parts[2]);
+        let answer = service_verdict(&app, &confused).await;
+        assert_eq!(
+            (answer["result"].as_str(), failed_check(&answer).0.as_str()),
+            (Some("invalid"), "issuer_key")
+        );
+
+        post(
+            &app,
+            &setup.planner,
+            &format!("/v1/credit-claims/{claim_id}/revoke"),
+            json!({"reason": "duplicate"}),
+        )
+        .await
+        .assert_status(200);
+        assert!(verify_independently(&app, &jwt).await.unwrap().revoked);
+        assert_eq!(service_verdict(&app, &jwt).await["result"], "revoked");
     }
 );

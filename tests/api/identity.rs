@@ -647,6 +647,14 @@ db_test!(
         let after = app.get("/.well-known/jwks.json").await.json()["keys"].as_array().unwrap().len();
         assert_eq!(after, before + 1);
         me(&app, &admin).await.assert_status(200);
+        // Credential keys rotate on their own; the access key stays.
+        let (access_kid, credential_kid) = (app.signing_key().0, app.signing_key_for("credentials").0);
+        let rotated = run_command(&url, &["rotate-keys", "--credentials"], &[]);
+        assert!(rotated.status.success(), "{}", String::from_utf8_lossy(&rotated.stderr));
+        assert_eq!(app.signing_key().0, access_kid);
+        assert_ne!(app.signing_key_for("credentials").0, credential_kid);
+        let published = app.get("/.well-known/jwks.json").await.json()["keys"].as_array().unwrap().len();
+        assert_eq!(published, after + 1, "the old credential key stays published");
     }
 );
 
@@ -670,6 +678,7 @@ db_test!(
         let after = stored(&app);
         assert_eq!(after[0].0, before[0].0, "the same key");
         assert!(after[0].1.starts_with("sealed:v1:"), "{}", after[0].1);
+        assert!(after.iter().all(|(_, key)| key.starts_with("sealed:v1:")), "the credential key too");
         assert!(!after[0].1.contains(&before[0].1), "no plain text left");
         let login = replica
             .request(Method::POST, "/v1/auth/login")
