@@ -100,5 +100,6 @@ impl CredentialAlgorithm {
 #[into_params(parameter_in = Query)]
 pub struct SigningQuery {
     /// `EdDSA` (default) or `RS256`.
+    #[param(inline)]
     pub alg: Option<CredentialAlgorithm>,
 }
