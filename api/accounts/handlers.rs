@@ -35,6 +35,7 @@ async fn hash_off_thread(plain: String) -> ApiResult<String> {
 #[utoipa::path(
     tag = "auth",
     operation_id = "register",
+    security(()),
     request_body = RegisterRequest,
     responses(
         (status = 202, description = "Accepted: the next step arrives by mail (a verification link; log in meanwhile)", body = Accepted),
@@ -90,6 +91,7 @@ async fn register(state: web::Data<AppState>, body: ApiJson<RegisterRequest>) ->
 #[utoipa::path(
     tag = "auth",
     operation_id = "verifyEmail",
+    security(()),
     request_body = EmailVerification,
     responses(
         (status = 204, description = "The address is verified"),
@@ -111,6 +113,7 @@ async fn verify_email(
 #[utoipa::path(
     tag = "auth",
     operation_id = "requestPasswordReset",
+    security(()),
     request_body = PasswordResetRequest,
     responses(
         (status = 202, description = "Accepted: a link is mailed if the address has an account", body = Accepted),
@@ -139,6 +142,7 @@ async fn request_password_reset(
 #[utoipa::path(
     tag = "auth",
     operation_id = "confirmPasswordReset",
+    security(()),
     request_body = PasswordResetConfirmation,
     responses(
         (status = 204, description = "The password is changed; log in with it"),

@@ -319,6 +319,7 @@ async fn get_disclosures(
 #[utoipa::path(
     tag = "activities",
     operation_id = "list_specialties",
+    security(()),
     responses((status = 200, description = "All specialties", body = Vec<Term>))
 )]
 #[get("/specialties")]
@@ -331,6 +332,7 @@ async fn list_specialties(state: web::Data<AppState>) -> ApiResult<HttpResponse>
 #[utoipa::path(
     tag = "activities",
     operation_id = "list_topics",
+    security(()),
     responses((status = 200, description = "All topics", body = Vec<Term>))
 )]
 #[get("/topics")]

@@ -27,6 +27,7 @@ fn token_response(tokens: TokenResponse) -> HttpResponse {
 #[utoipa::path(
     tag = "auth",
     operation_id = "login",
+    security(()),
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Tokens", body = TokenResponse),
@@ -71,6 +72,7 @@ async fn login(
 #[utoipa::path(
     tag = "auth",
     operation_id = "refresh",
+    security(()),
     request_body = RefreshRequest,
     responses(
         (status = 200, description = "New tokens", body = TokenResponse),
@@ -92,6 +94,7 @@ async fn refresh(state: web::Data<AppState>, body: ApiJson<RefreshRequest>) -> A
 #[utoipa::path(
     tag = "auth",
     operation_id = "logout",
+    security(()),
     request_body = RefreshRequest,
     responses(
         (status = 204, description = "Logged out (also when the token was unknown)"),

@@ -22,6 +22,7 @@ pub struct HealthStatus {
 #[utoipa::path(
     tag = "operations",
     operation_id = "healthz",
+    security(()),
     responses((status = 200, description = "The process is alive", body = HealthStatus))
 )]
 #[get("/healthz")]
@@ -34,6 +35,7 @@ async fn healthz() -> HttpResponse {
 #[utoipa::path(
     tag = "operations",
     operation_id = "readyz",
+    security(()),
     responses(
         (status = 200, description = "The database is reachable", body = HealthStatus),
         (status = 503, description = "The database is unreachable", body = crate::error::Problem,

@@ -78,6 +78,7 @@ async fn token(
 #[utoipa::path(
     tag = "auth",
     operation_id = "jwks",
+    security(()),
     responses((status = 200, description = "JWK set", body = JwkSet))
 )]
 #[get("/.well-known/jwks.json")]

@@ -30,6 +30,81 @@ fn every_operation_declares_problem_responses() {
     assert!(document["servers"].is_array());
 }
 
+fn generated() -> serde_json::Value {
+    serde_json::from_str(&ce_api::openapi::document_json()).unwrap()
+}
+
+#[test]
+fn public_operations_need_no_token_and_the_others_say_which() {
+    let document = generated();
+    let public = [
+        "jwks",
+        "healthz",
+        "readyz",
+        "login",
+        "logout",
+        "refresh",
+        "register",
+        "verifyEmail",
+        "requestPasswordReset",
+        "confirmPasswordReset",
+        "list_specialties",
+        "list_topics",
+        "get_provider",
+        "verify_credit",
+        "verify_credential",
+        "get_credential_status_list",
+        "get_credential_issuer",
+    ];
+    for item in document["paths"].as_object().unwrap().values() {
+        for operation in item.as_object().unwrap().values() {
+            let id = operation["operationId"].as_str().unwrap();
+            let security =
+                operation["security"].as_array().unwrap_or_else(|| panic!("{id} declares no security"));
+            if public.contains(&id) {
+                assert_eq!(security, &vec![serde_json::json!({})], "{id} is public");
+            } else {
+                assert!(!security.is_empty(), "{id}");
+            }
+        }
+    }
+    for item in document["webhooks"].as_object().unwrap().values() {
+        assert!(item["post"]["security"].is_array(), "webhooks are signed, not authenticated by a scheme");
+    }
+}
+
+#[test]
+fn pages_reference_their_items_and_responses_require_what_they_always_carry() {
+    let document = generated();
+    let schemas = &document["components"]["schemas"];
+    for (name, schema) in schemas.as_object().unwrap() {
+        if let Some(item) = name.strip_prefix("Page_") {
+            assert_eq!(schema["properties"]["data"]["items"]["$ref"], format!("#/components/schemas/{item}"));
+        }
+    }
+    let required = |name: &str| -> Vec<String> {
+        serde_json::from_value(schemas[name]["required"].clone()).unwrap_or_default()
+    };
+    let properties = |name: &str| -> Vec<String> {
+        schemas[name]["properties"].as_object().unwrap().keys().cloned().collect()
+    };
+    // Every field of an activity is sent (nullable ones as null).
+    let mut activity = required("Activity");
+    activity.sort();
+    let mut all = properties("Activity");
+    all.sort();
+    assert_eq!(activity, all);
+    // Shared types split: the response requires what requests may leave out.
+    assert!(required("CreditDesignation").contains(&"eligible_professions".to_string()));
+    assert!(!required("CreditDesignationInput").contains(&"eligible_professions".to_string()));
+    assert!(!required("CreditDesignation").contains(&"moc_credit_types".to_string()), "left out when empty");
+    assert_eq!(
+        schemas["ActivityInput"]["properties"]["credit_designations"]["items"]["$ref"],
+        "#/components/schemas/CreditDesignationInput"
+    );
+    assert!(!required("Problem").contains(&"detail".to_string()));
+}
+
 db_test!(
     async fn the_served_document_is_openapi_3_1(app: TestApp) {
         let response = app.get("/openapi.json").await;

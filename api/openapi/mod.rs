@@ -16,6 +16,8 @@ use utoipa_actix_web::AppExt;
 
 use crate::error::{FieldError, Problem};
 
+mod shapes;
+
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -136,56 +138,7 @@ pub fn document_at(today: NaiveDate) -> Document {
     add_rate_limit_headers(&mut document);
     add_webhooks(&mut document);
     add_dated_examples(&mut document, today);
-    flatten_all_of(document)
-}
-
-/// Response types that extend a request type (`Activity` holds every `ActivityInput` field
-/// plus its id, status and versions) come out of utoipa as `allOf` of the request schema, whose
-/// `additionalProperties: false` then forbids the very fields they add. Each such schema is
-/// rewritten as the one object it really is.
-fn flatten_all_of(document: Document) -> Document {
-    let Ok(mut json) = serde_json::to_value(&document) else { return document };
-    let schemas = json.pointer("/components/schemas").cloned().unwrap_or_default();
-    merge_all_ofs(&mut json, &schemas);
-    serde_json::from_value(json).unwrap_or(document)
-}
-
-/// Everywhere (components and inline response schemas such as `Page<Activity>`), an `allOf`
-/// of several parts becomes one object.
-fn merge_all_ofs(value: &mut serde_json::Value, components: &serde_json::Value) {
-    match value {
-        serde_json::Value::Object(map) => {
-            if map.get("allOf").and_then(|a| a.as_array()).is_some_and(|parts| parts.len() > 1) {
-                *value = merged_object(value, components);
-                return;
-            }
-            for child in map.values_mut() {
-                merge_all_ofs(child, components);
-            }
-        }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(|item| merge_all_ofs(item, components)),
-        _ => {}
-    }
-}
-
-fn merged_object(schema: &serde_json::Value, components: &serde_json::Value) -> serde_json::Value {
-    use serde_json::{json, Map, Value};
-    let mut properties = Map::new();
-    let mut required: Vec<Value> = Vec::new();
-    for part in schema["allOf"].as_array().into_iter().flatten() {
-        let part = match part["$ref"].as_str().and_then(|r| r.strip_prefix("#/components/schemas/")) {
-            Some(name) => components[name].clone(),
-            None => part.clone(),
-        };
-        let part = if part.get("allOf").is_some() { merged_object(&part, components) } else { part };
-        properties.extend(part["properties"].as_object().cloned().unwrap_or_default());
-        required.extend(part["required"].as_array().cloned().unwrap_or_default());
-    }
-    let mut merged = json!({"type": "object", "properties": properties, "required": required});
-    if let Some(description) = schema.get("description") {
-        merged["description"] = description.clone();
-    }
-    merged
+    shapes::finish(document)
 }
 
 fn add_dated_examples(document: &mut Document, today: NaiveDate) {
@@ -312,6 +265,8 @@ fn add_webhooks(document: &mut Document) {
             .operation_id(Some(format!("webhook_{}", name.replace('.', "_"))))
             .summary(Some(format!("`{name}` delivered to your endpoint")))
             .tag("webhooks")
+            // Authenticated by its signature headers, not by a security scheme of this API.
+            .securities(Some([openapi::security::SecurityRequirement::default()]))
             .parameter(header("webhook-id", "The message id, the same on every attempt: deduplicate by it"))
             .parameter(header("webhook-timestamp", "Unix seconds of this attempt"))
             .parameter(header(

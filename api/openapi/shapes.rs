@@ -1,0 +1,275 @@
+//! The last pass over the generated document, on its JSON: schemas shaped as clients need them.
+//!
+//! - Response types that extend a request type become one object (no `allOf`).
+//! - Pages reference their item schema instead of copying it.
+//! - Every field a response always carries is `required` (an `Option` is still sent, as
+//!   `null`): utoipa marks `#[serde(default)]` fields optional, which is right for requests
+//!   only. A schema used by both requests and responses whose required fields differ is split:
+//!   the response keeps its name, requests get `{name}Input`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{json, Map, Value};
+use utoipa::openapi::OpenApi as Document;
+
+/// Fields a response leaves out when they are empty (`skip_serializing_if`): the only ones a
+/// response schema does not require.
+const OMITTED_WHEN_EMPTY: [(&str, &str); 14] = [
+    ("Problem", "detail"),
+    ("Problem", "instance"),
+    ("Problem", "request_id"),
+    ("Problem", "errors"),
+    ("Jwk", "crv"),
+    ("Jwk", "x"),
+    ("Jwk", "n"),
+    ("Jwk", "e"),
+    ("VerificationCheck", "problem"),
+    ("CredentialVerification", "credential"),
+    ("LearnerIdentifiers", "details"),
+    ("CreditDesignation", "moc_credit_types"),
+    ("WebhookEndpoint", "secret"),
+    ("Term", "parent_code"),
+];
+
+pub(super) fn finish(document: Document) -> Document {
+    let Ok(mut json) = serde_json::to_value(&document) else { return document };
+    let schemas = json.pointer("/components/schemas").cloned().unwrap_or_default();
+    merge_all_ofs(&mut json, &schemas);
+    reference_page_items(&mut json);
+    require_response_fields(&mut json);
+    serde_json::from_value(json).unwrap_or(document)
+}
+
+/// Everywhere (components and inline response schemas), an `allOf` of several parts becomes
+/// one object: utoipa writes a response type that flattens its request type (`Activity` holds
+/// every `ActivityInput` field) as an `allOf` whose first part's `additionalProperties: false`
+/// would forbid the very fields it adds.
+fn merge_all_ofs(value: &mut Value, components: &Value) {
+    match value {
+        Value::Object(map) => {
+            if map.get("allOf").and_then(|a| a.as_array()).is_some_and(|parts| parts.len() > 1) {
+                *value = merged_object(value, components);
+                return;
+            }
+            for child in map.values_mut() {
+                merge_all_ofs(child, components);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|item| merge_all_ofs(item, components)),
+        _ => {}
+    }
+}
+
+fn merged_object(schema: &Value, components: &Value) -> Value {
+    let mut properties = Map::new();
+    let mut required: Vec<Value> = Vec::new();
+    for part in schema["allOf"].as_array().into_iter().flatten() {
+        let part = match part["$ref"].as_str().and_then(|r| r.strip_prefix(SCHEMAS)) {
+            Some(name) => components[name].clone(),
+            None => part.clone(),
+        };
+        let part = if part.get("allOf").is_some() { merged_object(&part, components) } else { part };
+        properties.extend(part["properties"].as_object().cloned().unwrap_or_default());
+        required.extend(part["required"].as_array().cloned().unwrap_or_default());
+    }
+    let mut merged = json!({"type": "object", "properties": properties, "required": required});
+    if let Some(description) = schema.get("description") {
+        merged["description"] = description.clone();
+    }
+    merged
+}
+
+const SCHEMAS: &str = "#/components/schemas/";
+
+/// `Page_X` lists `X`s by reference (utoipa copies a generic argument's schema inline), so a
+/// generated client has one `X` type whether it reads a page or one item.
+fn reference_page_items(json: &mut Value) {
+    let Some(schemas) = json.pointer_mut("/components/schemas").and_then(Value::as_object_mut) else {
+        return;
+    };
+    let names: BTreeSet<String> = schemas.keys().cloned().collect();
+    for (name, schema) in schemas.iter_mut() {
+        let Some(item) = name.strip_prefix("Page_") else { continue };
+        if names.contains(item) {
+            schema["properties"]["data"]["items"] = json!({"$ref": format!("{SCHEMAS}{item}")});
+        }
+    }
+}
+
+/// Names of the component schemas `value` refers to.
+fn refs_in(value: &Value, found: &mut BTreeSet<String>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(name) = map.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix(SCHEMAS))
+            {
+                found.insert(name.to_string());
+            }
+            map.values().for_each(|child| refs_in(child, found));
+        }
+        Value::Array(items) => items.iter().for_each(|item| refs_in(item, found)),
+        _ => {}
+    }
+}
+
+/// `start` and every schema reachable from it.
+fn closure(start: BTreeSet<String>, schemas: &Map<String, Value>) -> BTreeSet<String> {
+    let mut seen = BTreeSet::new();
+    let mut todo: Vec<String> = start.into_iter().collect();
+    while let Some(name) = todo.pop() {
+        if let Some(schema) = schemas.get(&name) {
+            if seen.insert(name) {
+                let mut next = BTreeSet::new();
+                refs_in(schema, &mut next);
+                todo.extend(next);
+            }
+        }
+    }
+    seen
+}
+
+/// The operations of the document (paths, then webhooks, which are requests we send).
+fn operations(json: &Value) -> (Vec<&Value>, Vec<&Value>) {
+    let of = |pointer: &str| -> Vec<&Value> {
+        json.pointer(pointer)
+            .and_then(Value::as_object)
+            .into_iter()
+            .flat_map(|items| items.values())
+            .filter_map(Value::as_object)
+            .flat_map(|item| item.values())
+            .filter(|op| op.get("responses").is_some())
+            .collect()
+    };
+    (of("/paths"), of("/webhooks"))
+}
+
+/// The schemas requests use and those responses use (webhook bodies count as responses: the
+/// receiver reads what we send).
+fn usage(json: &Value, schemas: &Map<String, Value>) -> (BTreeSet<String>, BTreeSet<String>) {
+    let (paths, webhooks) = operations(json);
+    let (mut request, mut response) = (BTreeSet::new(), BTreeSet::new());
+    for op in paths {
+        refs_in(&op["requestBody"], &mut request);
+        refs_in(&op["parameters"], &mut request);
+        refs_in(&op["responses"], &mut response);
+    }
+    for op in webhooks {
+        refs_in(&op["requestBody"], &mut response);
+    }
+    (closure(request, schemas), closure(response, schemas))
+}
+
+/// What a response always carries: every property but those left out when empty.
+fn always_sent(name: &str, schema: &Value) -> Option<Vec<String>> {
+    let properties = schema.get("properties")?.as_object()?;
+    let omitted = |field: &str| OMITTED_WHEN_EMPTY.contains(&(name, field));
+    Some(properties.keys().filter(|field| !omitted(field)).cloned().collect())
+}
+
+fn required_of(schema: &Value) -> BTreeSet<String> {
+    schema["required"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(str::to_string)
+        .collect()
+}
+
+/// Rewrites `$ref`s to the schemas in `renamed` (old name → new name).
+fn rename_refs(value: &mut Value, renamed: &BTreeMap<String, String>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(target)) = map.get_mut("$ref") {
+                if let Some(new) = target.strip_prefix(SCHEMAS).and_then(|name| renamed.get(name)) {
+                    *target = format!("{SCHEMAS}{new}");
+                }
+            }
+            map.values_mut().for_each(|child| rename_refs(child, renamed));
+        }
+        Value::Array(items) => items.iter_mut().for_each(|item| rename_refs(item, renamed)),
+        _ => {}
+    }
+}
+
+fn require_response_fields(json: &mut Value) {
+    let Some(schemas) = json.pointer("/components/schemas").and_then(Value::as_object).cloned() else {
+        return;
+    };
+    let (request, response) = usage(json, &schemas);
+    let differs = |name: &String| {
+        always_sent(name, &schemas[name])
+            .is_some_and(|sent| required_of(&schemas[name]) != sent.into_iter().collect())
+    };
+    // Shared schemas that must split: those whose required fields differ, and those that refer
+    // to one that splits (their request side must refer to the request variant).
+    let shared: BTreeSet<String> = request.intersection(&response).cloned().collect();
+    let mut split: BTreeSet<String> = shared.iter().filter(|name| differs(name)).cloned().collect();
+    loop {
+        let more: BTreeSet<String> = shared
+            .iter()
+            .filter(|name| !split.contains(*name))
+            .filter(|name| {
+                let mut inner = BTreeSet::new();
+                refs_in(&schemas[*name], &mut inner);
+                !inner.is_disjoint(&split)
+            })
+            .cloned()
+            .collect();
+        if more.is_empty() {
+            break;
+        }
+        split.extend(more);
+    }
+    // `{name}Input`, or `{name}Request` where a request type already has that name.
+    let request_name = |name: &String| {
+        [format!("{name}Input"), format!("{name}Request")].into_iter().find(|n| !schemas.contains_key(n))
+    };
+    let renamed: BTreeMap<String, String> =
+        split.iter().filter_map(|name| Some((name.clone(), request_name(name)?))).collect();
+    rename_request_side(json, &schemas, &request, &response, &renamed);
+    let Some(components) = json.pointer_mut("/components/schemas").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for name in &response {
+        if let Some(sent) = components.get(name).and_then(|schema| always_sent(name, schema)) {
+            components[name]["required"] = json!(sent);
+        }
+    }
+}
+
+/// Adds the request variants of split schemas and points every request-side reference at them.
+fn rename_request_side(
+    json: &mut Value,
+    schemas: &Map<String, Value>,
+    request: &BTreeSet<String>,
+    response: &BTreeSet<String>,
+    renamed: &BTreeMap<String, String>,
+) {
+    if renamed.is_empty() {
+        return;
+    }
+    if let Some(items) = json.pointer_mut("/paths").and_then(Value::as_object_mut) {
+        for item in items.values_mut().filter_map(Value::as_object_mut) {
+            for op in item.values_mut().filter_map(Value::as_object_mut) {
+                for part in ["requestBody", "parameters"] {
+                    if let Some(value) = op.get_mut(part) {
+                        rename_refs(value, renamed);
+                    }
+                }
+            }
+        }
+    }
+    let Some(components) = json.pointer_mut("/components/schemas").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for (old, new) in renamed {
+        let mut copy = schemas[old].clone();
+        rename_refs(&mut copy, renamed);
+        components.insert(new.clone(), copy);
+    }
+    for name in request.difference(response) {
+        if let Some(schema) = components.get_mut(name) {
+            rename_refs(schema, renamed);
+        }
+    }
+}
