@@ -216,7 +216,7 @@ async fn publish_activity(
         ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|"[0-9]+"|[0-9]+)$"#, description = "Optional ETag check"),
     ),
     responses(
-        (status = 200, description = "Closed", body = Activity),
+        (status = 200, description = "Closed", body = Activity, headers(("ETag" = String))),
         (status = 403, description = "Not a planner of this activity", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown activity", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not published", body = Problem, content_type = "application/problem+json"),
@@ -244,7 +244,7 @@ async fn close_activity(
         ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|"[0-9]+"|[0-9]+)$"#, description = "Optional ETag check"),
     ),
     responses(
-        (status = 200, description = "Archived", body = Activity),
+        (status = 200, description = "Archived", body = Activity, headers(("ETag" = String))),
         (status = 403, description = "Not a planner of this activity", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown activity", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not closed", body = Problem, content_type = "application/problem+json"),
@@ -272,7 +272,7 @@ async fn archive_activity(
         ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|"[0-9]+"|[0-9]+)$"#, description = "Optional ETag check"),
     ),
     responses(
-        (status = 200, description = "Cancelled", body = Activity),
+        (status = 200, description = "Cancelled", body = Activity, headers(("ETag" = String))),
         (status = 403, description = "Not a planner of this activity", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown activity", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already closed, archived or cancelled", body = Problem, content_type = "application/problem+json"),

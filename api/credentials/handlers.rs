@@ -100,7 +100,7 @@ async fn claim_credential(
     responses(
         (status = 200, description = "The signed status list", body = String, content_type = "application/vc+jwt",
             headers(("ETag" = String), ("Cache-Control" = String), ("Last-Modified" = String))),
-        (status = 304, description = "The copy named in `If-None-Match` is current"),
+        (status = 304, description = "The copy named in `If-None-Match` is current", headers(("ETag" = String), ("Cache-Control" = String))),
         (status = 404, description = "No such list", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -19,11 +19,19 @@ pub mod service;
 
 pub use handlers::{configure_v1, configure_well_known};
 
+/// The grants this server issues tokens for.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantType {
+    ClientCredentials,
+}
+
 /// The form of a token request.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct TokenRequest {
-    /// Must be `client_credentials`.
-    #[schema(example = "client_credentials")]
+    /// Must be `client_credentials`. (Read as text, so that a missing or other grant is
+    /// answered as RFC 6749 says: `invalid_request`, `unsupported_grant_type`.)
+    #[schema(value_type = GrantType, required = true)]
     pub grant_type: Option<String>,
     /// Space-separated scopes; narrowed to those the client is allowed. Default: all of them.
     #[schema(example = "enrollments:read credits:read")]

@@ -6,6 +6,9 @@
 //!   `null`): utoipa marks `#[serde(default)]` fields optional, which is right for requests
 //!   only. A schema used by both requests and responses whose required fields differ is split:
 //!   the response keeps its name, requests get `{name}Input`.
+//! - The headers the server adds everywhere are documented where it adds them: `X-Request-Id`
+//!   on every response, `Link` on pages, `Idempotent-Replayed` where `Idempotency-Key` is
+//!   honoured, `Retry-After` on 5XX (sent with 503).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -37,6 +40,7 @@ pub(super) fn finish(document: Document) -> Document {
     merge_all_ofs(&mut json, &schemas);
     reference_page_items(&mut json);
     require_response_fields(&mut json);
+    document_headers(&mut json);
     serde_json::from_value(json).unwrap_or(document)
 }
 
@@ -270,6 +274,51 @@ fn rename_request_side(
     for name in request.difference(response) {
         if let Some(schema) = components.get_mut(name) {
             rename_refs(schema, renamed);
+        }
+    }
+}
+
+fn string_header(description: &str) -> Value {
+    json!({"description": description, "schema": {"type": "string"}})
+}
+
+/// Headers sent by shared plumbing (request ids, pagination, idempotency, unavailability),
+/// added to each response that carries them.
+fn document_headers(json: &mut Value) {
+    json["components"]["headers"]["X-Request-Id"] = string_header(
+        "The request's id (the caller's `X-Request-Id` when it sent a valid one); problem bodies repeat it",
+    );
+    let Some(paths) = json.get_mut("paths").and_then(Value::as_object_mut) else { return };
+    for item in paths.values_mut().filter_map(Value::as_object_mut) {
+        for op in item.values_mut().filter(|op| op.get("responses").is_some()) {
+            let idempotent = op["parameters"]
+                .as_array()
+                .is_some_and(|all| all.iter().any(|p| p["name"] == "Idempotency-Key" && p["in"] == "header"));
+            let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else { continue };
+            for (status, response) in responses.iter_mut() {
+                let headers = &mut response["headers"];
+                headers["X-Request-Id"] = json!({"$ref": "#/components/headers/X-Request-Id"});
+                let page = response["content"]["application/json"]["schema"]["$ref"]
+                    .as_str()
+                    .is_some_and(|r| r.starts_with("#/components/schemas/Page_"));
+                if page && response["headers"].get("Link").is_none() {
+                    response["headers"]["Link"] =
+                        string_header("`<...>; rel=\"next\"`: the next page, when there is one");
+                }
+                if idempotent && status.starts_with('2') {
+                    response["headers"]["Idempotent-Replayed"] = json!({
+                        "description": "`true` when this is the stored answer to an earlier request with the same \
+                            `Idempotency-Key` (nothing was done again)",
+                        "schema": {"type": "string", "enum": ["true"]},
+                    });
+                }
+                if status == "5XX" && response["headers"].get("Retry-After").is_none() {
+                    response["headers"]["Retry-After"] = json!({
+                        "description": "With 503 (database unavailable): seconds to wait before retrying",
+                        "schema": {"type": "integer", "minimum": 1},
+                    });
+                }
+            }
         }
     }
 }

@@ -50,7 +50,7 @@ async fn list_sessions(
     params(("activity_id" = String, Path, description = "Activity id")),
     request_body = SessionInput,
     responses(
-        (status = 201, description = "Created", body = Session, headers(("Location" = String))),
+        (status = 201, description = "Created", body = Session, headers(("Location" = String), ("ETag" = String))),
         (status = 403, description = "Not a planner of this activity", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown activity", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The activity is cancelled or archived", body = Problem, content_type = "application/problem+json"),

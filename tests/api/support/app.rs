@@ -181,11 +181,13 @@ impl RequestBuilder {
     }
 
     pub async fn send(self) -> TestResponse {
+        let (method, url) = (self.request.get_method().clone(), self.request.get_uri().to_string());
         let sent = match self.body {
             Some(body) => self.request.send_body(body).await,
             None => self.request.send().await,
         };
         let mut response = sent.expect("request reaches the server");
+        super::documented::check(&method, &url, response.status(), response.headers());
         let body = response.body().limit(64 * 1024 * 1024).await.expect("read body").to_vec();
         TestResponse { status: response.status(), headers: response.headers().clone(), body }
     }

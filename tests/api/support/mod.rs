@@ -6,6 +6,7 @@
 pub mod app;
 pub mod catalog;
 pub mod database;
+mod documented;
 pub mod identity;
 pub mod proxy;
 pub mod smtp;
