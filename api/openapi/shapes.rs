@@ -6,6 +6,8 @@
 //!   `null`): utoipa marks `#[serde(default)]` fields optional, which is right for requests
 //!   only. A schema used by both requests and responses whose required fields differ is split:
 //!   the response keeps its name, requests get `{name}Input`.
+//! - Lists and reports that answer in CSV too get a `.csv` sibling operation answering
+//!   `text/csv` only, so that a generated client types each result as one thing.
 //! - The headers the server adds everywhere are documented where it adds them: `X-Request-Id`
 //!   on every response, `Link` on pages, `Idempotent-Replayed` where `Idempotency-Key` is
 //!   honoured, `Retry-After` on 5XX (sent with 503).
@@ -40,6 +42,7 @@ pub(super) fn finish(document: Document) -> Document {
     merge_all_ofs(&mut json, &schemas);
     reference_page_items(&mut json);
     require_response_fields(&mut json);
+    csv_siblings(&mut json);
     document_headers(&mut json);
     serde_json::from_value(json).unwrap_or(document)
 }
@@ -321,4 +324,35 @@ fn document_headers(json: &mut Value) {
             }
         }
     }
+}
+
+/// `GET {path}.csv` beside each CSV-capable operation (`http::csv::CSV_PATHS`), which keeps
+/// JSON only in its documented 200.
+fn csv_siblings(json: &mut Value) {
+    for template in crate::http::csv::CSV_PATHS {
+        let Some(operation) = json.pointer_mut(&format!("/paths/{}/get", pointer_escape(template))) else {
+            continue;
+        };
+        let mut sibling = operation.clone();
+        if let Some(content) = operation.pointer_mut("/responses/200/content").and_then(Value::as_object_mut)
+        {
+            content.remove("text/csv");
+        }
+        let note = format!("\n\nAlso in CSV: `GET {template}.csv` (or `Accept: text/csv`).");
+        let description = operation["description"].as_str().unwrap_or_default().to_string();
+        operation["description"] = json!(format!("{description}{note}").trim_start());
+        let id = sibling["operationId"].as_str().unwrap_or_default().to_string();
+        sibling["operationId"] = json!(format!("{id}_csv"));
+        let summary = sibling["summary"].as_str().unwrap_or_default().to_string();
+        sibling["summary"] = json!(format!("{summary} (CSV)"));
+        sibling["responses"]["200"]["content"] = json!({"text/csv": {"schema": {"type": "string"}}});
+        sibling["responses"]["200"]["headers"]["Content-Disposition"] =
+            string_header("`attachment; filename=\"...csv\"`");
+        json["paths"][format!("{template}.csv")] = json!({"get": sibling});
+    }
+}
+
+/// A path as a JSON pointer token (`/` is `~1`, `~` is `~0`).
+fn pointer_escape(path: &str) -> String {
+    path.replace('~', "~0").replace('/', "~1")
 }

@@ -191,6 +191,22 @@ db_test!(
                 setup.activity
             )
         );
+        // The `.csv` sibling path answers the same CSV, with the query kept; other paths have none.
+        let sibling = app
+            .request(Method::GET, &format!("/v1/users/{}/transcript.csv?from=2000-01-01", learner.id))
+            .bearer(&learner.token)
+            .send()
+            .await;
+        sibling.assert_status(200);
+        assert!(sibling.header("content-disposition").unwrap().contains("transcript.csv"));
+        assert_eq!(sibling.text(), csv);
+        let later = app
+            .request(Method::GET, "/v1/me/transcript.csv?from=2999-01-01")
+            .bearer(&learner.token)
+            .send()
+            .await;
+        assert_eq!(later.text().lines().count(), 1, "the query applies: only the header line");
+        app.request(Method::GET, "/v1/activities.csv").bearer(&learner.token).send().await.assert_status(404);
 
         let events = feed(&app, &setup.admin).await;
         assert_eq!(events.len(), 1);
