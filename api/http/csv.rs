@@ -88,7 +88,7 @@ pub fn attachment(filename: &str, body: String) -> HttpResponse {
 
 #[cfg(test)]
 mod tests {
-    use super::{csv_sibling, field};
+    use super::{csv_sibling, field, Method};
 
     #[test]
     fn only_the_csv_lists_have_csv_siblings() {
