@@ -118,6 +118,8 @@ pub async fn track(
     Ok(response)
 }
 
+/// Prometheus metrics of this process
+///
 /// Prometheus metrics of this process (text format 0.0.4). Not under `/v1`: it is for the
 /// operator's scraper; restrict it at the proxy where it should not be public.
 #[utoipa::path(

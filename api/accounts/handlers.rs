@@ -29,6 +29,8 @@ async fn hash_off_thread(plain: String) -> ApiResult<String> {
     web::block(move || password::hash(&plain)).await?
 }
 
+/// Sign up as a learner
+///
 /// Learner self-signup (when enabled). The answer is the same whether or not the email has an
 /// account: a new address gets an unverified `learner` account and a verification link; the
 /// owner of an existing one gets a notice instead.
@@ -87,6 +89,8 @@ async fn register(state: web::Data<AppState>, body: ApiJson<RegisterRequest>) ->
     })
 }
 
+/// Confirm an email address
+///
 /// Confirm an email address with the token from the verification link.
 #[utoipa::path(
     tag = "auth",
@@ -108,6 +112,8 @@ async fn verify_email(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// Ask for a password-reset link
+///
 /// Ask for a password-reset link. The answer is the same for every email; an active account
 /// gets a link that works once, for 30 minutes (at most a few a hour per account).
 #[utoipa::path(
@@ -137,6 +143,8 @@ async fn request_password_reset(
     Ok(HttpResponse::Accepted().json(Accepted::mail_on_its_way()))
 }
 
+/// Set a new password with a reset token
+///
 /// Set a new password with the token from a reset link. Every login session of the account
 /// ends (log in again), and the address counts as verified.
 #[utoipa::path(
@@ -165,6 +173,8 @@ async fn confirm_password_reset(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// Change your password
+///
 /// Change your password (people only). Every other login session ends; this one goes on.
 #[utoipa::path(
     tag = "users",

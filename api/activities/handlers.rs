@@ -37,6 +37,8 @@ fn activity_response(status: actix_web::http::StatusCode, activity: &Activity) -
     etag::versioned(status, activity.version, activity)
 }
 
+/// List the activity catalog
+///
 /// The catalog. Anonymous callers, learners and clients with `activities:read` see published
 /// activities; planners also see their own drafts (and filter by `status`); administrators
 /// see everything. Sorted by start (or release) date; keyset pagination.
@@ -65,6 +67,8 @@ async fn list_activities(
     Ok(pagination::respond(&req, page))
 }
 
+/// Create a draft activity
+///
 /// Create a draft activity (planners and administrators). The creator may edit it.
 #[utoipa::path(
     tag = "activities",
@@ -92,6 +96,8 @@ async fn create_activity(
     Ok(response)
 }
 
+/// Get an activity
+///
 /// One activity (drafts only for their planners and administrators).
 #[utoipa::path(
     tag = "activities",
@@ -115,6 +121,8 @@ async fn get_activity(
     Ok(activity_response(actix_web::http::StatusCode::OK, &activity))
 }
 
+/// Change an activity (JSON Merge Patch)
+///
 /// Change an activity (JSON Merge Patch of the activity document). `If-Match` is required.
 /// Credit designations of a published activity cannot change: they are set before the
 /// activity, never retroactively.
@@ -174,6 +182,8 @@ async fn transition(
     Ok(activity_response(actix_web::http::StatusCode::OK, &activity))
 }
 
+/// Publish a draft activity
+///
 /// Publish a draft: it joins the catalog and opens for enrollment. Checks accreditation
 /// completeness and answers 422 listing every missing piece; nothing changes then.
 #[utoipa::path(
@@ -204,6 +214,8 @@ async fn publish_activity(
     transition(req, state, effects, caller, path.into_inner(), &service::PUBLISH).await
 }
 
+/// Close an activity to new enrollments
+///
 /// Close a published activity: no new enrollments; credit can still be claimed until the
 /// claim deadline. For live activities, registered learners who attended no session become
 /// `no_show`.
@@ -234,6 +246,8 @@ async fn close_activity(
     transition(req, state, effects, caller, path.into_inner(), &service::CLOSE).await
 }
 
+/// Archive a closed activity
+///
 /// Archive a closed activity (its records stay).
 #[utoipa::path(
     tag = "activities",
@@ -262,6 +276,8 @@ async fn archive_activity(
     transition(req, state, effects, caller, path.into_inner(), &service::ARCHIVE).await
 }
 
+/// Cancel an activity
+///
 /// Cancel a draft or published activity (it stays on record, as cancelled).
 #[utoipa::path(
     tag = "activities",
@@ -290,6 +306,8 @@ async fn cancel_activity(
     transition(req, state, effects, caller, path.into_inner(), &service::CANCEL).await
 }
 
+/// Disclosures learners must see before the activity
+///
 /// What learners must be shown before the activity: every planner's, faculty member's and
 /// reviewer's relationships with ineligible companies (or that there were none), that
 /// relevant ones were mitigated, and commercial support.
@@ -315,6 +333,8 @@ async fn get_disclosures(
     Ok(HttpResponse::Ok().json(summary))
 }
 
+/// List specialty codes
+///
 /// Specialty codes for `specialties` (with their parent specialty).
 #[utoipa::path(
     tag = "activities",
@@ -328,6 +348,8 @@ async fn list_specialties(state: web::Data<AppState>) -> ApiResult<HttpResponse>
     Ok(HttpResponse::Ok().json(terms))
 }
 
+/// List topic codes
+///
 /// Topic codes for `topics`.
 #[utoipa::path(
     tag = "activities",

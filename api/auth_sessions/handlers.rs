@@ -22,6 +22,8 @@ fn token_response(tokens: TokenResponse) -> HttpResponse {
     HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(tokens)
 }
 
+/// Log in with email and password
+///
 /// Log in with email and password. Unknown emails and wrong passwords get the same answer in
 /// about the same time; after too many failures the account is throttled (429).
 #[utoipa::path(
@@ -67,6 +69,8 @@ async fn login(
     }
 }
 
+/// Trade a refresh token for new tokens
+///
 /// Trade a refresh token for new tokens. Each refresh token works once; presenting a used one
 /// again revokes every token of its login (the newer ones too).
 #[utoipa::path(
@@ -90,6 +94,8 @@ async fn refresh(state: web::Data<AppState>, body: ApiJson<RefreshRequest>) -> A
     }
 }
 
+/// Log out
+///
 /// Log out: revokes the refresh token and every token of the same login.
 #[utoipa::path(
     tag = "auth",

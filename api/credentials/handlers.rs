@@ -31,6 +31,8 @@ fn issuer_settings(state: &AppState) -> IssuerSettings {
     }
 }
 
+/// Get the Open Badges 3.0 credential of an awarded claim
+///
 /// The Open Badges 3.0 credential of an awarded claim, signed as a VC-JWT (EdDSA, `kid` a URL
 /// in `/.well-known/jwks.json`), for a wallet or a portfolio: the learner, the activity's
 /// planners, administrators and clients with `credits:read`.
@@ -88,6 +90,8 @@ async fn claim_credential(
     Ok(HttpResponse::Ok().json(issued))
 }
 
+/// Get a signed Bitstring Status List
+///
 /// A Bitstring Status List credential (W3C), signed as a VC-JWT: the revocation bits of up to
 /// 131,072 credentials, GZIP-compressed and base64url-encoded in `credentialSubject.encodedList`
 /// (index 0 the left-most bit). Public and cacheable: `ETag` changes with every revocation,
@@ -135,6 +139,8 @@ async fn status_list(
         .body(list.jwt))
 }
 
+/// Verify an Open Badges credential (VC-JWT)
+///
 /// Check a VC-JWT this service issued, as any verifier would: the key it names is one of this
 /// issuer's published credential keys, the signature holds, the contexts, types and JWT claims
 /// match the credential (OB 3.0 §8.2.4), it is within its dates, and its revocation bit is
@@ -173,6 +179,8 @@ async fn verify_credential(
     Ok(HttpResponse::Ok().json(verdict))
 }
 
+/// The credential issuer's Open Badges profile
+///
 /// The issuer of every credential: its Open Badges `Profile` (the `issuer.id` of credentials
 /// dereferences here). Public.
 #[utoipa::path(

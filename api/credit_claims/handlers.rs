@@ -36,6 +36,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(verify);
 }
 
+/// Claim credit for a completed enrollment
+///
 /// Claim credit for a completed enrollment. Every accreditation rule is checked, each refusal
 /// with its own problem type; the claim is awarded at once unless the activity reviews claims
 /// (`credit_review: required`), and then waits `pending`. Send `Idempotency-Key` to retry
@@ -77,6 +79,8 @@ async fn create_claim(
     Ok(stored.respond_created("/v1/credit-claims"))
 }
 
+/// List credit claims
+///
 /// Credit claims: learners see their own; planners their activities'; administrators and
 /// clients with `credits:read` all.
 #[utoipa::path(
@@ -103,6 +107,8 @@ async fn list_claims(
     Ok(pagination::respond(&req, page))
 }
 
+/// Get a credit claim
+///
 /// One claim (404 for claims that are not yours to see).
 #[utoipa::path(
     tag = "credit",
@@ -126,6 +132,8 @@ async fn get_claim(
     Ok(HttpResponse::Ok().json(claim))
 }
 
+/// A claim's history of changes
+///
 /// A claim's history: every change of status, who made it, when and why (kept six years).
 #[utoipa::path(
     tag = "credit",
@@ -148,6 +156,8 @@ async fn claim_history(
     Ok(HttpResponse::Ok().json(history))
 }
 
+/// Amend a pending or awarded claim
+///
 /// Amend a pending or awarded claim: a new claim with the new amount supersedes it, checked
 /// by the same rules (the old one stays on record, `superseded`). Where the activity reviews
 /// claims, the amendment waits for approval and the award in force stays until then.
@@ -187,6 +197,8 @@ async fn amend_claim(
     Ok(stored.respond_created("/v1/credit-claims"))
 }
 
+/// Approve a pending claim
+///
 /// Approve a pending claim: it is awarded (replacing the award it amends, if any).
 #[utoipa::path(
     tag = "credit",
@@ -218,6 +230,8 @@ async fn approve_claim(
     Ok(HttpResponse::Ok().json(claim))
 }
 
+/// Reject a pending claim
+///
 /// Reject a pending claim, with a reason the learner sees.
 #[utoipa::path(
     tag = "credit",
@@ -246,6 +260,8 @@ async fn reject_claim(
     Ok(HttpResponse::Ok().json(claim))
 }
 
+/// Revoke an awarded claim
+///
 /// Revoke an awarded claim, with a reason: it leaves the transcript and the credit feed says
 /// `credit.revoked`. The record stays.
 #[utoipa::path(
@@ -283,6 +299,8 @@ fn transcript_response(req: &HttpRequest, transcript: Transcript) -> HttpRespons
     }
 }
 
+/// Get your transcript
+///
 /// Your transcript: awarded credit with completion dates in the period, and totals per credit
 /// type. `Accept: text/csv` for a spreadsheet.
 #[utoipa::path(
@@ -313,6 +331,8 @@ async fn my_transcript(
     Ok(transcript_response(&req, transcript))
 }
 
+/// Get a learner's transcript
+///
 /// A learner's transcript: the learner, administrators and clients with `credits:read`.
 #[utoipa::path(
     tag = "credit",
@@ -344,6 +364,8 @@ async fn user_transcript(
     Ok(transcript_response(&req, transcript))
 }
 
+/// Get the certificate of an awarded claim
+///
 /// The certificate of an awarded claim, with what the accreditors require: the provider and
 /// its accreditation statement, the designation statement for the credit type, the learner,
 /// the activity, its dates (a series session's date) and place, the credit, the UAN for ACPE,
@@ -388,6 +410,8 @@ async fn certificate(
         .body(html))
 }
 
+/// Check a certificate's verification code
+///
 /// Public check of a certificate's verification code (no token): whether the credit stands,
 /// and the little a certificate already shows. Browsers (`Accept: text/html`) get a small
 /// page; programs JSON.
@@ -422,6 +446,8 @@ async fn verify(
     Ok(HttpResponse::Ok().json(verification))
 }
 
+/// File up to 500 credit claims at once
+///
 /// File up to 500 claims (planners and administrators for their learners; integration clients
 /// with `credits:write` where the activity accepts LMS-reported claims, each row carrying the
 /// learner's attestation the LMS collected). Each row is checked and filed as a single claim

@@ -17,6 +17,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(feed);
 }
 
+/// Read the credit feed after a cursor
+///
 /// Credit events after a cursor, oldest first. A client that stores `next_cursor` and polls
 /// with it sees every event exactly once, even while claims commit concurrently (the design
 /// is in docs/ARCHITECTURE.md). Administrators and clients with `credits:read`.

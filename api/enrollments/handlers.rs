@@ -30,6 +30,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(complete_enrollment);
 }
 
+/// Enroll in an activity (or join its waitlist)
+///
 /// Enroll in an activity. When it is full the learner joins the waitlist and is promoted
 /// automatically, first come first served. Send `Idempotency-Key` to retry safely.
 #[utoipa::path(
@@ -67,6 +69,8 @@ async fn enroll(
     Ok(stored.respond_created("/v1/enrollments"))
 }
 
+/// List enrollments
+///
 /// Enrollments: learners see their own; planners those of their activities; administrators
 /// and clients with `enrollments:read` all.
 #[utoipa::path(
@@ -92,6 +96,8 @@ async fn list_enrollments(
     Ok(pagination::respond(&req, page))
 }
 
+/// List an activity's enrollments (its roster)
+///
 /// An activity's roster (its planners, administrators, clients with `enrollments:read`).
 #[utoipa::path(
     tag = "enrollments",
@@ -127,6 +133,8 @@ async fn roster(
     Ok(pagination::respond(&req, page))
 }
 
+/// Get an enrollment
+///
 /// One enrollment (404 for enrollments that are not yours to see).
 #[utoipa::path(
     tag = "enrollments",
@@ -149,6 +157,8 @@ async fn get_enrollment(
     Ok(HttpResponse::Ok().json(enrollment))
 }
 
+/// Cancel an enrollment
+///
 /// Cancel an enrollment: learners their own before the activity starts; planners and
 /// administrators any time. A freed seat goes to the first of the waitlist at once. The
 /// enrollment stays on record, cancelled.
@@ -178,6 +188,8 @@ async fn cancel_enrollment(
     Ok(HttpResponse::Ok().json(enrollment))
 }
 
+/// Report completion of self-paced participation
+///
 /// Report completion of self-paced participation (enduring materials): planners,
 /// administrators and clients with `enrollments:write`. The enrollment completes when the
 /// activity's requirements are met; the completion date is the calendar date in the
@@ -217,6 +229,8 @@ async fn complete_enrollment(
     }
 }
 
+/// Enroll up to 500 learners at once
+///
 /// Enroll up to 500 learners (planners of the activities, administrators, integration clients
 /// with `enrollments:write`). Each row is checked and written as a single enrollment would be,
 /// on its own: the answer is 200 with one result per row, in order (`status` 201 and the
@@ -250,6 +264,8 @@ async fn enroll_batch(
     Ok(answer.respond())
 }
 
+/// Report up to 500 completions at once
+///
 /// Report up to 500 completions (minutes spent, when), each as a single completion would be,
 /// on its own: 200 with one result per row (`status` 200 and the enrollment, or the row's
 /// problem). Send `Idempotency-Key` to retry the whole batch safely.

@@ -18,6 +18,8 @@ pub struct HealthStatus {
     pub status: &'static str,
 }
 
+/// Liveness: the process serves HTTP
+///
 /// Liveness: the process is up and serving HTTP. Never touches the database.
 #[utoipa::path(
     tag = "operations",
@@ -30,6 +32,8 @@ async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(HealthStatus { status: "ok" })
 }
 
+/// Readiness: whether the database answers
+///
 /// Readiness: the database answers. Returns 503 problem+json (with `Retry-After`) while it
 /// does not, and 200 again as soon as it does, without a restart.
 #[utoipa::path(

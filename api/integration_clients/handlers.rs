@@ -20,6 +20,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_clients).service(create_client).service(get_client).service(disable_client);
 }
 
+/// List integration clients
+///
 /// Integration clients that have not been deleted (administrators).
 #[utoipa::path(
     tag = "integration-clients",
@@ -45,6 +47,8 @@ async fn list_clients(
     Ok(pagination::respond(&req, page))
 }
 
+/// Create an integration client
+///
 /// Create a client; the response holds its secret, shown only this once.
 #[utoipa::path(
     tag = "integration-clients",
@@ -71,6 +75,8 @@ async fn create_client(
         .json(created))
 }
 
+/// Get an integration client
+///
 /// One client (administrators). Deleted clients are gone from the API (404); their records
 /// stay in the database for the audit trail.
 #[utoipa::path(
@@ -95,6 +101,8 @@ async fn get_client(
     Ok(HttpResponse::Ok().json(client))
 }
 
+/// Delete an integration client
+///
 /// Delete a client: it can no longer get tokens and the tokens it has stop working at once.
 /// The record is kept (inactive) for the audit trail, but the API no longer shows it.
 #[utoipa::path(

@@ -22,6 +22,8 @@ pub fn configure_well_known(cfg: &mut ServiceConfig) {
     cfg.service(jwks);
 }
 
+/// Issue an access token to a machine client
+///
 /// Issue an access token to a machine client (OAuth 2.0 client-credentials grant). Send the
 /// client id and secret with HTTP Basic authentication or in the form.
 #[utoipa::path(
@@ -73,6 +75,8 @@ async fn token(
     Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(issued))
 }
 
+/// Public keys of access tokens and credentials (JWK set)
+///
 /// The public keys that verify our access tokens (RFC 7517 JWK set). Keys retired by a
 /// rotation stay listed until the tokens they signed have expired.
 #[utoipa::path(

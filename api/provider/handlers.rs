@@ -20,6 +20,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(get_provider).service(put_provider);
 }
 
+/// Get the accredited provider's profile
+///
 /// The accredited provider: name, address, accreditations, statements and signatory, as
 /// certificates print them. Public.
 #[utoipa::path(
@@ -35,6 +37,8 @@ async fn get_provider(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     Ok(etag::versioned(StatusCode::OK, provider.version, &provider))
 }
 
+/// Replace the provider profile
+///
 /// Replace the provider profile (administrators; `If-Match` honoured when sent).
 #[utoipa::path(
     tag = "provider",

@@ -28,6 +28,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(batch_results);
 }
 
+/// List what the boards must receive
+///
 /// What the boards must receive, by due date: one item per award a destination takes (ACPE
 /// credit → CPE Monitor, MOC points → PARS, a licensee's CE in a CE Broker state → CE Broker)
 /// and one per correction of something already sent. Administrators and clients with
@@ -55,6 +57,8 @@ async fn list_items(
     Ok(pagination::respond(&req, page))
 }
 
+/// Reporting deadlines per destination
+///
 /// The CE office's dashboard: per destination, items overdue, due today, due in the next seven
 /// days and later; held back for a missing identifier; due again after a rejection; awaiting
 /// the destination's answer.
@@ -73,6 +77,8 @@ async fn deadlines(state: web::Data<AppState>, caller: Caller) -> ApiResult<Http
     Ok(HttpResponse::Ok().json(deadlines))
 }
 
+/// Freeze a reporting batch for one destination
+///
 /// Freeze a batch for one destination (the items named, or every due one) and render its
 /// file. Each item is checked first: one that lacks what the destination requires (a
 /// learner's NABP e-Profile ID, the activity's ACCME activity ID...) is held back, named with
@@ -120,6 +126,8 @@ async fn create_batch(
     }
 }
 
+/// List reporting batches
+///
 /// The newest 100 batches: administrators all, planners their own.
 #[utoipa::path(
     tag = "reporting",
@@ -136,6 +144,8 @@ async fn list_batches(state: web::Data<AppState>, caller: Caller) -> ApiResult<H
     Ok(HttpResponse::Ok().json(batches))
 }
 
+/// Get a reporting batch
+///
 /// One batch and how many of its items were accepted or rejected.
 #[utoipa::path(
     tag = "reporting",
@@ -159,6 +169,8 @@ async fn get_batch(
     Ok(HttpResponse::Ok().json(batch))
 }
 
+/// Download a reporting batch's file
+///
 /// The batch's file, as the destination takes it: CPE Monitor JSON, CE Broker roster XML or
 /// PARS learner XML, with its file name.
 #[utoipa::path(
@@ -190,6 +202,8 @@ async fn batch_file(
         .body(body))
 }
 
+/// Submit a reporting batch
+///
 /// Submit the batch. Where the destination's web service is configured (CPE Monitor:
 /// `CE_CPE_MONITOR_USERNAME`/`PASSWORD`; CE Broker: `CE_CEBROKER_URL`/`UPLOAD_KEY`) the
 /// batch is sent to it and its answers are recorded: CPE Monitor answers per participation
@@ -243,6 +257,8 @@ async fn submit_batch(
     }
 }
 
+/// Record what a destination answered
+///
 /// What the destination answered, per item: accepted items are done; rejected ones are due
 /// again, with the destination's message in `rejection`.
 #[utoipa::path(

@@ -19,6 +19,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(activity_outcomes).service(program_outcomes);
 }
 
+/// Report an activity's outcomes by Moore level
+///
 /// An activity's outcomes by Moore level: participation (1), satisfaction (2), knowledge and
 /// competence from pre/post tests with paired statistics (3-4), commitment to change (4),
 /// follow-up implementation (5), free text for review, and which levels were measured and
@@ -52,6 +54,8 @@ async fn activity_outcomes(
     Ok(HttpResponse::Ok().json(report))
 }
 
+/// Report the program's outcomes for leadership
+///
 /// The program's outcomes for leadership: totals, by format, by Moore level, and a line per
 /// activity, over activities held in the period (filters: `from`, `to`, `format`,
 /// `specialty`). Administrators, leadership and clients with `surveys:read` see the whole

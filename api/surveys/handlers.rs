@@ -28,6 +28,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(list_responses);
 }
 
+/// List an activity's surveys
+///
 /// The activity's surveys. Planners and administrators see the answer keys; enrolled learners
 /// see the questions only; leadership and clients with `surveys:read` see everything but
 /// responses.
@@ -53,6 +55,8 @@ async fn list_surveys(
     Ok(HttpResponse::Ok().json(surveys))
 }
 
+/// Attach a survey to an activity
+///
 /// Attach a survey to an activity (its planners and administrators).
 #[utoipa::path(
     tag = "surveys",
@@ -85,6 +89,8 @@ async fn create_survey(
     Ok(response)
 }
 
+/// Get a survey
+///
 /// One survey (answer keys for planners and administrators only).
 #[utoipa::path(
     tag = "surveys",
@@ -107,6 +113,8 @@ async fn get_survey(
     Ok(etag::versioned(actix_web::http::StatusCode::OK, survey.version, &survey))
 }
 
+/// Change a survey (JSON Merge Patch)
+///
 /// Change a survey (JSON Merge Patch; `If-Match` required). Once it has responses its
 /// questions are frozen (409): put wording fixes in a new survey.
 #[utoipa::path(
@@ -145,6 +153,8 @@ async fn patch_survey(
     Ok(etag::versioned(actix_web::http::StatusCode::OK, survey.version, &survey))
 }
 
+/// Respond to a survey
+///
 /// Respond to a survey (an enrolled learner, while it is open). Every answer is checked
 /// against its question (422 naming it); one response per survey, except post-tests, which
 /// allow `max_attempts`. Tests are scored at once; a post-test passes at the activity's
@@ -185,6 +195,8 @@ async fn submit_response(
     Ok(stored.respond())
 }
 
+/// List a survey's responses
+///
 /// Responses to a survey: all of them for its planners and administrators (JSON pages, or CSV
 /// with `Accept: text/csv`); a learner's own for a learner. Leadership and clients read
 /// aggregates in the outcome reports instead.

@@ -25,6 +25,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(upsert_by_external_id);
 }
 
+/// Create or update a learner by your LMS's id
+///
 /// Create or update the learner your LMS knows by `external_id` (integration clients with
 /// `users:write`; ids are your own, unique per client). An unknown id is matched to an existing
 /// account by email (the learner's own account: only its empty fields are filled), or creates a
@@ -75,6 +77,8 @@ fn user_response(status: actix_web::http::StatusCode, user: &User) -> HttpRespon
     etag::versioned(status, user.version, user)
 }
 
+/// Get your own account
+///
 /// Your own account and learner record.
 #[utoipa::path(
     tag = "users",
@@ -91,6 +95,8 @@ async fn get_me(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpRes
     Ok(user_response(StatusCode::OK, &user))
 }
 
+/// Change your own learner record
+///
 /// Change your own learner record (JSON Merge Patch). `If-Match` is honoured when sent.
 #[utoipa::path(
     tag = "users",
@@ -118,6 +124,8 @@ async fn patch_me(
     Ok(user_response(StatusCode::OK, &user))
 }
 
+/// List users
+///
 /// The user directory: administrators, and integration clients with `users:read`.
 #[utoipa::path(
     tag = "users",
@@ -145,6 +153,8 @@ async fn list_users(
     Ok(pagination::respond(&req, page))
 }
 
+/// Create an account
+///
 /// Create an account of any role (administrators).
 #[utoipa::path(
     tag = "users",
@@ -179,6 +189,8 @@ async fn create_user(
     Ok(response)
 }
 
+/// Get an account
+///
 /// One account: yourself, any for administrators (404 for records you may not see).
 #[utoipa::path(
     tag = "users",
@@ -201,6 +213,8 @@ async fn get_user(
     Ok(user_response(StatusCode::OK, &user))
 }
 
+/// Change an account
+///
 /// Change an account (administrators; JSON Merge Patch; `If-Match` honoured when sent).
 #[utoipa::path(
     tag = "users",

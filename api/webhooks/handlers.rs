@@ -37,6 +37,8 @@ fn policy(state: &AppState) -> EndpointPolicy<'_> {
     }
 }
 
+/// List webhook endpoints
+///
 /// Your webhook endpoints (administrators: all of them).
 #[utoipa::path(
     tag = "webhooks",
@@ -62,6 +64,8 @@ async fn list_endpoints(
     Ok(pagination::respond(&req, page))
 }
 
+/// Register a webhook endpoint
+///
 /// Register an endpoint. The answer holds its signing secret, shown only this once: verify
 /// every delivery's `webhook-signature` with it (Standard Webhooks).
 #[utoipa::path(
@@ -91,6 +95,8 @@ async fn create_endpoint(
         .json(created))
 }
 
+/// Get a webhook endpoint
+///
 /// One endpoint.
 #[utoipa::path(
     tag = "webhooks",
@@ -113,6 +119,8 @@ async fn get_endpoint(
     Ok(HttpResponse::Ok().json(endpoint))
 }
 
+/// Change a webhook endpoint
+///
 /// Change an endpoint: URL, event types, description, or `enabled` (enabling again resumes
 /// held deliveries, in order).
 #[utoipa::path(
@@ -142,6 +150,8 @@ async fn patch_endpoint(
     Ok(HttpResponse::Ok().json(endpoint))
 }
 
+/// Delete a webhook endpoint
+///
 /// Delete an endpoint and its delivery log.
 #[utoipa::path(
     tag = "webhooks",
@@ -164,6 +174,8 @@ async fn delete_endpoint(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// List an endpoint's deliveries
+///
 /// The endpoint's delivery log, newest first: status, attempts, last answer and error.
 #[utoipa::path(
     tag = "webhooks",
@@ -188,6 +200,8 @@ async fn list_deliveries(
     Ok(pagination::respond(&req, page))
 }
 
+/// Send a webhook delivery again
+///
 /// Send a delivery again, as new (pending now, attempts from zero).
 #[utoipa::path(
     tag = "webhooks",
@@ -214,6 +228,8 @@ async fn retry_delivery(
     Ok(HttpResponse::Accepted().json(scheduled))
 }
 
+/// Send a test message to a webhook endpoint
+///
 /// Send a `webhook.test` message to the endpoint (its delivery shows in the log).
 #[utoipa::path(
     tag = "webhooks",

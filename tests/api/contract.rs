@@ -74,6 +74,20 @@ fn public_operations_need_no_token_and_the_others_say_which() {
 }
 
 #[test]
+fn every_operation_has_a_short_summary_and_a_description() {
+    let document = generated();
+    for item in document["paths"].as_object().unwrap().values() {
+        for operation in item.as_object().unwrap().values() {
+            let id = operation["operationId"].as_str().unwrap();
+            let summary = operation["summary"].as_str().unwrap_or_default();
+            assert!(!summary.is_empty() && summary.chars().count() <= 80, "{id}: summary {summary:?}");
+            assert!(!summary.contains('\n'), "{id}: one line");
+            assert!(operation["description"].as_str().is_some_and(|d| !d.is_empty()), "{id}: no description");
+        }
+    }
+}
+
+#[test]
 fn pages_reference_their_items_and_responses_require_what_they_always_carry() {
     let document = generated();
     let schemas = &document["components"]["schemas"];

@@ -20,6 +20,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_sessions).service(create_session).service(patch_session).service(delete_session);
 }
 
+/// List an activity's sessions
+///
 /// The sessions of an activity, in time order.
 #[utoipa::path(
     tag = "activities",
@@ -42,6 +44,8 @@ async fn list_sessions(
     Ok(HttpResponse::Ok().json(sessions))
 }
 
+/// Add a session to an activity
+///
 /// Add a session (the activity's planners and administrators).
 #[utoipa::path(
     tag = "activities",
@@ -73,6 +77,8 @@ async fn create_session(
         .json(session))
 }
 
+/// Change a session (JSON Merge Patch)
+///
 /// Change a session (JSON Merge Patch; `If-Match` honoured when sent).
 #[utoipa::path(
     tag = "activities",
@@ -109,6 +115,8 @@ async fn patch_session(
     Ok(etag::versioned(actix_web::http::StatusCode::OK, session.version, &session))
 }
 
+/// Remove a session
+///
 /// Remove a session.
 #[utoipa::path(
     tag = "activities",

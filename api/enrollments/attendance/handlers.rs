@@ -24,6 +24,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(record_attendance);
 }
 
+/// Get a session's check-in code
+///
 /// A session's check-in code (the activity's planners and administrators).
 #[utoipa::path(
     tag = "enrollments",
@@ -47,6 +49,8 @@ async fn get_code(
     Ok(HttpResponse::Ok().json(code))
 }
 
+/// Replace a session's check-in code
+///
 /// Replace a session's check-in code (e.g. after it was shared too widely).
 #[utoipa::path(
     tag = "enrollments",
@@ -70,6 +74,8 @@ async fn rotate_code(
     Ok(HttpResponse::Ok().json(code))
 }
 
+/// Check in to a session with its code
+///
 /// Check in to a session with its code, from 15 minutes before the start until the grace
 /// period after the end. Presence counts from the start (or a late arrival) and its time once
 /// the learner checks out or a planner confirms. At a series (or any activity allowing
@@ -125,6 +131,8 @@ async fn send_code(
     }
 }
 
+/// Check out of a session with its code
+///
 /// Check out with the end-of-session code (shown by the planner in the last 15 minutes, until
 /// the grace period after the end): the learner's presence since their check-in counts, and
 /// the enrollment completes when the activity's requirements are met.
@@ -153,6 +161,8 @@ async fn check_out(
     send_code(state, caller, path.into_inner(), body.into_inner().code, service::check_out).await
 }
 
+/// Record attendance for many learners
+///
 /// Record attendance for many learners at once (planners and administrators), once the session
 /// has ended: minutes each, or, leaving `minutes` out, a confirmation that the learner was
 /// present from their check-in (or the start) to the end. A planner's record replaces an
