@@ -42,6 +42,9 @@ fn activity_response(status: actix_web::http::StatusCode, activity: &Activity) -
 /// The catalog. Anonymous callers, learners and clients with `activities:read` see published
 /// activities; planners also see their own drafts (and filter by `status`); administrators
 /// see everything. Sorted by start (or release) date; keyset pagination.
+///
+/// Authentication is optional: without a token, published activities are listed; a token adds
+/// what its holder may see.
 #[utoipa::path(
     tag = "activities",
     operation_id = "list_activities",
@@ -99,6 +102,9 @@ async fn create_activity(
 /// Get an activity
 ///
 /// One activity (drafts only for their planners and administrators).
+///
+/// Authentication is optional: without a token, a published activity is shown (a draft is a
+/// 404); a planner's or administrator's token shows drafts too.
 #[utoipa::path(
     tag = "activities",
     operation_id = "get_activity",
@@ -311,6 +317,9 @@ async fn cancel_activity(
 /// What learners must be shown before the activity: every planner's, faculty member's and
 /// reviewer's relationships with ineligible companies (or that there were none), that
 /// relevant ones were mitigated, and commercial support.
+///
+/// Authentication is optional: anyone sees a published activity's disclosures; a planner's or
+/// administrator's token shows a draft's too.
 #[utoipa::path(
     tag = "activities",
     operation_id = "get_activity_disclosures",

@@ -8,6 +8,9 @@
 //!   the response keeps its name, requests get `{name}Input`.
 //! - Lists and reports that answer in CSV too get a `.csv` sibling operation answering
 //!   `text/csv` only, so that a generated client types each result as one thing.
+//! - Operations anyone may call declare `security: []`: public ones, and the catalog, where a
+//!   token only widens what is seen (their descriptions say how), so that generated clients
+//!   call them with or without credentials.
 //! - The headers the server adds everywhere are documented where it adds them: `X-Request-Id`
 //!   on every response, `Link` on pages, `Idempotent-Replayed` where `Idempotency-Key` is
 //!   honoured, `Retry-After` on 5XX (sent with 503).
@@ -44,6 +47,7 @@ pub(super) fn finish(document: Document) -> Document {
     require_response_fields(&mut json);
     csv_siblings(&mut json);
     document_headers(&mut json);
+    open_security(&mut json);
     serde_json::from_value(json).unwrap_or(document)
 }
 
@@ -355,4 +359,21 @@ fn csv_siblings(json: &mut Value) {
 /// A path as a JSON pointer token (`/` is `~1`, `~` is `~0`).
 fn pointer_escape(path: &str) -> String {
     path.replace('~', "~0").replace('/', "~1")
+}
+
+/// `security: []` for operations that need no token: utoipa writes `security(())` as `[{}]`,
+/// which generators read as "authentication required"; and an operation whose requirements
+/// include `{}` beside a bearer token (optional authentication) is one anyone may call.
+fn open_security(json: &mut Value) {
+    let Some(paths) = json.get_mut("paths").and_then(Value::as_object_mut) else { return };
+    for item in paths.values_mut().filter_map(Value::as_object_mut) {
+        for op in item.values_mut().filter_map(Value::as_object_mut) {
+            let Some(requirements) = op.get("security").and_then(Value::as_array) else { continue };
+            let anonymous = requirements.iter().any(|r| r.as_object().is_some_and(Map::is_empty));
+            let bearer = requirements.iter().any(|r| r.get("bearer").is_some());
+            if anonymous && (requirements.len() == 1 || bearer) {
+                op.insert("security".into(), json!([]));
+            }
+        }
+    }
 }

@@ -61,8 +61,8 @@ fn public_operations_need_no_token_and_the_others_say_which() {
             let id = operation["operationId"].as_str().unwrap();
             let security =
                 operation["security"].as_array().unwrap_or_else(|| panic!("{id} declares no security"));
-            if public.contains(&id) {
-                assert_eq!(security, &vec![serde_json::json!({})], "{id} is public");
+            if public.contains(&id) || catalog.contains(&id) {
+                assert!(security.is_empty(), "{id} needs no token");
             } else {
                 assert!(!security.is_empty(), "{id}");
             }

@@ -23,6 +23,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
 /// List an activity's sessions
 ///
 /// The sessions of an activity, in time order.
+///
+/// Authentication is optional: anyone sees a published activity's sessions; a planner's or
+/// administrator's token shows a draft's too.
 #[utoipa::path(
     tag = "activities",
     operation_id = "list_sessions",
