@@ -55,6 +55,7 @@ fn public_operations_need_no_token_and_the_others_say_which() {
         "verify_credential",
         "get_credential_status_list",
         "get_credential_issuer",
+        "metrics",
     ];
     // A token only widens what the catalog shows.
     let catalog = ["list_activities", "get_activity", "get_activity_disclosures", "list_sessions"];
