@@ -232,7 +232,7 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> Result<Server, St
                 }
             })
             .default_service(web::to(http::fallback::unmatched))
-            .wrap(from_fn(http::csv::csv_paths))
+            .wrap(from_fn(http::representations::representation_paths))
             .wrap(from_fn(rate_limits::guard))
             .wrap(Condition::new(
                 !settings.cors_allowed_origins.is_empty(),

@@ -9,6 +9,7 @@ pub mod hygiene;
 pub mod idempotency;
 pub mod json;
 pub mod pagination;
+pub mod representations;
 pub mod request_id;
 
 use std::net::IpAddr;

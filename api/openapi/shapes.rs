@@ -6,8 +6,9 @@
 //!   `null`): utoipa marks `#[serde(default)]` fields optional, which is right for requests
 //!   only. A schema used by both requests and responses whose required fields differ is split:
 //!   the response keeps its name, requests get `{name}Input`.
-//! - Lists and reports that answer in CSV too get a `.csv` sibling operation answering
-//!   `text/csv` only, so that a generated client types each result as one thing.
+//! - Each alternative representation (CSV, PDF, the signed credential...) is its own operation
+//!   at `{path}.{extension}` answering that media type only, so that a generated client types
+//!   each result as one thing.
 //! - Operations anyone may call declare `security: []`: public ones, and the catalog, where a
 //!   token only widens what is seen (their descriptions say how), so that generated clients
 //!   call them with or without credentials.
@@ -45,7 +46,7 @@ pub(super) fn finish(document: Document) -> Document {
     merge_all_ofs(&mut json, &schemas);
     reference_page_items(&mut json);
     require_response_fields(&mut json);
-    csv_siblings(&mut json);
+    representation_siblings(&mut json);
     document_headers(&mut json);
     open_security(&mut json);
     serde_json::from_value(json).unwrap_or(document)
@@ -330,29 +331,40 @@ fn document_headers(json: &mut Value) {
     }
 }
 
-/// `GET {path}.csv` beside each CSV-capable operation (`http::csv::CSV_PATHS`), which keeps
-/// JSON only in its documented 200.
-fn csv_siblings(json: &mut Value) {
-    for template in crate::http::csv::CSV_PATHS {
-        let Some(operation) = json.pointer_mut(&format!("/paths/{}/get", pointer_escape(template))) else {
-            continue;
-        };
+/// `{path}.{extension}` beside each operation with alternative representations
+/// (`http::representations`): it answers that media type only, and the operation keeps the
+/// others in its documented 200.
+fn representation_siblings(json: &mut Value) {
+    for r in crate::http::representations::REPRESENTATIONS {
+        let method = r.method.to_lowercase();
+        let pointer = format!("/paths/{}/{method}", pointer_escape(r.path));
+        let Some(operation) = json.pointer_mut(&pointer) else { continue };
         let mut sibling = operation.clone();
-        if let Some(content) = operation.pointer_mut("/responses/200/content").and_then(Value::as_object_mut)
-        {
-            content.remove("text/csv");
-        }
-        let note = format!("\n\nAlso in CSV: `GET {template}.csv` (or `Accept: text/csv`).");
+        let content = operation.pointer_mut("/responses/200/content").and_then(Value::as_object_mut);
+        let schema =
+            content.and_then(|content| content.remove(r.media_type)).map(|media| media["schema"].clone());
+        let note = format!(
+            "\n\nAlso as `{}`: `{} {}.{}` (or `Accept: {}`).",
+            r.media_type, r.method, r.path, r.extension, r.media_type
+        );
         let description = operation["description"].as_str().unwrap_or_default().to_string();
         operation["description"] = json!(format!("{description}{note}").trim_start());
         let id = sibling["operationId"].as_str().unwrap_or_default().to_string();
-        sibling["operationId"] = json!(format!("{id}_csv"));
+        sibling["operationId"] = json!(format!("{id}_{}", r.extension));
         let summary = sibling["summary"].as_str().unwrap_or_default().to_string();
-        sibling["summary"] = json!(format!("{summary} (CSV)"));
-        sibling["responses"]["200"]["content"] = json!({"text/csv": {"schema": {"type": "string"}}});
-        sibling["responses"]["200"]["headers"]["Content-Disposition"] =
-            string_header("`attachment; filename=\"...csv\"`");
-        json["paths"][format!("{template}.csv")] = json!({"get": sibling});
+        sibling["summary"] = json!(format!("{summary} ({})", r.extension.to_uppercase()));
+        // Text stays a string; a PDF is bytes.
+        let schema = match r.media_type {
+            "application/pdf" => json!({"type": "string", "format": "binary"}),
+            _ => schema.filter(|s| s["type"] == "string").unwrap_or_else(|| json!({"type": "string"})),
+        };
+        sibling["responses"]["200"]["content"] = json!({ r.media_type: {"schema": schema} });
+        if r.extension == "csv" {
+            sibling["responses"]["200"]["headers"]["Content-Disposition"] =
+                string_header("`attachment; filename=\"...csv\"`");
+        }
+        let path = format!("{}.{}", r.path, r.extension);
+        json["paths"][path.as_str()][method.as_str()] = sibling;
     }
 }
 

@@ -258,6 +258,22 @@ db_test!(
             .send()
             .await;
         svg.assert_status(200);
+        // Each representation also has its own path (what generated clients call).
+        let own_path =
+            get_as(&app, &learner.token, &format!("/v1/credit-claims/{claim_id}/credential.jwt")).await;
+        assert_eq!(
+            (own_path.text(), own_path.header("content-type")),
+            (jwt.clone(), Some("application/vc+jwt".into()))
+        );
+        let own_svg =
+            get_as(&app, &learner.token, &format!("/v1/credit-claims/{claim_id}/credential.svg")).await;
+        assert_eq!(own_svg.header("content-type").as_deref(), Some("image/svg+xml"));
+        let html = app
+            .request(Method::POST, "/v1/credential-verifications.html")
+            .json(&json!({"credential": jwt}))
+            .send()
+            .await;
+        assert!(html.text().contains("Valid: this credential was issued here"));
         let svg_text = svg.text();
         let baked = roxmltree::Document::parse(&svg_text).unwrap();
         let element = baked.descendants().find(|n| n.tag_name().name() == "credential").unwrap();

@@ -1193,6 +1193,13 @@ db_test!(
         // The statement is wrapped over lines: compare it word for word.
         let words = |s: &str| s.split_whitespace().map(str::to_string).collect::<Vec<_>>().join(" ");
         assert!(words(&text).contains(&words(statement)), "{text}");
+        let own_path = app
+            .request(Method::GET, &format!("/v1/credit-claims/{id}/certificate.pdf"))
+            .bearer(&pharmacist.token)
+            .send()
+            .await;
+        assert_eq!(own_path.header("content-type").as_deref(), Some("application/pdf"));
+        assert_eq!(own_path.body, pdf.body, "the PDF at its own path");
 
         // The verification link answers browsers with a page, programs with JSON.
         let url = claimed.json()["verification_url"].as_str().unwrap().to_string();
