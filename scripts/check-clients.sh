@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Generated clients use the contract without casts:
+# The contract's examples are valid, and generated clients use it without casts:
 # - a Python client (openapi-python-client) must pass `mypy --strict` on
 #   tests/clients/python/journey.py;
 # - TypeScript types (openapi-typescript, with openapi-fetch) must compile
@@ -11,12 +11,19 @@ root="$PWD"
 work="$root/target/clients"
 mkdir -p "$work"
 
-echo "--- Python client: openapi-python-client + mypy --strict"
-if [ ! -x "$work/venv/bin/mypy" ]; then
+python_tools=("openapi-python-client==0.29.1" "mypy==2.4.1" "attrs==26.1.0" "httpx==0.28.1"
+  "python-dateutil==4.0.0" "jsonschema==4.25.1")
+marker="$work/venv/.installed-$(echo "${python_tools[*]}" | sha256sum | cut -c1-12)"
+if [ ! -f "$marker" ]; then
   python3 -m venv "$work/venv"
-  "$work/venv/bin/pip" install -q "openapi-python-client==0.29.1" "mypy==2.4.1" \
-    "attrs==26.1.0" "httpx==0.28.1" "python-dateutil==4.0.0"
+  "$work/venv/bin/pip" install -q "${python_tools[@]}"
+  touch "$marker"
 fi
+
+echo "--- Examples: each validates against the schema it illustrates (JSON Schema 2020-12)"
+"$work/venv/bin/python" tests/clients/examples.py openapi/openapi.json
+
+echo "--- Python client: openapi-python-client + mypy --strict"
 rm -rf "$work/python" && mkdir -p "$work/python"
 "$work/venv/bin/openapi-python-client" generate --path openapi/openapi.json --meta none \
   --output-path "$work/python/ce_api_client" --config tests/clients/python/openapi-python-client.yaml \

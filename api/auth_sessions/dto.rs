@@ -18,6 +18,7 @@ pub struct LoginRequest {
 
 #[derive(Debug, Clone, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"refresh_token": "Jf0qX2m9cV4tR7yB1nK8sD3hL6wP5zQa"}))]
 pub struct RefreshRequest {
     #[validate(length(min = 1, max = 200))]
     #[schema(min_length = 1, max_length = 200)]
@@ -26,6 +27,10 @@ pub struct RefreshRequest {
 
 /// Tokens for a person.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "access_token": "eyJhbGciOiJFZERTQSIsImtpZCI6ImtQcksiLCJ0eXAiOiJKV1QifQ.eyJzdWIiOiJ1MSJ9.c2ln",
+    "token_type": "Bearer", "expires_in": 900, "refresh_token": "Jf0qX2m9cV4tR7yB1nK8sD3hL6wP5zQa"
+}))]
 pub struct TokenResponse {
     /// A JWT to send as `Authorization: Bearer ...`.
     pub access_token: String,

@@ -116,6 +116,16 @@ pub struct ReasonRequest {
 
 /// A credit claim.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193f1a4-7a10-7cc2-9f1c-5a0d2e7b9a41", "enrollment_id": "0193f1a4-6c1e-7cc2-9f1c-5a0d2e7b9a41",
+    "activity_id": "0193f1a0-1b2c-7d3e-8f40-5a6b7c8d9e0f", "user_id": "0193f19f-0a1b-7c2d-8e3f-4a5b6c7d8e9f",
+    "credit_type": "ama_pra_1", "amount": 1.5, "status": "awarded", "completion_date": "2026-12-01",
+    "session_id": null, "moc_board": null, "moc_credit_type": null, "attested_at": "2026-12-01T17:05:00Z",
+    "supersedes_id": null, "superseded_by_id": null, "decision_reason": null, "decided_at": null,
+    "awarded_at": "2026-12-01T17:05:00Z",
+    "verification_url": "https://ce.example.edu/v1/credit-verifications/7KQ2-M9XD-4RTA",
+    "version": 2, "created_at": "2026-12-01T17:05:00Z", "updated_at": "2026-12-01T17:05:00Z"
+}))]
 pub struct CreditClaim {
     pub id: String,
     pub enrollment_id: String,

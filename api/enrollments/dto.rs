@@ -37,6 +37,13 @@ pub struct EnrollRequest {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193f1a4-6c1e-7cc2-9f1c-5a0d2e7b9a41", "activity_id": "0193f1a0-1b2c-7d3e-8f40-5a6b7c8d9e0f",
+    "user_id": "0193f19f-0a1b-7c2d-8e3f-4a5b6c7d8e9f", "status": "completed", "waitlist_position": null,
+    "eligible_credit_types": ["ama_pra_1"], "cancel_reason": null, "cancelled_at": null, "minutes_spent": 95,
+    "completed_at": "2026-12-01T17:00:00Z", "completion_date": "2026-12-01", "version": 3,
+    "created_at": "2026-11-20T09:12:00Z", "updated_at": "2026-12-01T17:00:00Z"
+}))]
 pub struct Enrollment {
     pub id: String,
     pub activity_id: String,

@@ -28,6 +28,7 @@ pub enum GrantType {
 
 /// The form of a token request.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[schema(example = json!({"grant_type": "client_credentials", "scope": "credits:read enrollments:read"}))]
 pub struct TokenRequest {
     /// Must be `client_credentials`. (Read as text, so that a missing or other grant is
     /// answered as RFC 6749 says: `invalid_request`, `unsupported_grant_type`.)
@@ -42,6 +43,10 @@ pub struct TokenRequest {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "access_token": "eyJhbGciOiJFZERTQSIsImtpZCI6ImtQcksiLCJ0eXAiOiJKV1QifQ.eyJzdWIiOiJjMSJ9.c2ln",
+    "token_type": "Bearer", "expires_in": 900, "scope": "credits:read enrollments:read"
+}))]
 pub struct ClientTokenResponse {
     pub access_token: String,
     #[schema(example = "Bearer")]

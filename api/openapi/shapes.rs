@@ -362,6 +362,11 @@ fn representation_siblings(json: &mut Value) {
         if r.extension == "csv" {
             sibling["responses"]["200"]["headers"]["Content-Disposition"] =
                 string_header("`attachment; filename=\"...csv\"`");
+            // A CSV export is one file, not a page: `limit` and `cursor` do not apply.
+            if let Some(parameters) = sibling.get_mut("parameters").and_then(Value::as_array_mut) {
+                parameters
+                    .retain(|p| !(p["in"] == "query" && (p["name"] == "limit" || p["name"] == "cursor")));
+            }
         }
         let path = format!("{}.{}", r.path, r.extension);
         json["paths"][path.as_str()][method.as_str()] = sibling;
