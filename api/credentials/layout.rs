@@ -3,7 +3,7 @@
 
 use crate::{
     credentials::dto::{CredentialVerification, VerificationResult},
-    credit_claims::certificate::escape,
+    credit_claims::certificate::{self, escape},
 };
 
 /// A badge image carrying the signed credential (OB 3.0 §5.3.2, "Baking" an SVG): an
@@ -45,23 +45,8 @@ pub fn verification_page(verdict: &CredentialVerification) -> String {
         })
         .collect();
     let subject = verdict.credential.as_ref().and_then(|c| c["name"].as_str()).unwrap_or_default();
-    format!(
-        r#"<!DOCTYPE html>
-<html lang="en">
-<head><meta charset="utf-8"><title>Credential verification</title>
-<style>body {{ font-family: sans-serif; margin: 2rem auto; max-width: 36rem; }} .verdict {{ font-size: 1.3rem; }}</style>
-</head>
-<body>
-<h1>Credential verification</h1>
-<p class="verdict"><strong>{headline}</strong></p>
-<p>{subject}</p>
-<ul>
-{checks}</ul>
-</body>
-</html>
-"#,
-        subject = escape(subject),
-    )
+    let body = format!("<p>{}</p>\n<ul>\n{checks}</ul>\n", escape(subject));
+    certificate::verification_page("Credential verification", headline, &body)
 }
 
 #[cfg(test)]

@@ -169,6 +169,26 @@ h1 {{ font-size: 1.8rem; text-align: center; letter-spacing: .05em; }}
     )
 }
 
+/// A verification page for people: `heading`, the verdict in bold, then `body` (HTML the
+/// caller escaped). Shared by certificates and credentials, so both read alike.
+pub(crate) fn verification_page(heading: &str, verdict: &str, body: &str) -> String {
+    format!(
+        r#"<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><title>{heading}</title>
+<style>body {{ font-family: sans-serif; margin: 2rem auto; max-width: 36rem; }} .verdict {{ font-size: 1.3rem; }}</style>
+</head>
+<body>
+<h1>{heading}</h1>
+<p class="verdict"><strong>{verdict}</strong></p>
+{body}</body>
+</html>
+"#,
+        heading = escape(heading),
+        verdict = escape(verdict),
+    )
+}
+
 /// The public verification page for people (programs read the JSON).
 pub fn render_verification(v: &Verification) -> String {
     let verdict = if v.valid {
@@ -176,35 +196,23 @@ pub fn render_verification(v: &Verification) -> String {
     } else {
         format!("Not valid: this credit was {}.", crate::db::enum_text(&v.status))
     };
-    format!(
-        r#"<!DOCTYPE html>
-<html lang="en">
-<head><meta charset="utf-8"><title>Certificate verification</title>
-<style>body {{ font-family: sans-serif; margin: 2rem auto; max-width: 36rem; }} .verdict {{ font-size: 1.3rem; }}</style>
-</head>
-<body>
-<h1>Certificate verification</h1>
-<p class="verdict"><strong>{verdict}</strong></p>
-<p>{learner} completed <em>{title}</em> on {date}: {amount} {credit_type}.</p>
-<p>Provider: {provider}</p>
-{credential}</body>
-</html>
-"#,
-        verdict = escape(&verdict),
+    let credential = match v.credential {
+        Some(crate::credentials::dto::VerificationResult::Valid) => {
+            "<p>Its Open Badges credential is valid (not revoked).</p>\n"
+        }
+        Some(_) => "<p>Its Open Badges credential was revoked.</p>\n",
+        None => "",
+    };
+    let body = format!(
+        "<p>{learner} completed <em>{title}</em> on {date}: {amount} {credit_type}.</p>\n<p>Provider: {provider}</p>\n{credential}",
         learner = escape(&v.learner_name),
         title = escape(&v.activity_title),
         date = v.completion_date,
         amount = v.amount,
         credit_type = escape(&crate::db::enum_text(&v.credit_type)),
         provider = escape(&v.provider),
-        credential = match v.credential {
-            Some(crate::credentials::dto::VerificationResult::Valid) => {
-                "<p>Its Open Badges credential is valid (not revoked).</p>\n"
-            }
-            Some(_) => "<p>Its Open Badges credential was revoked.</p>\n",
-            None => "",
-        },
-    )
+    );
+    verification_page("Certificate verification", &verdict, &body)
 }
 
 /// Text in the Windows-1252 encoding of the base fonts: Latin-1 as is, the typographic marks
