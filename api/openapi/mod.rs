@@ -138,7 +138,13 @@ pub fn document_at(today: NaiveDate) -> Document {
     add_rate_limit_headers(&mut document);
     add_webhooks(&mut document);
     add_dated_examples(&mut document, today);
-    shapes::finish(document)
+    // The create example as the server stores it (defaults applied): what `Activity` shows.
+    let input = crate::activities::examples::create_activity(today);
+    let stored = serde_json::from_value::<crate::activities::dto::ActivityInput>(input.clone())
+        .ok()
+        .and_then(|parsed| serde_json::to_value(parsed).ok())
+        .unwrap_or(input);
+    shapes::finish(document, &stored)
 }
 
 fn add_dated_examples(document: &mut Document, today: NaiveDate) {

@@ -40,7 +40,7 @@ const OMITTED_WHEN_EMPTY: [(&str, &str); 14] = [
     ("Term", "parent_code"),
 ];
 
-pub(super) fn finish(document: Document) -> Document {
+pub(super) fn finish(document: Document, activity_input_example: &Value) -> Document {
     let Ok(mut json) = serde_json::to_value(&document) else { return document };
     let schemas = json.pointer("/components/schemas").cloned().unwrap_or_default();
     merge_all_ofs(&mut json, &schemas);
@@ -49,6 +49,7 @@ pub(super) fn finish(document: Document) -> Document {
     representation_siblings(&mut json);
     document_headers(&mut json);
     open_security(&mut json);
+    add_activity_examples(&mut json, activity_input_example);
     serde_json::from_value(json).unwrap_or(document)
 }
 
@@ -392,5 +393,87 @@ fn open_security(json: &mut Value) {
                 op.insert("security".into(), json!([]));
             }
         }
+    }
+}
+
+/// `Activity` (and a page of them) illustrated with the create example as the server stores
+/// it (`stored`: parsed and written back by the server's own types), the server's fields (id,
+/// status, versions, times), and `null` or `[]` for anything still unset.
+fn add_activity_examples(json: &mut Value, input: &Value) {
+    let Some(schemas) = json.pointer_mut("/components/schemas").and_then(Value::as_object_mut) else {
+        return;
+    };
+    let Some(properties) = schemas.get("Activity").map(|s| s["properties"].clone()) else { return };
+    let mut activity = input.clone();
+    let stored = json!({
+        "id": "0193f1a0-1b2c-7d3e-8f40-5a6b7c8d9e0f",
+        "status": "published",
+        "created_by": "0193f19e-5d4c-7b3a-9f8e-7d6c5b4a3f2e",
+        "version": 2,
+        "created_at": "2026-12-01T09:00:00Z",
+        "updated_at": "2026-12-01T09:30:00Z",
+        "published_at": "2026-12-01T09:30:00Z",
+    });
+    for (name, value) in stored.as_object().into_iter().flatten() {
+        activity[name] = value.clone();
+    }
+    let all = Value::Object(schemas.clone());
+    complete(&mut activity, &json!({"properties": properties}), &all);
+    if let Some(deadline) = activity["claim_deadline"].as_str().map(str::to_string) {
+        activity["effective_claim_deadline"] = json!(deadline);
+    }
+    schemas["Activity"]["example"] = activity.clone();
+    if let Some(page) = schemas.get_mut("Page_Activity") {
+        page["example"] = json!({"data": [activity], "next_cursor": "eyJpZCI6IjAxOTNmMWEwIn0"});
+    }
+}
+
+/// The object schema `schema` stands for: through a `$ref`, or the object branch of a
+/// `oneOf`/`anyOf` (how a nullable reference is written).
+fn object_schema<'a>(schema: &'a Value, schemas: &'a Value) -> &'a Value {
+    if let Some(name) = schema["$ref"].as_str().and_then(|r| r.strip_prefix(SCHEMAS)) {
+        return object_schema(&schemas[name], schemas);
+    }
+    for key in ["oneOf", "anyOf"] {
+        if let Some(branch) = schema[key].as_array().and_then(|branches| {
+            branches
+                .iter()
+                .map(|b| object_schema(b, schemas))
+                .find(|b| b.get("properties").is_some() || b.get("items").is_some())
+        }) {
+            return branch;
+        }
+    }
+    schema
+}
+
+/// Fills what a request example leaves out as a response carries it: `null` for nullable
+/// fields, `[]` for lists, at every depth.
+fn complete(value: &mut Value, schema: &Value, schemas: &Value) {
+    let schema = object_schema(schema, schemas);
+    match value {
+        Value::Object(object) => {
+            for (name, property) in schema["properties"].as_object().into_iter().flatten() {
+                match object.get_mut(name) {
+                    Some(inner) => complete(inner, property, schemas),
+                    None => {
+                        let resolved = object_schema(property, schemas);
+                        let types = [&property["type"], &resolved["type"]];
+                        let nullable =
+                            types.iter().any(|t| t.as_array().is_some_and(|t| t.contains(&json!("null"))))
+                                || property["oneOf"]
+                                    .as_array()
+                                    .is_some_and(|b| b.iter().any(|b| b["type"] == "null"));
+                        if types.iter().any(|t| **t == "array") {
+                            object.insert(name.clone(), json!([]));
+                        } else if nullable {
+                            object.insert(name.clone(), Value::Null);
+                        }
+                    }
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|item| complete(item, &schema["items"], schemas)),
+        _ => {}
     }
 }
