@@ -152,6 +152,7 @@ pub fn issue(conn: &mut DbConnection, claim: &ClaimRow, base_url: &str) -> ApiRe
         credit_code: &code,
         completion_date: claim.completion_date,
         uan: designation.and_then(|d| d.acpe_uan.as_deref()),
+        // `place` fills in the list and the index it draws.
         status_list_url: "",
         status_index: 0,
     };

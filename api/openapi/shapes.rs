@@ -12,6 +12,7 @@
 //! - Operations anyone may call declare `security: []`: public ones, and the catalog, where a
 //!   token only widens what is seen (their descriptions say how), so that generated clients
 //!   call them with or without credentials.
+//! - Text fields the server fills from a fixed set are enums.
 //! - The headers the server adds everywhere are documented where it adds them: `X-Request-Id`
 //!   on every response, `Link` on pages, `Idempotent-Replayed` where `Idempotency-Key` is
 //!   honoured, `Retry-After` on 5XX (sent with 503).
@@ -50,6 +51,7 @@ pub(super) fn finish(document: Document, activity_input_example: &Value) -> Docu
     document_headers(&mut json);
     open_security(&mut json);
     add_activity_examples(&mut json, activity_input_example);
+    list_fixed_sets(&mut json);
     serde_json::from_value(json).unwrap_or(document)
 }
 
@@ -475,5 +477,53 @@ fn complete(value: &mut Value, schema: &Value, schemas: &Value) {
         }
         Value::Array(items) => items.iter_mut().for_each(|item| complete(item, &schema["items"], schemas)),
         _ => {}
+    }
+}
+
+/// Response text fields whose values come from a fixed set the server writes (kept as text in
+/// the code, where they are protocol words or audit records): listed as enums so that
+/// generated clients type them. Schemathesis checks the responses it gets against them.
+const FIXED_SETS: [(&str, &str, &[&str]); 11] = [
+    ("TokenResponse", "token_type", &["Bearer"]),
+    ("ClientTokenResponse", "token_type", &["Bearer"]),
+    ("HealthStatus", "status", &["ok", "ready"]),
+    ("Jwk", "kty", &["OKP", "RSA"]),
+    ("Jwk", "crv", &["Ed25519"]),
+    ("Jwk", "use", &["sig"]),
+    ("Jwk", "alg", &["EdDSA", "RS256"]),
+    (
+        "VerificationCheck",
+        "check",
+        &["format", "issuer_key", "signature", "context", "type", "claims", "issuer", "dates", "status"],
+    ),
+    ("ClaimHistoryEntry", "action", &["claimed", "awarded", "approved", "rejected", "revoked", "superseded"]),
+    ("Attendance", "source", &["check_in", "planner"]),
+    (
+        "OAuthErrorBody",
+        "error",
+        &[
+            "invalid_request",
+            "invalid_client",
+            "invalid_grant",
+            "unauthorized_client",
+            "unsupported_grant_type",
+            "invalid_scope",
+            "server_error",
+            "temporarily_unavailable",
+        ],
+    ),
+];
+
+fn list_fixed_sets(json: &mut Value) {
+    for (schema, field, values) in FIXED_SETS {
+        let Some(property) = json.pointer_mut(&format!("/components/schemas/{schema}/properties/{field}"))
+        else {
+            continue;
+        };
+        let mut allowed: Vec<Value> = values.iter().map(|v| json!(v)).collect();
+        if property["type"].as_array().is_some_and(|types| types.contains(&json!("null"))) {
+            allowed.push(Value::Null);
+        }
+        property["enum"] = json!(allowed);
     }
 }

@@ -172,7 +172,20 @@ async fn service_verdict(app: &TestApp, jwt: &str) -> Value {
     answer.json()
 }
 
+/// The check names the contract lists (`VerificationCheck.check`).
+fn documented_checks() -> Vec<Value> {
+    let document: Value = serde_json::from_str(&ce_api::openapi::document_json()).unwrap();
+    document["components"]["schemas"]["VerificationCheck"]["properties"]["check"]["enum"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
 fn failed_check(verdict: &Value) -> (String, String) {
+    let documented = documented_checks();
+    for check in verdict["checks"].as_array().unwrap() {
+        assert!(documented.contains(&check["check"]), "{} is not in the contract", check["check"]);
+    }
     let failed =
         verdict["checks"].as_array().unwrap().iter().find(|c| c["passed"] == false).expect("a failed check");
     (failed["check"].as_str().unwrap().to_string(), failed["problem"].as_str().unwrap().to_string())
