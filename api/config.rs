@@ -52,6 +52,9 @@ pub struct Settings {
     /// PostgreSQL's `statement_timeout` on every pooled connection.
     pub db_statement_timeout: Duration,
     pub body_limit_bytes: usize,
+    /// How long shared caches and browsers may keep an anonymous catalog answer (seconds;
+    /// 0: revalidate each time, with `If-None-Match`).
+    pub catalog_max_age_secs: u32,
     /// HTTP worker threads; defaults to the number of CPUs.
     pub workers: usize,
     /// How long in-flight requests get to finish after SIGTERM.
@@ -264,6 +267,7 @@ impl fmt::Debug for Settings {
             .field("db_timeout", &self.db_timeout)
             .field("db_statement_timeout", &self.db_statement_timeout)
             .field("body_limit_bytes", &self.body_limit_bytes)
+            .field("catalog_max_age_secs", &self.catalog_max_age_secs)
             .field("workers", &self.workers)
             .field("shutdown_timeout", &self.shutdown_timeout)
             .field("migrate_on_start", &self.migrate_on_start)
@@ -325,6 +329,7 @@ impl Default for Settings {
             db_timeout: Duration::from_secs(5),
             db_statement_timeout: Duration::from_secs(5),
             body_limit_bytes: 1024 * 1024,
+            catalog_max_age_secs: 60,
             workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
             shutdown_timeout: Duration::from_secs(30),
             migrate_on_start: true,
@@ -393,6 +398,13 @@ impl Settings {
                 defaults.body_limit_bytes,
                 1024,
                 64 * 1024 * 1024,
+            )?,
+            catalog_max_age_secs: bounded(
+                "CE_CATALOG_MAX_AGE_SECS",
+                var("CE_CATALOG_MAX_AGE_SECS"),
+                defaults.catalog_max_age_secs,
+                0,
+                86_400,
             )?,
             workers: bounded("CE_WORKERS", var("CE_WORKERS"), defaults.workers, 1, 512)?,
             shutdown_timeout: Duration::from_secs(bounded(

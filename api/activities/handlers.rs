@@ -52,7 +52,11 @@ fn activity_response(status: actix_web::http::StatusCode, activity: &Activity) -
     params(ActivityListQuery),
     responses(
         (status = 200, description = "A page of activities", body = pagination::Page<Activity>,
-            headers(("Link" = String, description = "`<...>; rel=\"next\"` when more pages exist"))),
+            headers(("Link" = String, description = "`<...>; rel=\"next\"` when more pages exist"),
+                ("ETag" = String, description = "A hash of this page: send it as `If-None-Match` to get 304 while it is unchanged"),
+                ("Cache-Control" = String, description = "`public, max-age=<CE_CATALOG_MAX_AGE_SECS>` for anonymous callers; `no-store` with a token"),
+                ("Vary" = String, description = "`Authorization, Accept`"))),
+        (status = 304, description = "The page named in `If-None-Match` is current", headers(("ETag" = String), ("Cache-Control" = String), ("Vary" = String))),
         (status = 400, description = "Invalid query or cursor", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Client without activities:read", body = Problem, content_type = "application/problem+json"),
@@ -67,7 +71,7 @@ async fn list_activities(
 ) -> ApiResult<HttpResponse> {
     let query = query.into_inner();
     let page = db::run(&state.pool, move |conn| service::list(conn, caller.0.as_ref(), &query)).await?;
-    Ok(pagination::respond(&req, page))
+    pagination::respond_cacheable(&req, page, state.settings.catalog_max_age_secs)
 }
 
 /// Create a draft activity
@@ -111,20 +115,25 @@ async fn create_activity(
     security((), ("bearer" = []), ("oauth2" = ["activities:read"])),
     params(("activity_id" = String, Path, description = "Activity id")),
     responses(
-        (status = 200, description = "The activity", body = Activity, headers(("ETag" = String))),
+        (status = 200, description = "The activity", body = Activity, headers(("ETag" = String),
+            ("Cache-Control" = String, description = "`public, max-age=<CE_CATALOG_MAX_AGE_SECS>` for anonymous callers; `no-store` with a token"),
+            ("Vary" = String, description = "`Authorization, Accept`"))),
+        (status = 304, description = "The version named in `If-None-Match` is current", headers(("ETag" = String), ("Cache-Control" = String), ("Vary" = String))),
         (status = 401, description = "Invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown, or a draft you may not see", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/activities/{activity_id}")]
 async fn get_activity(
+    req: HttpRequest,
     state: web::Data<AppState>,
     caller: OptionalCaller,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
     let activity = db::run(&state.pool, move |conn| service::get(conn, caller.0.as_ref(), &id)).await?;
-    Ok(activity_response(actix_web::http::StatusCode::OK, &activity))
+    let answer = activity_response(actix_web::http::StatusCode::OK, &activity);
+    Ok(etag::cacheable(&req, etag::etag(activity.version), state.settings.catalog_max_age_secs, answer))
 }
 
 /// Change an activity (JSON Merge Patch)

@@ -29,6 +29,34 @@ pub fn none_match_hits(req: &HttpRequest, tag: &str) -> bool {
         .any(|candidate| candidate == "*" || candidate.trim_start_matches("W/") == tag)
 }
 
+/// A strong validator of a representation: a hash of its bytes (for answers, such as list
+/// pages, that have no version of their own).
+pub fn of_bytes(body: &[u8]) -> String {
+    use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+    use sha2::{Digest, Sha256};
+    format!("\"{}\"", URL_SAFE_NO_PAD.encode(&Sha256::digest(body)[..18]))
+}
+
+/// A read others may cache: `ETag`, `304 Not Modified` when `If-None-Match` names it, and
+/// `Cache-Control: public, max-age` for anonymous callers (what they see is the same for
+/// everyone); an answer to a caller with credentials stays private (`no-store`, added by
+/// `hygiene::private_answers`). `Vary` tells caches that a token or another `Accept` changes it.
+pub fn cacheable(req: &HttpRequest, tag: String, max_age_secs: u32, answer: HttpResponse) -> HttpResponse {
+    let anonymous = !req.headers().contains_key(header::AUTHORIZATION);
+    let mut response = if none_match_hits(req, &tag) { HttpResponse::NotModified().finish() } else { answer };
+    let headers = response.headers_mut();
+    if let Ok(value) = header::HeaderValue::from_str(&tag) {
+        headers.insert(header::ETAG, value);
+    }
+    headers.insert(header::VARY, header::HeaderValue::from_static("Authorization, Accept"));
+    if anonymous {
+        if let Ok(value) = header::HeaderValue::from_str(&format!("public, max-age={max_age_secs}")) {
+            headers.insert(header::CACHE_CONTROL, value);
+        }
+    }
+    response
+}
+
 /// What `If-Match` asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Precondition {

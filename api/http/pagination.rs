@@ -75,6 +75,23 @@ pub fn respond<T: Serialize>(req: &HttpRequest, page: Page<T>) -> HttpResponse {
     response.json(page)
 }
 
+/// As [`respond`], for a page others may cache: its `ETag` is a hash of its bytes, and
+/// `If-None-Match` gets 304 (see [`super::etag::cacheable`]).
+pub fn respond_cacheable<T: Serialize>(
+    req: &HttpRequest,
+    page: Page<T>,
+    max_age_secs: u32,
+) -> ApiResult<HttpResponse> {
+    let body = serde_json::to_vec(&page).map_err(ApiError::internal)?;
+    let tag = super::etag::of_bytes(&body);
+    let mut response = HttpResponse::Ok();
+    if let Some(cursor) = &page.next_cursor {
+        response.insert_header((header::LINK, format!("<{}>; rel=\"next\"", next_link(req, cursor))));
+    }
+    let answer = response.content_type("application/json").body(body);
+    Ok(super::etag::cacheable(req, tag, max_age_secs, answer))
+}
+
 fn next_link(req: &HttpRequest, cursor: &str) -> String {
     let mut pairs: Vec<(String, String)> =
         serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string())

@@ -699,3 +699,49 @@ db_test!(
         assert_eq!(problem["errors"][0]["code"], "not_applicable");
     }
 );
+
+db_test!(
+    async fn catalog_reads_are_conditional_and_cacheable_when_anonymous(app: TestApp) {
+        use crate::credit::{ama, enduring, publish};
+        let setup = publish(&app, enduring(serde_json::json!([ama(1.0)]), "automatic")).await;
+        let page = app.get("/v1/activities?limit=10").await;
+        page.assert_status(200);
+        let tag = page.header("etag").expect("a page has an ETag");
+        assert_eq!(page.header("cache-control").as_deref(), Some("public, max-age=60"));
+        assert_eq!(page.header("vary").as_deref(), Some("Authorization, Accept"));
+        let again =
+            app.request(Method::GET, "/v1/activities?limit=10").header("if-none-match", &tag).send().await;
+        again.assert_status(304);
+        assert!(again.body.is_empty());
+        assert_eq!(again.header("etag").as_deref(), Some(tag.as_str()));
+        // A token makes the answer private.
+        let personal = app
+            .request(Method::GET, "/v1/activities?limit=10")
+            .bearer(&setup.planner)
+            .header("if-none-match", &tag)
+            .send()
+            .await;
+        assert_eq!(personal.header("cache-control").as_deref(), Some("no-store"));
+
+        // One activity: its version is its validator, and a change makes the old one stale.
+        let path = format!("/v1/activities/{}", setup.activity);
+        let one = app.get(&path).await;
+        let version_tag = one.header("etag").unwrap();
+        let unchanged = app.request(Method::GET, &path).header("if-none-match", &version_tag).send().await;
+        unchanged.assert_status(304);
+        app.request(Method::PATCH, &path)
+            .bearer(&setup.planner)
+            .header("if-match", &version_tag)
+            .json(&serde_json::json!({"summary": "Updated summary"}))
+            .send()
+            .await
+            .assert_status(200);
+        let changed = app.request(Method::GET, &path).header("if-none-match", &version_tag).send().await;
+        changed.assert_status(200);
+        assert_eq!(changed.json()["summary"], "Updated summary");
+        let page_now =
+            app.request(Method::GET, "/v1/activities?limit=10").header("if-none-match", &tag).send().await;
+        page_now.assert_status(200);
+        assert_ne!(page_now.header("etag").unwrap(), tag, "the page changed with its activity");
+    }
+);
