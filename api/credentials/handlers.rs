@@ -4,7 +4,7 @@ use actix_web::{get, http::header, post, web, HttpRequest, HttpResponse};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::{
-    auth::Caller,
+    auth::{keys::SigningAlgorithm, Caller},
     credentials::{
         dto::{CredentialVerification, IssuedCredential, SigningQuery, VerificationRequest},
         layout, rules,
@@ -69,9 +69,11 @@ async fn claim_credential(
     let id = path.into_inner();
     let algorithm = query.alg.unwrap_or_default().signing();
     let settings = issuer_settings(&state);
-    let prepared = settings.clone();
-    // Outside the write below: making an RSA key takes a while, and happens once.
-    db::run(&state.pool, move |conn| service::prepare_key(conn, &prepared, algorithm)).await?;
+    if algorithm == SigningAlgorithm::Rs256 {
+        // Outside the write below: making an RSA key takes a while, and happens once.
+        let prepared = settings.clone();
+        db::run(&state.pool, move |conn| service::prepare_rsa_key(conn, &prepared)).await?;
+    }
     // A write: an award made before credentials existed gets its credential now.
     let issued =
         db::write(&state.pool, move |conn| service::for_claim(conn, &caller, &id, &settings, algorithm))

@@ -214,18 +214,9 @@ fn sign(
     jsonwebtoken::encode(&header, payload, &key.encoding).map_err(ApiError::internal)
 }
 
-/// Makes sure a key of the algorithm signs credentials (an RSA key is made on first use).
-pub fn prepare_key(
-    conn: &mut DbConnection,
-    settings: &IssuerSettings,
-    algorithm: SigningAlgorithm,
-) -> ApiResult<()> {
-    match algorithm {
-        SigningAlgorithm::EdDsa => Ok(()),
-        SigningAlgorithm::Rs256 => {
-            keys::ensure_rsa_key(conn, KeyPurpose::Credentials, settings.key_encryption_key.as_ref())
-        }
-    }
+/// Makes sure an RSA key signs credentials (made on first use: RS256 is asked for rarely).
+pub fn prepare_rsa_key(conn: &mut DbConnection, settings: &IssuerSettings) -> ApiResult<()> {
+    keys::ensure_rsa_key(conn, KeyPurpose::Credentials, settings.key_encryption_key.as_ref())
 }
 
 /// The signed credential of an awarded claim (whoever may read the claim), signed with the
@@ -437,7 +428,7 @@ fn revocation_status(
     if index >= list.size_bits as usize {
         return Ok(Finding::failed("status", "the status index is outside its list"));
     }
-    let revoked = store::revoked_indexes(conn, &list.id)?.contains(&(index as i32));
+    let revoked = store::index_revoked(conn, &list.id, index as i32)?;
     Ok(if revoked { Finding::failed("status", REVOKED) } else { Finding::passed("status") })
 }
 

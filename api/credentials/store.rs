@@ -95,6 +95,17 @@ pub(super) fn revoke(conn: &mut DbConnection, id: &str, at: NaiveDateTime) -> Ap
     Ok(changed > 0)
 }
 
+/// Whether the credential at this index of the list is revoked.
+pub(super) fn index_revoked(conn: &mut DbConnection, list_id: &str, index: i32) -> ApiResult<bool> {
+    Ok(diesel::select(diesel::dsl::exists(
+        credentials::table
+            .filter(credentials::status_list_id.eq(list_id))
+            .filter(credentials::status_index.eq(index))
+            .filter(credentials::revoked_at.is_not_null()),
+    ))
+    .get_result(conn)?)
+}
+
 /// The indexes of a list whose credentials are revoked.
 pub(super) fn revoked_indexes(conn: &mut DbConnection, list_id: &str) -> ApiResult<Vec<i32>> {
     Ok(credentials::table

@@ -6,7 +6,7 @@
 
 use actix_web::{
     body::{BoxBody, MessageBody},
-    dev::{ServiceRequest, ServiceResponse},
+    dev::{ResourceDef, ServiceRequest, ServiceResponse},
     http::{
         header::{self, HeaderValue},
         Method, Uri,
@@ -68,18 +68,14 @@ pub const REPRESENTATIONS: [Representation; 11] = [
     },
 ];
 
-fn fits(template: &str, path: &str) -> bool {
-    let (template, path): (Vec<&str>, Vec<&str>) = (template.split('/').collect(), path.split('/').collect());
-    template.len() == path.len()
-        && template.iter().zip(&path).all(|(t, p)| (t.starts_with('{') && !p.is_empty()) || t == p)
-}
-
 /// The plain path and the media type a request for a representation's own path stands for.
 fn representation_of(method: &Method, path: &str) -> Option<(String, &'static str)> {
     let (base, extension) = path.rsplit_once('.')?;
     REPRESENTATIONS
         .iter()
-        .find(|r| r.method == method.as_str() && r.extension == extension && fits(r.path, base))
+        .find(|r| {
+            r.method == method.as_str() && r.extension == extension && ResourceDef::new(r.path).is_match(base)
+        })
         .map(|r| (base.to_string(), r.media_type))
 }
 

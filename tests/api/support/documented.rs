@@ -5,7 +5,10 @@
 
 use std::sync::OnceLock;
 
-use actix_web::http::{header::HeaderMap, Method, StatusCode};
+use actix_web::{
+    dev::ResourceDef,
+    http::{header::HeaderMap, Method, StatusCode},
+};
 use serde_json::Value;
 
 /// Headers the API sets on purpose (transport and security headers are described once, in the
@@ -24,7 +27,9 @@ const API_HEADERS: [&str; 9] = [
 
 struct Operation {
     method: String,
-    segments: Vec<String>,
+    path: ResourceDef,
+    /// Path parameters in the template (literal paths are tried first).
+    parameters: usize,
     responses: Value,
 }
 
@@ -37,21 +42,16 @@ fn operations() -> &'static Vec<Operation> {
             for (method, operation) in item.as_object().expect("path item") {
                 all.push(Operation {
                     method: method.to_uppercase(),
-                    segments: path.split('/').map(str::to_string).collect(),
+                    path: ResourceDef::new(path.as_str()),
+                    parameters: path.matches('{').count(),
                     responses: operation["responses"].clone(),
                 });
             }
         }
         // Literal segments before parameters: `/users/by-external-id/{id}` before `/users/{id}/...`.
-        all.sort_by_key(|op| op.segments.iter().filter(|s| s.starts_with('{')).count());
+        all.sort_by_key(|op| op.parameters);
         all
     })
-}
-
-fn matches(template: &[String], path: &str) -> bool {
-    let parts: Vec<&str> = path.split('/').collect();
-    parts.len() == template.len()
-        && template.iter().zip(&parts).all(|(t, p)| (t.starts_with('{') && !p.is_empty()) || t == p)
 }
 
 /// Panics when the response is not what the document says the operation answers.
@@ -59,7 +59,7 @@ pub fn check(method: &Method, url: &str, status: StatusCode, headers: &HeaderMap
     let path = url.split("://").nth(1).and_then(|rest| rest.find('/').map(|i| &rest[i..])).unwrap_or(url);
     let path = path.split('?').next().unwrap_or(path);
     let Some(operation) =
-        operations().iter().find(|op| op.method == method.as_str() && matches(&op.segments, path))
+        operations().iter().find(|op| op.method == method.as_str() && op.path.is_match(path))
     else {
         return; // Not an API operation (Swagger UI, the document itself, unknown paths).
     };
