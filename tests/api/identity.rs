@@ -745,3 +745,33 @@ async fn failed_logins_slow_the_attackers_address_not_the_owner() {
         from("192.0.2.200", right).await.assert_status(200);
     }
 }
+
+db_test!(
+    async fn configured_keys_serve_one_purpose_each(app: TestApp) {
+        use base64::{engine::general_purpose::STANDARD, Engine};
+        let pem = |seed: u8| {
+            let mut der = vec![
+                0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04,
+                0x20,
+            ];
+            der.extend([seed; 32]);
+            format!("-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n", STANDARD.encode(der))
+        };
+        // The same key for access tokens and credentials is refused at start, naming the variable.
+        let mut settings = crate::support::app::test_settings(&app.database.url);
+        settings.auth.signing_key_pem = Some(pem(3));
+        settings.auth.credential_key_pem = Some(pem(3));
+        let refused = ce_api::startup::Application::build(settings).err().expect("refused to start");
+        assert!(refused.to_string().contains("CE_CREDENTIAL_PRIVATE_KEY_PEM"), "{refused}");
+        // Two keys: each signs for its purpose.
+        let replica = app.replica_with(move |s| {
+            s.auth.signing_key_pem = Some(pem(3));
+            s.auth.credential_key_pem = Some(pem(4));
+        });
+        drop(replica);
+        let (access, credentials) = (app.signing_key(), app.signing_key_for("credentials"));
+        assert_ne!(access.0, credentials.0);
+        assert_eq!(&access.1[16..], &[3u8; 32][..]);
+        assert_eq!(&credentials.1[16..], &[4u8; 32][..]);
+    }
+);
