@@ -357,7 +357,12 @@ pub struct ActivityInput {
     pub medium: Option<Medium>,
     /// IANA time zone of the activity (completion dates are calendar dates there).
     #[validate(length(min = 1, max = 64))]
-    #[schema(example = "America/New_York", min_length = 1, max_length = 64)]
+    #[schema(
+        example = "America/New_York",
+        min_length = 1,
+        max_length = 64,
+        pattern = "^[A-Za-z][A-Za-z0-9_+/-]*$"
+    )]
     pub time_zone: String,
     /// Live formats: start and end.
     #[serde(default)]

@@ -51,7 +51,7 @@ fn issuer_settings(state: &AppState) -> IssuerSettings {
     responses(
         (status = 200, description = "The credential", content(
             (IssuedCredential = "application/json"),
-            (String = "application/vc+jwt"),
+            (String = "application/vc+jwt", example = "eyJhbGciOiJFZERTQSIsImtpZCI6Imh0dHBzOi8vY2UuZXhhbXBsZS5lZHUvLndlbGwta25vd24vandrcy5qc29uI2tQcksiLCJ0eXAiOiJKV1QifQ.e30.c2ln"),
             (String = "image/svg+xml"),
         )),
         (status = 404, description = "Unknown, or not yours", body = Problem, content_type = "application/problem+json"),
@@ -104,8 +104,9 @@ async fn claim_credential(
     security(()),
     params(("list_id" = String, Path, description = "Status list id (from a credential's `statusListCredential`)")),
     responses(
-        (status = 200, description = "The signed status list", body = String, content_type = "application/vc+jwt",
-            headers(("ETag" = String), ("Cache-Control" = String), ("Last-Modified" = String))),
+        (status = 200, description = "The signed status list", content(
+            (String = "application/vc+jwt", example = "eyJhbGciOiJFZERTQSIsImtpZCI6Ii4uLiIsInR5cCI6InZjK2p3dCJ9.eyJ0eXBlIjpbIlZlcmlmaWFibGVDcmVkZW50aWFsIiwiQml0c3RyaW5nU3RhdHVzTGlzdENyZWRlbnRpYWwiXX0.c2ln"),
+        ), headers(("ETag" = String), ("Cache-Control" = String), ("Last-Modified" = String))),
         (status = 304, description = "The copy named in `If-None-Match` is current", headers(("ETag" = String), ("Cache-Control" = String))),
         (status = 404, description = "No such list", body = Problem, content_type = "application/problem+json"),
     )

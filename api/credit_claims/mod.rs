@@ -13,7 +13,7 @@ mod handlers;
 pub mod rules;
 pub mod service;
 mod store;
-mod transcript;
+pub(crate) mod transcript;
 
 pub use store::ClaimRow;
 

@@ -234,6 +234,10 @@ pub fn roster(
 /// Largest CSV roster (a sign-in sheet, not an export of the program).
 const CSV_ROWS: i64 = 10_000;
 
+/// The roster CSV's first line.
+pub const ROSTER_CSV_HEADER: &str =
+    "enrollment_id,user_id,last_name,first_name,email,profession,status,waitlist_position,completed_at,completion_date\n";
+
 /// The whole roster as a CSV sign-in sheet, with the learners' names and emails.
 pub fn roster_csv(
     conn: &mut DbConnection,
@@ -243,9 +247,7 @@ pub fn roster_csv(
 ) -> ApiResult<String> {
     let query = roster_query(conn, caller, activity_id, query)?;
     let rows = store::list(conn, &query, &ListScope::All, CSV_ROWS, None)?;
-    let mut csv = String::from(
-        "enrollment_id,user_id,last_name,first_name,email,profession,status,waitlist_position,completed_at,completion_date\n",
-    );
+    let mut csv = String::from(ROSTER_CSV_HEADER);
     let rows: Vec<EnrollmentRow> = rows.into_iter().take(CSV_ROWS as usize).collect();
     let user_ids: Vec<&str> = rows.iter().map(|row| row.user_id.as_str()).collect();
     let mut learners = users::service::accounts(conn, &user_ids)?;

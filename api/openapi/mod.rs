@@ -16,6 +16,7 @@ use utoipa_actix_web::AppExt;
 
 use crate::error::{FieldError, Problem};
 
+mod examples;
 mod shapes;
 
 #[derive(OpenApi)]
@@ -26,7 +27,30 @@ mod shapes;
             activities, enrollments, credit claims and outcome surveys.\n\n\
             Every error is an RFC 9457 `application/problem+json` document with a stable `type`.\n\n\
             Text never contains NUL (U+0000): a path or query with `%00` is a 400, a JSON string \
-            or key with `\\u0000` a 422 naming the field.",
+            or key with `\\u0000` a 422 naming the field.\n\n\
+            ## A learner's flow\n\
+            1. `POST /v1/auth/register`, then `POST /v1/auth/login`: an access token (`Authorization: Bearer ...`) \
+            and a refresh token.\n\
+            2. `GET /v1/activities?q=sepsis`: the published catalog (no token needed).\n\
+            3. `POST /v1/activities/{activity_id}/enrollments` (send an `Idempotency-Key`): `registered`, or \
+            `waitlisted` when the activity is full.\n\
+            4. At each session, `POST /v1/sessions/{session_id}/check-in` with the code shown in the room.\n\
+            5. `POST /v1/surveys/{survey_id}/responses`: the evaluation, and the post-test when the activity has one.\n\
+            6. `POST /v1/enrollments/{enrollment_id}/completion`, then `POST /v1/credit-claims` for each credit \
+            type: `awarded` at once, or `pending` where a planner reviews claims.\n\
+            7. `GET /v1/credit-claims/{claim_id}/certificate.pdf`, `GET /v1/me/transcript.csv`; anyone checks a \
+            certificate at `GET /v1/credit-verifications/{code}`.\n\n\
+            ## A hospital LMS's flow\n\
+            1. `POST /v1/oauth/token` with the client's id and secret (HTTP Basic), \
+            `grant_type=client_credentials`: a token with the client's scopes.\n\
+            2. `PUT /v1/users/by-external-id/{external_id}`: the learner, by the LMS's own id.\n\
+            3. `GET /v1/credit-events?after={cursor}`: every award, amendment and revocation once, in order; \
+            keep `next_cursor` and resume from it (or subscribe a webhook endpoint to be told).\n\n\
+            ## Conventions\n\
+            Lists are pages of `{data, next_cursor}` with a `Link: rel=\"next\"` header. A write to an existing \
+            resource takes `If-Match: <version>` and answers 412 when someone changed it first. Retries of \
+            `POST` are safe with `Idempotency-Key`. Catalog reads carry an `ETag` and answer 304 to \
+            `If-None-Match`.",
         contact(name = "ce-api maintainers", url = "https://ce-api.dev"),
         license(name = "Apache-2.0", identifier = "Apache-2.0"),
     ),

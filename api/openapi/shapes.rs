@@ -51,6 +51,9 @@ pub(super) fn finish(document: Document, activity_input_example: &Value) -> Docu
     document_headers(&mut json);
     open_security(&mut json);
     add_activity_examples(&mut json, activity_input_example);
+    add_response_examples(&mut json);
+    illustrate_collections(&mut json);
+    add_csv_examples(&mut json);
     list_fixed_sets(&mut json);
     serde_json::from_value(json).unwrap_or(document)
 }
@@ -344,8 +347,8 @@ fn representation_siblings(json: &mut Value) {
         let Some(operation) = json.pointer_mut(&pointer) else { continue };
         let mut sibling = operation.clone();
         let content = operation.pointer_mut("/responses/200/content").and_then(Value::as_object_mut);
-        let schema =
-            content.and_then(|content| content.remove(r.media_type)).map(|media| media["schema"].clone());
+        let media = content.and_then(|content| content.remove(r.media_type)).unwrap_or_default();
+        let schema = Some(media["schema"].clone()).filter(|s| !s.is_null());
         let note = format!(
             "\n\nAlso as `{}`: `{} {}.{}` (or `Accept: {}`).",
             r.media_type, r.method, r.path, r.extension, r.media_type
@@ -362,6 +365,9 @@ fn representation_siblings(json: &mut Value) {
             _ => schema.filter(|s| s["type"] == "string").unwrap_or_else(|| json!({"type": "string"})),
         };
         sibling["responses"]["200"]["content"] = json!({ r.media_type: {"schema": schema} });
+        if let Some(example) = media.get("example") {
+            sibling["responses"]["200"]["content"][r.media_type]["example"] = example.clone();
+        }
         if r.extension == "csv" {
             sibling["responses"]["200"]["headers"]["Content-Disposition"] =
                 string_header("`attachment; filename=\"...csv\"`");
@@ -430,6 +436,79 @@ fn add_activity_examples(json: &mut Value, input: &Value) {
     }
 }
 
+/// The examples of `super::examples` on the schemas that have none, completed as the server
+/// writes them.
+fn add_response_examples(json: &mut Value) {
+    let Some(schemas) = json.pointer_mut("/components/schemas").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for (name, mut example) in super::examples::response_examples() {
+        let Some(schema) = schemas.get(name) else { continue };
+        if schema.get("example").is_some() {
+            continue;
+        }
+        super::examples::resolve(&mut example, schemas);
+        let all = Value::Object(schemas.clone());
+        complete(&mut example, schema, &all);
+        schemas[name]["example"] = example;
+    }
+}
+
+/// A page of an illustrated item shows that item (as the last page: no `next_cursor`), and a
+/// response that is a bare array of one shows a one-item array.
+fn illustrate_collections(json: &mut Value) {
+    let Some(schemas) = json.pointer_mut("/components/schemas").and_then(Value::as_object_mut) else {
+        return;
+    };
+    let item_example = |schemas: &serde_json::Map<String, Value>, items: &Value| {
+        let name = items["$ref"].as_str()?.strip_prefix(SCHEMAS)?;
+        schemas.get(name)?.get("example").cloned()
+    };
+    let pages: Vec<(String, Value)> = schemas
+        .iter()
+        .filter(|(name, page)| name.starts_with("Page_") && page.get("example").is_none())
+        .filter_map(|(name, page)| {
+            let item = item_example(schemas, &page["properties"]["data"]["items"])?;
+            Some((name.clone(), json!({"data": [item], "next_cursor": null})))
+        })
+        .collect();
+    for (name, example) in pages {
+        schemas[&name]["example"] = example;
+    }
+    let schemas = schemas.clone();
+    let Some(paths) = json.get_mut("paths").and_then(Value::as_object_mut) else { return };
+    let operations = paths.values_mut().filter_map(Value::as_object_mut).flat_map(|item| item.values_mut());
+    let responses = operations.filter_map(|op| op.get_mut("responses").and_then(Value::as_object_mut));
+    for response in responses.flat_map(|responses| responses.values_mut()) {
+        for media in response
+            .get_mut("content")
+            .and_then(Value::as_object_mut)
+            .into_iter()
+            .flat_map(|c| c.values_mut())
+        {
+            if media.get("example").is_some() || media["schema"]["type"] != "array" {
+                continue;
+            }
+            if let Some(item) = item_example(&schemas, &media["schema"]["items"]) {
+                media["example"] = json!([item]);
+            }
+        }
+    }
+}
+
+/// CSV examples on each CSV operation and its `.csv` sibling.
+fn add_csv_examples(json: &mut Value) {
+    let schemas = json.pointer("/components/schemas").and_then(Value::as_object).cloned().unwrap_or_default();
+    for (path, csv) in super::examples::csv_examples(&schemas) {
+        for path in [path.to_string(), format!("{path}.csv")] {
+            let pointer = format!("/paths/{}/get/responses/200/content/text~1csv", pointer_escape(&path));
+            if let Some(media) = json.pointer_mut(&pointer).and_then(Value::as_object_mut) {
+                media.insert("example".into(), json!(csv));
+            }
+        }
+    }
+}
+
 /// The object schema `schema` stands for: through a `$ref`, or the object branch of a
 /// `oneOf`/`anyOf` (how a nullable reference is written).
 fn object_schema<'a>(schema: &'a Value, schemas: &'a Value) -> &'a Value {
@@ -480,10 +559,13 @@ fn complete(value: &mut Value, schema: &Value, schemas: &Value) {
     }
 }
 
-/// Response text fields whose values come from a fixed set the server writes (kept as text in
-/// the code, where they are protocol words or audit records): listed as enums so that
-/// generated clients type them. Schemathesis checks the responses it gets against them.
-const FIXED_SETS: [(&str, &str, &[&str]); 11] = [
+/// Text fields whose values come from a fixed set (kept as text in the code, where they are
+/// protocol words, audit records or codes checked against a table): listed as enums so that
+/// generated clients type them. Schemathesis checks the responses it gets against them, and
+/// sends requests outside them expecting a 4XX.
+const FIXED_SETS: [(&str, &str, &[&str]); 13] = [
+    ("StateLicense", "state", &crate::users::rules::US_JURISDICTIONS),
+    ("StateLicenseInput", "state", &crate::users::rules::US_JURISDICTIONS),
     ("TokenResponse", "token_type", &["Bearer"]),
     ("ClientTokenResponse", "token_type", &["Bearer"]),
     ("HealthStatus", "status", &["ok", "ready"]),

@@ -180,9 +180,15 @@ async fn get_batch(
     params(("batch_id" = String, Path, description = "Batch id")),
     responses(
         (status = 200, description = "The file", content(
-            (String = "application/json"),
-            (String = "application/xml"),
-        ), headers(("Content-Disposition" = String))),
+            (Object = "application/json", example = json!({
+                "provider_number": "0197", "provider_name": "Riverside University School of Medicine",
+                "records": [{"record_id": "01938f5e-8a4b-7c3d-9e2f-0a1b2c3d4e5f", "epid": "1234567",
+                    "date_of_birth": "0415", "uan": "0197-0000-26-001-L01-P",
+                    "date_of_participation": "2026-12-01", "credit_hours": 3.5,
+                    "first_name": "Jordan", "last_name": "Rivera", "action": "I"}],
+            })),
+            (String = "application/xml", example = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rosters id_parent_provider=\"50-12345\"><roster>...</roster></rosters>"),
+        ), headers(("Content-Disposition" = String, description = "`attachment; filename=\"...\"`: the file's name"))),
         (status = 403, description = "Learners, leadership and clients without reporting:read", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown, or not yours", body = Problem, content_type = "application/problem+json"),
     )

@@ -11,7 +11,7 @@ use crate::{
 };
 
 /// Level 1: participation.
-#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 pub struct ParticipationCounts {
     /// Enrollments holding a seat: registered, completed or no-show (not cancelled, not
     /// waitlisted).
@@ -32,7 +32,7 @@ pub struct ParticipationCounts {
 
 /// One session of an activity (a series' grand rounds, a course's days): who was there, on
 /// which date, and the credit awarded for it.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct SessionParticipation {
     pub session_id: String,
     pub title: String,
@@ -46,7 +46,7 @@ pub struct SessionParticipation {
 }
 
 /// Level 2 (and any other Likert item): how learners rated it.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct LikertItem {
     pub survey_id: String,
     pub question_id: String,
@@ -58,7 +58,7 @@ pub struct LikertItem {
     pub distribution: [i64; 5],
 }
 
-#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 pub struct ItemScore {
     /// Learners whose latest test answered the item.
     pub n: i64,
@@ -67,7 +67,7 @@ pub struct ItemScore {
 }
 
 /// Levels 3-4: one test item, before and after.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct TestItem {
     pub question_id: String,
     pub question: String,
@@ -79,7 +79,7 @@ pub struct TestItem {
     pub mcnemar: McNemar,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Knowledge {
     pub items: Vec<TestItem>,
     /// Every scored item of every learner's latest pre-test.
@@ -93,14 +93,14 @@ pub struct Knowledge {
 }
 
 /// Paired scores of the items at one Moore level.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct LevelPaired {
     pub level: OutcomeLevel,
     pub paired: PairedScores,
 }
 
 /// Level 4: commitment to change.
-#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 pub struct Commitment {
     pub n: i64,
     pub committed: i64,
@@ -110,7 +110,7 @@ pub struct Commitment {
 }
 
 /// Level 5: follow-up: did they implement the change, and what stood in the way?
-#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 pub struct FollowUp {
     pub n: i64,
     pub implemented: i64,
@@ -119,7 +119,7 @@ pub struct FollowUp {
 }
 
 /// Free-text answers of one question, for qualitative review (no identity).
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct FreeText {
     pub survey_id: String,
     pub question_id: String,
@@ -137,14 +137,14 @@ pub enum Method {
 }
 
 /// Which outcome levels an activity measured, and how (as ACCME PARS asks).
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct LevelMeasured {
     pub level: OutcomeLevel,
     pub methods: Vec<Method>,
 }
 
 /// An activity's outcomes by Moore level.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ActivityOutcomes {
     pub activity_id: String,
     pub title: String,
@@ -174,7 +174,7 @@ pub struct ProgramReportQuery {
 }
 
 /// One activity's line of the program report.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ActivityLine {
     pub activity_id: String,
     pub title: String,
@@ -191,7 +191,7 @@ pub struct ActivityLine {
 }
 
 /// Totals of a group of activities (a format, or a Moore level).
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct GroupTotals {
     pub activities: i64,
     pub enrolled: i64,
@@ -202,7 +202,7 @@ pub struct GroupTotals {
     pub paired: PairedScores,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct FormatTotals {
     pub format: ActivityFormat,
     #[serde(flatten)]
@@ -210,7 +210,7 @@ pub struct FormatTotals {
 }
 
 /// How many activities measured a level, and how.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct LevelTotals {
     pub level: OutcomeLevel,
     pub activities: i64,
@@ -223,7 +223,7 @@ pub struct LevelTotals {
 
 /// The program's outcomes over a period, for leadership: totals, by format, by Moore level,
 /// and a line per activity to drill down.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ProgramOutcomes {
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,

@@ -7,6 +7,6 @@ mod handlers;
 pub mod service;
 pub mod stats;
 mod store;
-mod tables;
+pub(crate) mod tables;
 
 pub use handlers::configure;

@@ -18,7 +18,7 @@ pub fn round4(value: f64) -> f64 {
 }
 
 /// Paired pre/post scores of the learners who took both.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, ToSchema)]
 pub struct PairedScores {
     /// Learners with both a pre-test and a post-test.
     pub n: i64,
@@ -60,7 +60,7 @@ pub fn paired(n: i64, sum_pre: f64, sum_post: f64, sum_change: f64, sum_change_s
 }
 
 /// Which test gave a McNemar p-value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum McNemarMethod {
     /// Fewer than 25 discordant pairs: the exact two-sided binomial test.
@@ -94,7 +94,7 @@ pub fn paired_from_items(learners: &[LearnerItems]) -> PairedScores {
 }
 
 /// McNemar's test of one item over learners with both tests.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, ToSchema)]
 pub struct McNemar {
     /// Right before, wrong after.
     pub b: i64,

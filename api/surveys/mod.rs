@@ -7,7 +7,7 @@ mod handlers;
 pub mod rules;
 pub mod service;
 mod store;
-mod tables;
+pub(crate) mod tables;
 
 pub use handlers::configure;
 

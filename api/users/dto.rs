@@ -59,7 +59,7 @@ pub struct StateLicense {
     #[schema(example = "RN", min_length = 1, max_length = 40)]
     pub license_type: String,
     #[validate(length(min = 1, max = 40), custom(function = "rules::license_number"))]
-    #[schema(example = "123456", min_length = 1, max_length = 40)]
+    #[schema(example = "123456", min_length = 1, max_length = 40, pattern = "^[A-Za-z0-9./ -]+$")]
     pub license_number: String,
     #[serde(default)]
     #[schema(example = "2027-06-30")]

@@ -1,6 +1,7 @@
 //! The committed OpenAPI document is the contract: it must be exactly what the code generates.
 
 use crate::db_test;
+use serde_json::Value;
 
 #[test]
 fn committed_openapi_document_matches_the_code() {
@@ -93,6 +94,83 @@ fn every_operation_has_a_short_summary_and_a_description() {
             assert!(operation["description"].as_str().is_some_and(|d| !d.is_empty()), "{id}: no description");
         }
     }
+}
+
+/// Every request body and every success answer a client parses (JSON, CSV, JWT) shows an
+/// example, on the media type or on the schema it names; `tests/clients/examples.py` checks
+/// that each one validates.
+#[test]
+fn every_request_and_parsed_answer_has_an_example() {
+    let document = generated();
+    let schemas = &document["components"]["schemas"];
+    let illustrated = |media: &Value| {
+        media.get("example").is_some()
+            || media["schema"]["$ref"]
+                .as_str()
+                .and_then(|r| r.strip_prefix("#/components/schemas/"))
+                .is_some_and(|name| schemas[name].get("example").is_some())
+    };
+    let mut missing = Vec::new();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            for (media_type, media) in operation["requestBody"]["content"].as_object().into_iter().flatten() {
+                if !illustrated(media) {
+                    missing.push(format!("{method} {path} request {media_type}"));
+                }
+            }
+            for (status, response) in operation["responses"].as_object().unwrap() {
+                if !status.starts_with('2') {
+                    continue;
+                }
+                for (media_type, media) in response["content"].as_object().into_iter().flatten() {
+                    let parsed = ["json", "csv", "jwt"].iter().any(|kind| media_type.contains(kind));
+                    if parsed && !illustrated(media) {
+                        missing.push(format!("{method} {path} {status} {media_type}"));
+                    }
+                }
+            }
+        }
+    }
+    assert!(missing.is_empty(), "no example: {missing:#?}");
+}
+
+/// The flows in the document's introduction name operations that exist.
+#[test]
+fn the_introductions_flows_name_real_operations() {
+    let document = generated();
+    let introduction = document["info"]["description"].as_str().unwrap();
+    let mentioned = regex::Regex::new(r"`(GET|POST|PUT|PATCH|DELETE) (/[^`?]+)(\?[^`]*)?`").unwrap();
+    let mut count = 0;
+    for found in mentioned.captures_iter(introduction) {
+        let (method, path) = (found[1].to_lowercase(), &found[2]);
+        assert!(document["paths"][path][&method].is_object(), "{method} {path} is not an operation");
+        count += 1;
+    }
+    assert!(count >= 10, "the flows name their steps ({count})");
+}
+
+/// The documented constraints admit every value the server accepts: each IANA time zone
+/// name (the server parses with chrono-tz), every US jurisdiction of a license.
+#[test]
+fn documented_patterns_admit_what_the_server_accepts() {
+    let document = generated();
+    let schemas = &document["components"]["schemas"];
+    let pattern = |schema: &str, field: &str| {
+        let text = schemas[schema]["properties"][field]["pattern"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{schema}.{field}"));
+        regex::Regex::new(text).unwrap()
+    };
+    let time_zone = pattern("ActivityInput", "time_zone");
+    for zone in chrono_tz::TZ_VARIANTS {
+        assert!(time_zone.is_match(zone.name()), "{} is refused by the documented pattern", zone.name());
+    }
+    assert!(!time_zone.is_match("New York"));
+    let states = schemas["StateLicenseInput"]["properties"]["state"]["enum"].as_array().unwrap();
+    assert!(states.contains(&Value::from("NY")) && states.contains(&Value::from("PR")));
+    assert_eq!(states.len(), 56, "50 states, DC and 5 territories");
+    let number = pattern("StateLicenseInput", "license_number");
+    assert!(number.is_match("RN-045.678/B 2") && !number.is_match("045678;"));
 }
 
 #[test]
