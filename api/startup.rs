@@ -166,8 +166,9 @@ pub fn migrate(database_url: &str) -> Result<Vec<String>, StartupError> {
     Ok(applied)
 }
 
-/// What must exist before the first request: a signing key, and the bootstrap admin if
-/// configured. Both are idempotent, so every replica runs them.
+/// What must exist before the first request: a signing key, the bootstrap admin if
+/// configured, and every activity's catalog views. All are idempotent, so every replica runs
+/// them.
 fn prepare(settings: &Settings) -> Result<(), StartupError> {
     let mut conn =
         db::establish(&settings.database_url).map_err(|e| StartupError::Database(e.to_string()))?;
@@ -187,6 +188,11 @@ fn prepare(settings: &Settings) -> Result<(), StartupError> {
     .map_err(StartupError::Database)?;
     if let Some((email, password)) = &settings.auth.bootstrap_admin {
         seed::ensure_admin(&mut conn, email, password).map_err(|e| StartupError::Database(e.to_string()))?;
+    }
+    let rendered = crate::activities::service::render_missing_views(&mut conn)
+        .map_err(|e| StartupError::Database(e.to_string()))?;
+    if rendered > 0 {
+        tracing::info!(rendered, "rendered the catalog views of activities stored before them");
     }
     Ok(())
 }

@@ -546,6 +546,77 @@ pub struct Activity {
     pub published_at: Option<DateTime<Utc>>,
 }
 
+/// An activity as the catalog lists it by default: what a learner chooses by, well under a
+/// kilobyte. `GET /v1/activities/{activity_id}` (or `view=full`) has the whole document.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ActivitySummary {
+    #[serde(flatten)]
+    #[schema(inline)]
+    pub listing: ActivityListing,
+    /// Seats still free (`capacity` minus registered and completed enrollments); `null` when
+    /// seats are unlimited.
+    pub seats_left: Option<i64>,
+}
+
+/// The summary's fields that change only when the activity does (stored, rendered, beside the
+/// document; `seats_left` is added as each page is written).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ActivityListing {
+    pub id: String,
+    pub status: ActivityStatus,
+    pub title: String,
+    pub summary: Option<String>,
+    pub format: ActivityFormat,
+    pub delivery: Option<Delivery>,
+    pub medium: Option<Medium>,
+    pub time_zone: String,
+    pub starts_at: Option<DateTime<Utc>>,
+    pub ends_at: Option<DateTime<Utc>>,
+    pub release_date: Option<NaiveDate>,
+    pub expiry_date: Option<NaiveDate>,
+    pub location: Option<String>,
+    /// The credit offered: each type with its maximum.
+    pub credits: Vec<CreditMaximum>,
+    pub specialties: Vec<String>,
+    pub topics: Vec<String>,
+    pub target_professions: Vec<Profession>,
+    pub fee: Option<Fee>,
+    /// Seats; `null` means unlimited.
+    pub capacity: Option<u32>,
+    /// Increases on every change (the single activity's `ETag`).
+    pub version: i32,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One credit type an activity offers and its maximum.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CreditMaximum {
+    pub credit_type: CreditType,
+    #[schema(value_type = f64, example = 3.5)]
+    pub max_amount: Credits,
+}
+
+/// A catalog page: summaries by default, whole documents with `view=full` (the document's
+/// description; pages are written from stored views, not from this type).
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum CatalogPage {
+    Summaries(crate::http::pagination::Page<ActivitySummary>),
+    Documents(crate::http::pagination::Page<Activity>),
+}
+
+/// What each item of a catalog page holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ActivityView {
+    /// `ActivitySummary` items (the default).
+    #[default]
+    Summary,
+    /// Whole `Activity` documents (what an LMS syncing with `updated_since` wants).
+    Full,
+}
+
 /// Filters of `GET /v1/activities`.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -571,6 +642,9 @@ pub struct ActivityListQuery {
     pub q: Option<String>,
     /// Only activities changed at or after this instant, oldest change first (LMS polling).
     pub updated_since: Option<DateTime<Utc>>,
+    /// `summary` (default): `ActivitySummary` items; `full`: whole `Activity` documents.
+    #[param(inline)]
+    pub view: Option<ActivityView>,
 }
 
 /// A session of a series or multi-session course.

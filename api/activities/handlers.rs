@@ -5,7 +5,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::{
     activities::{
-        dto::{Activity, ActivityInput, ActivityListQuery, DisclosureSummary, Term},
+        dto::{Activity, ActivityInput, ActivityListQuery, CatalogPage, DisclosureSummary, Term},
         service::{self, ActivityEffects, Transition},
     },
     auth::{Caller, OptionalCaller},
@@ -43,6 +43,10 @@ fn activity_response(status: actix_web::http::StatusCode, activity: &Activity) -
 /// activities; planners also see their own drafts (and filter by `status`); administrators
 /// see everything. Sorted by start (or release) date; keyset pagination.
 ///
+/// Items are `ActivitySummary` (what a learner chooses by, with `seats_left`) unless
+/// `view=full` asks for whole `Activity` documents, as an LMS syncing with `updated_since`
+/// wants them; `GET /v1/activities/{activity_id}` has one whole document.
+///
 /// Authentication is optional: without a token, published activities are listed; a token adds
 /// what its holder may see.
 #[utoipa::path(
@@ -51,7 +55,7 @@ fn activity_response(status: actix_web::http::StatusCode, activity: &Activity) -
     security((), ("bearer" = []), ("oauth2" = ["activities:read"])),
     params(ActivityListQuery),
     responses(
-        (status = 200, description = "A page of activities", body = pagination::Page<Activity>,
+        (status = 200, description = "A page of activities: `ActivitySummary` items, or whole `Activity` documents with `view=full`", body = CatalogPage,
             headers(("Link" = String, description = "`<...>; rel=\"next\"` when more pages exist"),
                 ("ETag" = String, description = "A hash of this page: send it as `If-None-Match` to get 304 while it is unchanged"),
                 ("Cache-Control" = String, description = "`public, max-age=<CE_CATALOG_MAX_AGE_SECS>` for anonymous callers; `no-store` with a token"),
@@ -71,7 +75,7 @@ async fn list_activities(
 ) -> ApiResult<HttpResponse> {
     let query = query.into_inner();
     let page = db::run(&state.pool, move |conn| service::list(conn, caller.0.as_ref(), &query)).await?;
-    pagination::respond_cacheable(&req, page, state.settings.catalog_max_age_secs)
+    Ok(pagination::respond_raw_cacheable(&req, page, state.settings.catalog_max_age_secs))
 }
 
 /// Create a draft activity

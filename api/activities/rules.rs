@@ -5,7 +5,7 @@ use chrono::{DateTime, Datelike, Months, NaiveDate, NaiveDateTime, Utc};
 use validator::ValidationError;
 
 use crate::{
-    activities::dto::{ActivityFormat, ActivityInput, CreditType},
+    activities::dto::{Activity, ActivityFormat, ActivityInput, ActivityListing, CreditMaximum, CreditType},
     credits::Credits,
     error::FieldError,
     users::dto::Profession,
@@ -619,6 +619,55 @@ pub fn eligible_credit_types(input: &ActivityInput, profession: Option<Professio
         .collect()
 }
 
+/// The catalog's summary of an activity (what `ActivitySummary` holds but `seats_left`).
+pub fn listing(activity: &Activity) -> ActivityListing {
+    let details = &activity.details;
+    ActivityListing {
+        id: activity.id.clone(),
+        status: activity.status,
+        title: details.title.clone(),
+        summary: details.summary.clone(),
+        format: details.format,
+        delivery: details.delivery,
+        medium: details.medium,
+        time_zone: details.time_zone.clone(),
+        starts_at: details.starts_at,
+        ends_at: details.ends_at,
+        release_date: details.release_date,
+        expiry_date: details.expiry_date,
+        location: details.location.clone(),
+        credits: details
+            .credit_designations
+            .iter()
+            .map(|d| CreditMaximum { credit_type: d.credit_type, max_amount: d.max_amount })
+            .collect(),
+        specialties: details.specialties.clone(),
+        topics: details.topics.clone(),
+        target_professions: details.target_professions.clone(),
+        fee: details.fee.clone(),
+        capacity: details.capacity,
+        version: activity.version,
+        updated_at: activity.updated_at,
+    }
+}
+
+/// Seats still free: `None` when seats are unlimited, never below zero (a planner may lower
+/// the capacity under the seats already taken).
+pub fn seats_left(capacity: Option<i32>, taken: i32) -> Option<i64> {
+    capacity.map(|capacity| (i64::from(capacity) - i64::from(taken)).max(0))
+}
+
+/// A stored listing (a JSON object) with `seats_left` added: the summary as a page carries it,
+/// written without parsing the listing again.
+pub fn with_seats_left(listing_json: &str, seats_left: Option<i64>) -> String {
+    let seats = seats_left.map_or_else(|| "null".to_string(), |n| n.to_string());
+    match listing_json.trim_end().strip_suffix('}') {
+        Some(open) if open.trim_end().ends_with('{') => format!("{open}\"seats_left\":{seats}}}"),
+        Some(open) => format!("{open},\"seats_left\":{seats}}}"),
+        None => listing_json.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -644,6 +693,22 @@ mod tests {
         assert!(uan_fits_format("0197-0000-26-001-L01-P", ActivityFormat::Course));
         assert!(!uan_fits_format("0197-0000-26-001-H01-P", ActivityFormat::Course));
         assert!(uan_fits_format("0197-0000-26-001-H01-P", ActivityFormat::Enduring));
+    }
+
+    #[test]
+    fn seats_left_counts_down_to_zero_and_is_null_without_a_capacity() {
+        assert_eq!(seats_left(Some(120), 83), Some(37));
+        assert_eq!(seats_left(Some(10), 12), Some(0));
+        assert_eq!(seats_left(None, 500), None);
+    }
+
+    #[test]
+    fn seats_left_is_added_to_the_stored_listing_as_valid_json() {
+        let added = with_seats_left(r#"{"id":"a","capacity":10}"#, Some(3));
+        let parsed: serde_json::Value = serde_json::from_str(&added).unwrap();
+        assert_eq!(parsed, serde_json::json!({"id": "a", "capacity": 10, "seats_left": 3}));
+        let unlimited: serde_json::Value = serde_json::from_str(&with_seats_left("{}", None)).unwrap();
+        assert_eq!(unlimited, serde_json::json!({"seats_left": null}));
     }
 
     #[test]

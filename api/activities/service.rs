@@ -13,8 +13,8 @@ use crate::{
     access::{self, Relation},
     activities::{
         dto::{
-            Activity, ActivityInput, ActivityListQuery, ActivityStatus, DisclosedPerson, DisclosureSummary,
-            Term,
+            Activity, ActivityInput, ActivityListQuery, ActivityStatus, ActivityView, DisclosedPerson,
+            DisclosureSummary, Term,
         },
         rules, sessions,
         store::{self, ActivityRow},
@@ -89,21 +89,63 @@ fn check_document(conn: &mut DbConnection, input: &ActivityInput, id: Option<&st
 }
 
 /// A page of the catalog as the caller may see it.
+///
+/// Each item is the view's JSON as stored when the activity was last written (summaries get
+/// `seats_left` from the seat counter), so a page costs one query and a copy.
 pub fn list(
     conn: &mut DbConnection,
     caller: Option<&Caller>,
     query: &ActivityListQuery,
-) -> ApiResult<pagination::Page<Activity>> {
-    let view = access::catalog_view(caller)?;
+) -> ApiResult<pagination::RawPage> {
+    let catalog = access::catalog_view(caller)?;
     let limit = pagination::limit(query.limit)?;
     let after = pagination::decode_cursor::<store::ActivityCursor>(query.cursor.as_deref())?;
     let by_change = query.updated_since.is_some();
-    let rows = store::list(conn, query, &view, limit, after)?;
-    let key = |row: &ActivityRow| store::ActivityCursor {
+    let view = query.view.unwrap_or_default();
+    let rows = store::list(conn, query, &catalog, limit, after)?;
+    let key = |row: &store::ListedRow| store::ActivityCursor {
         at: if by_change { row.updated_at } else { row.sort_at },
         id: row.id.clone(),
     };
-    pagination::paginate(rows, limit, key, ActivityRow::into_api).transpose()
+    let page = pagination::paginate(rows, limit, key, |row| listed_json(conn, row, view));
+    let data = page.data.into_iter().collect::<ApiResult<Vec<String>>>()?;
+    Ok(pagination::RawPage { data, next_cursor: page.next_cursor })
+}
+
+/// One catalog item as JSON text: the stored view, rendered now only for a row stored before
+/// views were (until `render_missing_views` reaches it).
+fn listed_json(conn: &mut DbConnection, row: store::ListedRow, view: ActivityView) -> ApiResult<String> {
+    let stored = match row.view_json {
+        Some(json) => json,
+        None => {
+            let activity = store::find(conn, &row.id)?.ok_or(ApiError::NotFound)?;
+            let (listing, document) = store::rendered_views(&activity)?;
+            if view == ActivityView::Full {
+                document
+            } else {
+                listing
+            }
+        }
+    };
+    Ok(match view {
+        ActivityView::Full => stored,
+        ActivityView::Summary => {
+            rules::with_seats_left(&stored, rules::seats_left(row.capacity, row.seats_taken))
+        }
+    })
+}
+
+/// Renders the catalog views of activities stored before views were, a batch at a time (run
+/// at startup; any replica may, the result is the same).
+pub fn render_missing_views(conn: &mut DbConnection) -> ApiResult<usize> {
+    let mut total = 0;
+    loop {
+        let done = crate::db::write_transaction(conn, |conn| store::render_missing_views(conn, 200))?;
+        total += done;
+        if done < 200 {
+            return Ok(total);
+        }
+    }
 }
 
 /// A new draft; the creator may edit it.

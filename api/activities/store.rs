@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use crate::{
     access::CatalogView,
     activities::{
-        dto::{Activity, ActivityInput, ActivityListQuery, ActivityStatus, PersonRole},
+        dto::{Activity, ActivityInput, ActivityListQuery, ActivityStatus, ActivityView, PersonRole},
         rules,
     },
     db::keyset,
@@ -170,7 +170,10 @@ pub fn insert(conn: &mut DbConnection, input: &ActivityInput, created_by: &str) 
             published_at: None,
         },
     )?;
-    diesel::insert_into(activities::table).values(&row).execute(conn)?;
+    let (listing, document) = rendered_views(&row)?;
+    diesel::insert_into(activities::table)
+        .values((&row, activities::summary_json.eq(listing), activities::document_json.eq(document)))
+        .execute(conn)?;
     write_indexes(conn, &row.id, input)?;
     Ok(row)
 }
@@ -215,11 +218,13 @@ pub fn set_status(
     Ok(row)
 }
 
+/// Saves `row` and its rendered views if the stored version is still `expected`.
 fn save_if_version(conn: &mut DbConnection, row: &ActivityRow, expected: i32) -> ApiResult<()> {
+    let (listing, document) = rendered_views(row)?;
     let updated = diesel::update(
         activities::table.filter(activities::id.eq(&row.id)).filter(activities::version.eq(expected)),
     )
-    .set(row)
+    .set((row, activities::summary_json.eq(listing), activities::document_json.eq(document)))
     .execute(conn)?;
     if updated == 0 {
         return Err(ApiError::PreconditionFailed);
@@ -292,6 +297,32 @@ fn write_indexes(conn: &mut DbConnection, id: &str, input: &ActivityInput) -> Ap
     Ok(())
 }
 
+/// The catalog views of `row` as JSON text: its listing (the summary but `seats_left`) and the
+/// whole activity. Stored beside the document on every write, so pages are written from them.
+pub fn rendered_views(row: &ActivityRow) -> ApiResult<(String, String)> {
+    let activity = row.clone().into_api()?;
+    let listing = serde_json::to_string(&rules::listing(&activity)).map_err(ApiError::internal)?;
+    let document = serde_json::to_string(&activity).map_err(ApiError::internal)?;
+    Ok((listing, document))
+}
+
+/// Renders the views of up to `limit` activities that have none (rows written before views
+/// were stored). Returns how many.
+pub fn render_missing_views(conn: &mut DbConnection, limit: i64) -> ApiResult<usize> {
+    let rows: Vec<ActivityRow> = activities::table
+        .filter(activities::summary_json.is_null().or(activities::document_json.is_null()))
+        .select(ActivityRow::as_select())
+        .limit(limit)
+        .load(conn)?;
+    for row in &rows {
+        let (listing, document) = rendered_views(row)?;
+        diesel::update(activities::table.find(&row.id))
+            .set((activities::summary_json.eq(listing), activities::document_json.eq(document)))
+            .execute(conn)?;
+    }
+    Ok(rows.len())
+}
+
 pub fn find(conn: &mut DbConnection, id: &str) -> ApiResult<Option<ActivityRow>> {
     Ok(activities::table.find(id).select(ActivityRow::as_select()).first(conn).optional()?)
 }
@@ -303,14 +334,47 @@ pub struct ActivityCursor {
     pub id: String,
 }
 
+/// A catalog page's row: its keys, seats and the stored JSON of the view asked for (`None`
+/// only for a row written before views were stored).
+#[derive(Debug, Queryable)]
+pub struct ListedRow {
+    pub id: String,
+    pub sort_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub capacity: Option<i32>,
+    pub seats_taken: i32,
+    pub view_json: Option<String>,
+}
+
+type ViewColumn = Box<
+    dyn diesel::expression::BoxableExpression<
+        activities::table,
+        <DbConnection as diesel::Connection>::Backend,
+        SqlType = diesel::sql_types::Nullable<diesel::sql_types::Text>,
+    >,
+>;
+
 pub fn list(
     conn: &mut DbConnection,
     query: &ActivityListQuery,
-    view: &CatalogView,
+    catalog: &CatalogView,
     limit: i64,
     after: Option<ActivityCursor>,
-) -> ApiResult<Vec<ActivityRow>> {
-    let mut select = activities::table.select(ActivityRow::as_select()).into_boxed();
+) -> ApiResult<Vec<ListedRow>> {
+    let view_json: ViewColumn = match query.view.unwrap_or_default() {
+        ActivityView::Summary => Box::new(activities::summary_json),
+        ActivityView::Full => Box::new(activities::document_json),
+    };
+    let columns = (
+        activities::id,
+        activities::sort_at,
+        activities::updated_at,
+        activities::capacity,
+        activities::seats_taken,
+        view_json,
+    );
+    let view = catalog;
+    let mut select = activities::table.select(columns).into_boxed();
     match view {
         CatalogView::Public => {
             select = select.filter(activities::status.eq(status_str(ActivityStatus::Published)))

@@ -193,6 +193,9 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         published_at -> Nullable<Timestamp>,
+        summary_json -> Nullable<Text>,
+        document_json -> Nullable<Text>,
+        seats_taken -> Integer,
     }
 }
 

@@ -13,7 +13,7 @@ use crate::{
     activities::{rules as activity_rules, ActivityRow},
     db::{
         now,
-        schema::{enrollments, session_attendance},
+        schema::{activities, enrollments, session_attendance},
         to_utc, DbConnection,
     },
     enrollments::{
@@ -144,9 +144,12 @@ fn count_status(conn: &mut DbConnection, activity_id: &str, statuses: &[Enrollme
         .get_result(conn)?)
 }
 
-/// Seats held: registered and completed enrollments.
+/// Seats held (registered and completed enrollments): the activity's counter, which triggers
+/// keep in the same transaction as every enrollment change (migration 000020), instead of a
+/// count of rows.
 fn seats_taken(conn: &mut DbConnection, activity_id: &str) -> ApiResult<i64> {
-    count_status(conn, activity_id, &[EnrollmentStatus::Registered, EnrollmentStatus::Completed])
+    let taken: i32 = activities::table.find(activity_id).select(activities::seats_taken).first(conn)?;
+    Ok(i64::from(taken))
 }
 
 /// Enrolls a learner (the activity is locked by the caller): a seat if one is free, else the

@@ -83,13 +83,53 @@ pub fn respond_cacheable<T: Serialize>(
     max_age_secs: u32,
 ) -> ApiResult<HttpResponse> {
     let body = serde_json::to_vec(&page).map_err(ApiError::internal)?;
+    Ok(cacheable_page(req, body, page.next_cursor.as_deref(), max_age_secs))
+}
+
+/// A page whose items are JSON text already (views rendered when their resource was written).
+pub struct RawPage {
+    pub data: Vec<String>,
+    pub next_cursor: Option<String>,
+}
+
+impl RawPage {
+    /// `{"data": [...], "next_cursor": ...}`, the items copied in as they are.
+    fn body(&self) -> Vec<u8> {
+        let size = self.data.iter().map(|item| item.len() + 1).sum::<usize>() + 64;
+        let mut body = Vec::with_capacity(size);
+        body.extend_from_slice(b"{\"data\":[");
+        for (index, item) in self.data.iter().enumerate() {
+            if index > 0 {
+                body.push(b',');
+            }
+            body.extend_from_slice(item.as_bytes());
+        }
+        body.extend_from_slice(b"],\"next_cursor\":");
+        let cursor = serde_json::to_string(&self.next_cursor).unwrap_or_else(|_| "null".into());
+        body.extend_from_slice(cursor.as_bytes());
+        body.push(b'}');
+        body
+    }
+}
+
+/// As [`respond_cacheable`], for a [`RawPage`].
+pub fn respond_raw_cacheable(req: &HttpRequest, page: RawPage, max_age_secs: u32) -> HttpResponse {
+    cacheable_page(req, page.body(), page.next_cursor.as_deref(), max_age_secs)
+}
+
+fn cacheable_page(
+    req: &HttpRequest,
+    body: Vec<u8>,
+    next_cursor: Option<&str>,
+    max_age_secs: u32,
+) -> HttpResponse {
     let tag = super::etag::of_bytes(&body);
     let mut response = HttpResponse::Ok();
-    if let Some(cursor) = &page.next_cursor {
+    if let Some(cursor) = next_cursor {
         response.insert_header((header::LINK, format!("<{}>; rel=\"next\"", next_link(req, cursor))));
     }
     let answer = response.content_type("application/json").body(body);
-    Ok(super::etag::cacheable(req, tag, max_age_secs, answer))
+    super::etag::cacheable(req, tag, max_age_secs, answer)
 }
 
 fn next_link(req: &HttpRequest, cursor: &str) -> String {

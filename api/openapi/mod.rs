@@ -76,7 +76,7 @@ mod shapes;
             enrollment and activity events, in order per endpoint, with retries and a delivery log"),
         (name = "operations", description = "Health and readiness probes"),
     ),
-    components(schemas(Problem, FieldError)),
+    components(schemas(Problem, FieldError, crate::activities::dto::ActivitySummary)),
     modifiers(&SecuritySchemes),
 )]
 struct ApiDoc;

@@ -430,6 +430,15 @@ fn add_activity_examples(json: &mut Value, input: &Value) {
     if let Some(deadline) = activity["claim_deadline"].as_str().map(str::to_string) {
         activity["effective_claim_deadline"] = json!(deadline);
     }
+    if let Ok(parsed) = serde_json::from_value::<crate::activities::dto::Activity>(activity.clone()) {
+        let listing = crate::activities::rules::listing(&parsed);
+        let summary = crate::activities::dto::ActivitySummary { listing, seats_left: Some(37) };
+        if let (Some(schema), Ok(example)) =
+            (schemas.get_mut("ActivitySummary"), serde_json::to_value(summary))
+        {
+            schema["example"] = example;
+        }
+    }
     schemas["Activity"]["example"] = activity.clone();
     if let Some(page) = schemas.get_mut("Page_Activity") {
         page["example"] = json!({"data": [activity], "next_cursor": "eyJpZCI6IjAxOTNmMWEwIn0"});
@@ -454,8 +463,9 @@ fn add_response_examples(json: &mut Value) {
     }
 }
 
-/// A page of an illustrated item shows that item (as the last page: no `next_cursor`), and a
-/// response that is a bare array of one shows a one-item array.
+/// A page of an illustrated item shows that item (as the last page: no `next_cursor`), a
+/// choice (`oneOf`) its first branch, and a response that is a bare array of one a one-item
+/// array.
 fn illustrate_collections(json: &mut Value) {
     let Some(schemas) = json.pointer_mut("/components/schemas").and_then(Value::as_object_mut) else {
         return;
@@ -473,6 +483,32 @@ fn illustrate_collections(json: &mut Value) {
         })
         .collect();
     for (name, example) in pages {
+        schemas[&name]["example"] = example;
+    }
+    // A choice of pages is an `anyOf`: an empty page is a page of either.
+    for schema in schemas.values_mut() {
+        let pages = schema["oneOf"].as_array().is_some_and(|branches| {
+            branches
+                .iter()
+                .all(|b| b["$ref"].as_str().is_some_and(|r| r.starts_with("#/components/schemas/Page_")))
+        });
+        if let (true, Some(object)) = (pages, schema.as_object_mut()) {
+            if let Some(branches) = object.remove("oneOf") {
+                object.insert("anyOf".into(), branches);
+            }
+        }
+    }
+    // A choice of illustrated schemas shows its first.
+    let choices: Vec<(String, Value)> = schemas
+        .iter()
+        .filter(|(_, schema)| schema.get("example").is_none())
+        .filter_map(|(name, schema)| {
+            let branches = schema.get("oneOf").or_else(|| schema.get("anyOf"))?;
+            let first = branches.as_array()?.first()?;
+            Some((name.clone(), item_example(schemas, first)?))
+        })
+        .collect();
+    for (name, example) in choices {
         schemas[&name]["example"] = example;
     }
     let schemas = schemas.clone();

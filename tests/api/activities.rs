@@ -745,3 +745,83 @@ db_test!(
         assert_ne!(page_now.header("etag").unwrap(), tag, "the page changed with its activity");
     }
 );
+
+db_test!(
+    async fn the_catalog_lists_summaries_and_whole_documents_on_request(app: TestApp) {
+        use crate::credit::{enrolled_learner, publish};
+        let mut body = examples::create_activity(today());
+        body["capacity"] = json!(40);
+        let setup = publish(&app, body).await;
+        let path = format!("/v1/activities/{}", setup.activity);
+        let whole = app.get(&path).await.json();
+
+        // The default item is the summary: what a learner chooses by, far smaller.
+        let summary = app.catalog_item(&setup.activity, "summary").await;
+        let mut keys: Vec<&str> = summary.as_object().unwrap().keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        let expected = [
+            "capacity",
+            "credits",
+            "delivery",
+            "ends_at",
+            "expiry_date",
+            "fee",
+            "format",
+            "id",
+            "location",
+            "medium",
+            "release_date",
+            "seats_left",
+            "specialties",
+            "starts_at",
+            "status",
+            "summary",
+            "target_professions",
+            "time_zone",
+            "title",
+            "topics",
+            "updated_at",
+            "version",
+        ];
+        assert_eq!(keys, expected);
+        assert_eq!(summary["seats_left"], 40);
+        assert_eq!(summary["version"], whole["version"]);
+        assert_eq!(summary["credits"][0], json!({"credit_type": "ama_pra_1", "max_amount": 3.5}));
+        assert!(summary.to_string().len() < 1024, "well under a kilobyte: {}", summary.to_string().len());
+        // `view=full` is the document itself, and an unknown view is refused.
+        assert_eq!(app.catalog_item(&setup.activity, "full").await, whole);
+        app.get("/v1/activities?view=everything").await.assert_problem(400, "malformed-request");
+
+        // Both views follow each change, in the same transaction as the change.
+        app.request(Method::PATCH, &path)
+            .bearer(&setup.planner)
+            .header("if-match", "*")
+            .json(&json!({"title": "Sepsis, revisited"}))
+            .send()
+            .await
+            .assert_status(200);
+        let summary = app.catalog_item(&setup.activity, "summary").await;
+        assert_eq!(summary["title"], "Sepsis, revisited");
+        assert_eq!(app.catalog_item(&setup.activity, "full").await, app.get(&path).await.json());
+
+        // Seats left follow enrollments, and so does the page's validator.
+        let tag = app.get("/v1/activities?limit=100").await.header("etag").unwrap();
+        enrolled_learner(&app, &setup, json!({"profession": "physician"})).await;
+        assert_eq!(app.catalog_item(&setup.activity, "summary").await["seats_left"], 39);
+        let page =
+            app.request(Method::GET, "/v1/activities?limit=100").header("if-none-match", &tag).send().await;
+        page.assert_status(200);
+
+        // An activity stored before views were is rendered when listed, and at startup.
+        let mut conn = app.database.connect();
+        diesel::RunQueryDsl::execute(
+            diesel::sql_query("UPDATE activities SET summary_json = NULL, document_json = NULL"),
+            &mut conn,
+        )
+        .unwrap();
+        assert_eq!(app.catalog_item(&setup.activity, "summary").await["seats_left"], 39);
+        assert_eq!(app.catalog_item(&setup.activity, "full").await["title"], "Sepsis, revisited");
+        assert_eq!(ce_api::activities::service::render_missing_views(&mut conn).unwrap(), 1);
+        assert_eq!(ce_api::activities::service::render_missing_views(&mut conn).unwrap(), 0, "all rendered");
+    }
+);

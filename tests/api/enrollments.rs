@@ -135,6 +135,8 @@ async fn two_hundred_concurrent_enrollments_fill_twenty_seats_exactly() {
         let enrollments = roster(&app, &setup).await;
         assert_eq!(enrollments.len(), 200);
         assert_seats(&enrollments, 20, 180);
+        let listed = app.catalog_item(&setup.activity, "summary").await;
+        assert_eq!(listed["seats_left"], 0, "the seat counter kept up with every concurrent enrollment");
     }
 }
 
@@ -143,6 +145,9 @@ db_test!(
         let setup = activity_with_seats(&app, Some(2), course()).await;
         let ids = learners(&app, 5);
         let enrollment_ids = enroll_each(&app, &setup, &ids).await;
+        let seats_left =
+            || async { app.catalog_item(&setup.activity, "summary").await["seats_left"].clone() };
+        assert_eq!(seats_left().await, 0, "two registered, three waiting");
         let first = app
             .request(Method::POST, &format!("/v1/enrollments/{}/cancel", enrollment_ids[0]))
             .bearer(&setup.planner)
@@ -167,6 +172,7 @@ db_test!(
         let enrollments = roster(&app, &setup).await;
         let live: Vec<Value> = enrollments.into_iter().filter(|e| e["status"] != "cancelled").collect();
         assert_seats(&live, 2, 1);
+        assert_eq!(seats_left().await, 0, "the freed seat went to the waitlist");
         // More seats: the waitlist is promoted at once.
         app.request(Method::PATCH, &format!("/v1/activities/{}", setup.activity))
             .bearer(&setup.planner)
@@ -178,6 +184,7 @@ db_test!(
         let live: Vec<Value> =
             roster(&app, &setup).await.into_iter().filter(|e| e["status"] != "cancelled").collect();
         assert_seats(&live, 3, 0);
+        assert_eq!(seats_left().await, 7, "ten seats, three taken");
     }
 );
 

@@ -70,3 +70,13 @@ impl TestApp {
             .await
     }
 }
+
+impl TestApp {
+    /// The activity as the anonymous catalog lists it (`view` `summary` or `full`).
+    pub async fn catalog_item(&self, activity_id: &str, view: &str) -> Value {
+        let page = self.get(&format!("/v1/activities?limit=100&view={view}")).await;
+        page.assert_status(200);
+        let items = page.json()["data"].as_array().cloned().unwrap_or_default();
+        items.into_iter().find(|item| item["id"] == activity_id).expect("the activity is in the catalog")
+    }
+}

@@ -1,8 +1,9 @@
 """A learner's journey through the Python client generated from openapi/openapi.json.
 
 `scripts/check-clients.sh` generates the client (openapi-python-client) and checks this file
-with `mypy --strict`: every field the API always returns is typed as present, pages hold the
-same `Activity` type as a single read, and the CSV operations return text. No casts, no
+with `mypy --strict`: every field the API always returns is typed as present, catalog pages
+hold `ActivitySummary` items (or, with `view=full`, the same `Activity` type as a single read),
+and the CSV operations return text. No casts, no
 `assert x is not None` on fields the contract says are always there.
 """
 
@@ -14,14 +15,17 @@ from ce_api_client.api.credit import create_credit_claim, my_transcript, my_tran
 from ce_api_client.api.enrollments import enroll
 from ce_api_client.models import (
     Activity,
+    ActivitySummary,
     ClaimRequest,
     CreditClaim,
     CreditType,
     EnrollRequest,
     Enrollment,
     IssuedCredential,
+    ListActivitiesView,
     LoginRequest,
     PageActivity,
+    PageActivitySummary,
     Problem,
     TokenResponse,
     Transcript,
@@ -35,11 +39,19 @@ def most_credit(activity: Activity) -> float:
     return max((designation.max_amount for designation in activity.credit_designations), default=0.0)
 
 
-def catalog(client: Client | AuthenticatedClient) -> list[Activity]:
+def catalog(client: Client | AuthenticatedClient) -> list[ActivitySummary]:
     """The first page of the catalog, anonymous or not (the operation needs no token)."""
     page = list_activities.sync(client=client, limit=10)
-    if not isinstance(page, PageActivity):
+    if not isinstance(page, PageActivitySummary):
         raise SystemExit(f"catalog: {page}")
+    return page.data
+
+
+def catalog_documents(client: Client | AuthenticatedClient) -> list[Activity]:
+    """The first page of the catalog as whole documents (`view=full`, as an LMS syncs)."""
+    page = list_activities.sync(client=client, limit=10, view=ListActivitiesView.FULL)
+    if not isinstance(page, PageActivity):
+        raise SystemExit(f"catalog documents: {page}")
     return page.data
 
 
@@ -49,7 +61,10 @@ def journey(base_url: str, email: str, password: str) -> None:
     if not activities:
         return
     first = activities[0]
-    print(first.title, first.format_, first.time_zone, most_credit(first), first.version)
+    most = max((credit.max_amount for credit in first.credits_), default=0.0)
+    print(first.title, first.format_, first.time_zone, most, first.seats_left, first.version)
+    documents = catalog_documents(anonymous)
+    print(documents[0].id == first.id, most_credit(documents[0]), len(documents[0].learning_objectives))
 
     tokens = login.sync(client=anonymous, body=LoginRequest(email=email, password=password))
     if not isinstance(tokens, TokenResponse):

@@ -6,6 +6,12 @@ import createClient from "openapi-fetch";
 import type { components, paths } from "./schema";
 
 type Activity = components["schemas"]["Activity"];
+type ActivitySummary = components["schemas"]["ActivitySummary"];
+
+/// A catalog page holds summaries unless `view=full` asked for documents; items tell which.
+function isDocument(item: Activity | ActivitySummary): item is Activity {
+  return "credit_designations" in item;
+}
 
 function mostCredit(activity: Activity): number {
   return Math.max(0, ...activity.credit_designations.map((designation) => designation.max_amount));
@@ -15,9 +21,16 @@ export async function journey(baseUrl: string, email: string, password: string):
   const anonymous = createClient<paths>({ baseUrl });
   const catalog = await anonymous.GET("/v1/activities", { params: { query: { limit: 10 } } });
   if (!catalog.data) throw new Error(`catalog: ${JSON.stringify(catalog.error)}`);
-  const first: Activity | undefined = catalog.data.data[0];
+  const first: Activity | ActivitySummary | undefined = catalog.data.data[0];
   if (!first) return;
-  console.log(first.title, first.format, first.time_zone, mostCredit(first), first.version, catalog.data.next_cursor);
+  if (!isDocument(first)) {
+    const most = Math.max(0, ...first.credits.map((credit) => credit.max_amount));
+    console.log(first.title, first.format, first.time_zone, most, first.seats_left, first.version, catalog.data.next_cursor);
+  }
+  const documents = await anonymous.GET("/v1/activities", { params: { query: { limit: 10, view: "full" } } });
+  if (!documents.data) throw new Error(`catalog documents: ${JSON.stringify(documents.error)}`);
+  const document = documents.data.data[0];
+  if (document && isDocument(document)) console.log(document.id === first.id, mostCredit(document));
 
   const login = await anonymous.POST("/v1/auth/login", { body: { email, password } });
   if (!login.data) throw new Error(`login: ${login.error.title}`);
