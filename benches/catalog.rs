@@ -11,14 +11,14 @@
 // A benchmark stops at its first failure: panicking is how it reports one.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-use std::{
-    sync::{Arc, Mutex},
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 mod support;
 
-use support::{admin_token, env_number, measure, seed_catalog as seed, start, summarize, Figures};
+use support::{
+    admin_token, bench_learners, env_number, measure, post_all, seed_catalog as seed, start, summarize,
+    Figures,
+};
 
 use ce_api::{
     activities::fixtures as store,
@@ -93,74 +93,11 @@ async fn measure_enrollments(base: &str, url: &str, clients: u64, seconds: u64) 
         .set(activities::capacity.eq(Some(100)))
         .execute(&mut conn)
         .map_err(|e| e.to_string())?;
-    let learners: Vec<String> = db::write_transaction(&mut conn, |conn| {
-        (0..(seconds * 3000))
-            .map(|n| {
-                users::insert(
-                    conn,
-                    NewUser {
-                        email: format!("bench-learner-{n}-{}@example.org", uuid::Uuid::now_v7().simple()),
-                        password_hash: None,
-                        role: ce_api::auth::Role::Learner,
-                        first_name: "L".into(),
-                        last_name: format!("{n}"),
-                        profession: None,
-                        external_id: None,
-                        email_verified: true,
-                    },
-                )
-                .map(|row| row.id)
-            })
-            .collect()
-    })
-    .map_err(|e| e.to_string())?;
+    let learners = bench_learners(&mut conn, seconds * 3000)?;
     let target = format!("{base}/v1/activities/{activity_id}/enrollments");
-    post_each(&target, &token, learners, clients, seconds, |learner| serde_json::json!({"user_id": learner}))
-        .await
-}
-
-/// `clients` concurrent clients POST one body per item of `items` to `target` (each must
-/// answer 201) until the items or the time run out.
-async fn post_each(
-    target: &str,
-    token: &str,
-    items: Vec<String>,
-    clients: u64,
-    seconds: u64,
-    body_of: fn(String) -> serde_json::Value,
-) -> Result<Figures, String> {
-    let queue = Arc::new(Mutex::new(items));
-    let latencies = Arc::new(Mutex::new(Vec::new()));
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for _ in 0..clients {
-        let (queue, latencies) = (queue.clone(), latencies.clone());
-        let (target, token) = (target.to_string(), token.to_string());
-        tasks.push(actix_web::rt::spawn(async move {
-            let client = awc::Client::builder().timeout(Duration::from_secs(60)).finish();
-            let mut mine = Vec::new();
-            while Instant::now() < deadline {
-                let Some(item) = queue.lock().expect("lock").pop() else { break };
-                let sent = Instant::now();
-                let mut response = client
-                    .post(&target)
-                    .insert_header(("authorization", format!("Bearer {token}")))
-                    .send_json(&body_of(item))
-                    .await
-                    .expect("request");
-                let body = response.body().await.expect("body");
-                assert_eq!(response.status().as_u16(), 201, "{}", String::from_utf8_lossy(&body));
-                mine.push(sent.elapsed().as_secs_f64() * 1000.0);
-            }
-            latencies.lock().expect("lock").extend(mine);
-        }));
-    }
-    for task in tasks {
-        task.await.map_err(|e| e.to_string())?;
-    }
-    let all = latencies.lock().expect("lock").clone();
-    Ok(summarize(all, started.elapsed().as_secs_f64()))
+    let requests =
+        learners.into_iter().map(|learner| (target.clone(), serde_json::json!({"user_id": learner})));
+    post_all(requests.collect(), &token, clients, seconds).await
 }
 
 /// `count` physicians with completed enrollments in `activity_id`, written in one
@@ -221,10 +158,12 @@ async fn measure_claims(
         .first(&mut conn)
         .map_err(|e| e.to_string())?;
     let enrollments = completed_enrollments(&mut conn, &activity_id, seconds * 2000)?;
-    let claims = post_each(&format!("{base}/v1/credit-claims"), &token, enrollments, clients, seconds, |id| {
-        serde_json::json!({"enrollment_id": id, "credit_type": "ama_pra_1", "amount": 1.0, "attestation": true})
-    })
-    .await?;
+    let target = format!("{base}/v1/credit-claims");
+    let requests = enrollments.into_iter().map(|id| {
+        let body = serde_json::json!({"enrollment_id": id, "credit_type": "ama_pra_1", "amount": 1.0, "attestation": true});
+        (target.clone(), body)
+    });
+    let claims = post_all(requests.collect(), &token, clients, seconds).await?;
     // Read the feed back from the start: requests are pages, the rate is events per second.
     let client = awc::Client::builder().timeout(Duration::from_secs(60)).finish();
     let mut after = String::new();

@@ -96,14 +96,18 @@ fn active_principal(conn: &mut DbConnection, claims: jwt::Claims) -> ApiResult<C
     let inactive = || ApiError::Unauthorized { detail: "the account behind this token is disabled".into() };
     match claims.kind {
         PrincipalKind::User => {
-            if let Some(sid) = &claims.sid {
-                if !store::session_alive(conn, sid)? {
-                    return Err(ApiError::Unauthorized {
-                        detail: "the login session of this token has ended".into(),
-                    });
-                }
-            }
-            let found = store::user_standing(conn, &claims.sub)?;
+            // One query: the account's standing and, for a login's token, its session's.
+            let found = match &claims.sid {
+                Some(sid) => match store::user_standing_in_session(conn, &claims.sub, sid)? {
+                    Some((_, _, false)) => {
+                        return Err(ApiError::Unauthorized {
+                            detail: "the login session of this token has ended".into(),
+                        })
+                    }
+                    found => found.map(|(role, active, _)| (role, active)),
+                },
+                None => store::user_standing(conn, &claims.sub)?,
+            };
             match found {
                 // The role is read from the database, not the token, so a demotion is
                 // effective immediately.

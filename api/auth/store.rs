@@ -28,16 +28,20 @@ pub(super) fn user_standing(conn: &mut DbConnection, id: &str) -> QueryResult<Op
     users::table.find(id).select((users::role, users::active)).first(conn).optional()
 }
 
-/// Whether a login session (refresh-token family) still stands: logout and a revoked family
-/// mark every token of it revoked.
-pub(super) fn session_alive(conn: &mut DbConnection, family_id: &str) -> QueryResult<bool> {
+/// [`user_standing`] and, in the same query, whether the token's login session (refresh-token
+/// family) still stands: logout and a revoked family mark every token of it revoked.
+pub(super) fn user_standing_in_session(
+    conn: &mut DbConnection,
+    id: &str,
+    family_id: &str,
+) -> QueryResult<Option<(String, bool, bool)>> {
     use crate::db::schema::refresh_tokens;
-    diesel::select(diesel::dsl::exists(
+    let session_alive = diesel::dsl::exists(
         refresh_tokens::table
-            .filter(refresh_tokens::family_id.eq(family_id))
+            .filter(refresh_tokens::family_id.eq(family_id.to_string()))
             .filter(refresh_tokens::revoked_at.is_null()),
-    ))
-    .get_result(conn)
+    );
+    users::table.find(id).select((users::role, users::active, session_alive)).first(conn).optional()
 }
 
 /// A client's granted scopes (space-separated) and whether it is active.

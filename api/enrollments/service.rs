@@ -143,7 +143,7 @@ pub fn enroll(
     activity_id: &str,
     request: &EnrollRequest,
 ) -> ApiResult<Enrollment> {
-    store::lock_activity(conn, activity_id)?;
+    let seats_taken = store::lock_activity_seats(conn, activity_id)?;
     let activity = activities::service::visible(conn, viewer(caller), activity_id)?;
     let user_id = learner_to_enroll(conn, caller, &activity, request)?;
     if let Some(existing) = store::live_enrollment(conn, &activity.id, &user_id)? {
@@ -153,7 +153,7 @@ pub fn enroll(
         });
     }
     registration_open(&activity)?;
-    let row = store::enroll(conn, &activity, &user_id, &caller.actor())?;
+    let row = store::enroll(conn, &activity, seats_taken.unwrap_or_default(), &user_id, &caller.actor())?;
     announce(conn, EventType::EnrollmentCreated, &row)?;
     to_api(conn, row, &activity)
 }

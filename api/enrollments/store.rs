@@ -152,18 +152,28 @@ fn seats_taken(conn: &mut DbConnection, activity_id: &str) -> ApiResult<i64> {
     Ok(i64::from(taken))
 }
 
-/// Enrolls a learner (the activity is locked by the caller): a seat if one is free, else the
-/// end of the waitlist.
+/// Locks the activity (as [`lock_activity`]) and reads its seats held in the same round trip:
+/// `SELECT seats_taken ... FOR UPDATE` on PostgreSQL. `None` when there is no such activity.
+pub fn lock_activity_seats(conn: &mut DbConnection, activity_id: &str) -> ApiResult<Option<i64>> {
+    let seats = activities::table.find(activity_id).select(activities::seats_taken);
+    let taken: Option<i32> = match conn {
+        DbConnection::Postgres(pg) => seats.for_update().first(pg).optional()?,
+        // The write transaction (`BEGIN IMMEDIATE`) already holds SQLite's only write lock.
+        DbConnection::Sqlite(sqlite) => seats.first(sqlite).optional()?,
+    };
+    Ok(taken.map(i64::from))
+}
+
+/// Enrolls a learner (the activity is locked by the caller, who read `seats_taken` under the
+/// lock): a seat if one is free, else the end of the waitlist.
 pub fn enroll(
     conn: &mut DbConnection,
     activity: &ActivityRow,
+    seats_taken: i64,
     user_id: &str,
     enrolled_by: &str,
 ) -> ApiResult<EnrollmentRow> {
-    let has_seat = match activity.capacity {
-        None => true,
-        Some(capacity) => seats_taken(conn, &activity.id)? < i64::from(capacity),
-    };
+    let has_seat = activity.capacity.is_none_or(|capacity| seats_taken < i64::from(capacity));
     let (status, position) = if has_seat {
         (EnrollmentStatus::Registered, None)
     } else {

@@ -67,6 +67,73 @@ pub async fn measure_with(
     summarize(all, started.elapsed().as_secs_f64())
 }
 
+/// `clients` concurrent clients send each `(url, body)` of `requests` as a POST (with the
+/// bearer `token` unless it is empty; each must answer 201) until the requests or the time run
+/// out.
+pub async fn post_all(
+    requests: Vec<(String, serde_json::Value)>,
+    token: &str,
+    clients: u64,
+    seconds: u64,
+) -> Result<Figures, String> {
+    let queue = Arc::new(Mutex::new(requests));
+    let latencies = Arc::new(Mutex::new(Vec::new()));
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let (queue, latencies, token) = (queue.clone(), latencies.clone(), token.to_string());
+        tasks.push(actix_web::rt::spawn(async move {
+            let client = awc::Client::builder().timeout(Duration::from_secs(60)).finish();
+            let mut mine = Vec::new();
+            while Instant::now() < deadline {
+                let Some((url, body)) = queue.lock().expect("lock").pop() else { break };
+                let sent = Instant::now();
+                let mut request = client.post(&url);
+                if !token.is_empty() {
+                    request = request.insert_header(("authorization", format!("Bearer {token}")));
+                }
+                let mut response = request.send_json(&body).await.expect("request");
+                let answer = response.body().await.expect("body");
+                assert_eq!(response.status().as_u16(), 201, "{}", String::from_utf8_lossy(&answer));
+                mine.push(sent.elapsed().as_secs_f64() * 1000.0);
+            }
+            latencies.lock().expect("lock").extend(mine);
+        }));
+    }
+    for task in tasks {
+        task.await.map_err(|e| e.to_string())?;
+    }
+    let all = latencies.lock().expect("lock").clone();
+    Ok(summarize(all, started.elapsed().as_secs_f64()))
+}
+
+/// `count` learner accounts written in one transaction (no passwords: they are enrolled by an
+/// administrator); their ids.
+pub fn bench_learners(conn: &mut db::DbConnection, count: u64) -> Result<Vec<String>, String> {
+    db::write_transaction(conn, |conn| {
+        (0..count)
+            .map(|n| {
+                users::insert(
+                    conn,
+                    NewUser {
+                        email: format!("bench-learner-{n}-{}@example.org", uuid::Uuid::now_v7().simple()),
+                        password_hash: None,
+                        role: ce_api::auth::Role::Learner,
+                        first_name: "L".into(),
+                        last_name: format!("{n}"),
+                        profession: None,
+                        external_id: None,
+                        email_verified: true,
+                    },
+                )
+                .map(|row| row.id)
+            })
+            .collect()
+    })
+    .map_err(|e| e.to_string())
+}
+
 /// Throughput and latency percentiles of one scenario.
 pub fn summarize(mut latencies_ms: Vec<f64>, elapsed_secs: f64) -> Figures {
     latencies_ms.sort_by(|a, b| a.total_cmp(b));
@@ -165,8 +232,9 @@ pub fn start_with(
     Ok((base, handle))
 }
 
-/// A lean but realistic activity: one designation, specialty, topic, profession and person.
-fn activity(n: u64, template: &ActivityInput) -> ActivityInput {
+/// Activity `n` of a seeded catalog: the template with its own title, format and dates; when
+/// `lean`, one designation, specialty, topic, profession and person.
+fn activity(n: u64, template: &ActivityInput, lean: bool) -> ActivityInput {
     let mut input = template.clone();
     let formats = ["course", "rss", "internet_live"];
     input.title = format!(
@@ -182,6 +250,9 @@ fn activity(n: u64, template: &ActivityInput) -> ActivityInput {
     input.starts_at = Some(start);
     input.ends_at = Some(start + chrono::Duration::hours(1));
     input.registration_closes_at = Some(start);
+    if !lean {
+        return input;
+    }
     input.credit_designations.truncate(1);
     input.specialties =
         vec![["cardiology", "emergency_medicine", "oncology", "pediatrics"][(n % 4) as usize].into()];
@@ -193,6 +264,12 @@ fn activity(n: u64, template: &ActivityInput) -> ActivityInput {
 
 /// `count` published activities in the database at `url` (migrated first; kept between runs).
 pub fn seed_catalog(url: &str, count: u64) -> Result<(), String> {
+    seed_catalog_as(url, count, true)
+}
+
+/// [`seed_catalog`], each activity the spec's whole create example (about 3 KB of document)
+/// unless `lean` (one designation, specialty, topic, profession and person).
+pub fn seed_catalog_as(url: &str, count: u64, lean: bool) -> Result<(), String> {
     let mut conn = db::establish(url).map_err(|e| e.to_string())?;
     db::run_migrations(&mut conn)?;
     let existing: i64 = activities::table.count().get_result(&mut conn).map_err(|e| e.to_string())?;
@@ -220,16 +297,22 @@ pub fn seed_catalog(url: &str, count: u64) -> Result<(), String> {
     for chunk_start in (existing as u64..count).step_by(1000) {
         db::write_transaction(&mut conn, |conn| -> ce_api::error::ApiResult<()> {
             for n in chunk_start..(chunk_start + 1000).min(count) {
-                store::insert(conn, &activity(n, &template), &planner.id)?;
+                store::insert(conn, &activity(n, &template, lean), &planner.id)?;
             }
             Ok(())
         })
         .map_err(|e| e.to_string())?;
     }
+    // Published in one statement, then the catalog views rendered again (they hold the status).
     diesel::update(activities::table)
-        .set(activities::status.eq("published"))
+        .set((
+            activities::status.eq("published"),
+            activities::summary_json.eq(None::<String>),
+            activities::document_json.eq(None::<String>),
+        ))
         .execute(&mut conn)
         .map_err(|e| e.to_string())?;
+    ce_api::activities::service::render_missing_views(&mut conn).map_err(|e| e.to_string())?;
     conn.batch_execute("ANALYZE").map_err(|e| e.to_string())?;
     eprintln!("seeded {} activities in {:.1}s", count - existing as u64, started.elapsed().as_secs_f64());
     Ok(())

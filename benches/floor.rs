@@ -1,0 +1,263 @@
+//! ce-api beside the floor app (`../shared/bench/floor`: the same stack, trivial handlers), in
+//! one run, each figure printed as ce-api / floor: a ratio survives a noisy shared machine
+//! where an absolute rate does not.
+//!
+//! cargo bench --bench floor                         # SQLite, plus PostgreSQL when
+//! CE_BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres cargo bench --bench floor
+//!
+//! The floor app is built once (`cargo build --release` in CE_FLOOR_DIR, default
+//! `../shared/bench/floor`, into `target/floor`), or taken from CE_FLOOR_BIN. Both apps hold
+//! 1,000 published activities (ce-api's made from the spec's own create example); the load
+//! comes from this process (CE_BENCH_CLIENTS connections, default 64; CE_BENCH_SECONDS per
+//! scenario, default 10), one app at a time.
+// A benchmark stops at its first failure: panicking is how it reports one.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use std::{
+    net::TcpListener,
+    path::PathBuf,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+mod support;
+
+use ce_api::db::{self, schema::activities};
+use diesel::prelude::*;
+use support::{
+    admin_token, bench_learners, env_number, measure, measure_with, post_all, postgres_database,
+    seed_catalog_as, start, Figures,
+};
+
+const ACTIVITIES: u64 = 1000;
+
+/// The floor app's binary: CE_FLOOR_BIN, or built from CE_FLOOR_DIR into `target/floor`.
+fn floor_binary() -> PathBuf {
+    if let Ok(path) = std::env::var("CE_FLOOR_BIN") {
+        return PathBuf::from(path);
+    }
+    let dir = std::env::var("CE_FLOOR_DIR").unwrap_or_else(|_| "../shared/bench/floor".into());
+    let target = std::env::current_dir().expect("cwd").join("target/floor");
+    eprintln!("building the floor app in {dir} (once)");
+    let status = Command::new("cargo")
+        .args(["build", "--release", "--quiet"])
+        .current_dir(&dir)
+        .env("CARGO_TARGET_DIR", &target)
+        .status()
+        .expect("cargo");
+    assert!(status.success(), "the floor app did not build");
+    target.join("release/app")
+}
+
+/// The floor app on a free port over `database_url`, seeded with 1,000 activities, answering.
+async fn start_floor(binary: &PathBuf, database_url: &str) -> (Child, String) {
+    let port = TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
+    let mut child = Command::new(binary)
+        .env("DATABASE_URL", database_url)
+        .env("PORT", port.to_string())
+        .env("SEED", ACTIVITIES.to_string())
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("the floor app starts");
+    let base = format!("http://127.0.0.1:{port}");
+    let client = awc::Client::default();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if client.get(format!("{base}/healthz")).send().await.is_ok_and(|r| r.status().is_success()) {
+            return (child, base);
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
+    child.kill().ok();
+    child.wait().ok();
+    panic!("the floor app did not answer within a minute");
+}
+
+/// One row of the table: ce-api's and the floor's figures and their ratio.
+fn row(label: &str, scenario: &str, ce: &Figures, floor: &Figures) {
+    println!(
+        "| {label} | {scenario} | {:.0} | {:.0} | **{:.2}** | {:.1} | {:.1} |",
+        ce.per_second,
+        floor.per_second,
+        ce.per_second / floor.per_second.max(f64::MIN_POSITIVE),
+        ce.p99_ms,
+        floor.p99_ms
+    );
+}
+
+/// A fresh database for each app: a SQLite file, or a PostgreSQL database on the server.
+fn databases(label: &str) -> Option<(String, String)> {
+    let stamp = uuid::Uuid::now_v7().simple().to_string();
+    match label {
+        "SQLite" => {
+            let dir = std::env::temp_dir();
+            let ce = dir.join(format!("ce-floor-bench-{stamp}.db"));
+            let floor = dir.join(format!("floor-bench-{stamp}.db"));
+            Some((ce.display().to_string(), floor.display().to_string()))
+        }
+        _ => {
+            let admin = std::env::var("CE_BENCH_POSTGRES_URL").ok()?;
+            Some((
+                postgres_database(&admin, &format!("ce_floor_{stamp}")),
+                postgres_database(&admin, &format!("floor_{stamp}")),
+            ))
+        }
+    }
+}
+
+async fn bench(label: &str, binary: &PathBuf, clients: u64, seconds: u64) {
+    let Some((ce_url, floor_url)) = databases(label) else { return };
+    seed_catalog_as(&ce_url, ACTIVITIES, false).expect("seed ce-api");
+    let (ce, handle) = start(&ce_url, clients).expect("ce-api starts");
+    let (mut floor_process, floor) = start_floor(binary, &floor_url).await;
+    let warm = |url: String| async move { measure(url, None, clients, 1).await };
+    warm(format!("{ce}/v1/activities?limit=50")).await;
+    warm(format!("{floor}/v1/activities?limit=50")).await;
+
+    let get = |url: String, clients: u64| async move { measure(url, None, clients, seconds).await };
+    let floor_health = get(format!("{floor}/healthz"), clients).await;
+    row(label, "`/healthz`", &get(format!("{ce}/healthz"), clients).await, &floor_health);
+    let floor_list = get(format!("{floor}/v1/activities?limit=50"), clients).await;
+    let summary = get(format!("{ce}/v1/activities?limit=50"), clients).await;
+    row(label, "catalog summary page of 50 vs 50-row list", &summary, &floor_list);
+    let full = get(format!("{ce}/v1/activities?limit=50&view=full"), clients).await;
+    row(label, "catalog full page of 50 vs 50-row list", &full, &floor_list);
+    let floor_list_16 = get(format!("{floor}/v1/activities?limit=50"), 16).await;
+    let summary_16 = get(format!("{ce}/v1/activities?limit=50"), 16).await;
+    row(label, "summary page of 50, 16 connections", &summary_16, &floor_list_16);
+    let tag = awc::Client::default()
+        .get(format!("{ce}/v1/activities?limit=50"))
+        .send()
+        .await
+        .expect("page")
+        .headers()
+        .get("etag")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .expect("an ETag");
+    let revalidated = measure_with(
+        format!("{ce}/v1/activities?limit=50"),
+        vec![("if-none-match".into(), tag)],
+        clients,
+        seconds,
+    )
+    .await;
+    row(label, "catalog page revalidated (304) vs `/healthz`", &revalidated, &floor_health);
+
+    let enrolled = enroll_into_distinct_activities(&ce, &ce_url, clients, seconds).await;
+    let body =
+        serde_json::json!({"title": "load", "starts_at": "2026-12-01T10:00:00", "credit_quarter_hours": 4});
+    let inserts = vec![(format!("{floor}/v1/activities"), body); (seconds * 20_000) as usize];
+    let inserted = post_all(inserts, "", clients, seconds).await.expect("floor inserts");
+    row(label, "enrollment (distinct activities) vs one-row insert", &enrolled, &inserted);
+
+    let transcript = transcript_of_a_thousand_credits(&ce, &ce_url, seconds).await;
+    println!(
+        "| {label} | transcript of 1,000 credits (1 client; p50 {:.1} ms) | {:.0} | - | - | {:.1} | - |",
+        transcript.p50_ms, transcript.per_second, transcript.p99_ms
+    );
+
+    handle.stop(true).await;
+    floor_process.kill().ok();
+    floor_process.wait().ok();
+}
+
+/// An administrator enrolls distinct learners, each into the next of the catalog's activities
+/// (so the requests rarely wait on one activity's lock).
+async fn enroll_into_distinct_activities(base: &str, url: &str, clients: u64, seconds: u64) -> Figures {
+    let mut conn = db::establish(url).expect("connect");
+    let token = admin_token(&mut conn, base).await.expect("admin token");
+    let ids: Vec<String> = activities::table
+        .filter(activities::status.eq("published"))
+        .select(activities::id)
+        .load(&mut conn)
+        .expect("activities");
+    let learners = bench_learners(&mut conn, seconds * 3000).expect("learners");
+    let requests = learners.into_iter().enumerate().map(|(n, learner)| {
+        let target = format!("{base}/v1/activities/{}/enrollments", ids[n % ids.len()]);
+        (target, serde_json::json!({"user_id": learner}))
+    });
+    post_all(requests.collect(), &token, clients, seconds).await.expect("enrollments")
+}
+
+/// A physician with an awarded AMA PRA Category 1 credit from each of the 1,000 activities
+/// (written as the award path writes them, reporting items included); then their transcript
+/// read by an administrator, one request at a time.
+async fn transcript_of_a_thousand_credits(base: &str, url: &str, seconds: u64) -> Figures {
+    use ce_api::{
+        credit_claims::fixtures::{self as claims, ClaimRow},
+        db::schema::enrollments,
+        enrollments::{dto::EnrollmentStatus, EnrollmentRow},
+    };
+    let mut conn = db::establish(url).expect("connect");
+    let token = admin_token(&mut conn, base).await.expect("admin token");
+    let learner = bench_learners(&mut conn, 1).expect("learner").remove(0);
+    let ids: Vec<String> =
+        activities::table.select(activities::id).limit(1000).load(&mut conn).expect("activities");
+    db::write_transaction(&mut conn, |conn| {
+        let at = db::now();
+        for activity_id in &ids {
+            let mut enrollment =
+                EnrollmentRow::new(activity_id, &learner, EnrollmentStatus::Completed, "bench");
+            enrollment.completed_at = Some(at);
+            enrollment.completion_date = Some(at.date());
+            diesel::insert_into(enrollments::table).values(&enrollment).execute(conn)?;
+            let claim = ClaimRow {
+                id: uuid::Uuid::now_v7().to_string(),
+                enrollment_id: enrollment.id.clone(),
+                activity_id: activity_id.clone(),
+                user_id: learner.clone(),
+                credit_type: "ama_pra_1".into(),
+                amount_hundredths: 100,
+                status: "awarded".into(),
+                attested_at: at,
+                claimed_by: format!("user:{learner}"),
+                supersedes_id: None,
+                superseded_by_id: None,
+                completion_date: at.date(),
+                decision_reason: None,
+                decided_by: None,
+                decided_at: None,
+                awarded_at: Some(at),
+                verification_code: uuid::Uuid::now_v7().simple().to_string(),
+                version: 1,
+                created_at: at,
+                updated_at: at,
+                session_id: None,
+                moc_board: None,
+                moc_credit_type: None,
+            };
+            claims::insert(conn, &claim)?;
+            ce_api::reporting::service::on_award(conn, &claim.to_api("http://bench")?, None)?;
+        }
+        Ok::<_, ce_api::error::ApiError>(())
+    })
+    .expect("awards");
+    let url = format!("{base}/v1/users/{learner}/transcript");
+    let check = awc::Client::default()
+        .get(&url)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("transcript")
+        .json::<serde_json::Value>()
+        .limit(16 << 20)
+        .await
+        .expect("json");
+    assert_eq!(check["entries"].as_array().map(Vec::len), Some(1000), "the transcript lists every credit");
+    measure(url, Some(token), 1, seconds).await
+}
+
+#[actix_web::main]
+async fn main() {
+    let clients = env_number("CE_BENCH_CLIENTS", 64);
+    let seconds = env_number("CE_BENCH_SECONDS", 10);
+    let binary = floor_binary();
+    println!("| database | scenario | ce-api req/s | floor req/s | ce-api / floor | ce-api p99 ms | floor p99 ms |");
+    println!("|---|---|---|---|---|---|---|");
+    for label in ["SQLite", "PostgreSQL"] {
+        bench(label, &binary, clients, seconds).await;
+    }
+}
