@@ -10,39 +10,16 @@ mod support;
 
 use std::time::Instant;
 
-use ce_api::{
-    db::{self, schema::activities},
-    users::{fixtures as users, NewUser},
-};
+use ce_api::db::{self, schema::activities};
 use diesel::prelude::*;
-use support::{admin_token, seed_catalog, start};
+use support::{admin_token, bench_learners, seed_catalog, start};
 
 const ROWS: usize = 500;
 const RUNS: usize = 5;
 
 fn learners(url: &str) -> Result<Vec<String>, String> {
     let mut conn = db::establish(url).map_err(|e| e.to_string())?;
-    db::write_transaction(&mut conn, |conn| -> ce_api::error::ApiResult<Vec<String>> {
-        (0..ROWS)
-            .map(|n| {
-                let row = users::insert(
-                    conn,
-                    NewUser {
-                        email: format!("batch{n}-{}@example.org", uuid::Uuid::now_v7().simple()),
-                        password_hash: None,
-                        role: ce_api::auth::Role::Learner,
-                        first_name: "Batch".into(),
-                        last_name: format!("{n}"),
-                        profession: None,
-                        external_id: None,
-                        email_verified: true,
-                    },
-                )?;
-                Ok(row.id)
-            })
-            .collect()
-    })
-    .map_err(|e| e.to_string())
+    bench_learners(&mut conn, ROWS as u64)
 }
 
 async fn bench(label: &str, url: &str) -> Result<(), String> {

@@ -25,8 +25,8 @@ mod support;
 use ce_api::db::{self, schema::activities};
 use diesel::prelude::*;
 use support::{
-    admin_token, bench_learners, env_number, measure, measure_with, post_all, postgres_database,
-    seed_catalog_as, start, Figures,
+    admin_token, awarded_claim, bench_learners, env_number, measure, measure_with, post_all,
+    postgres_database, seed_catalog_as, start, Figures,
 };
 
 const ACTIVITIES: u64 = 1000;
@@ -187,7 +187,7 @@ async fn enroll_into_distinct_activities(base: &str, url: &str, clients: u64, se
 /// read by an administrator, one request at a time.
 async fn transcript_of_a_thousand_credits(base: &str, url: &str, seconds: u64) -> Figures {
     use ce_api::{
-        credit_claims::fixtures::{self as claims, ClaimRow},
+        credit_claims::fixtures as claims,
         db::schema::enrollments,
         enrollments::{dto::EnrollmentStatus, EnrollmentRow},
     };
@@ -204,31 +204,7 @@ async fn transcript_of_a_thousand_credits(base: &str, url: &str, seconds: u64) -
             enrollment.completed_at = Some(at);
             enrollment.completion_date = Some(at.date());
             diesel::insert_into(enrollments::table).values(&enrollment).execute(conn)?;
-            let claim = ClaimRow {
-                id: uuid::Uuid::now_v7().to_string(),
-                enrollment_id: enrollment.id.clone(),
-                activity_id: activity_id.clone(),
-                user_id: learner.clone(),
-                credit_type: "ama_pra_1".into(),
-                amount_hundredths: 100,
-                status: "awarded".into(),
-                attested_at: at,
-                claimed_by: format!("user:{learner}"),
-                supersedes_id: None,
-                superseded_by_id: None,
-                completion_date: at.date(),
-                decision_reason: None,
-                decided_by: None,
-                decided_at: None,
-                awarded_at: Some(at),
-                verification_code: uuid::Uuid::now_v7().simple().to_string(),
-                version: 1,
-                created_at: at,
-                updated_at: at,
-                session_id: None,
-                moc_board: None,
-                moc_credit_type: None,
-            };
+            let claim = awarded_claim(&enrollment, "ama_pra_1", 100, at.date());
             claims::insert(conn, &claim)?;
             ce_api::reporting::service::on_award(conn, &claim.to_api("http://bench")?, None)?;
         }

@@ -16,7 +16,7 @@ use std::time::Instant;
 
 use ce_api::{
     activities::{dto::ActivityInput, examples},
-    credit_claims::fixtures::{self as claims, ClaimRow},
+    credit_claims::fixtures as claims,
     db::{
         self,
         schema::{
@@ -80,32 +80,7 @@ fn seed(url: &str, awards: u64) -> Result<(), String> {
                 let enrollment =
                     EnrollmentRow::new(&activity.id, &user.id, EnrollmentStatus::Completed, "bench");
                 diesel::insert_into(enrollments::table).values(&enrollment).execute(conn)?;
-                let at = db::now();
-                let claim = ClaimRow {
-                    id: uuid::Uuid::now_v7().to_string(),
-                    enrollment_id: enrollment.id.clone(),
-                    activity_id: activity.id.clone(),
-                    user_id: user.id.clone(),
-                    credit_type: "acpe".into(),
-                    amount_hundredths: 200,
-                    status: "awarded".into(),
-                    attested_at: at,
-                    claimed_by: format!("user:{}", user.id),
-                    supersedes_id: None,
-                    superseded_by_id: None,
-                    completion_date: today,
-                    decision_reason: None,
-                    decided_by: None,
-                    decided_at: None,
-                    awarded_at: Some(at),
-                    verification_code: uuid::Uuid::now_v7().simple().to_string(),
-                    version: 1,
-                    created_at: at,
-                    updated_at: at,
-                    session_id: None,
-                    moc_board: None,
-                    moc_credit_type: None,
-                };
+                let claim = support::awarded_claim(&enrollment, "acpe", 200, today);
                 claims::insert(conn, &claim)?;
                 ce_api::reporting::service::on_award(conn, &claim.to_api("http://bench")?, None)?;
             }
