@@ -728,22 +728,21 @@ pub fn transcript(
     }
     let learner = users::service::account(conn, user_id)?.ok_or(ApiError::NotFound)?;
     let rows = store::awarded(conn, user_id, query.from, query.to, query.credit_type)?;
-    let claim_ids: Vec<&str> = rows.iter().map(|row| row.claim.id.as_str()).collect();
+    let claim_ids: Vec<&str> = rows.iter().map(|row| row.claim_id.as_str()).collect();
     let mut reporting = reporting::service::states(conn, &claim_ids)?;
     let mut totals: BTreeMap<_, Credits> = BTreeMap::new();
     let mut entries = Vec::with_capacity(rows.len());
     for row in rows {
-        let (credit_type, amount) = (row.claim.credit_type()?, row.claim.amount());
-        *totals.entry(credit_type).or_default() += amount;
+        *totals.entry(row.credit_type).or_default() += row.amount;
         entries.push(TranscriptEntry {
-            reporting: reporting.remove(&row.claim.id).unwrap_or_default(),
-            claim_id: row.claim.id,
-            activity_id: row.claim.activity_id,
+            reporting: reporting.remove(&row.claim_id).unwrap_or_default(),
+            claim_id: row.claim_id,
+            activity_id: row.activity_id,
             activity_title: row.title,
             format: row.format,
-            completion_date: row.claim.completion_date,
-            credit_type,
-            amount,
+            completion_date: row.completion_date,
+            credit_type: row.credit_type,
+            amount: row.amount,
             acpe_uan: row.acpe_uan,
         });
     }

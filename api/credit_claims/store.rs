@@ -288,7 +288,11 @@ pub fn list(
 
 /// One awarded claim with what a transcript line shows of its activity.
 pub struct TranscriptRow {
-    pub claim: ClaimRow,
+    pub claim_id: String,
+    pub activity_id: String,
+    pub credit_type: CreditType,
+    pub amount: Credits,
+    pub completion_date: NaiveDate,
     pub title: String,
     pub format: ActivityFormat,
     pub acpe_uan: Option<String>,
@@ -311,8 +315,13 @@ pub fn awarded(
         )
         .filter(credit_claims::user_id.eq(user_id.to_string()))
         .filter(credit_claims::status.eq(ClaimStatus::Awarded.as_str()))
+        // Only what a transcript shows: a learner may hold thousands of credits.
         .select((
-            ClaimRow::as_select(),
+            credit_claims::id,
+            credit_claims::activity_id,
+            credit_claims::credit_type,
+            credit_claims::amount_hundredths,
+            credit_claims::completion_date,
             activities::title,
             activities::format,
             activity_credit_designations::acpe_uan.nullable(),
@@ -328,12 +337,21 @@ pub fn awarded(
     if let Some(credit_type) = credit_type {
         select = select.filter(credit_claims::credit_type.eq(crate::db::enum_text(&credit_type)));
     }
-    let rows: Vec<(ClaimRow, String, String, Option<String>)> = select.load(conn)?;
+    type Row = (String, String, String, i32, NaiveDate, String, String, Option<String>);
+    let rows: Vec<Row> = select.load(conn)?;
     rows.into_iter()
-        .map(|(claim, title, format, uan)| {
-            let format = crate::db::parse_enum_text(&format)?;
-            let acpe = claim.credit_type == crate::db::enum_text(&CreditType::Acpe);
-            Ok(TranscriptRow { claim, title, format, acpe_uan: uan.filter(|_| acpe) })
+        .map(|(claim_id, activity_id, credit_type, hundredths, completion_date, title, format, uan)| {
+            let credit_type: CreditType = crate::db::parse_enum_text(&credit_type)?;
+            Ok(TranscriptRow {
+                claim_id,
+                activity_id,
+                acpe_uan: uan.filter(|_| credit_type == CreditType::Acpe),
+                credit_type,
+                amount: Credits::from_hundredths(hundredths),
+                completion_date,
+                title,
+                format: crate::db::parse_enum_text(&format)?,
+            })
         })
         .collect()
 }

@@ -104,18 +104,30 @@ pub fn activity_records(conn: &mut DbConnection, activity_id: &str) -> ApiResult
 }
 
 /// The items of several claims, oldest first.
-pub fn items_of_claims(conn: &mut DbConnection, claim_ids: &[&str]) -> ApiResult<Vec<ItemRow>> {
+pub fn items_of_claims(conn: &mut DbConnection, claim_ids: &[&str]) -> ApiResult<Vec<ItemState>> {
     let mut found = Vec::new();
     for chunk in claim_ids.chunks(5_000) {
         found.extend(
             reporting_items::table
                 .filter(reporting_items::claim_id.eq_any(chunk))
                 .order(reporting_items::id)
-                .select(ItemRow::as_select())
+                .select(ItemState::as_select())
                 .load(conn)?,
         );
     }
     Ok(found)
+}
+
+/// What a transcript or a credit event shows of an item: only these columns are read.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = reporting_items)]
+pub struct ItemState {
+    pub claim_id: Option<String>,
+    pub destination: String,
+    pub action: String,
+    pub status: String,
+    pub due_on: NaiveDate,
+    pub license_state: Option<String>,
 }
 
 pub fn set_status(conn: &mut DbConnection, id: &str, status: ItemStatus) -> ApiResult<()> {
