@@ -40,7 +40,7 @@ struct Aggregates {
     transitions: Vec<(String, String, String, i64)>,
     paired: HashMap<String, store::PairedSums>,
     commitments: Vec<store::CommitRow>,
-    level_sums: Vec<store::LevelSums>,
+    learner_transitions: Vec<store::LearnerTransition>,
 }
 
 fn aggregates(conn: &mut DbConnection, ids: &[String]) -> ApiResult<Aggregates> {
@@ -55,7 +55,7 @@ fn aggregates(conn: &mut DbConnection, ids: &[String]) -> ApiResult<Aggregates> 
         transitions: store::transitions(conn, ids)?,
         paired: store::paired_sums(conn, ids)?,
         commitments: store::commitments(conn, ids)?,
-        level_sums: store::level_paired_sums(conn, ids)?,
+        learner_transitions: store::learner_transitions(conn, ids)?,
     })
 }
 
@@ -175,25 +175,24 @@ fn question<'a>(surveys: &'a [(String, SurveyInput)], id: &str) -> Option<&'a su
     surveys.iter().flat_map(|(_, s)| s.questions.iter()).find(|q| q.id == id)
 }
 
-/// Paired scores per Moore level, from each learner's paired items at that level, over the
-/// activities `include` keeps (a learner counts once per activity): the database's per-level
-/// sums added up.
+/// Paired scores per Moore level, from each learner's item transitions at that level, over
+/// the activities `include` keeps (a learner counts once per activity).
 fn paired_by_level(agg: &Aggregates, include: impl Fn(&str) -> bool) -> ApiResult<Vec<LevelPaired>> {
-    let mut by_level: BTreeMap<&str, (i64, f64, f64, f64, f64)> = BTreeMap::new();
-    for sums in agg.level_sums.iter().filter(|sums| include(&sums.activity_id)) {
-        let total = by_level.entry(&sums.moore_level).or_default();
-        total.0 += sums.n;
-        total.1 += sums.sum_pre;
-        total.2 += sums.sum_post;
-        total.3 += sums.sum_change;
-        total.4 += sums.sum_change_squared;
+    let mut learners: BTreeMap<&str, HashMap<(&str, &str), stats::LearnerItems>> = BTreeMap::new();
+    for (activity, level, user, transition, n) in agg.learner_transitions.iter().filter(|row| include(&row.0))
+    {
+        let counts = learners.entry(level).or_default().entry((activity, user)).or_default();
+        counts.0 += n * i64::from(transition.starts_with('r'));
+        counts.1 += n * i64::from(transition.ends_with('r'));
+        counts.2 += n;
     }
-    by_level
+    learners
         .into_iter()
-        .map(|(level, (n, pre, post, change, squared))| {
+        .map(|(level, by_learner)| {
+            let items: Vec<stats::LearnerItems> = by_learner.into_values().collect();
             Ok(LevelPaired {
                 level: crate::db::parse_enum_text(level)?,
-                paired: stats::paired(n, pre, post, change, squared),
+                paired: stats::paired_from_items(&items),
             })
         })
         .collect()
@@ -416,7 +415,7 @@ fn program_report(
         transitions: Vec::new(),
         paired: HashMap::new(),
         commitments: Vec::new(),
-        level_sums: Vec::new(),
+        learner_transitions: Vec::new(),
     };
     // Bounded IN lists: SQLite binds at most 32,766 parameters a statement.
     for chunk in ids.chunks(5_000) {
@@ -430,7 +429,7 @@ fn program_report(
         agg.transitions.extend(part.transitions);
         agg.paired.extend(part.paired);
         agg.commitments.extend(part.commitments);
-        agg.level_sums.extend(part.level_sums);
+        agg.learner_transitions.extend(part.learner_transitions);
     }
     let mut surveys_by_activity = survey_documents(conn, &ids)?;
     let mut lines = Vec::with_capacity(chosen.len());

@@ -72,6 +72,27 @@ pub enum McNemarMethod {
 /// Below this many discordant pairs the chi-square approximation is poor.
 const EXACT_BELOW: i64 = 25;
 
+/// One learner's paired items at one level: (right before, right after, items).
+pub type LearnerItems = (i64, i64, i64);
+
+/// Paired scores over learners from their item counts at one level: each learner's % correct
+/// before and after, then the same statistics as for whole tests.
+pub fn paired_from_items(learners: &[LearnerItems]) -> PairedScores {
+    let scores: Vec<(f64, f64)> = learners
+        .iter()
+        .filter(|(_, _, items)| *items > 0)
+        .map(|(pre, post, items)| (*pre as f64 * 100.0 / *items as f64, *post as f64 * 100.0 / *items as f64))
+        .collect();
+    let sum = |f: &dyn Fn(&(f64, f64)) -> f64| scores.iter().map(f).sum::<f64>();
+    paired(
+        scores.len() as i64,
+        sum(&|(pre, _)| *pre),
+        sum(&|(_, post)| *post),
+        sum(&|(pre, post)| post - pre),
+        sum(&|(pre, post)| (post - pre) * (post - pre)),
+    )
+}
+
 /// McNemar's test of one item over learners with both tests.
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, ToSchema)]
 pub struct McNemar {
@@ -205,6 +226,16 @@ mod tests {
         assert_eq!(super::paired(0, 0.0, 0.0, 0.0, 0.0).mean_change, None);
         // One learner: a mean but no spread.
         assert_eq!(super::paired(1, 50.0, 60.0, 10.0, 100.0).sd_change, None);
+    }
+
+    #[test]
+    fn paired_scores_by_level_come_from_each_learners_items() {
+        // Two learners, two items each: 0→2 right (0% → 100%) and 1→2 (50% → 100%).
+        let scores = paired_from_items(&[(0, 2, 2), (1, 2, 2), (0, 0, 0)]);
+        assert_eq!(scores.n, 2);
+        assert_eq!(scores.mean_pre, Some(25.0));
+        assert_eq!(scores.mean_post, Some(100.0));
+        assert_eq!(scores.mean_change, Some(75.0));
     }
 
     #[test]

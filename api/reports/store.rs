@@ -176,51 +176,31 @@ pub(super) fn transitions(
         .load(conn)?)
 }
 
-/// One activity's paired scores at one Moore level, summed over its learners: each learner's
-/// % correct on their paired items at that level before (`pre`) and after (`post`).
-#[derive(Debug, Clone, QueryableByName)]
-pub struct LevelSums {
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    pub activity_id: String,
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    pub moore_level: String,
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    pub n: i64,
-    #[diesel(sql_type = diesel::sql_types::Double)]
-    pub sum_pre: f64,
-    #[diesel(sql_type = diesel::sql_types::Double)]
-    pub sum_post: f64,
-    #[diesel(sql_type = diesel::sql_types::Double)]
-    pub sum_change: f64,
-    #[diesel(sql_type = diesel::sql_types::Double)]
-    pub sum_change_squared: f64,
-}
+/// Activity, Moore level, learner, transition (`rr`, `rw`, `wr`, `ww`), paired items.
+pub type LearnerTransition = (String, String, String, String, i64);
 
-/// Per activity and Moore level, [`LevelSums`]: each learner's scores are computed in the
-/// database and only their sums leave it (one row per activity and level, where returning
-/// each learner's transitions was hundreds of thousands of rows for a program). Sums add up
-/// across activities, so the program's totals by level are sums of these.
-pub(super) fn level_paired_sums(conn: &mut DbConnection, ids: &[String]) -> ApiResult<Vec<LevelSums>> {
-    const LEARNERS: &str = "SELECT activity_id, moore_level, user_id, \
-        CAST(100.0 * SUM(CASE WHEN substr(transition, 1, 1) = 'r' THEN 1 ELSE 0 END) / COUNT(*) AS DOUBLE PRECISION) AS pre, \
-        CAST(100.0 * SUM(CASE WHEN substr(transition, 2, 1) = 'r' THEN 1 ELSE 0 END) / COUNT(*) AS DOUBLE PRECISION) AS post \
-        FROM survey_item_pairs WHERE activity_id IN ({ids}) GROUP BY activity_id, moore_level, user_id";
-    const SUMS: &str = "SELECT activity_id, moore_level, COUNT(*) AS n, \
-        CAST(SUM(pre) AS DOUBLE PRECISION) AS sum_pre, CAST(SUM(post) AS DOUBLE PRECISION) AS sum_post, \
-        CAST(SUM(post - pre) AS DOUBLE PRECISION) AS sum_change, \
-        CAST(SUM((post - pre) * (post - pre)) AS DOUBLE PRECISION) AS sum_change_squared \
-        FROM ({learners}) learners GROUP BY activity_id, moore_level";
-    // The ids travel as one JSON array, unpacked by each database's JSON function.
-    let list = serde_json::to_string(ids).map_err(crate::error::ApiError::internal)?;
-    let query = |unpack: &str| SUMS.replace("{learners}", &LEARNERS.replace("{ids}", unpack));
-    Ok(match conn {
-        DbConnection::Postgres(pg) => diesel::sql_query(query("SELECT jsonb_array_elements_text($1::jsonb)"))
-            .bind::<diesel::sql_types::Text, _>(list)
-            .load(pg)?,
-        DbConnection::Sqlite(sqlite) => diesel::sql_query(query("SELECT value FROM json_each(?)"))
-            .bind::<diesel::sql_types::Text, _>(list)
-            .load(sqlite)?,
-    })
+/// Per activity, Moore level and learner: how many of their paired test items went
+/// right→right, right→wrong, wrong→right, wrong→wrong.
+pub(super) fn learner_transitions(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> ApiResult<Vec<LearnerTransition>> {
+    Ok(survey_item_pairs::table
+        .filter(survey_item_pairs::activity_id.eq_any(ids))
+        .group_by((
+            survey_item_pairs::activity_id,
+            survey_item_pairs::moore_level,
+            survey_item_pairs::user_id,
+            survey_item_pairs::transition,
+        ))
+        .select((
+            survey_item_pairs::activity_id,
+            survey_item_pairs::moore_level,
+            survey_item_pairs::user_id,
+            survey_item_pairs::transition,
+            count_star(),
+        ))
+        .load(conn)?)
 }
 
 /// One activity's attendances per session (session id, learners present).
