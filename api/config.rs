@@ -55,6 +55,10 @@ pub struct Settings {
     /// How long shared caches and browsers may keep an anonymous catalog answer (seconds;
     /// 0: revalidate each time, with `If-None-Match`).
     pub catalog_max_age_secs: u32,
+    /// gzip response bodies for clients that accept it (`Accept-Encoding: gzip`). Off by
+    /// default: a reverse proxy in front usually compresses, and on a fast local network the
+    /// CPU costs more than the bytes save (docs/BENCHMARKS.md).
+    pub compress_responses: bool,
     /// HTTP worker threads; defaults to the number of CPUs.
     pub workers: usize,
     /// How long in-flight requests get to finish after SIGTERM.
@@ -268,6 +272,7 @@ impl fmt::Debug for Settings {
             .field("db_statement_timeout", &self.db_statement_timeout)
             .field("body_limit_bytes", &self.body_limit_bytes)
             .field("catalog_max_age_secs", &self.catalog_max_age_secs)
+            .field("compress_responses", &self.compress_responses)
             .field("workers", &self.workers)
             .field("shutdown_timeout", &self.shutdown_timeout)
             .field("migrate_on_start", &self.migrate_on_start)
@@ -330,6 +335,7 @@ impl Default for Settings {
             db_statement_timeout: Duration::from_secs(5),
             body_limit_bytes: 1024 * 1024,
             catalog_max_age_secs: 60,
+            compress_responses: false,
             workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
             shutdown_timeout: Duration::from_secs(30),
             migrate_on_start: true,
@@ -405,6 +411,11 @@ impl Settings {
                 defaults.catalog_max_age_secs,
                 0,
                 86_400,
+            )?,
+            compress_responses: parse_bool(
+                "CE_COMPRESS_RESPONSES",
+                var("CE_COMPRESS_RESPONSES"),
+                defaults.compress_responses,
             )?,
             workers: bounded("CE_WORKERS", var("CE_WORKERS"), defaults.workers, 1, 512)?,
             shutdown_timeout: Duration::from_secs(bounded(

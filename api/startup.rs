@@ -247,6 +247,9 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> Result<Server, St
             .wrap(from_fn(metrics::track))
             .wrap(from_fn(http::hygiene::private_answers))
             .wrap(from_fn(http::hygiene::refuse_nul))
+            // Outside the handlers and the ETag they set: a gzip body keeps its identity
+            // body's validator (range requests, where that would matter, are not served).
+            .wrap(Condition::new(settings.compress_responses, actix_web::middleware::Compress::default()))
             .wrap(security_headers())
             .wrap(from_fn(request_id::middleware))
     })

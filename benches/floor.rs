@@ -26,7 +26,7 @@ use ce_api::db::{self, schema::activities};
 use diesel::prelude::*;
 use support::{
     admin_token, awarded_claim, bench_learners, env_number, measure, measure_with, post_all,
-    postgres_database, seed_catalog_as, start, Figures,
+    postgres_database, seed_catalog_as, start, start_with, Figures,
 };
 
 const ACTIVITIES: u64 = 1000;
@@ -73,6 +73,15 @@ async fn start_floor(binary: &PathBuf, database_url: &str) -> (Child, String) {
     child.kill().ok();
     child.wait().ok();
     panic!("the floor app did not answer within a minute");
+}
+
+/// The size of `url`'s body as sent with `headers`.
+async fn body_size(url: &str, headers: &[(String, String)]) -> usize {
+    let mut request = awc::Client::default().get(url);
+    for (name, value) in headers {
+        request = request.insert_header((name.as_str(), value.as_str()));
+    }
+    request.send().await.expect("page").body().limit(64 << 20).await.expect("body").len()
 }
 
 /// One row of the table: ce-api's and the floor's figures and their ratio.
@@ -145,6 +154,17 @@ async fn bench(label: &str, binary: &PathBuf, clients: u64, seconds: u64) {
     )
     .await;
     row(label, "catalog page revalidated (304) vs `/healthz`", &revalidated, &floor_health);
+
+    // The same summary page gzipped (CE_COMPRESS_RESPONSES), from a second instance.
+    let (zipping, zipping_handle) =
+        start_with(&ce_url, clients, |s| s.compress_responses = true).expect("ce-api starts");
+    let page = format!("{zipping}/v1/activities?limit=50");
+    let gzip = vec![("accept-encoding".to_string(), "gzip".to_string())];
+    let sizes = (body_size(&page, &[]).await, body_size(&page, &gzip).await);
+    let zipped = measure_with(page, gzip, clients, seconds).await;
+    let scenario = format!("summary page of 50, gzip ({} of {} bytes) vs 50-row list", sizes.1, sizes.0);
+    row(label, &scenario, &zipped, &floor_list);
+    zipping_handle.stop(true).await;
 
     let enrolled = enroll_into_distinct_activities(&ce, &ce_url, clients, seconds).await;
     let body =

@@ -825,3 +825,42 @@ db_test!(
         assert_eq!(ce_api::activities::service::render_missing_views(&mut conn).unwrap(), 0, "all rendered");
     }
 );
+
+/// With `CE_COMPRESS_RESPONSES`, a client that accepts gzip gets the same JSON compressed; one
+/// that does not, and every client by default, gets it as is.
+#[actix_web::test]
+async fn responses_are_gzipped_only_when_configured_and_accepted() {
+    use std::io::Read;
+    for backend in [ce_api::config::Backend::Sqlite, ce_api::config::Backend::Postgres] {
+        let Some(app) = TestApp::spawn_with(backend, |s| s.compress_responses = true).await else { continue };
+        crate::credit::publish(&app, examples::create_activity(today())).await;
+        let plain = app.get("/v1/activities?view=full").await;
+        plain.assert_status(200);
+        assert_eq!(plain.header("content-encoding"), None, "not asked for");
+        let zipped = app
+            .request(Method::GET, "/v1/activities?view=full")
+            .header("accept-encoding", "gzip")
+            .send()
+            .await;
+        zipped.assert_status(200);
+        assert_eq!(zipped.header("content-encoding").as_deref(), Some("gzip"));
+        let mut unzipped = Vec::new();
+        flate2::read::GzDecoder::new(zipped.body.as_slice()).read_to_end(&mut unzipped).unwrap();
+        assert_eq!(serde_json::from_slice::<Value>(&unzipped).unwrap(), plain.json());
+        assert!(zipped.body.len() < plain.body.len(), "{} of {} bytes", zipped.body.len(), plain.body.len());
+        assert_eq!(zipped.header("etag"), plain.header("etag"), "the same page, the same validator");
+        let vary: Vec<String> = zipped
+            .headers
+            .get_all("vary")
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(',').map(|name| name.trim().to_ascii_lowercase()))
+            .collect();
+        assert!(vary.contains(&"accept-encoding".to_string()), "caches keep the two apart: {vary:?}");
+        assert!(vary.contains(&"authorization".to_string()), "and still vary by caller: {vary:?}");
+
+        let Some(default) = TestApp::spawn(backend).await else { continue };
+        let as_is =
+            default.request(Method::GET, "/v1/activities").header("accept-encoding", "gzip").send().await;
+        assert_eq!(as_is.header("content-encoding"), None, "off unless configured");
+    }
+}
