@@ -373,9 +373,8 @@ pub fn list(
         activities::seats_taken,
         view_json,
     );
-    let view = catalog;
     let mut select = activities::table.select(columns).into_boxed();
-    match view {
+    match catalog {
         CatalogView::Public => {
             select = select.filter(activities::status.eq(status_str(ActivityStatus::Published)))
         }
@@ -393,7 +392,7 @@ pub fn list(
         }
         CatalogView::All => {}
     }
-    if let (Some(status), false) = (query.status, matches!(view, CatalogView::Public)) {
+    if let (Some(status), false) = (query.status, matches!(catalog, CatalogView::Public)) {
         select = select.filter(activities::status.eq(status_str(status)));
     }
     if let Some(format) = query.format {
