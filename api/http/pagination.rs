@@ -75,17 +75,6 @@ pub fn respond<T: Serialize>(req: &HttpRequest, page: Page<T>) -> HttpResponse {
     response.json(page)
 }
 
-/// As [`respond`], for a page others may cache: its `ETag` is a hash of its bytes, and
-/// `If-None-Match` gets 304 (see [`super::etag::cacheable`]).
-pub fn respond_cacheable<T: Serialize>(
-    req: &HttpRequest,
-    page: Page<T>,
-    max_age_secs: u32,
-) -> ApiResult<HttpResponse> {
-    let body = serde_json::to_vec(&page).map_err(ApiError::internal)?;
-    Ok(cacheable_page(req, body, page.next_cursor.as_deref(), max_age_secs))
-}
-
 /// A page whose items are JSON text already (views rendered when their resource was written).
 pub struct RawPage {
     pub data: Vec<String>,
@@ -112,20 +101,13 @@ impl RawPage {
     }
 }
 
-/// As [`respond_cacheable`], for a [`RawPage`].
+/// As [`respond`], for a [`RawPage`] others may cache: its `ETag` is a hash of its bytes, and
+/// `If-None-Match` gets 304 (see [`super::etag::cacheable`]).
 pub fn respond_raw_cacheable(req: &HttpRequest, page: RawPage, max_age_secs: u32) -> HttpResponse {
-    cacheable_page(req, page.body(), page.next_cursor.as_deref(), max_age_secs)
-}
-
-fn cacheable_page(
-    req: &HttpRequest,
-    body: Vec<u8>,
-    next_cursor: Option<&str>,
-    max_age_secs: u32,
-) -> HttpResponse {
+    let body = page.body();
     let tag = super::etag::of_bytes(&body);
     let mut response = HttpResponse::Ok();
-    if let Some(cursor) = next_cursor {
+    if let Some(cursor) = &page.next_cursor {
         response.insert_header((header::LINK, format!("<{}>; rel=\"next\"", next_link(req, cursor))));
     }
     let answer = response.content_type("application/json").body(body);
