@@ -430,6 +430,60 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    survey_question_totals (activity_id, survey_id, kind, question_id, question_type) {
+        activity_id -> Text,
+        survey_id -> Text,
+        kind -> Text,
+        question_id -> Text,
+        question_type -> Text,
+        answers -> Integer,
+        scored -> Integer,
+        right_answers -> Integer,
+        yes_answers -> Integer,
+    }
+}
+
+diesel::table! {
+    survey_transition_totals (activity_id, question_id, transition) {
+        activity_id -> Text,
+        question_id -> Text,
+        transition -> Text,
+        learners -> Integer,
+    }
+}
+
+diesel::table! {
+    survey_level_pairs (activity_id, user_id, moore_level) {
+        activity_id -> Text,
+        user_id -> Text,
+        moore_level -> Text,
+        items -> Integer,
+        right_before -> Integer,
+        right_after -> Integer,
+    }
+}
+
+diesel::table! {
+    survey_level_pair_totals (activity_id, moore_level, items, right_before, right_after) {
+        activity_id -> Text,
+        moore_level -> Text,
+        items -> Integer,
+        right_before -> Integer,
+        right_after -> Integer,
+        learners -> Integer,
+    }
+}
+
+diesel::table! {
+    survey_score_pair_totals (activity_id, pre_score, post_score) {
+        activity_id -> Text,
+        pre_score -> Double,
+        post_score -> Double,
+        learners -> Integer,
+    }
+}
+
 diesel::joinable!(surveys -> activities (activity_id));
 diesel::joinable!(survey_responses -> surveys (survey_id));
 diesel::joinable!(survey_answers -> survey_responses (response_id));
@@ -534,6 +588,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     survey_answers,
     survey_item_pairs,
     survey_score_pairs,
+    survey_question_totals,
+    survey_transition_totals,
+    survey_level_pairs,
+    survey_level_pair_totals,
+    survey_score_pair_totals,
     reporting_items,
     reporting_batches,
     reporting_batch_items,

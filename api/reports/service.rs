@@ -28,50 +28,119 @@ use crate::{
     },
 };
 
-/// Everything the database aggregated for a set of activities.
-struct Aggregates {
-    enrollments: Vec<(String, String, i64)>,
-    attended: HashMap<String, store::Attended>,
-    /// Surveys with at least one response.
-    answered: HashSet<String>,
-    claimed: HashMap<String, i64>,
-    credits: Vec<store::CreditRow>,
-    items: Vec<store::ItemRow>,
-    transitions: Vec<(String, String, String, i64)>,
-    paired: HashMap<String, store::PairedSums>,
-    commitments: Vec<store::CommitRow>,
-    learner_transitions: Vec<store::LearnerTransition>,
+/// What the database aggregated for one activity.
+#[derive(Debug, Default)]
+struct Totals {
+    /// Enrollments by status.
+    enrollments: Vec<(String, i64)>,
+    attended: store::Attended,
+    /// Enrollments with an awarded claim.
+    claimed: i64,
+    /// Credit awarded by type (hundredths).
+    credits: Vec<(String, Option<i64>)>,
+    /// Test kind, item, answers, right answers.
+    items: Vec<(String, String, i64, i64)>,
+    /// Item, transition, learners.
+    transitions: Vec<(String, String, i64)>,
+    paired: store::PairedSums,
+    /// Survey kind, commitment answers, yes answers.
+    commitments: Vec<(String, i64, i64)>,
+    /// Moore level, paired items (right before, right after, items), learners.
+    levels: Vec<(String, stats::LearnerItems, i64)>,
 }
 
-fn aggregates(conn: &mut DbConnection, ids: &[String]) -> ApiResult<Aggregates> {
-    let (claimed, credits) = store::awarded(conn, ids)?;
-    Ok(Aggregates {
-        enrollments: store::enrollment_counts(conn, ids)?,
-        attended: store::attended(conn, ids)?,
-        answered: store::answered_surveys(conn, ids)?,
-        claimed,
-        credits,
-        items: store::item_scores(conn, ids)?,
-        transitions: store::transitions(conn, ids)?,
-        paired: store::paired_sums(conn, ids)?,
-        commitments: store::commitments(conn, ids)?,
-        learner_transitions: store::learner_transitions(conn, ids)?,
-    })
+/// An activity nobody took part in.
+static NO_TOTALS: Totals = Totals {
+    enrollments: Vec::new(),
+    attended: store::Attended { learners: 0, physicians: 0, session_attendances: 0 },
+    claimed: 0,
+    credits: Vec::new(),
+    items: Vec::new(),
+    transitions: Vec::new(),
+    paired: (0, 0.0, 0.0, 0.0, 0.0),
+    commitments: Vec::new(),
+    levels: Vec::new(),
+};
+
+/// Everything the database aggregated for a set of activities, by activity.
+#[derive(Debug, Default)]
+struct Aggregates {
+    by_activity: HashMap<String, Totals>,
+    /// Surveys with at least one response.
+    answered: HashSet<String>,
 }
 
 impl Aggregates {
-    fn participation(&self, id: &str) -> ApiResult<ParticipationCounts> {
-        let mine = self.enrollments.iter().filter(|(a, _, _)| a == id);
+    fn of(&self, id: &str) -> &Totals {
+        self.by_activity.get(id).unwrap_or(&NO_TOTALS)
+    }
+
+    fn entry(&mut self, id: String) -> &mut Totals {
+        self.by_activity.entry(id).or_default()
+    }
+
+    /// Adds the aggregates of some activities (each activity is read once, in one chunk).
+    fn read(&mut self, conn: &mut DbConnection, ids: &[String]) -> ApiResult<()> {
+        for (id, status, n) in store::enrollment_counts(conn, ids)? {
+            self.entry(id).enrollments.push((status, n));
+        }
+        for (id, attended) in store::attended(conn, ids)? {
+            self.entry(id).attended = attended;
+        }
+        self.answered.extend(store::answered_surveys(conn, ids)?);
+        let (claimed, credits) = store::awarded(conn, ids)?;
+        for (id, n) in claimed {
+            self.entry(id).claimed = n;
+        }
+        for (id, credit_type, hundredths) in credits {
+            self.entry(id).credits.push((credit_type, hundredths));
+        }
+        for (id, kind, question, n, right) in store::item_scores(conn, ids)? {
+            let items = &mut self.entry(id).items;
+            match items.iter_mut().find(|(k, q, _, _)| *k == kind && *q == question) {
+                // Two surveys of a kind in one activity may share a question id: summed.
+                Some(item) => (item.2, item.3) = (item.2 + n, item.3 + right),
+                None => items.push((kind, question, n, right)),
+            }
+        }
+        for (id, question, transition, n) in store::transitions(conn, ids)? {
+            self.entry(id).transitions.push((question, transition, n));
+        }
+        for (id, sums) in store::paired_sums(conn, ids)? {
+            self.entry(id).paired = sums;
+        }
+        for (id, kind, n, yes) in store::commitments(conn, ids)? {
+            self.entry(id).commitments.push((kind, n, yes));
+        }
+        for row in store::level_profiles(conn, ids)? {
+            self.entry(row.activity_id).levels.push((row.moore_level, row.items, row.learners));
+        }
+        Ok(())
+    }
+}
+
+/// The aggregates of the activities, read in bounded IN lists (SQLite binds at most 32,766
+/// parameters a statement).
+fn aggregates(conn: &mut DbConnection, ids: &[String]) -> ApiResult<Aggregates> {
+    let mut agg = Aggregates::default();
+    for chunk in ids.chunks(5_000) {
+        agg.read(conn, chunk)?;
+    }
+    Ok(agg)
+}
+
+impl Totals {
+    fn participation(&self) -> ApiResult<ParticipationCounts> {
         // A seat, not a place in the queue: the waitlist and cancellations are not enrolled.
         let holds_seat = |status: &str| !matches!(status, "cancelled" | "waitlisted");
-        let enrolled = mine.clone().filter(|(_, status, _)| holds_seat(status)).map(|(_, _, n)| n).sum();
-        let completed = mine.filter(|(_, status, _)| status == "completed").map(|(_, _, n)| n).sum();
-        let attended = self.attended.get(id).copied().unwrap_or_default();
+        let enrolled = self.enrollments.iter().filter(|(status, _)| holds_seat(status)).map(|(_, n)| n).sum();
+        let completed =
+            self.enrollments.iter().filter(|(status, _)| status == "completed").map(|(_, n)| n).sum();
+        let attended = self.attended;
         let credits_awarded = self
             .credits
             .iter()
-            .filter(|(a, _, _)| a == id)
-            .map(|(_, credit_type, total)| credit_total(credit_type, *total))
+            .map(|(credit_type, total)| credit_total(credit_type, *total))
             .collect::<ApiResult<_>>()?;
         Ok(ParticipationCounts {
             enrolled,
@@ -80,53 +149,51 @@ impl Aggregates {
             other_learners: attended.learners - attended.physicians,
             session_attendances: attended.session_attendances,
             completed,
-            claimed: self.claimed.get(id).copied().unwrap_or(0),
+            claimed: self.claimed,
             credits_awarded,
         })
     }
 
     /// (answers, right answers) of one test kind, over all items.
-    fn test_totals(&self, id: &str, kind: SurveyKind) -> (i64, i64) {
+    fn test_totals(&self, kind: SurveyKind) -> (i64, i64) {
         let kind = crate::db::enum_text(&kind);
         self.items
             .iter()
-            .filter(|(a, k, _, _, _)| a == id && *k == kind)
-            .fold((0, 0), |(n, right), (_, _, _, count, correct)| (n + count, right + correct.unwrap_or(0)))
+            .filter(|(k, _, _, _)| *k == kind)
+            .fold((0, 0), |(n, right), (_, _, count, correct)| (n + count, right + correct))
     }
 
-    fn item(&self, id: &str, kind: SurveyKind, question_id: &str) -> ItemScore {
+    fn item(&self, kind: SurveyKind, question_id: &str) -> ItemScore {
         let kind = crate::db::enum_text(&kind);
         let (n, correct) = self
             .items
             .iter()
-            .find(|(a, k, q, _, _)| a == id && *k == kind && q == question_id)
-            .map_or((0, 0), |(_, _, _, n, correct)| (*n, correct.unwrap_or(0)));
+            .find(|(k, q, _, _)| *k == kind && q == question_id)
+            .map_or((0, 0), |(_, _, n, correct)| (*n, *correct));
         ItemScore { n, correct, percent_correct: stats::percent(correct, n) }
     }
 
-    fn mcnemar(&self, id: &str, question_id: &str) -> stats::McNemar {
+    fn mcnemar(&self, question_id: &str) -> stats::McNemar {
         let count = |transition: &str| {
             self.transitions
                 .iter()
-                .find(|(a, q, t, _)| a == id && q == question_id && t == transition)
-                .map_or(0, |(_, _, _, n)| *n)
+                .find(|(q, t, _)| q == question_id && t == transition)
+                .map_or(0, |(_, _, n)| *n)
         };
         stats::mcnemar(count("rw"), count("wr"))
     }
 
-    fn paired(&self, id: &str) -> stats::PairedScores {
-        let (n, pre, post, change, squared) = self.paired.get(id).copied().unwrap_or_default();
+    fn paired(&self) -> stats::PairedScores {
+        let (n, pre, post, change, squared) = self.paired;
         stats::paired(n, pre, post, change, squared)
     }
 
     /// (answers, yes) of commitment questions: in follow-ups (implementation) or elsewhere.
-    fn commitments(&self, id: &str, follow_up: bool) -> (i64, i64) {
+    fn commitments(&self, follow_up: bool) -> (i64, i64) {
         self.commitments
             .iter()
-            .filter(|(a, kind, _, _)| a == id && (kind == "follow_up") == follow_up)
-            .fold((0, 0), |(n, yes), (_, _, value, count)| {
-                (n + count, yes + if *value == Some(1) { *count } else { 0 })
-            })
+            .filter(|(kind, _, _)| (kind == "follow_up") == follow_up)
+            .fold((0, 0), |(n, yes), (_, count, yes_count)| (n + count, yes + yes_count))
     }
 }
 
@@ -175,24 +242,21 @@ fn question<'a>(surveys: &'a [(String, SurveyInput)], id: &str) -> Option<&'a su
     surveys.iter().flat_map(|(_, s)| s.questions.iter()).find(|q| q.id == id)
 }
 
-/// Paired scores per Moore level, from each learner's item transitions at that level, over
-/// the activities `include` keeps (a learner counts once per activity).
-fn paired_by_level(agg: &Aggregates, include: impl Fn(&str) -> bool) -> ApiResult<Vec<LevelPaired>> {
-    let mut learners: BTreeMap<&str, HashMap<(&str, &str), stats::LearnerItems>> = BTreeMap::new();
-    for (activity, level, user, transition, n) in agg.learner_transitions.iter().filter(|row| include(&row.0))
-    {
-        let counts = learners.entry(level).or_default().entry((activity, user)).or_default();
-        counts.0 += n * i64::from(transition.starts_with('r'));
-        counts.1 += n * i64::from(transition.ends_with('r'));
-        counts.2 += n;
+/// Paired scores per Moore level, from the learners' paired items at that level, over the
+/// given activities' totals (a learner counts once per activity).
+fn paired_by_level<'a>(activities: impl IntoIterator<Item = &'a Totals>) -> ApiResult<Vec<LevelPaired>> {
+    let mut levels: BTreeMap<&str, Vec<(stats::LearnerItems, i64)>> = BTreeMap::new();
+    for totals in activities {
+        for (level, items, learners) in &totals.levels {
+            levels.entry(level).or_default().push((*items, *learners));
+        }
     }
-    learners
+    levels
         .into_iter()
-        .map(|(level, by_learner)| {
-            let items: Vec<stats::LearnerItems> = by_learner.into_values().collect();
+        .map(|(level, profiles)| {
             Ok(LevelPaired {
                 level: crate::db::parse_enum_text(level)?,
-                paired: stats::paired_from_items(&items),
+                paired: stats::paired_from_items(&profiles),
             })
         })
         .collect()
@@ -234,12 +298,7 @@ fn credit_total(credit_type: &str, hundredths: Option<i64>) -> ApiResult<CreditT
     })
 }
 
-fn knowledge(
-    agg: &Aggregates,
-    id: &str,
-    surveys: &[(String, SurveyInput)],
-    by_level: Vec<LevelPaired>,
-) -> Knowledge {
+fn knowledge(totals: &Totals, surveys: &[(String, SurveyInput)], by_level: Vec<LevelPaired>) -> Knowledge {
     let mut item_ids: Vec<&str> = Vec::new();
     for (_, survey) in surveys.iter().filter(|(_, s)| s.kind.is_test()) {
         for q in survey.questions.iter().filter(|q| !q.correct_option_ids.is_empty()) {
@@ -257,19 +316,19 @@ fn knowledge(
                 question: q.text.clone(),
                 moore_level: q.moore_level,
                 objective: q.objective.clone(),
-                pre: agg.item(id, SurveyKind::PreTest, item),
-                post: agg.item(id, SurveyKind::PostTest, item),
-                mcnemar: agg.mcnemar(id, item),
+                pre: totals.item(SurveyKind::PreTest, item),
+                post: totals.item(SurveyKind::PostTest, item),
+                mcnemar: totals.mcnemar(item),
             })
         })
         .collect();
-    let (pre_n, pre_right) = agg.test_totals(id, SurveyKind::PreTest);
-    let (post_n, post_right) = agg.test_totals(id, SurveyKind::PostTest);
+    let (pre_n, pre_right) = totals.test_totals(SurveyKind::PreTest);
+    let (post_n, post_right) = totals.test_totals(SurveyKind::PostTest);
     Knowledge {
         items,
         pre_percent_correct: stats::percent(pre_right, pre_n),
         post_percent_correct: stats::percent(post_right, post_n),
-        paired: agg.paired(id),
+        paired: totals.paired(),
         paired_by_level: by_level,
     }
 }
@@ -328,10 +387,11 @@ fn outcomes_of(conn: &mut DbConnection, activity: &ActivityRow) -> ApiResult<Act
     let id = activity.id.as_str();
     let ids = [activity.id.clone()];
     let agg = aggregates(conn, &ids)?;
+    let totals = agg.of(id);
     let input = activity.input()?;
     let surveys = surveys_of(conn, id)?;
-    let (committable, committed) = agg.commitments(id, false);
-    let (followed, implemented) = agg.commitments(id, true);
+    let (committable, committed) = totals.commitments(false);
+    let (followed, implemented) = totals.commitments(true);
     let statements =
         store::texts(conn, id, "commitment_to_change", false)?.into_iter().map(|(_, _, t)| t).collect();
     let mut barriers: Vec<String> =
@@ -346,10 +406,10 @@ fn outcomes_of(conn: &mut DbConnection, activity: &ActivityRow) -> ApiResult<Act
         activity_id: activity.id.clone(),
         title: activity.title.clone(),
         format: input.format,
-        participation: agg.participation(id)?,
+        participation: totals.participation()?,
         sessions: sessions(conn, activity, &input.time_zone)?,
         satisfaction: satisfaction(conn, id, &surveys)?,
-        knowledge: knowledge(&agg, id, &surveys, paired_by_level(&agg, |a| a == id)?),
+        knowledge: knowledge(totals, &surveys, paired_by_level([totals])?),
         commitment: Commitment {
             n: committable,
             committed,
@@ -376,13 +436,13 @@ fn may_report(conn: &mut DbConnection, caller: &Caller, activity: &ActivityRow) 
 fn group_totals(agg: &Aggregates, lines: &[&ActivityLine]) -> GroupTotals {
     let ids: Vec<&str> = lines.iter().map(|l| l.activity_id.as_str()).collect();
     let sum_tests = |kind| {
-        ids.iter().map(|id| agg.test_totals(id, kind)).fold((0, 0), |(n, r), (n2, r2)| (n + n2, r + r2))
+        ids.iter().map(|id| agg.of(id).test_totals(kind)).fold((0, 0), |(n, r), (n2, r2)| (n + n2, r + r2))
     };
     let (pre_n, pre_right) = sum_tests(SurveyKind::PreTest);
     let (post_n, post_right) = sum_tests(SurveyKind::PostTest);
     let sums = ids
         .iter()
-        .filter_map(|id| agg.paired.get(*id))
+        .map(|id| &agg.of(id).paired)
         .fold((0, 0.0, 0.0, 0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1, a.2 + b.2, a.3 + b.3, a.4 + b.4));
     GroupTotals {
         activities: lines.len() as i64,
@@ -405,39 +465,15 @@ fn program_report(
     };
     let chosen = store::report_activities(conn, planner, query)?;
     let ids: Vec<String> = chosen.iter().map(|(id, _, _)| id.clone()).collect();
-    let mut agg = Aggregates {
-        enrollments: Vec::new(),
-        attended: HashMap::new(),
-        answered: HashSet::new(),
-        claimed: HashMap::new(),
-        credits: Vec::new(),
-        items: Vec::new(),
-        transitions: Vec::new(),
-        paired: HashMap::new(),
-        commitments: Vec::new(),
-        learner_transitions: Vec::new(),
-    };
-    // Bounded IN lists: SQLite binds at most 32,766 parameters a statement.
-    for chunk in ids.chunks(5_000) {
-        let part = aggregates(conn, chunk)?;
-        agg.enrollments.extend(part.enrollments);
-        agg.attended.extend(part.attended);
-        agg.answered.extend(part.answered);
-        agg.claimed.extend(part.claimed);
-        agg.credits.extend(part.credits);
-        agg.items.extend(part.items);
-        agg.transitions.extend(part.transitions);
-        agg.paired.extend(part.paired);
-        agg.commitments.extend(part.commitments);
-        agg.learner_transitions.extend(part.learner_transitions);
-    }
+    let agg = aggregates(conn, &ids)?;
     let mut surveys_by_activity = survey_documents(conn, &ids)?;
     let mut lines = Vec::with_capacity(chosen.len());
     for (id, title, format) in chosen {
-        let (pre_n, pre_right) = agg.test_totals(&id, SurveyKind::PreTest);
-        let (post_n, post_right) = agg.test_totals(&id, SurveyKind::PostTest);
-        let (committable, committed) = agg.commitments(&id, false);
-        let (followed, implemented) = agg.commitments(&id, true);
+        let totals = agg.of(&id);
+        let (pre_n, pre_right) = totals.test_totals(SurveyKind::PreTest);
+        let (post_n, post_right) = totals.test_totals(SurveyKind::PostTest);
+        let (committable, committed) = totals.commitments(false);
+        let (followed, implemented) = totals.commitments(true);
         let surveys: Vec<SurveyInput> = surveys_by_activity
             .remove(&id)
             .unwrap_or_default()
@@ -446,11 +482,11 @@ fn program_report(
             .map(|(_, s)| s)
             .collect();
         lines.push(ActivityLine {
-            participation: agg.participation(&id)?,
+            participation: totals.participation()?,
             pre_percent_correct: stats::percent(pre_right, pre_n),
             post_percent_correct: stats::percent(post_right, post_n),
-            paired: agg.paired(&id),
-            paired_by_level: paired_by_level(&agg, |a| a == id)?,
+            paired: totals.paired(),
+            paired_by_level: paired_by_level([totals])?,
             commitment_rate: stats::percent(committed, committable),
             follow_up_rate: stats::percent(implemented, followed),
             levels_measured: levels_measured(&surveys),
@@ -488,7 +524,7 @@ fn program_report(
             totals.subjective += i64::from(measured.methods.contains(&Method::Subjective));
         }
     }
-    for level in paired_by_level(&agg, |_| true)? {
+    for level in paired_by_level(agg.by_activity.values())? {
         if let Some(totals) = by_level.get_mut(&level.level) {
             totals.paired = Some(level.paired);
         }

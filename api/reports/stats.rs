@@ -76,21 +76,23 @@ const EXACT_BELOW: i64 = 25;
 pub type LearnerItems = (i64, i64, i64);
 
 /// Paired scores over learners from their item counts at one level: each learner's % correct
-/// before and after, then the same statistics as for whole tests.
-pub fn paired_from_items(learners: &[LearnerItems]) -> PairedScores {
-    let scores: Vec<(f64, f64)> = learners
-        .iter()
-        .filter(|(_, _, items)| *items > 0)
-        .map(|(pre, post, items)| (*pre as f64 * 100.0 / *items as f64, *post as f64 * 100.0 / *items as f64))
-        .collect();
-    let sum = |f: &dyn Fn(&(f64, f64)) -> f64| scores.iter().map(f).sum::<f64>();
-    paired(
-        scores.len() as i64,
-        sum(&|(pre, _)| *pre),
-        sum(&|(_, post)| *post),
-        sum(&|(pre, post)| post - pre),
-        sum(&|(pre, post)| (post - pre) * (post - pre)),
-    )
+/// before and after, then the same statistics as for whole tests. Learners come counted: a
+/// profile (right before, right after, items) and how many learners have it.
+pub fn paired_from_items(profiles: &[(LearnerItems, i64)]) -> PairedScores {
+    let mut sums = (0_i64, 0.0, 0.0, 0.0, 0.0);
+    for ((before, after, items), learners) in profiles.iter().filter(|((_, _, items), _)| *items > 0) {
+        let pre = *before as f64 * 100.0 / *items as f64;
+        let post = *after as f64 * 100.0 / *items as f64;
+        let (count, change) = (*learners as f64, post - pre);
+        sums = (
+            sums.0 + learners,
+            sums.1 + count * pre,
+            sums.2 + count * post,
+            sums.3 + count * change,
+            sums.4 + count * change * change,
+        );
+    }
+    paired(sums.0, sums.1, sums.2, sums.3, sums.4)
 }
 
 /// McNemar's test of one item over learners with both tests.
@@ -231,11 +233,17 @@ mod tests {
     #[test]
     fn paired_scores_by_level_come_from_each_learners_items() {
         // Two learners, two items each: 0→2 right (0% → 100%) and 1→2 (50% → 100%).
-        let scores = paired_from_items(&[(0, 2, 2), (1, 2, 2), (0, 0, 0)]);
+        let scores = paired_from_items(&[((0, 2, 2), 1), ((1, 2, 2), 1), ((0, 0, 0), 3)]);
         assert_eq!(scores.n, 2);
         assert_eq!(scores.mean_pre, Some(25.0));
         assert_eq!(scores.mean_post, Some(100.0));
         assert_eq!(scores.mean_change, Some(75.0));
+        // Counted learners give what listing each of them gives.
+        let listed = paired_from_items(&[((0, 2, 2), 1), ((0, 2, 2), 1), ((1, 2, 2), 1), ((2, 1, 2), 1)]);
+        let counted = paired_from_items(&[((0, 2, 2), 2), ((1, 2, 2), 1), ((2, 1, 2), 1)]);
+        assert_eq!(listed, counted);
+        assert_eq!(counted.n, 4);
+        assert!(counted.sd_change.is_some());
     }
 
     #[test]

@@ -14,20 +14,33 @@ use crate::{
     db::{
         schema::{
             activities as activities_table, credit_claims, enrollments, session_attendance, survey_answers,
-            survey_item_pairs, survey_responses, survey_score_pairs, users,
+            survey_level_pair_totals, survey_question_totals, survey_responses, survey_score_pair_totals,
+            survey_transition_totals, users,
         },
         DbConnection,
     },
     error::ApiResult,
-    reports::dto::ProgramReportQuery,
+    reports::{dto::ProgramReportQuery, stats},
 };
 
 /// Activity, credit type, credit awarded (hundredths).
 pub type CreditRow = (String, String, Option<i64>);
 /// Activity, test kind, item, answers, right answers.
-pub type ItemRow = (String, String, String, i64, Option<i64>);
-/// Activity, survey kind, yes (1) or no (0), count.
-pub type CommitRow = (String, String, Option<i32>, i64);
+pub type ItemRow = (String, String, String, i64, i64);
+/// Activity, item, transition (`rr`, `rw`, `wr`, `ww`), learners.
+pub type TransitionRow = (String, String, String, i64);
+/// Activity, survey kind, answers, yes answers.
+pub type CommitRow = (String, String, i64, i64);
+
+/// The learners of an activity with the same paired items at one Moore level.
+#[derive(Debug, Clone)]
+pub struct LevelProfileRow {
+    pub activity_id: String,
+    pub moore_level: String,
+    /// (right before, right after, items).
+    pub items: stats::LearnerItems,
+    pub learners: i64,
+}
 /// Survey, item, value, count.
 pub type LikertRow = (String, String, Option<f64>, i64);
 
@@ -105,12 +118,14 @@ pub(super) fn attended(conn: &mut DbConnection, ids: &[String]) -> ApiResult<Has
 /// The surveys of the activities that have at least one response (a level counts as measured
 /// only where data was collected).
 pub(super) fn answered_surveys(conn: &mut DbConnection, ids: &[String]) -> ApiResult<HashSet<String>> {
-    let surveys: Vec<String> = survey_responses::table
-        .filter(survey_responses::activity_id.eq_any(ids))
-        .select(survey_responses::survey_id)
-        .distinct()
+    use crate::db::schema::surveys;
+    let responded = survey_responses::table.filter(survey_responses::survey_id.eq(surveys::id));
+    let answered: Vec<String> = surveys::table
+        .filter(surveys::activity_id.eq_any(ids))
+        .filter(diesel::dsl::exists(responded))
+        .select(surveys::id)
         .load(conn)?;
-    Ok(surveys.into_iter().collect())
+    Ok(answered.into_iter().collect())
 }
 
 /// Per activity: enrollments with an awarded claim, and credit awarded by type (hundredths).
@@ -138,69 +153,70 @@ pub(super) fn awarded(
     Ok((claimed.into_iter().collect(), credits))
 }
 
-/// Per activity, test kind and item: answers and right answers of the latest attempts.
+/// Per activity, test kind and item: answers and right answers of the latest attempts (summed
+/// over the activity's surveys of that kind).
 pub(super) fn item_scores(conn: &mut DbConnection, ids: &[String]) -> ApiResult<Vec<ItemRow>> {
-    Ok(survey_answers::table
-        .filter(survey_answers::activity_id.eq_any(ids))
-        .filter(survey_answers::latest.eq(1))
-        .filter(survey_answers::correct.is_not_null())
-        .group_by((survey_answers::activity_id, survey_answers::kind, survey_answers::question_id))
+    let rows: Vec<(String, String, String, i32, i32)> = survey_question_totals::table
+        .filter(survey_question_totals::activity_id.eq_any(ids))
+        .filter(survey_question_totals::scored.gt(0))
         .select((
-            survey_answers::activity_id,
-            survey_answers::kind,
-            survey_answers::question_id,
-            count_star(),
-            sum(survey_answers::correct),
+            survey_question_totals::activity_id,
+            survey_question_totals::kind,
+            survey_question_totals::question_id,
+            survey_question_totals::scored,
+            survey_question_totals::right_answers,
         ))
-        .load(conn)?)
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(activity, kind, question, scored, right)| {
+            (activity, kind, question, i64::from(scored), i64::from(right))
+        })
+        .collect())
 }
 
 /// Per activity and item: learners by transition (`rw`, `wr`, ...) from pre- to post-test.
-pub(super) fn transitions(
-    conn: &mut DbConnection,
-    ids: &[String],
-) -> ApiResult<Vec<(String, String, String, i64)>> {
-    Ok(survey_item_pairs::table
-        .filter(survey_item_pairs::activity_id.eq_any(ids))
-        .group_by((
-            survey_item_pairs::activity_id,
-            survey_item_pairs::question_id,
-            survey_item_pairs::transition,
-        ))
+pub(super) fn transitions(conn: &mut DbConnection, ids: &[String]) -> ApiResult<Vec<TransitionRow>> {
+    let rows: Vec<(String, String, String, i32)> = survey_transition_totals::table
+        .filter(survey_transition_totals::activity_id.eq_any(ids))
+        .filter(survey_transition_totals::learners.gt(0))
         .select((
-            survey_item_pairs::activity_id,
-            survey_item_pairs::question_id,
-            survey_item_pairs::transition,
-            count_star(),
+            survey_transition_totals::activity_id,
+            survey_transition_totals::question_id,
+            survey_transition_totals::transition,
+            survey_transition_totals::learners,
         ))
-        .load(conn)?)
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(activity, question, transition, n)| (activity, question, transition, i64::from(n)))
+        .collect())
 }
 
-/// Activity, Moore level, learner, transition (`rr`, `rw`, `wr`, `ww`), paired items.
-pub type LearnerTransition = (String, String, String, String, i64);
-
-/// Per activity, Moore level and learner: how many of their paired test items went
-/// right→right, right→wrong, wrong→right, wrong→wrong.
-pub(super) fn learner_transitions(
-    conn: &mut DbConnection,
-    ids: &[String],
-) -> ApiResult<Vec<LearnerTransition>> {
-    Ok(survey_item_pairs::table
-        .filter(survey_item_pairs::activity_id.eq_any(ids))
-        .group_by((
-            survey_item_pairs::activity_id,
-            survey_item_pairs::moore_level,
-            survey_item_pairs::user_id,
-            survey_item_pairs::transition,
-        ))
+/// Per activity and Moore level: learners by their paired items there (items, right before,
+/// right after).
+pub(super) fn level_profiles(conn: &mut DbConnection, ids: &[String]) -> ApiResult<Vec<LevelProfileRow>> {
+    let rows: Vec<(String, String, i32, i32, i32, i32)> = survey_level_pair_totals::table
+        .filter(survey_level_pair_totals::activity_id.eq_any(ids))
+        .filter(survey_level_pair_totals::learners.gt(0))
         .select((
-            survey_item_pairs::activity_id,
-            survey_item_pairs::moore_level,
-            survey_item_pairs::user_id,
-            survey_item_pairs::transition,
-            count_star(),
+            survey_level_pair_totals::activity_id,
+            survey_level_pair_totals::moore_level,
+            survey_level_pair_totals::items,
+            survey_level_pair_totals::right_before,
+            survey_level_pair_totals::right_after,
+            survey_level_pair_totals::learners,
         ))
-        .load(conn)?)
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(activity, level, items, before, after, learners)| LevelProfileRow {
+            activity_id: activity,
+            moore_level: level,
+            items: (i64::from(before), i64::from(after), i64::from(items)),
+            learners: i64::from(learners),
+        })
+        .collect())
 }
 
 /// One activity's attendances per session (session id, learners present).
@@ -236,43 +252,52 @@ pub(super) fn session_credits(conn: &mut DbConnection, activity_id: &str) -> Api
 /// Sums of paired scores: n, Σpre, Σpost, Σchange, Σchange².
 pub type PairedSums = (i64, f64, f64, f64, f64);
 
-/// Per activity: the sums of the paired pre/post scores.
+/// Per activity: the sums of the paired pre/post scores, from the learners counted per
+/// (pre score, post score).
 pub(super) fn paired_sums(conn: &mut DbConnection, ids: &[String]) -> ApiResult<HashMap<String, PairedSums>> {
-    type Row = (String, i64, Option<f64>, Option<f64>, Option<f64>, Option<f64>);
-    let rows: Vec<Row> = survey_score_pairs::table
-        .filter(survey_score_pairs::activity_id.eq_any(ids))
-        .group_by(survey_score_pairs::activity_id)
+    let rows: Vec<(String, f64, f64, i32)> = survey_score_pair_totals::table
+        .filter(survey_score_pair_totals::activity_id.eq_any(ids))
+        .filter(survey_score_pair_totals::learners.gt(0))
         .select((
-            survey_score_pairs::activity_id,
-            count_star(),
-            sum(survey_score_pairs::pre_score),
-            sum(survey_score_pairs::post_score),
-            sum(survey_score_pairs::change),
-            sum(survey_score_pairs::change_squared),
+            survey_score_pair_totals::activity_id,
+            survey_score_pair_totals::pre_score,
+            survey_score_pair_totals::post_score,
+            survey_score_pair_totals::learners,
+        ))
+        .load(conn)?;
+    let mut sums: HashMap<String, PairedSums> = HashMap::new();
+    for (activity, pre, post, learners) in rows {
+        let (n, count) = (i64::from(learners), f64::from(learners));
+        let change = post - pre;
+        let total = sums.entry(activity).or_default();
+        *total = (
+            total.0 + n,
+            total.1 + count * pre,
+            total.2 + count * post,
+            total.3 + count * change,
+            total.4 + count * change * change,
+        );
+    }
+    Ok(sums)
+}
+
+/// Per activity and survey kind: commitment (or implementation) answers, and the yes among them.
+pub(super) fn commitments(conn: &mut DbConnection, ids: &[String]) -> ApiResult<Vec<CommitRow>> {
+    let rows: Vec<(String, String, i32, i32)> = survey_question_totals::table
+        .filter(survey_question_totals::activity_id.eq_any(ids))
+        .filter(survey_question_totals::question_type.eq("commitment_to_change"))
+        .filter(survey_question_totals::answers.gt(0))
+        .select((
+            survey_question_totals::activity_id,
+            survey_question_totals::kind,
+            survey_question_totals::answers,
+            survey_question_totals::yes_answers,
         ))
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(id, n, pre, post, change, squared)| {
-            (id, (n, pre.unwrap_or(0.0), post.unwrap_or(0.0), change.unwrap_or(0.0), squared.unwrap_or(0.0)))
-        })
+        .map(|(activity, kind, n, yes)| (activity, kind, i64::from(n), i64::from(yes)))
         .collect())
-}
-
-/// Per activity, survey kind and answer: commitment (or implementation) yes/no counts.
-pub(super) fn commitments(conn: &mut DbConnection, ids: &[String]) -> ApiResult<Vec<CommitRow>> {
-    Ok(survey_answers::table
-        .filter(survey_answers::activity_id.eq_any(ids))
-        .filter(survey_answers::latest.eq(1))
-        .filter(survey_answers::question_type.eq("commitment_to_change"))
-        .group_by((survey_answers::activity_id, survey_answers::kind, survey_answers::commit_value))
-        .select((
-            survey_answers::activity_id,
-            survey_answers::kind,
-            survey_answers::commit_value,
-            count_star(),
-        ))
-        .load(conn)?)
 }
 
 /// One activity's Likert items: counts per (survey, question, value).

@@ -213,6 +213,68 @@ pub fn score(questions: &[Question], answers: &[CheckedAnswer]) -> Option<f64> {
     Some(((right as f64 / scored as f64) * 10_000.0).round() / 100.0)
 }
 
+/// One test item a learner answered in both their latest pre-test and post-test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ItemPair<'a> {
+    pub question_id: &'a str,
+    pub moore_level: &'a str,
+    pub right_before: bool,
+    pub right_after: bool,
+}
+
+impl ItemPair<'_> {
+    /// `rr`, `rw`, `wr` or `ww`: right or wrong before, then after.
+    pub fn transition(&self) -> &'static str {
+        match (self.right_before, self.right_after) {
+            (true, true) => "rr",
+            (true, false) => "rw",
+            (false, true) => "wr",
+            (false, false) => "ww",
+        }
+    }
+}
+
+/// The post-test items (question id, Moore level, 1 right or 0 wrong) that the pre-test also
+/// scored, each question once: an activity may hold two post-tests that share a question id,
+/// and the first answer listed is the one paired.
+pub fn item_pairs<'a>(pre: &[(String, String, i32)], post: &'a [(String, String, i32)]) -> Vec<ItemPair<'a>> {
+    let mut pairs: Vec<ItemPair<'a>> = Vec::new();
+    for (question, level, after) in post {
+        if pairs.iter().any(|pair| pair.question_id == question) {
+            continue;
+        }
+        if let Some((_, _, before)) = pre.iter().find(|(q, _, _)| q == question) {
+            pairs.push(ItemPair {
+                question_id: question,
+                moore_level: level,
+                right_before: *before == 1,
+                right_after: *after == 1,
+            });
+        }
+    }
+    pairs
+}
+
+/// A learner's paired items at one Moore level.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LevelProfile {
+    pub items: i32,
+    pub right_before: i32,
+    pub right_after: i32,
+}
+
+/// The learner's paired items per Moore level (levels with at least one pair).
+pub fn level_profiles<'a>(pairs: &[ItemPair<'a>]) -> std::collections::BTreeMap<&'a str, LevelProfile> {
+    let mut levels: std::collections::BTreeMap<&str, LevelProfile> = std::collections::BTreeMap::new();
+    for pair in pairs {
+        let profile = levels.entry(pair.moore_level).or_default();
+        profile.items += 1;
+        profile.right_before += i32::from(pair.right_before);
+        profile.right_after += i32::from(pair.right_after);
+    }
+    levels
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -333,5 +395,28 @@ mod tests {
         assert!(fields.contains(&"questions[1].id".to_string()));
         assert!(fields.contains(&"opens_after_days".to_string()));
         assert!(fields.contains(&"max_attempts".to_string()));
+    }
+
+    fn answered(items: &[(&str, &str, i32)]) -> Vec<(String, String, i32)> {
+        items.iter().map(|(q, level, right)| (q.to_string(), level.to_string(), *right)).collect()
+    }
+
+    #[test]
+    fn items_pair_by_question_once_and_only_when_both_tests_scored_them() {
+        let pre = answered(&[("q1", "3a", 0), ("q2", "3a", 1), ("q3", "3b", 1)]);
+        let post = answered(&[("q1", "3a", 1), ("q2", "3a", 0), ("q4", "3b", 1), ("q1", "3a", 0)]);
+        let pairs = item_pairs(&pre, &post);
+        let found: Vec<(&str, &str)> = pairs.iter().map(|p| (p.question_id, p.transition())).collect();
+        assert_eq!(found, vec![("q1", "wr"), ("q2", "rw")]);
+    }
+
+    #[test]
+    fn level_profiles_count_items_and_rights_per_level() {
+        let pre = answered(&[("q1", "3a", 0), ("q2", "3a", 1), ("q3", "3b", 1)]);
+        let post = answered(&[("q1", "3a", 1), ("q2", "3a", 1), ("q3", "3b", 0)]);
+        let profiles = level_profiles(&item_pairs(&pre, &post));
+        assert_eq!(profiles.get("3a"), Some(&LevelProfile { items: 2, right_before: 1, right_after: 2 }));
+        assert_eq!(profiles.get("3b"), Some(&LevelProfile { items: 1, right_before: 1, right_after: 0 }));
+        assert_eq!(profiles.len(), 2);
     }
 }

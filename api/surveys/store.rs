@@ -6,13 +6,16 @@ use diesel::prelude::*;
 use crate::{
     db::{
         now,
-        schema::{survey_answers, survey_item_pairs, survey_responses, survey_score_pairs, surveys},
+        schema::{
+            survey_answers, survey_item_pairs, survey_level_pairs, survey_responses, survey_score_pairs,
+            surveys,
+        },
         to_utc, DbConnection,
     },
     error::{ApiError, ApiResult},
     surveys::{
         dto::{Answer, Question, Survey, SurveyInput, SurveyKind, SurveyResponse},
-        rules::CheckedAnswer,
+        rules::{self, CheckedAnswer},
     },
 };
 
@@ -259,6 +262,7 @@ fn latest_items(
         .filter(survey_responses::kind.eq(crate::db::enum_text(&kind)))
         .filter(survey_responses::latest.eq(1))
         .filter(survey_answers::correct.is_not_null())
+        .order((survey_responses::survey_id, survey_answers::question_id))
         .select((
             survey_answers::question_id,
             survey_answers::moore_level,
@@ -285,13 +289,20 @@ fn latest_score(
     Ok((!scores.is_empty()).then(|| scores.iter().sum::<f64>() / scores.len() as f64))
 }
 
-/// Rewrites the learner's pre/post pairs of the activity (per item and per score) from their
-/// latest tests: what reports aggregate.
+/// Rewrites the learner's pre/post pairs of the activity (per item, per Moore level and per
+/// score) from their latest tests: what reports aggregate. Triggers keep the report totals of
+/// each pair table in the same transaction.
 pub fn refresh_pairs(conn: &mut DbConnection, activity_id: &str, user_id: &str) -> ApiResult<()> {
     diesel::delete(
         survey_item_pairs::table
             .filter(survey_item_pairs::activity_id.eq(activity_id))
             .filter(survey_item_pairs::user_id.eq(user_id)),
+    )
+    .execute(conn)?;
+    diesel::delete(
+        survey_level_pairs::table
+            .filter(survey_level_pairs::activity_id.eq(activity_id))
+            .filter(survey_level_pairs::user_id.eq(user_id)),
     )
     .execute(conn)?;
     diesel::delete(
@@ -302,27 +313,29 @@ pub fn refresh_pairs(conn: &mut DbConnection, activity_id: &str, user_id: &str) 
     .execute(conn)?;
     let pre = latest_items(conn, activity_id, user_id, SurveyKind::PreTest)?;
     let post = latest_items(conn, activity_id, user_id, SurveyKind::PostTest)?;
-    let pairs: Vec<_> = post
-        .iter()
-        .filter_map(|(question, level, after)| {
-            let (_, _, before) = pre.iter().find(|(q, _, _)| q == question)?;
-            let transition = match (*before == 1, *after == 1) {
-                (true, true) => "rr",
-                (true, false) => "rw",
-                (false, true) => "wr",
-                (false, false) => "ww",
-            };
-            Some((
-                survey_item_pairs::activity_id.eq(activity_id.to_string()),
-                survey_item_pairs::user_id.eq(user_id.to_string()),
-                survey_item_pairs::question_id.eq(question.clone()),
-                survey_item_pairs::moore_level.eq(level.clone()),
-                survey_item_pairs::transition.eq(transition),
+    let pairs = rules::item_pairs(&pre, &post);
+    for pair in &pairs {
+        diesel::insert_into(survey_item_pairs::table)
+            .values((
+                survey_item_pairs::activity_id.eq(activity_id),
+                survey_item_pairs::user_id.eq(user_id),
+                survey_item_pairs::question_id.eq(pair.question_id),
+                survey_item_pairs::moore_level.eq(pair.moore_level),
+                survey_item_pairs::transition.eq(pair.transition()),
             ))
-        })
-        .collect();
-    for pair in pairs {
-        diesel::insert_into(survey_item_pairs::table).values(pair).execute(conn)?;
+            .execute(conn)?;
+    }
+    for (level, profile) in rules::level_profiles(&pairs) {
+        diesel::insert_into(survey_level_pairs::table)
+            .values((
+                survey_level_pairs::activity_id.eq(activity_id),
+                survey_level_pairs::user_id.eq(user_id),
+                survey_level_pairs::moore_level.eq(level),
+                survey_level_pairs::items.eq(profile.items),
+                survey_level_pairs::right_before.eq(profile.right_before),
+                survey_level_pairs::right_after.eq(profile.right_after),
+            ))
+            .execute(conn)?;
     }
     let pre_score = latest_score(conn, activity_id, user_id, SurveyKind::PreTest)?;
     let post_score = latest_score(conn, activity_id, user_id, SurveyKind::PostTest)?;

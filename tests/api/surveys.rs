@@ -712,3 +712,256 @@ db_test!(
         assert_eq!(levels, ["1"], "{report}");
     }
 );
+
+/// Every outcome total equals what grouping the rows it counts gives (rows whose count fell to
+/// zero aside): the triggers lose nothing and count nothing twice.
+fn assert_totals_match_rows(conn: &mut ce_api::db::DbConnection) {
+    use std::collections::BTreeMap;
+
+    use ce_api::db::schema::{
+        survey_answers as answers, survey_item_pairs as item_pairs, survey_level_pair_totals as level_totals,
+        survey_level_pairs as level_pairs, survey_question_totals as question_totals,
+        survey_score_pair_totals as score_totals, survey_score_pairs as score_pairs,
+        survey_transition_totals as transition_totals,
+    };
+
+    type AnswerRow = (String, String, String, String, String, Option<i32>, Option<i32>);
+    let rows: Vec<AnswerRow> = answers::table
+        .filter(answers::latest.eq(1))
+        .select((
+            answers::activity_id,
+            answers::survey_id,
+            answers::kind,
+            answers::question_id,
+            answers::question_type,
+            answers::correct,
+            answers::commit_value,
+        ))
+        .load(conn)
+        .unwrap();
+    let mut grouped: BTreeMap<(String, String, String, String, String), [i32; 4]> = BTreeMap::new();
+    for (activity, survey, kind, question, question_type, correct, commit) in rows {
+        let total = grouped.entry((activity, survey, kind, question, question_type)).or_default();
+        total[0] += 1;
+        total[1] += i32::from(correct.is_some());
+        total[2] += correct.unwrap_or(0);
+        total[3] += i32::from(commit == Some(1));
+    }
+    type QuestionTotal = (String, String, String, String, String, i32, i32, i32, i32);
+    let kept: BTreeMap<_, _> = question_totals::table
+        .filter(question_totals::answers.gt(0))
+        .load::<QuestionTotal>(conn)
+        .unwrap()
+        .into_iter()
+        .map(|(a, s, k, q, t, n, scored, right, yes)| ((a, s, k, q, t), [n, scored, right, yes]))
+        .collect();
+    assert!(!grouped.is_empty());
+    assert_eq!(kept, grouped, "question totals");
+
+    let mut grouped: BTreeMap<(String, String, String), i32> = BTreeMap::new();
+    for key in item_pairs::table
+        .select((item_pairs::activity_id, item_pairs::question_id, item_pairs::transition))
+        .load::<(String, String, String)>(conn)
+        .unwrap()
+    {
+        *grouped.entry(key).or_default() += 1;
+    }
+    let kept: BTreeMap<_, _> = transition_totals::table
+        .filter(transition_totals::learners.gt(0))
+        .load::<(String, String, String, i32)>(conn)
+        .unwrap()
+        .into_iter()
+        .map(|(a, q, t, n)| ((a, q, t), n))
+        .collect();
+    assert_eq!(kept, grouped, "transition totals");
+
+    // Each learner's level profile is their item pairs at that level, regrouped.
+    let mut profiles: BTreeMap<(String, String, String), [i32; 3]> = BTreeMap::new();
+    for (activity, user, level, transition) in item_pairs::table
+        .select((
+            item_pairs::activity_id,
+            item_pairs::user_id,
+            item_pairs::moore_level,
+            item_pairs::transition,
+        ))
+        .load::<(String, String, String, String)>(conn)
+        .unwrap()
+    {
+        let profile = profiles.entry((activity, user, level)).or_default();
+        profile[0] += 1;
+        profile[1] += i32::from(transition.starts_with('r'));
+        profile[2] += i32::from(transition.ends_with('r'));
+    }
+    let stored: BTreeMap<_, _> = level_pairs::table
+        .load::<(String, String, String, i32, i32, i32)>(conn)
+        .unwrap()
+        .into_iter()
+        .map(|(a, u, l, items, before, after)| ((a, u, l), [items, before, after]))
+        .collect();
+    assert_eq!(stored, profiles, "level pairs");
+    let mut grouped: BTreeMap<(String, String, [i32; 3]), i32> = BTreeMap::new();
+    for ((activity, _, level), profile) in profiles {
+        *grouped.entry((activity, level, profile)).or_default() += 1;
+    }
+    let kept: BTreeMap<_, _> = level_totals::table
+        .filter(level_totals::learners.gt(0))
+        .load::<(String, String, i32, i32, i32, i32)>(conn)
+        .unwrap()
+        .into_iter()
+        .map(|(a, l, items, before, after, n)| ((a, l, [items, before, after]), n))
+        .collect();
+    assert_eq!(kept, grouped, "level pair totals");
+
+    let mut grouped: BTreeMap<(String, String, String), i32> = BTreeMap::new();
+    for (activity, pre, post) in score_pairs::table
+        .select((score_pairs::activity_id, score_pairs::pre_score, score_pairs::post_score))
+        .load::<(String, f64, f64)>(conn)
+        .unwrap()
+    {
+        *grouped.entry((activity, pre.to_string(), post.to_string())).or_default() += 1;
+    }
+    let kept: BTreeMap<_, _> = score_totals::table
+        .filter(score_totals::learners.gt(0))
+        .load::<(String, f64, f64, i32)>(conn)
+        .unwrap()
+        .into_iter()
+        .map(|(a, pre, post, n)| ((a, pre.to_string(), post.to_string()), n))
+        .collect();
+    assert_eq!(kept, grouped, "score pair totals");
+}
+
+/// Reverts the migrations down to and including the outcome totals, then runs them again: the
+/// totals are rebuilt from the rows, as when a database that already holds responses upgrades.
+fn rebuild_outcome_totals(conn: &mut ce_api::db::DbConnection) {
+    use diesel_migrations::MigrationHarness;
+    loop {
+        let reverted = match conn {
+            ce_api::db::DbConnection::Postgres(pg) => {
+                pg.revert_last_migration(ce_api::db::POSTGRES_MIGRATIONS)
+            }
+            ce_api::db::DbConnection::Sqlite(sqlite) => {
+                sqlite.revert_last_migration(ce_api::db::SQLITE_MIGRATIONS)
+            }
+        }
+        .unwrap()
+        .to_string();
+        if reverted.ends_with("000021") {
+            break;
+        }
+    }
+    ce_api::db::run_migrations(conn).unwrap();
+}
+
+/// (q1 right, q2 right) in one attempt at a test.
+type Rights = (bool, bool);
+
+db_test!(
+    async fn retakes_count_once_and_the_report_totals_match_the_answers(app: TestApp) {
+        let setup = publish(&app, enduring(json!([ama(2.0)]), "automatic")).await;
+        let pre = create_survey(&app, &setup, test_survey("pre_test")).await;
+        let post_test = create_survey(
+            &app,
+            &setup,
+            json!({"kind": "post_test", "title": "Post-test", "max_attempts": 3,
+                   "questions": [choice("q1", "3a", "a"), choice("q2", "3b", "b")]}),
+        )
+        .await;
+        let evaluation = create_survey(&app, &setup, evaluation()).await;
+        let learners = enrolled_learners(&app, &setup.activity, 4);
+        // (q1 right, q2 right) in the pre-test, then in each post-test attempt; the last counts.
+        let plans: [(Rights, &[Rights]); 4] = [
+            ((false, false), &[(false, false), (true, false), (true, true)]),
+            ((true, false), &[(false, true)]),
+            ((false, true), &[(true, true), (false, false)]),
+            ((true, true), &[]),
+        ];
+        for ((_, token), ((q1, q2), attempts)) in learners.iter().zip(plans) {
+            let answers = |q1: bool, q2: bool| {
+                json!([
+                    {"question_id": "q1", "option_ids": option(q1, "a")},
+                    {"question_id": "q2", "option_ids": option(q2, "b")}
+                ])
+            };
+            respond(&app, token, &pre, answers(q1, q2)).await.assert_status(201);
+            for (q1, q2) in attempts {
+                respond(&app, token, &post_test, answers(*q1, *q2)).await.assert_status(201);
+            }
+        }
+        // The first three answer the evaluation; the middle one does not commit.
+        for (i, (_, token)) in learners.iter().take(3).enumerate() {
+            let commitment = if i == 1 {
+                json!({"question_id": "change", "commit": false})
+            } else {
+                json!({"question_id": "change", "commit": true, "text": "Lactate at triage"})
+            };
+            let answers = json!([{"question_id": "relevance", "value": 4}, commitment]);
+            respond(&app, token, &evaluation, answers).await.assert_status(201);
+        }
+
+        // By hand, from the last attempts. Pre-test: 4 of 8 right; post-test 3 of 6.
+        // q1: before L1 L3 (2 of 4), after L0 (1 of 3); b (rw) = L1, c (wr) = L0.
+        // q2: before L2 L3 (2 of 4), after L0 L1 (2 of 3); b = L2, c = L0 L1.
+        // Paired (L0 L1 L2): 0→100, 50→50, 50→0. Level 3a (q1): 0→100, 100→0, 0→0;
+        // level 3b (q2): 0→100, 0→100, 100→0.
+        let read = || async {
+            app.request(Method::GET, &format!("/v1/activities/{}/outcomes", setup.activity))
+                .bearer(&setup.planner)
+                .send()
+                .await
+                .json()
+        };
+        let report = read().await;
+        let k = &report["knowledge"];
+        assert_eq!(
+            (k["pre_percent_correct"].as_f64(), k["post_percent_correct"].as_f64()),
+            (Some(50.0), Some(50.0))
+        );
+        let item = |id: &str| {
+            k["items"].as_array().unwrap().iter().find(|i| i["question_id"] == id).unwrap().clone()
+        };
+        let (q1, q2) = (item("q1"), item("q2"));
+        assert_eq!((q1["pre"]["n"].as_i64(), q1["post"]["n"].as_i64()), (Some(4), Some(3)), "{q1}");
+        assert_eq!((q1["pre"]["correct"].as_i64(), q1["post"]["correct"].as_i64()), (Some(2), Some(1)));
+        assert_eq!((q2["pre"]["correct"].as_i64(), q2["post"]["correct"].as_i64()), (Some(2), Some(2)));
+        assert_eq!((q1["mcnemar"]["b"].as_i64(), q1["mcnemar"]["c"].as_i64()), (Some(1), Some(1)));
+        assert_eq!((q2["mcnemar"]["b"].as_i64(), q2["mcnemar"]["c"].as_i64()), (Some(1), Some(2)));
+        let paired = &k["paired"];
+        assert_eq!((paired["n"].as_i64(), paired["mean_pre"].as_f64()), (Some(3), Some(33.33)));
+        assert_eq!((paired["mean_post"].as_f64(), paired["mean_change"].as_f64()), (Some(50.0), Some(16.67)));
+        let by_level = k["paired_by_level"].as_array().unwrap();
+        let level = |name: &str| by_level.iter().find(|l| l["level"] == name).unwrap()["paired"].clone();
+        let (declarative, procedural) = (level("3a"), level("3b"));
+        assert_eq!((declarative["n"].as_i64(), declarative["mean_change"].as_f64()), (Some(3), Some(0.0)));
+        assert_eq!(
+            (declarative["mean_pre"].as_f64(), declarative["mean_post"].as_f64()),
+            (Some(33.33), Some(33.33))
+        );
+        assert_eq!(
+            (procedural["mean_pre"].as_f64(), procedural["mean_post"].as_f64()),
+            (Some(33.33), Some(66.67))
+        );
+        assert_eq!(report["commitment"]["n"], 3);
+        assert_eq!(report["commitment"]["committed"], 2);
+
+        // The program report reads the same totals.
+        let program =
+            app.request(Method::GET, "/v1/reports/outcomes").bearer(&setup.admin).send().await.json();
+        let line = program["activities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["activity_id"] == setup.activity.as_str())
+            .unwrap()
+            .clone();
+        assert_eq!(line["paired"], *paired);
+        assert_eq!(line["paired_by_level"], k["paired_by_level"]);
+        assert_eq!(line["commitment_rate"], 66.67);
+
+        let mut conn = app.database.connect();
+        assert_totals_match_rows(&mut conn);
+        // A database that already held these responses gets the same totals when it upgrades.
+        rebuild_outcome_totals(&mut conn);
+        assert_totals_match_rows(&mut conn);
+        assert_eq!(read().await, report);
+    }
+);

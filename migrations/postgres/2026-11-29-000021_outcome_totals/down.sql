@@ -1,0 +1,15 @@
+DROP TRIGGER survey_score_pairs_total ON survey_score_pairs;
+DROP FUNCTION survey_score_pairs_total();
+DROP TRIGGER survey_level_pairs_total ON survey_level_pairs;
+DROP FUNCTION survey_level_pairs_total();
+DROP TRIGGER survey_item_pairs_total ON survey_item_pairs;
+DROP FUNCTION survey_item_pairs_total();
+DROP TRIGGER survey_answers_total_update ON survey_answers;
+DROP TRIGGER survey_answers_total_delete ON survey_answers;
+DROP TRIGGER survey_answers_total_insert ON survey_answers;
+DROP FUNCTION survey_answers_total();
+DROP TABLE survey_score_pair_totals;
+DROP TABLE survey_level_pair_totals;
+DROP TABLE survey_level_pairs;
+DROP TABLE survey_transition_totals;
+DROP TABLE survey_question_totals;

@@ -1,0 +1,17 @@
+DROP TRIGGER survey_score_pairs_total_update;
+DROP TRIGGER survey_score_pairs_total_delete;
+DROP TRIGGER survey_score_pairs_total_insert;
+DROP TRIGGER survey_level_pairs_total_update;
+DROP TRIGGER survey_level_pairs_total_delete;
+DROP TRIGGER survey_level_pairs_total_insert;
+DROP TRIGGER survey_item_pairs_total_update;
+DROP TRIGGER survey_item_pairs_total_delete;
+DROP TRIGGER survey_item_pairs_total_insert;
+DROP TRIGGER survey_answers_total_update;
+DROP TRIGGER survey_answers_total_delete;
+DROP TRIGGER survey_answers_total_insert;
+DROP TABLE survey_score_pair_totals;
+DROP TABLE survey_level_pair_totals;
+DROP TABLE survey_level_pairs;
+DROP TABLE survey_transition_totals;
+DROP TABLE survey_question_totals;
