@@ -74,8 +74,25 @@ async fn list_activities(
     query: web::Query<ActivityListQuery>,
 ) -> ApiResult<HttpResponse> {
     let query = query.into_inner();
-    let page = db::run(&state.pool, move |conn| service::list(conn, caller.0.as_ref(), &query)).await?;
-    Ok(pagination::respond_raw_cacheable(&req, page, state.settings.catalog_max_age_secs))
+    // A revalidation reads the page's ids, versions and seats first, and the views only when
+    // the page changed.
+    let if_none_match = etag::if_none_match(&req);
+    let listing = db::run(&state.pool, move |conn| {
+        let caller = caller.0.as_ref();
+        if let Some(candidates) = if_none_match {
+            let tag = service::list_tag(conn, caller, &query)?;
+            if etag::names(&candidates, &tag) {
+                return Ok(Err(tag));
+            }
+        }
+        service::list(conn, caller, &query).map(Ok)
+    })
+    .await?;
+    let max_age = state.settings.catalog_max_age_secs;
+    Ok(match listing {
+        Ok(page) => pagination::respond_raw_cacheable(&req, page, max_age),
+        Err(tag) => etag::cacheable(&req, tag, max_age, HttpResponse::NotModified().finish()),
+    })
 }
 
 /// Create a draft activity

@@ -657,6 +657,33 @@ pub fn seats_left(capacity: Option<i32>, taken: i32) -> Option<i64> {
     capacity.map(|capacity| (i64::from(capacity) - i64::from(taken)).max(0))
 }
 
+/// What a catalog page shows of one item, for the page's validator.
+#[derive(Debug, Clone, Copy)]
+pub struct PageItem<'a> {
+    pub id: &'a str,
+    pub version: i32,
+    pub seats_left: Option<i64>,
+    /// The item's sort key (what the next page's cursor is made of).
+    pub at: NaiveDateTime,
+}
+
+/// A catalog page's strong `ETag`: a hash of everything its body is made of (the code that
+/// rendered the views, the view, each item and whether more pages follow), so that it can be
+/// computed without reading the views.
+pub fn page_tag(
+    release: &str,
+    view: crate::activities::dto::ActivityView,
+    items: &[PageItem<'_>],
+    more: bool,
+) -> String {
+    let mut parts = format!("{release}|{view:?}|{more}");
+    for item in items {
+        let seats = item.seats_left.map_or_else(|| "-".to_string(), |n| n.to_string());
+        parts.push_str(&format!("|{}:{}:{}:{}", item.id, item.version, seats, item.at));
+    }
+    crate::http::etag::of_bytes(parts.as_bytes())
+}
+
 /// A stored listing (a JSON object) with `seats_left` added: the summary as a page carries it,
 /// written without parsing the listing again.
 pub fn with_seats_left(listing_json: &str, seats_left: Option<i64>) -> String {
@@ -730,5 +757,28 @@ mod tests {
         // AMA rounds down to the quarter hour; ANCC to the nearest.
         assert_eq!(credit_for_minutes(CreditType::AmaPra1, 100).hundredths(), 150);
         assert_eq!(credit_for_minutes(CreditType::Ancc, 100).hundredths(), 175);
+    }
+
+    #[test]
+    fn a_page_tag_changes_with_anything_the_page_shows() {
+        use crate::activities::dto::ActivityView;
+        let at = NaiveDate::from_ymd_opt(2026, 5, 1).unwrap().and_hms_opt(9, 0, 0).unwrap();
+        let item = PageItem { id: "a", version: 3, seats_left: Some(5), at };
+        let tag = page_tag("1.0.0", ActivityView::Summary, &[item], false);
+        assert_eq!(tag, page_tag("1.0.0", ActivityView::Summary, &[item], false));
+        let others = [
+            page_tag("1.0.1", ActivityView::Summary, &[item], false),
+            page_tag("1.0.0", ActivityView::Full, &[item], false),
+            page_tag("1.0.0", ActivityView::Summary, &[item], true),
+            page_tag("1.0.0", ActivityView::Summary, &[], false),
+            page_tag("1.0.0", ActivityView::Summary, &[PageItem { version: 4, ..item }], false),
+            page_tag("1.0.0", ActivityView::Summary, &[PageItem { seats_left: Some(4), ..item }], false),
+            page_tag("1.0.0", ActivityView::Summary, &[PageItem { seats_left: None, ..item }], false),
+            page_tag("1.0.0", ActivityView::Summary, &[PageItem { id: "b", ..item }], false),
+        ];
+        for other in others {
+            assert_ne!(other, tag);
+        }
+        assert!(tag.starts_with('"') && tag.ends_with('"'));
     }
 }

@@ -97,19 +97,56 @@ pub fn list(
     caller: Option<&Caller>,
     query: &ActivityListQuery,
 ) -> ApiResult<pagination::RawPage> {
-    let catalog = access::catalog_view(caller)?;
-    let limit = pagination::limit(query.limit)?;
-    let after = pagination::decode_cursor::<store::ActivityCursor>(query.cursor.as_deref())?;
+    let (rows, limit) = listed_rows(conn, caller, query, true)?;
     let by_change = query.updated_since.is_some();
     let view = query.view.unwrap_or_default();
-    let rows = store::list(conn, query, &catalog, limit, after)?;
+    let tag = page_tag(&rows, limit, by_change, view);
     let key = |row: &store::ListedRow| store::ActivityCursor {
         at: if by_change { row.updated_at } else { row.sort_at },
         id: row.id.clone(),
     };
     let page = pagination::paginate(rows, limit, key, |row| listed_json(conn, row, view));
     let data = page.data.into_iter().collect::<ApiResult<Vec<String>>>()?;
-    Ok(pagination::RawPage { data, next_cursor: page.next_cursor })
+    Ok(pagination::RawPage { data, next_cursor: page.next_cursor, tag })
+}
+
+/// The `ETag` the page would have, from its rows' ids, versions and seats only (no JSON read):
+/// what answers `If-None-Match` with 304 while the page is unchanged.
+pub fn list_tag(
+    conn: &mut DbConnection,
+    caller: Option<&Caller>,
+    query: &ActivityListQuery,
+) -> ApiResult<String> {
+    let (rows, limit) = listed_rows(conn, caller, query, false)?;
+    Ok(page_tag(&rows, limit, query.updated_since.is_some(), query.view.unwrap_or_default()))
+}
+
+fn listed_rows(
+    conn: &mut DbConnection,
+    caller: Option<&Caller>,
+    query: &ActivityListQuery,
+    with_views: bool,
+) -> ApiResult<(Vec<store::ListedRow>, i64)> {
+    let catalog = access::catalog_view(caller)?;
+    let limit = pagination::limit(query.limit)?;
+    let after = pagination::decode_cursor::<store::ActivityCursor>(query.cursor.as_deref())?;
+    Ok((store::list(conn, query, &catalog, limit, after, with_views)?, limit))
+}
+
+/// A page's strong validator. Its body is a function of the view, each item's id, version and
+/// seats left, and whether (and after which row) another page follows; views are rendered from
+/// the stored row at each version by this release's code, so the release is part of it too.
+fn page_tag(rows: &[store::ListedRow], limit: i64, by_change: bool, view: ActivityView) -> String {
+    let shown = rows.iter().take(limit.max(0) as usize);
+    let items: Vec<rules::PageItem<'_>> = shown
+        .map(|row| rules::PageItem {
+            id: &row.id,
+            version: row.version,
+            seats_left: rules::seats_left(row.capacity, row.seats_taken),
+            at: if by_change { row.updated_at } else { row.sort_at },
+        })
+        .collect();
+    rules::page_tag(env!("CARGO_PKG_VERSION"), view, &items, rows.len() as i64 > limit)
 }
 
 /// One catalog item as JSON text: the stored view, rendered now only for a row stored before

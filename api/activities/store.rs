@@ -334,13 +334,14 @@ pub struct ActivityCursor {
     pub id: String,
 }
 
-/// A catalog page's row: its keys, seats and the stored JSON of the view asked for (`None`
-/// only for a row written before views were stored).
+/// A catalog page's row: its keys, version, seats and the stored JSON of the view asked for
+/// (`None` when the views were not asked for, or for a row written before views were stored).
 #[derive(Debug, Queryable)]
 pub struct ListedRow {
     pub id: String,
     pub sort_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub version: i32,
     pub capacity: Option<i32>,
     pub seats_taken: i32,
     pub view_json: Option<String>,
@@ -354,21 +355,28 @@ type ViewColumn = Box<
     >,
 >;
 
+/// A catalog page's rows (one more than `limit`, to tell whether another page follows); with
+/// `with_views` false, without their JSON: what revalidating a page needs.
 pub fn list(
     conn: &mut DbConnection,
     query: &ActivityListQuery,
     catalog: &CatalogView,
     limit: i64,
     after: Option<ActivityCursor>,
+    with_views: bool,
 ) -> ApiResult<Vec<ListedRow>> {
-    let view_json: ViewColumn = match query.view.unwrap_or_default() {
-        ActivityView::Summary => Box::new(activities::summary_json),
-        ActivityView::Full => Box::new(activities::document_json),
+    let view_json: ViewColumn = match (with_views, query.view.unwrap_or_default()) {
+        (false, _) => {
+            Box::new(diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::Text>>("NULL"))
+        }
+        (true, ActivityView::Summary) => Box::new(activities::summary_json),
+        (true, ActivityView::Full) => Box::new(activities::document_json),
     };
     let columns = (
         activities::id,
         activities::sort_at,
         activities::updated_at,
+        activities::version,
         activities::capacity,
         activities::seats_taken,
         view_json,

@@ -20,10 +20,17 @@ pub fn versioned(status: StatusCode, version: i32, body: &impl serde::Serialize)
 /// Whether `If-None-Match` names `tag` (or `*`): the client's copy is current, answer 304.
 /// Weak comparison, as RFC 9110 §13.1.2 asks for this header.
 pub fn none_match_hits(req: &HttpRequest, tag: &str) -> bool {
-    let Some(value) = req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) else {
-        return false;
-    };
-    value
+    if_none_match(req).is_some_and(|value| names(&value, tag))
+}
+
+/// The `If-None-Match` header's value, when there is one.
+pub fn if_none_match(req: &HttpRequest) -> Option<String> {
+    req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).map(str::to_string)
+}
+
+/// Whether an `If-None-Match` value names `tag` (or is `*`), by weak comparison.
+pub fn names(if_none_match: &str, tag: &str) -> bool {
+    if_none_match
         .split(',')
         .map(str::trim)
         .any(|candidate| candidate == "*" || candidate.trim_start_matches("W/") == tag)
@@ -94,7 +101,6 @@ pub fn if_match(req: &HttpRequest) -> Precondition {
     if tags.iter().any(|tag| !is_entity_tag(tag)) {
         return Precondition::Malformed;
     }
-    // Weak tags never match under If-Match (strong comparison), so only "N" can.
     // Weak tags never match under If-Match (strong comparison), and a number we cannot have
     // issued matches nothing.
     tags.iter()

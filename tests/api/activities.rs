@@ -714,6 +714,17 @@ db_test!(
         again.assert_status(304);
         assert!(again.body.is_empty());
         assert_eq!(again.header("etag").as_deref(), Some(tag.as_str()));
+        assert_eq!(again.header("cache-control").as_deref(), Some("public, max-age=60"));
+        // The validator names what the page shows: another view of it, or other items, is
+        // another page (a larger limit over the same one item shows the same bytes).
+        for (other, status) in [
+            ("/v1/activities?limit=10&view=full", 200),
+            ("/v1/activities?limit=10&format=course", 200),
+            ("/v1/activities?limit=11", 304),
+        ] {
+            let other = app.request(Method::GET, other).header("if-none-match", &tag).send().await;
+            other.assert_status(status);
+        }
         // A token makes the answer private.
         let personal = app
             .request(Method::GET, "/v1/activities?limit=10")
