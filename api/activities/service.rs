@@ -51,6 +51,16 @@ pub trait ActivityEffects: Send + Sync {
 pub fn visible(conn: &mut DbConnection, caller: Option<&Caller>, id: &str) -> ApiResult<ActivityRow> {
     access::catalog_view(caller)?;
     let activity = store::find(conn, id)?.ok_or(ApiError::NotFound)?;
+    check_visible(conn, caller, activity)
+}
+
+/// As [`visible`], for an activity already read (with a lock, say).
+pub fn check_visible(
+    conn: &mut DbConnection,
+    caller: Option<&Caller>,
+    activity: ActivityRow,
+) -> ApiResult<ActivityRow> {
+    access::catalog_view(caller)?;
     let is_draft = activity.status()? == ActivityStatus::Draft;
     if is_draft {
         let relation = match caller {

@@ -137,6 +137,8 @@ pub struct DbPool {
     connections: r2d2::Pool<ConnectionManager>,
     clock: Clock,
     timeout: Duration,
+    /// SQLite only: whose turn it is to write (see [`write`]).
+    writer_turn: Option<std::sync::Arc<tokio::sync::Semaphore>>,
 }
 
 impl DbPool {
@@ -165,17 +167,20 @@ pub fn pool(
     statement_timeout: Duration,
     clock: Clock,
 ) -> DbPool {
-    let url = match Backend::of_url(url) {
+    let backend = Backend::of_url(url);
+    let url = match backend {
         Backend::Postgres => guarded_url(url, timeout, statement_timeout),
         Backend::Sqlite => url.to_string(),
     };
+    let writer_turn =
+        (backend == Backend::Sqlite).then(|| std::sync::Arc::new(tokio::sync::Semaphore::new(1)));
     let connections = r2d2::Pool::builder()
         .max_size(max_size)
         .min_idle(Some(0))
         .connection_timeout(timeout)
         .test_on_check_out(true)
         .build_unchecked(ConnectionManager::new(url));
-    DbPool { connections, clock, timeout }
+    DbPool { connections, clock, timeout, writer_turn }
 }
 
 /// A PostgreSQL URL with libpq's guards against a link that stalls: a connect timeout (whole
@@ -269,8 +274,17 @@ where
     T: Send + 'static,
     E: From<DbError> + Send + 'static,
 {
+    run_within(pool, pool.timeout, work).await
+}
+
+/// As [`run`], answering 503 after `timeout`.
+async fn run_within<T, E, F>(pool: &DbPool, timeout: Duration, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+    T: Send + 'static,
+    E: From<DbError> + Send + 'static,
+{
     let pool = pool.clone();
-    let timeout = pool.timeout;
     let work = web::block(move || {
         let _clock = ClockScope::enter(pool.clock.clone());
         let mut conn = pool.get().map_err(DbError::from)?;
@@ -285,13 +299,30 @@ where
 }
 
 /// Runs `work` in one write transaction on the blocking thread pool: all of it or none of it.
+///
+/// SQLite lets one transaction write at a time, and a writer that finds the lock taken sleeps
+/// in its busy handler for growing intervals (up to 100 ms) before trying again, however soon
+/// the lock frees. So on SQLite this process's writers queue for their turn here first, in
+/// order, and are woken the moment the previous one is done; the busy timeout still guards
+/// against another process (or a worker outside this queue) writing to the same file. Nothing
+/// of this is state another replica would need: replicas share PostgreSQL, which has no queue.
 pub async fn write<T, E, F>(pool: &DbPool, work: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
     T: Send + 'static,
     E: From<DbError> + Send + 'static,
 {
-    run(pool, move |conn| write_transaction(conn, work)).await
+    let queued_at = std::time::Instant::now();
+    let _turn = match &pool.writer_turn {
+        Some(queue) => match tokio::time::timeout(pool.timeout, queue.clone().acquire_owned()).await {
+            Ok(turn) => Some(turn.map_err(|e| E::from(DbError::Blocking(e.to_string())))?),
+            Err(_) => return Err(E::from(DbError::TimedOut(pool.timeout))),
+        },
+        None => None,
+    };
+    // The time in the queue counts against the request's database time.
+    let left = pool.timeout.saturating_sub(queued_at.elapsed());
+    run_within(pool, left, move |conn| write_transaction(conn, work)).await
 }
 
 /// A write transaction. On SQLite it starts with `BEGIN IMMEDIATE`, taking the write lock up

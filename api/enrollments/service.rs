@@ -143,19 +143,22 @@ pub fn enroll(
     activity_id: &str,
     request: &EnrollRequest,
 ) -> ApiResult<Enrollment> {
-    let seats_taken = store::lock_activity_seats(conn, activity_id)?;
-    let activity = activities::service::visible(conn, viewer(caller), activity_id)?;
+    let (activity, seats_taken) =
+        store::lock_activity_with_seats(conn, activity_id)?.ok_or(ApiError::NotFound)?;
+    let activity = activities::service::check_visible(conn, viewer(caller), activity)?;
     let user_id = learner_to_enroll(conn, caller, &activity, request)?;
-    if let Some(existing) = store::live_enrollment(conn, &activity.id, &user_id)? {
+    let (profession, live) =
+        store::learner_and_live_enrollment(conn, &activity.id, &user_id)?.ok_or(ApiError::NotFound)?;
+    if let Some(existing) = live {
         return Err(ApiError::Conflict {
             kind: ProblemType::AlreadyEnrolled,
-            detail: format!("already enrolled: enrollment {}", existing.id),
+            detail: format!("already enrolled: enrollment {existing}"),
         });
     }
     registration_open(&activity)?;
-    let row = store::enroll(conn, &activity, seats_taken.unwrap_or_default(), &user_id, &caller.actor())?;
+    let row = store::enroll(conn, &activity, seats_taken, &user_id, &caller.actor())?;
     announce(conn, EventType::EnrollmentCreated, &row)?;
-    to_api(conn, row, &activity)
+    row.into_api(&activity, profession.as_deref().and_then(Profession::parse))
 }
 
 fn page_of(

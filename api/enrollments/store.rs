@@ -13,7 +13,7 @@ use crate::{
     activities::{rules as activity_rules, ActivityRow},
     db::{
         now,
-        schema::{activities, enrollments, session_attendance},
+        schema::{activities, enrollments, session_attendance, users},
         to_utc, DbConnection,
     },
     enrollments::{
@@ -152,16 +152,42 @@ fn seats_taken(conn: &mut DbConnection, activity_id: &str) -> ApiResult<i64> {
     Ok(i64::from(taken))
 }
 
-/// Locks the activity (as [`lock_activity`]) and reads its seats held in the same round trip:
-/// `SELECT seats_taken ... FOR UPDATE` on PostgreSQL. `None` when there is no such activity.
-pub fn lock_activity_seats(conn: &mut DbConnection, activity_id: &str) -> ApiResult<Option<i64>> {
-    let seats = activities::table.find(activity_id).select(activities::seats_taken);
-    let taken: Option<i32> = match conn {
-        DbConnection::Postgres(pg) => seats.for_update().first(pg).optional()?,
+/// Locks the activity (as [`lock_activity`]) and reads it with its seats held in the same round
+/// trip: `SELECT ... FOR UPDATE` on PostgreSQL. `None` when there is no such activity.
+pub fn lock_activity_with_seats(
+    conn: &mut DbConnection,
+    activity_id: &str,
+) -> ApiResult<Option<(ActivityRow, i64)>> {
+    let row = activities::table.find(activity_id);
+    let found: Option<(ActivityRow, i32)> = match conn {
+        DbConnection::Postgres(pg) => row
+            .select((ActivityRow::as_select(), activities::seats_taken))
+            .for_update()
+            .first(pg)
+            .optional()?,
         // The write transaction (`BEGIN IMMEDIATE`) already holds SQLite's only write lock.
-        DbConnection::Sqlite(sqlite) => seats.first(sqlite).optional()?,
+        DbConnection::Sqlite(sqlite) => {
+            row.select((ActivityRow::as_select(), activities::seats_taken)).first(sqlite).optional()?
+        }
     };
-    Ok(taken.map(i64::from))
+    Ok(found.map(|(activity, taken)| (activity, i64::from(taken))))
+}
+
+/// A learner's profession and their live (not cancelled) enrollment in the activity, if any:
+/// one round trip. `None` when there is no such account.
+pub fn learner_and_live_enrollment(
+    conn: &mut DbConnection,
+    activity_id: &str,
+    user_id: &str,
+) -> ApiResult<Option<(Option<String>, Option<String>)>> {
+    let live = enrollments::table
+        .filter(enrollments::activity_id.eq(activity_id.to_string()))
+        .filter(enrollments::user_id.eq(users::id))
+        .filter(enrollments::status.ne(status_str(EnrollmentStatus::Cancelled)))
+        .select(enrollments::id)
+        .limit(1)
+        .single_value();
+    Ok(users::table.find(user_id).select((users::profession, live)).first(conn).optional()?)
 }
 
 /// Enrolls a learner (the activity is locked by the caller, who read `seats_taken` under the
