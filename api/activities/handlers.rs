@@ -57,7 +57,7 @@ fn activity_response(status: actix_web::http::StatusCode, activity: &Activity) -
     responses(
         (status = 200, description = "A page of activities: `ActivitySummary` items, or whole `Activity` documents with `view=full`", body = CatalogPage,
             headers(("Link" = String, description = "`<...>; rel=\"next\"` when more pages exist"),
-                ("ETag" = String, description = "A hash of this page: send it as `If-None-Match` to get 304 while it is unchanged"),
+                ("ETag" = String, description = "A hash of what this page shows (each item's id, version and seats left): send it as `If-None-Match` to get 304, without the page being read, while it is unchanged"),
                 ("Cache-Control" = String, description = "`public, max-age=<CE_CATALOG_MAX_AGE_SECS>` for anonymous callers; `no-store` with a token"),
                 ("Vary" = String, description = "`Authorization, Accept`"))),
         (status = 304, description = "The page named in `If-None-Match` is current", headers(("ETag" = String), ("Cache-Control" = String), ("Vary" = String))),

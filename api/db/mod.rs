@@ -138,7 +138,7 @@ pub struct DbPool {
     clock: Clock,
     timeout: Duration,
     /// SQLite only: whose turn it is to write (see [`write`]).
-    writer_turn: Option<std::sync::Arc<tokio::sync::Semaphore>>,
+    writer_turn: Option<std::sync::Arc<std::sync::Mutex<()>>>,
 }
 
 impl DbPool {
@@ -172,8 +172,7 @@ pub fn pool(
         Backend::Postgres => guarded_url(url, timeout, statement_timeout),
         Backend::Sqlite => url.to_string(),
     };
-    let writer_turn =
-        (backend == Backend::Sqlite).then(|| std::sync::Arc::new(tokio::sync::Semaphore::new(1)));
+    let writer_turn = (backend == Backend::Sqlite).then(|| std::sync::Arc::new(std::sync::Mutex::new(())));
     let connections = r2d2::Pool::builder()
         .max_size(max_size)
         .min_idle(Some(0))
@@ -274,17 +273,8 @@ where
     T: Send + 'static,
     E: From<DbError> + Send + 'static,
 {
-    run_within(pool, pool.timeout, work).await
-}
-
-/// As [`run`], answering 503 after `timeout`.
-async fn run_within<T, E, F>(pool: &DbPool, timeout: Duration, work: F) -> Result<T, E>
-where
-    F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
-    T: Send + 'static,
-    E: From<DbError> + Send + 'static,
-{
     let pool = pool.clone();
+    let timeout = pool.timeout;
     let work = web::block(move || {
         let _clock = ClockScope::enter(pool.clock.clone());
         let mut conn = pool.get().map_err(DbError::from)?;
@@ -302,27 +292,24 @@ where
 ///
 /// SQLite lets one transaction write at a time, and a writer that finds the lock taken sleeps
 /// in its busy handler for growing intervals (up to 100 ms) before trying again, however soon
-/// the lock frees. So on SQLite this process's writers queue for their turn here first, in
-/// order, and are woken the moment the previous one is done; the busy timeout still guards
-/// against another process (or a worker outside this queue) writing to the same file. Nothing
-/// of this is state another replica would need: replicas share PostgreSQL, which has no queue.
+/// the lock frees. So on SQLite this process's writers take turns on a mutex around the
+/// transaction, and the next one starts the moment the last one commits; the busy timeout
+/// still guards against another process (or a writer outside `write`) using the same file.
+/// Nothing of this is state another replica would need: replicas share PostgreSQL, which
+/// takes no turn here.
 pub async fn write<T, E, F>(pool: &DbPool, work: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
     T: Send + 'static,
     E: From<DbError> + Send + 'static,
 {
-    let queued_at = std::time::Instant::now();
-    let _turn = match &pool.writer_turn {
-        Some(queue) => match tokio::time::timeout(pool.timeout, queue.clone().acquire_owned()).await {
-            Ok(turn) => Some(turn.map_err(|e| E::from(DbError::Blocking(e.to_string())))?),
-            Err(_) => return Err(E::from(DbError::TimedOut(pool.timeout))),
-        },
-        None => None,
-    };
-    // The time in the queue counts against the request's database time.
-    let left = pool.timeout.saturating_sub(queued_at.elapsed());
-    run_within(pool, left, move |conn| write_transaction(conn, work)).await
+    let writer_turn = pool.writer_turn.clone();
+    run(pool, move |conn| {
+        // A writer that panicked held the turn, not the data: the next one goes on.
+        let _turn = writer_turn.as_ref().map(|turn| turn.lock().unwrap_or_else(|held| held.into_inner()));
+        write_transaction(conn, work)
+    })
+    .await
 }
 
 /// A write transaction. On SQLite it starts with `BEGIN IMMEDIATE`, taking the write lock up
