@@ -713,6 +713,15 @@ db_test!(
     }
 );
 
+/// How many times each key occurs.
+fn tally<K: Ord>(keys: impl IntoIterator<Item = K>) -> std::collections::BTreeMap<K, i32> {
+    let mut counts = std::collections::BTreeMap::new();
+    for key in keys {
+        *counts.entry(key).or_default() += 1;
+    }
+    counts
+}
+
 /// Every outcome total equals what grouping the rows it counts gives (rows whose count fell to
 /// zero aside): the triggers lose nothing and count nothing twice.
 fn assert_totals_match_rows(conn: &mut ce_api::db::DbConnection) {
@@ -758,14 +767,12 @@ fn assert_totals_match_rows(conn: &mut ce_api::db::DbConnection) {
     assert!(!grouped.is_empty());
     assert_eq!(kept, grouped, "question totals");
 
-    let mut grouped: BTreeMap<(String, String, String), i32> = BTreeMap::new();
-    for key in item_pairs::table
-        .select((item_pairs::activity_id, item_pairs::question_id, item_pairs::transition))
-        .load::<(String, String, String)>(conn)
-        .unwrap()
-    {
-        *grouped.entry(key).or_default() += 1;
-    }
+    let grouped = tally(
+        item_pairs::table
+            .select((item_pairs::activity_id, item_pairs::question_id, item_pairs::transition))
+            .load::<(String, String, String)>(conn)
+            .unwrap(),
+    );
     let kept: BTreeMap<_, _> = transition_totals::table
         .filter(transition_totals::learners.gt(0))
         .load::<(String, String, String, i32)>(conn)
@@ -799,10 +806,8 @@ fn assert_totals_match_rows(conn: &mut ce_api::db::DbConnection) {
         .map(|(a, u, l, items, before, after)| ((a, u, l), [items, before, after]))
         .collect();
     assert_eq!(stored, profiles, "level pairs");
-    let mut grouped: BTreeMap<(String, String, [i32; 3]), i32> = BTreeMap::new();
-    for ((activity, _, level), profile) in profiles {
-        *grouped.entry((activity, level, profile)).or_default() += 1;
-    }
+    let grouped =
+        tally(profiles.into_iter().map(|((activity, _, level), profile)| (activity, level, profile)));
     let kept: BTreeMap<_, _> = level_totals::table
         .filter(level_totals::learners.gt(0))
         .load::<(String, String, i32, i32, i32, i32)>(conn)
@@ -812,14 +817,11 @@ fn assert_totals_match_rows(conn: &mut ce_api::db::DbConnection) {
         .collect();
     assert_eq!(kept, grouped, "level pair totals");
 
-    let mut grouped: BTreeMap<(String, String, String), i32> = BTreeMap::new();
-    for (activity, pre, post) in score_pairs::table
+    let score_pairs: Vec<(String, f64, f64)> = score_pairs::table
         .select((score_pairs::activity_id, score_pairs::pre_score, score_pairs::post_score))
-        .load::<(String, f64, f64)>(conn)
-        .unwrap()
-    {
-        *grouped.entry((activity, pre.to_string(), post.to_string())).or_default() += 1;
-    }
+        .load(conn)
+        .unwrap();
+    let grouped = tally(score_pairs.into_iter().map(|(a, pre, post)| (a, pre.to_string(), post.to_string())));
     let kept: BTreeMap<_, _> = score_totals::table
         .filter(score_totals::learners.gt(0))
         .load::<(String, f64, f64, i32)>(conn)

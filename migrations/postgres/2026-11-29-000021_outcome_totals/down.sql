@@ -13,3 +13,4 @@ DROP TABLE survey_level_pair_totals;
 DROP TABLE survey_level_pairs;
 DROP TABLE survey_transition_totals;
 DROP TABLE survey_question_totals;
+DROP INDEX survey_responses_learner;

@@ -5,6 +5,10 @@
 -- recomputed from floats, so the totals stay exactly what grouping the rows would give.
 -- Rows whose count falls to zero stay (with 0); readers skip them.
 
+-- A learner's responses in an activity, by kind: what rewriting their pairs reads on every test
+-- submission (before this, that read scanned the activity's every latest response of the kind).
+CREATE INDEX survey_responses_learner ON survey_responses (activity_id, user_id, kind, latest);
+
 -- Latest answers per question (the answers of a learner's last attempt at a survey).
 CREATE TABLE survey_question_totals (
     activity_id TEXT NOT NULL REFERENCES activities (id),
