@@ -304,9 +304,15 @@ where
     E: From<DbError> + Send + 'static,
 {
     let writer_turn = pool.writer_turn.clone();
+    let timeout = pool.timeout;
+    let deadline = std::time::Instant::now() + timeout;
     run(pool, move |conn| {
         // A writer that panicked held the turn, not the data: the next one goes on.
         let _turn = writer_turn.as_ref().map(|turn| turn.lock().unwrap_or_else(|held| held.into_inner()));
+        // A request answered 503 while it waited in line must not write afterwards.
+        if std::time::Instant::now() >= deadline {
+            return Err(E::from(DbError::TimedOut(timeout)));
+        }
         write_transaction(conn, work)
     })
     .await

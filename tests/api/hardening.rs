@@ -1,5 +1,6 @@
 //! Hardening: text PostgreSQL cannot store never reaches it, personal answers are not cached,
-//! and the documentation can be turned off.
+//! the documentation can be turned off, and a SQLite write that waited past its request's time
+//! does not happen.
 
 use actix_web::http::Method;
 use ce_api::{
@@ -256,4 +257,49 @@ async fn metrics_can_move_to_their_own_listener() {
     assert_eq!(get(api, "/healthz").await, 200);
     assert_eq!(get(metrics, "/healthz").await, 404, "nothing else on the metrics port");
     handle.stop(true).await;
+}
+
+/// On SQLite a process's writers take turns (`db::write`): one that waited in line past its
+/// request's time is answered 503 and writes nothing afterwards.
+#[actix_web::test]
+async fn a_sqlite_writer_that_waited_past_its_time_does_not_write() {
+    use std::time::Duration;
+
+    use diesel::{connection::SimpleConnection, RunQueryDsl};
+
+    let Some(database) = crate::support::database::TestDatabase::empty(Backend::Sqlite) else { return };
+    let timeout = Duration::from_millis(300);
+    let pool =
+        ce_api::db::pool(&database.url, 4, timeout, Duration::from_secs(5), ce_api::clock::Clock::system());
+    let slow = ce_api::db::write(&pool, |conn| {
+        conn.batch_execute("CREATE TABLE first_writer (x INTEGER)")?;
+        std::thread::sleep(Duration::from_millis(700));
+        Ok::<_, ce_api::db::DbError>(())
+    });
+    let late = async {
+        // Queued behind the first writer, which holds the turn past this one's deadline.
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+        ce_api::db::write(&pool, |conn| {
+            conn.batch_execute("CREATE TABLE late_writer (x INTEGER)").map_err(ce_api::db::DbError::from)
+        })
+        .await
+    };
+    let (slow, late) = futures_util::future::join(slow, late).await;
+    assert!(matches!(slow, Err(ce_api::db::DbError::TimedOut(_))), "{slow:?}");
+    assert!(matches!(late, Err(ce_api::db::DbError::TimedOut(_))), "{late:?}");
+    // Once the first writer has committed, only its table exists.
+    actix_web::rt::time::sleep(Duration::from_millis(900)).await;
+    #[derive(diesel::QueryableByName)]
+    struct Name {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        name: String,
+    }
+    let mut conn = database.connect();
+    let tables: Vec<String> = diesel::sql_query("SELECT name FROM sqlite_master WHERE name LIKE '%_writer'")
+        .load::<Name>(&mut conn)
+        .unwrap()
+        .into_iter()
+        .map(|t| t.name)
+        .collect();
+    assert_eq!(tables, ["first_writer"]);
 }
