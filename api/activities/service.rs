@@ -51,7 +51,7 @@ pub trait ActivityEffects: Send + Sync {
 pub fn visible(conn: &mut DbConnection, caller: Option<&Caller>, id: &str) -> ApiResult<ActivityRow> {
     access::catalog_view(caller)?;
     let activity = store::find(conn, id)?.ok_or(ApiError::NotFound)?;
-    check_visible(conn, caller, activity)
+    draft_visible(conn, caller, activity)
 }
 
 /// As [`visible`], for an activity already read (with a lock, say).
@@ -61,6 +61,15 @@ pub fn check_visible(
     activity: ActivityRow,
 ) -> ApiResult<ActivityRow> {
     access::catalog_view(caller)?;
+    draft_visible(conn, caller, activity)
+}
+
+/// A draft only for those who may see it (404 for anyone else).
+fn draft_visible(
+    conn: &mut DbConnection,
+    caller: Option<&Caller>,
+    activity: ActivityRow,
+) -> ApiResult<ActivityRow> {
     let is_draft = activity.status()? == ActivityStatus::Draft;
     if is_draft {
         let relation = match caller {

@@ -79,11 +79,19 @@ pub type LearnerItems = (i64, i64, i64);
 /// before and after, then the same statistics as for whole tests. Learners come counted: a
 /// profile (right before, right after, items) and how many learners have it.
 pub fn paired_from_items(profiles: &[(LearnerItems, i64)]) -> PairedScores {
+    let scores =
+        profiles.iter().filter(|((_, _, items), _)| *items > 0).map(|((before, after, items), learners)| {
+            (*before as f64 * 100.0 / *items as f64, *after as f64 * 100.0 / *items as f64, *learners)
+        });
+    let (n, pre, post, change, squared) = counted_sums(scores);
+    paired(n, pre, post, change, squared)
+}
+
+/// n, Σpre, Σpost, Σchange and Σchange² over learners given as (pre, post, how many learners).
+pub fn counted_sums(scores: impl IntoIterator<Item = (f64, f64, i64)>) -> (i64, f64, f64, f64, f64) {
     let mut sums = (0_i64, 0.0, 0.0, 0.0, 0.0);
-    for ((before, after, items), learners) in profiles.iter().filter(|((_, _, items), _)| *items > 0) {
-        let pre = *before as f64 * 100.0 / *items as f64;
-        let post = *after as f64 * 100.0 / *items as f64;
-        let (count, change) = (*learners as f64, post - pre);
+    for (pre, post, learners) in scores {
+        let (count, change) = (learners as f64, post - pre);
         sums = (
             sums.0 + learners,
             sums.1 + count * pre,
@@ -92,7 +100,7 @@ pub fn paired_from_items(profiles: &[(LearnerItems, i64)]) -> PairedScores {
             sums.4 + count * change * change,
         );
     }
-    paired(sums.0, sums.1, sums.2, sums.3, sums.4)
+    sums
 }
 
 /// McNemar's test of one item over learners with both tests.

@@ -265,20 +265,11 @@ pub(super) fn paired_sums(conn: &mut DbConnection, ids: &[String]) -> ApiResult<
             survey_score_pair_totals::learners,
         ))
         .load(conn)?;
-    let mut sums: HashMap<String, PairedSums> = HashMap::new();
+    let mut by_activity: HashMap<String, Vec<(f64, f64, i64)>> = HashMap::new();
     for (activity, pre, post, learners) in rows {
-        let (n, count) = (i64::from(learners), f64::from(learners));
-        let change = post - pre;
-        let total = sums.entry(activity).or_default();
-        *total = (
-            total.0 + n,
-            total.1 + count * pre,
-            total.2 + count * post,
-            total.3 + count * change,
-            total.4 + count * change * change,
-        );
+        by_activity.entry(activity).or_default().push((pre, post, i64::from(learners)));
     }
-    Ok(sums)
+    Ok(by_activity.into_iter().map(|(activity, scores)| (activity, stats::counted_sums(scores))).collect())
 }
 
 /// Per activity and survey kind: commitment (or implementation) answers, and the yes among them.

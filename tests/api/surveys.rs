@@ -26,6 +26,14 @@ fn test_survey(kind: &str) -> Value {
     json!({"kind": kind, "title": format!("Sepsis {kind}"), "questions": [choice("q1", "3a", "a"), choice("q2", "3b", "b")]})
 }
 
+/// The post-test of `test_survey`, with `max_attempts`.
+fn post_test_of(max_attempts: u8) -> Value {
+    let mut survey = test_survey("post_test");
+    survey["title"] = json!("Post-test");
+    survey["max_attempts"] = json!(max_attempts);
+    survey
+}
+
 fn evaluation() -> Value {
     json!({"kind": "evaluation", "title": "Evaluation", "questions": [
         {"id": "relevance", "type": "likert", "text": "Relevant to my practice", "moore_level": "2",
@@ -514,13 +522,7 @@ db_test!(
         .await;
         let session = session.json()["id"].as_str().unwrap().to_string();
         let evaluation = create_survey(&app, &setup, evaluation()).await;
-        let post_test = create_survey(
-            &app,
-            &setup,
-            json!({"kind": "post_test", "title": "Post-test", "max_attempts": 2,
-            "questions": [choice("q1", "3a", "a"), choice("q2", "3b", "b")]}),
-        )
-        .await;
+        let post_test = create_survey(&app, &setup, post_test_of(2)).await;
         app.publish(&setup.planner, &setup.activity).await.assert_status(200);
         let Learner { id: user_id, token: learner, enrollment } =
             enrolled_learner(&app, &setup, physician()).await;
@@ -861,13 +863,7 @@ db_test!(
     async fn retakes_count_once_and_the_report_totals_match_the_answers(app: TestApp) {
         let setup = publish(&app, enduring(json!([ama(2.0)]), "automatic")).await;
         let pre = create_survey(&app, &setup, test_survey("pre_test")).await;
-        let post_test = create_survey(
-            &app,
-            &setup,
-            json!({"kind": "post_test", "title": "Post-test", "max_attempts": 3,
-                   "questions": [choice("q1", "3a", "a"), choice("q2", "3b", "b")]}),
-        )
-        .await;
+        let post_test = create_survey(&app, &setup, post_test_of(3)).await;
         let evaluation = create_survey(&app, &setup, evaluation()).await;
         let learners = enrolled_learners(&app, &setup.activity, 4);
         // (q1 right, q2 right) in the pre-test, then in each post-test attempt; the last counts.
