@@ -55,6 +55,10 @@ pub struct Settings {
     /// How long shared caches and browsers may keep an anonymous catalog answer (seconds;
     /// 0: revalidate each time, with `If-None-Match`).
     pub catalog_max_age_secs: u32,
+    /// How long a replica answers an anonymous catalog revalidation from the catalog change
+    /// mark it last read, without reading again (never longer than `catalog_max_age_secs`;
+    /// zero: every revalidation reads the database). See `activities::revalidation`.
+    pub catalog_revalidate_window: Duration,
     /// gzip response bodies for clients that accept it (`Accept-Encoding: gzip`). Off by
     /// default: a reverse proxy in front usually compresses, and on a fast local network the
     /// CPU costs more than the bytes save (docs/BENCHMARKS.md).
@@ -272,6 +276,7 @@ impl fmt::Debug for Settings {
             .field("db_statement_timeout", &self.db_statement_timeout)
             .field("body_limit_bytes", &self.body_limit_bytes)
             .field("catalog_max_age_secs", &self.catalog_max_age_secs)
+            .field("catalog_revalidate_window", &self.catalog_revalidate_window)
             .field("compress_responses", &self.compress_responses)
             .field("workers", &self.workers)
             .field("shutdown_timeout", &self.shutdown_timeout)
@@ -335,6 +340,7 @@ impl Default for Settings {
             db_statement_timeout: Duration::from_secs(5),
             body_limit_bytes: 1024 * 1024,
             catalog_max_age_secs: 60,
+            catalog_revalidate_window: Duration::from_secs(1),
             compress_responses: false,
             workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
             shutdown_timeout: Duration::from_secs(30),
@@ -412,6 +418,13 @@ impl Settings {
                 0,
                 86_400,
             )?,
+            catalog_revalidate_window: Duration::from_millis(bounded(
+                "CE_CATALOG_REVALIDATE_MS",
+                var("CE_CATALOG_REVALIDATE_MS"),
+                defaults.catalog_revalidate_window.as_millis() as u64,
+                0,
+                60_000,
+            )?),
             compress_responses: parse_bool(
                 "CE_COMPRESS_RESPONSES",
                 var("CE_COMPRESS_RESPONSES"),

@@ -1,6 +1,6 @@
 //! Builds the actix application once, for `main` and for the tests alike.
 
-use std::{net::TcpListener, sync::Arc};
+use std::{net::TcpListener, sync::Arc, time::Duration};
 
 use actix_cors::Cors;
 use actix_web::{
@@ -14,7 +14,10 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::{
     accounts,
-    activities::{self, dto::ActivityStatus, rules::OutcomeMeasures, service::ActivityEffects, ActivityRow},
+    activities::{
+        self, dto::ActivityStatus, revalidation::Revalidation, rules::OutcomeMeasures,
+        service::ActivityEffects, ActivityRow,
+    },
     auth::keys::{self, KeyCache},
     auth_sessions,
     config::Settings,
@@ -99,7 +102,11 @@ impl Application {
         let (listener, port) = bind(settings.bind)?;
         let mailer = Mailer::new(&settings.mail, &settings.outbound).map_err(StartupError::Config)?;
         let metrics_bind = settings.metrics_bind;
+        // A revalidation is never confirmed from memory for longer than caches may keep the page.
+        let revalidate_window =
+            settings.catalog_revalidate_window.min(Duration::from_secs(settings.catalog_max_age_secs.into()));
         let state = web::Data::new(AppState {
+            catalog: Revalidation::new(revalidate_window),
             pool,
             settings: Arc::new(settings),
             keys: KeyCache::default(),

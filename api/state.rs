@@ -5,7 +5,9 @@
 
 use std::sync::Arc;
 
-use crate::{auth::keys::KeyCache, config::Settings, db::DbPool, mail::Mailer};
+use crate::{
+    activities::revalidation::Revalidation, auth::keys::KeyCache, config::Settings, db::DbPool, mail::Mailer,
+};
 
 pub struct AppState {
     pub pool: DbPool,
@@ -14,4 +16,7 @@ pub struct AppState {
     pub keys: KeyCache,
     /// Account mails (SMTP, or the log).
     pub mailer: Mailer,
+    /// The catalog pages this replica answered anonymously, and the change mark it read last:
+    /// a cache that answers revalidations without a query (see `activities::revalidation`).
+    pub catalog: Revalidation,
 }

@@ -6,6 +6,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::{
     activities::{
         dto::{Activity, ActivityInput, ActivityListQuery, CatalogPage, DisclosureSummary, Term},
+        revalidation,
         service::{self, ActivityEffects, Transition},
     },
     auth::{Caller, OptionalCaller},
@@ -60,7 +61,7 @@ fn activity_response(status: actix_web::http::StatusCode, activity: &Activity) -
                 ("ETag" = String, description = "A hash of what this page shows (each item's id, version and seats left): send it as `If-None-Match` to get 304, without the page being read, while it is unchanged"),
                 ("Cache-Control" = String, description = "`public, max-age=<CE_CATALOG_MAX_AGE_SECS>` for anonymous callers; `no-store` with a token"),
                 ("Vary" = String, description = "`Authorization, Accept`"))),
-        (status = 304, description = "The page named in `If-None-Match` is current", headers(("ETag" = String), ("Cache-Control" = String), ("Vary" = String))),
+        (status = 304, description = "The page named in `If-None-Match` is current. Without a token, as the replica last saw the catalog: at most `CE_CATALOG_REVALIDATE_MS` (default 1 s, never more than the max-age) before the request", headers(("ETag" = String), ("Cache-Control" = String), ("Vary" = String))),
         (status = 400, description = "Invalid query or cursor", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Client without activities:read", body = Problem, content_type = "application/problem+json"),
@@ -74,24 +75,27 @@ async fn list_activities(
     query: web::Query<ActivityListQuery>,
 ) -> ApiResult<HttpResponse> {
     let query = query.into_inner();
-    // A revalidation reads the page's ids, versions and seats first, and the views only when
-    // the page changed.
     let if_none_match = etag::if_none_match(&req);
-    let listing = db::run(&state.pool, move |conn| {
-        let caller = caller.0.as_ref();
-        if let Some(candidates) = if_none_match {
-            let tag = service::list_tag(conn, caller, &query)?;
-            if etag::names(&candidates, &tag) {
-                return Ok(Err(tag));
-            }
+    let max_age = state.settings.catalog_max_age_secs;
+    let not_modified = |tag| etag::cacheable(&req, tag, max_age, HttpResponse::NotModified().finish());
+    // Anonymous pages are remembered by this replica: a revalidation of one the catalog has not
+    // changed under is answered here, without a query (see `revalidation`).
+    let key = (caller.0.is_none() && state.catalog.enabled()).then(|| revalidation::page_key(&req));
+    let now = state.pool.clock().now();
+    if let (Some(key), Some(candidates)) = (&key, &if_none_match) {
+        if let Some(tag) = state.catalog.confirm(key, candidates, now) {
+            return Ok(not_modified(tag));
         }
-        service::list(conn, caller, &query).map(Ok)
+    }
+    let app = state.clone();
+    let listing = db::run(&state.pool, move |conn| {
+        let remembered = key.as_deref().map(|key| service::Remembered { memory: &app.catalog, key, now });
+        service::list_unless_current(conn, caller.0.as_ref(), &query, if_none_match.as_deref(), remembered)
     })
     .await?;
-    let max_age = state.settings.catalog_max_age_secs;
     Ok(match listing {
         Ok(page) => pagination::respond_raw_cacheable(&req, page, max_age),
-        Err(tag) => etag::cacheable(&req, tag, max_age, HttpResponse::NotModified().finish()),
+        Err(tag) => not_modified(tag),
     })
 }
 

@@ -2,11 +2,13 @@
 //! publish workflow with its accreditation checks, sessions, disclosures and vocabularies.
 //!
 //! `handlers.rs` (HTTP), `service.rs` (use cases), `store.rs` (queries), `rules.rs` (pure
-//! accreditation rules), `sessions.rs` (sessions of series and multi-session courses).
+//! accreditation rules), `sessions.rs` (sessions of series and multi-session courses),
+//! `revalidation.rs` (anonymous `If-None-Match` answered from the catalog's change mark).
 
 pub mod dto;
 pub mod examples;
 mod handlers;
+pub mod revalidation;
 pub mod rules;
 pub mod service;
 pub mod sessions;

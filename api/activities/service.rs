@@ -6,7 +6,7 @@
 //! learners is an [`ActivityEffects`] that the application wires in (`enrollments` provides it),
 //! run in the same transaction.
 
-use chrono::NaiveDateTime;
+use chrono::{DateTime, NaiveDateTime, Utc};
 
 use crate::webhooks::EventType;
 use crate::{
@@ -16,13 +16,17 @@ use crate::{
             Activity, ActivityInput, ActivityListQuery, ActivityStatus, ActivityView, DisclosedPerson,
             DisclosureSummary, Term,
         },
+        revalidation::{CatalogMark, Revalidation},
         rules, sessions,
         store::{self, ActivityRow},
     },
     auth::Caller,
     db::DbConnection,
     error::{ApiError, ApiResult, ProblemType},
-    http::{etag::Precondition, json, pagination},
+    http::{
+        etag::{self, Precondition},
+        json, pagination,
+    },
 };
 
 /// What changes to an activity mean beyond the catalog, run inside the change's transaction.
@@ -129,9 +133,75 @@ pub fn list(
     Ok(pagination::RawPage { data, next_cursor: page.next_cursor, tag })
 }
 
-/// The `ETag` the page would have, from its rows' ids, versions and seats only (no JSON read):
-/// what answers `If-None-Match` with 304 while the page is unchanged.
-pub fn list_tag(
+/// An anonymous page request this replica remembers the answer to (see `revalidation`).
+pub struct Remembered<'a> {
+    pub memory: &'a Revalidation,
+    pub key: &'a str,
+    /// When the request arrived: what the catalog mark read for it is at least as recent as.
+    pub now: DateTime<Utc>,
+}
+
+/// A catalog page, or `Err(tag)` when `if_none_match` names the page as it stands (304).
+///
+/// A revalidation first reads only the page's ids, versions and seats, and the views when the
+/// page changed. For a remembered anonymous page, the catalog's change mark comes first: an
+/// unchanged mark confirms the page without reading it, and the answer is remembered at the
+/// mark seen before it was read.
+pub fn list_unless_current(
+    conn: &mut DbConnection,
+    caller: Option<&Caller>,
+    query: &ActivityListQuery,
+    if_none_match: Option<&str>,
+    remembered: Option<Remembered<'_>>,
+) -> ApiResult<Result<pagination::RawPage, String>> {
+    let mark = match &remembered {
+        Some(page) => Some(known_mark(conn, page)?),
+        None => None,
+    };
+    if let (Some(page), Some(mark), Some(candidates)) = (&remembered, mark, if_none_match) {
+        if let Some(tag) = page.memory.confirmed(page.key, candidates, mark) {
+            return Ok(Err(tag));
+        }
+    }
+    let answer = match if_none_match {
+        Some(candidates) => {
+            let tag = list_tag(conn, caller, query)?;
+            if etag::names(candidates, &tag) {
+                Err(tag)
+            } else {
+                Ok(list(conn, caller, query)?)
+            }
+        }
+        None => Ok(list(conn, caller, query)?),
+    };
+    if let (Some(page), Some(mark)) = (remembered, mark) {
+        let tag = match &answer {
+            Ok(listed) => listed.tag.clone(),
+            Err(tag) => tag.clone(),
+        };
+        page.memory.remember(page.key.to_string(), tag, mark);
+    }
+    Ok(answer)
+}
+
+/// The catalog mark seen within the revalidation window, or read now.
+fn known_mark(conn: &mut DbConnection, page: &Remembered<'_>) -> ApiResult<CatalogMark> {
+    if let Some(mark) = page.memory.fresh_mark(page.now) {
+        return Ok(mark);
+    }
+    let mark = catalog_mark(conn)?;
+    page.memory.saw(mark, page.now);
+    Ok(mark)
+}
+
+/// Where the catalog stands: a value that differs after any committed change to an activity,
+/// its seats included (see `store::catalog_mark`).
+pub fn catalog_mark(conn: &mut DbConnection) -> ApiResult<CatalogMark> {
+    store::catalog_mark(conn)
+}
+
+/// The `ETag` the page would have, from its rows' ids, versions and seats only (no JSON read).
+fn list_tag(
     conn: &mut DbConnection,
     caller: Option<&Caller>,
     query: &ActivityListQuery,

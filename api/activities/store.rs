@@ -9,6 +9,7 @@ use crate::{
     access::CatalogView,
     activities::{
         dto::{Activity, ActivityInput, ActivityListQuery, ActivityStatus, ActivityView, PersonRole},
+        revalidation::CatalogMark,
         rules,
     },
     db::keyset,
@@ -466,4 +467,31 @@ pub fn specialties(conn: &mut DbConnection) -> ApiResult<Vec<(String, String, Op
 
 pub fn topics(conn: &mut DbConnection) -> ApiResult<Vec<(String, String)>> {
     Ok(topics::table.order(topics::code).select((topics::code, topics::name)).load(conn)?)
+}
+
+#[derive(QueryableByName)]
+struct MarkRow {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    rows: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    changes: i64,
+}
+
+/// Where the catalog stands: a value that differs after any committed change to any activity
+/// (its seat count included), read without reading the catalog. On SQLite, the count of
+/// changes the triggers keep (writers commit one at a time, so it counts in commit order); on
+/// PostgreSQL, the rows and the sum of their change marks, which every committed change raises
+/// whatever order concurrent writers commit in (each change gives a row a mark larger than any
+/// before it; migration 000022 explains).
+pub fn catalog_mark(conn: &mut DbConnection) -> ApiResult<CatalogMark> {
+    let mark: MarkRow = match conn {
+        DbConnection::Postgres(pg) => diesel::sql_query(
+            "SELECT count(*)::bigint AS rows, coalesce(sum(change_seq), 0)::bigint AS changes FROM activities",
+        )
+        .get_result(pg)?,
+        DbConnection::Sqlite(sqlite) => {
+            diesel::sql_query("SELECT 0 AS rows, changes FROM catalog_changes WHERE id = 1").get_result(sqlite)?
+        }
+    };
+    Ok(CatalogMark { rows: mark.rows, changes: mark.changes })
 }

@@ -750,12 +750,98 @@ db_test!(
         let changed = app.request(Method::GET, &path).header("if-none-match", &version_tag).send().await;
         changed.assert_status(200);
         assert_eq!(changed.json()["summary"], "Updated summary");
+        // Anonymous revalidations trust the catalog mark this replica read for up to
+        // CE_CATALOG_REVALIDATE_MS (the next test); past that, the page is read again.
+        app.clock.travel(chrono::Duration::seconds(2));
         let page_now =
             app.request(Method::GET, "/v1/activities?limit=10").header("if-none-match", &tag).send().await;
         page_now.assert_status(200);
         assert_ne!(page_now.header("etag").unwrap(), tag, "the page changed with its activity");
     }
 );
+
+/// An anonymous revalidation is answered from the catalog change mark the replica read last,
+/// for up to the window, without reading the page: a change within the window is not seen yet
+/// (the staleness `max-age` already grants caches), one past it is. A token is always
+/// answered from the database, and so is a page the replica has not answered itself.
+#[actix_web::test]
+async fn anonymous_revalidations_trust_the_catalog_mark_for_the_window_only() {
+    use crate::credit::{enrolled_learner, physician, publish};
+    use std::time::Duration;
+    for backend in [ce_api::config::Backend::Sqlite, ce_api::config::Backend::Postgres] {
+        let window = |s: &mut ce_api::config::Settings| s.catalog_revalidate_window = Duration::from_secs(60);
+        let Some(app) = TestApp::spawn_with(backend, window).await else { continue };
+        let mut body = examples::create_activity(today());
+        body["capacity"] = json!(40);
+        let setup = publish(&app, body).await;
+        let path = "/v1/activities?limit=10";
+        let revalidate = |tag: String| app.request(Method::GET, path).header("if-none-match", &tag).send();
+        let page = app.get(path).await;
+        let tag = page.header("etag").unwrap();
+        assert_eq!(page.json()["data"][0]["seats_left"], 40);
+
+        enrolled_learner(&app, &setup, physician()).await;
+        revalidate(tag.clone()).await.assert_status(304);
+        let with_token =
+            app.request(Method::GET, path).bearer(&setup.planner).header("if-none-match", &tag).send().await;
+        with_token.assert_status(200);
+        assert_eq!(with_token.json()["data"][0]["seats_left"], 39, "a token reads the database");
+        let other = app.replica_with(window);
+        let fresh = other.request(Method::GET, path).header("if-none-match", &tag).send().await;
+        fresh.assert_status(200);
+        assert_eq!(fresh.json()["data"][0]["seats_left"], 39, "a replica that never answered it reads it");
+
+        app.clock.travel(chrono::Duration::seconds(61));
+        let changed = revalidate(tag.clone()).await;
+        changed.assert_status(200);
+        assert_eq!(changed.json()["data"][0]["seats_left"], 39);
+        let new_tag = changed.header("etag").unwrap();
+        assert_ne!(new_tag, tag);
+        revalidate(new_tag.clone()).await.assert_status(304);
+        revalidate(tag).await.assert_status(200);
+
+        // No window (CE_CATALOG_REVALIDATE_MS=0): every revalidation reads the database.
+        let exact = app.replica_with(|s| s.catalog_revalidate_window = Duration::ZERO);
+        let exact_get = |tag: String| exact.request(Method::GET, path).header("if-none-match", &tag).send();
+        exact_get(new_tag.clone()).await.assert_status(304);
+        enrolled_learner(&app, &setup, physician()).await;
+        exact_get(new_tag).await.assert_status(200);
+        other.handle().stop(true).await;
+        exact.handle().stop(true).await;
+    }
+}
+
+/// On PostgreSQL, concurrent writers take change marks in one order and commit in another: the
+/// catalog mark still moves with every commit (a largest mark would miss the late one).
+#[actix_web::test]
+async fn the_catalog_mark_moves_with_every_commit_in_any_order() {
+    use ce_api::{activities::service::catalog_mark, db::schema::activities};
+    use diesel::{connection::SimpleConnection, prelude::*};
+    let Some(app) = TestApp::spawn(ce_api::config::Backend::Postgres).await else { return };
+    let first = crate::credit::draft(&app, examples::create_activity(today())).await.activity;
+    let second = crate::credit::draft(&app, examples::create_activity(today())).await.activity;
+    let (mut early, mut late, mut reader) =
+        (app.database.connect(), app.database.connect(), app.database.connect());
+    let retitle = |conn: &mut ce_api::db::DbConnection, id: &str| {
+        diesel::update(activities::table.find(id))
+            .set(activities::title.eq("Retitled"))
+            .execute(conn)
+            .unwrap();
+    };
+    let before = catalog_mark(&mut reader).unwrap();
+    late.batch_execute("BEGIN").unwrap();
+    retitle(&mut late, &first);
+    early.batch_execute("BEGIN").unwrap();
+    retitle(&mut early, &second);
+    early.batch_execute("COMMIT").unwrap();
+    let one_commit = catalog_mark(&mut reader).unwrap();
+    assert_ne!(one_commit, before);
+    late.batch_execute("COMMIT").unwrap();
+    let both = catalog_mark(&mut reader).unwrap();
+    assert_ne!(both, one_commit, "the change committed last, with the smaller mark, is seen");
+    assert_eq!(catalog_mark(&mut reader).unwrap(), both, "and nothing else moves it");
+    app.handle().stop(true).await;
+}
 
 db_test!(
     async fn the_catalog_lists_summaries_and_whole_documents_on_request(app: TestApp) {
