@@ -1,6 +1,6 @@
 //! HTTP for the catalog: extract, call one use case of [`super::service`], map the result.
 
-use actix_web::{get, http::header, patch, post, web, HttpRequest, HttpResponse};
+use actix_web::{get, http::header, patch, post, web, FromRequest, HttpRequest, HttpResponse};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::{
@@ -13,7 +13,7 @@ use crate::{
     db,
     error::{ApiResult, Problem},
     http::{
-        etag,
+        self, etag,
         json::{ApiJson, JsonObject},
         pagination,
     },
@@ -68,25 +68,23 @@ fn activity_response(status: actix_web::http::StatusCode, activity: &Activity) -
     )
 )]
 #[get("/activities")]
-async fn list_activities(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: OptionalCaller,
-    query: web::Query<ActivityListQuery>,
-) -> ApiResult<HttpResponse> {
-    let query = query.into_inner();
+async fn list_activities(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     let if_none_match = etag::if_none_match(&req);
     let max_age = state.settings.catalog_max_age_secs;
     let not_modified = |tag| etag::cacheable(&req, tag, max_age, HttpResponse::NotModified().finish());
     // Anonymous pages are remembered by this replica: a revalidation of one the catalog has not
-    // changed under is answered here, without a query (see `revalidation`).
-    let key = (caller.0.is_none() && state.catalog.enabled()).then(|| revalidation::page_key(&req));
+    // changed under is answered here, before the token, the query or the database are looked
+    // at (a remembered page's query parsed when it was first answered; see `revalidation`).
+    let anonymous = !req.headers().contains_key(header::AUTHORIZATION);
+    let key = (anonymous && state.catalog.enabled()).then(|| revalidation::page_key(&req));
     let now = state.pool.clock().now();
     if let (Some(key), Some(candidates)) = (&key, &if_none_match) {
         if let Some(tag) = state.catalog.confirm(key, candidates, now) {
             return Ok(not_modified(tag));
         }
     }
+    let caller = OptionalCaller::extract(&req).await?;
+    let query: ActivityListQuery = http::query(&req)?;
     let app = state.clone();
     let listing = db::run(&state.pool, move |conn| {
         let remembered = key.as_deref().map(|key| service::Remembered { memory: &app.catalog, key, now });

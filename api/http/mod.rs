@@ -72,9 +72,18 @@ fn canonical(addr: IpAddr) -> IpAddr {
 
 /// Query strings that do not parse are the client's mistake: 400 problem+json.
 pub fn query_config() -> web::QueryConfig {
-    web::QueryConfig::default().error_handler(|error: QueryPayloadError, _req: &HttpRequest| {
-        ApiError::BadRequest { detail: format!("invalid query string: {error}") }.into()
-    })
+    web::QueryConfig::default()
+        .error_handler(|error: QueryPayloadError, _req: &HttpRequest| invalid_query(error).into())
+}
+
+/// The request's query string as `T`, answered as [`query_config`] answers the `Query`
+/// extractor (for a handler that may answer before it needs the query).
+pub fn query<T: serde::de::DeserializeOwned>(req: &HttpRequest) -> Result<T, ApiError> {
+    web::Query::<T>::from_query(req.query_string()).map(web::Query::into_inner).map_err(invalid_query)
+}
+
+fn invalid_query(error: QueryPayloadError) -> ApiError {
+    ApiError::BadRequest { detail: format!("invalid query string: {error}") }
 }
 
 /// A path segment that does not parse names nothing that exists: 404 problem+json.
