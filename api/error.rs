@@ -449,7 +449,12 @@ impl From<diesel::result::Error> for ApiError {
                 detail: "the request refers to a record that does not exist".into(),
                 errors: Vec::new(),
             },
-            Error::DatabaseError(Kind::ClosedConnection, _) => ApiError::Unavailable(error.to_string()),
+            Error::DatabaseError(Kind::ClosedConnection | Kind::UnableToSendCommand, _) => {
+                ApiError::Unavailable(error.to_string())
+            }
+            Error::DatabaseError(_, info) if is_connection_lost(info.message()) => {
+                ApiError::Unavailable(error.to_string())
+            }
             Error::DatabaseError(Kind::SerializationFailure, _) => ApiError::Conflict {
                 kind: ProblemType::ConcurrentUpdate,
                 detail: "a concurrent change got there first; retry the request".into(),
@@ -474,6 +479,20 @@ impl From<diesel::result::Error> for ApiError {
 }
 
 /// SQLite reports a busy database as a plain error; it is transient, like an outage.
+/// libpq's words for a connection the server or the network ended (a restart, a failover,
+/// `pg_terminate_backend`): the database is unavailable, not the request wrong.
+fn is_connection_lost(message: &str) -> bool {
+    [
+        "no connection to the server",
+        "server closed the connection",
+        "terminating connection",
+        "could not receive data from server",
+        "could not send data to server",
+    ]
+    .iter()
+    .any(|words| message.contains(words))
+}
+
 fn is_lock_timeout(message: &str) -> bool {
     message.contains("database is locked") || message.contains("database is busy")
 }
@@ -575,6 +594,17 @@ mod tests {
             Box::new("UNIQUE constraint failed: users.email".to_string()),
         );
         assert_eq!(ApiError::from(err).status_code(), 409);
+    }
+
+    #[test]
+    fn a_lost_database_connection_is_unavailable_not_a_server_error() {
+        for message in ["no connection to the server\n", "server closed the connection unexpectedly"] {
+            let err = diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::Unknown,
+                Box::new(message.to_string()),
+            );
+            assert_eq!(ApiError::from(err).status_code(), 503, "{message}");
+        }
     }
 
     #[test]

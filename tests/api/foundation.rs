@@ -169,6 +169,37 @@ async fn a_stalled_database_link_is_answered_in_time_and_recovers() {
     eventually(|| get("/v1/activities"), |r| r.status.as_u16() == 200).await.assert_status(200);
 }
 
+/// Connections in steady use are not pinged before each checkout (`db::PooledConnection`): when
+/// the server ends them, each fails once (503) and is then pinged, dropped and replaced, even
+/// under requests that never pause. Ended here by `pg_terminate_backend` on the test's own
+/// database, as a server restart or a failover ends them.
+#[actix_web::test]
+async fn connections_the_server_ended_are_replaced_under_steady_load() {
+    let Some(app) = TestApp::spawn(Backend::Postgres).await else { return };
+    for _ in 0..8 {
+        app.get("/v1/activities").await.assert_status(200);
+    }
+    let mut admin = app.database.connect();
+    diesel::sql_query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .execute(&mut admin)
+    .expect("end the app's connections");
+    let mut failures = 0;
+    loop {
+        let answer = app.get("/v1/activities").await;
+        if answer.status.as_u16() == 200 {
+            break;
+        }
+        answer.assert_problem(503, "service-unavailable");
+        failures += 1;
+        assert!(failures <= 4, "one failure per pooled connection (4) at most");
+    }
+    app.get("/v1/activities").await.assert_status(200);
+    app.handle().stop(true).await;
+}
+
 fn postgres_socket(url: &str) -> std::net::SocketAddr {
     let after_at = url.rsplit('@').next().unwrap();
     let host_port = after_at.split('/').next().unwrap();
