@@ -170,7 +170,11 @@ pub async fn guard(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    let bucket = req.match_pattern().and_then(|pattern| Bucket::of_route(req.method(), &pattern));
+    // Only POSTs are limited: other requests skip resolving their route pattern.
+    let bucket = (req.method() == Method::POST)
+        .then(|| req.match_pattern())
+        .flatten()
+        .and_then(|pattern| Bucket::of_route(req.method(), &pattern));
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let limited = bucket.zip(state).and_then(|(bucket, state)| {
         state.settings.rate_limits.quota(bucket).map(|quota| (bucket, quota, state))
