@@ -80,6 +80,9 @@ async fn list_activities(req: HttpRequest, state: web::Data<AppState>) -> ApiRes
     let now = state.pool.clock().now();
     if let (Some(key), Some(candidates)) = (&key, &if_none_match) {
         if let Some(tag) = state.catalog.confirm(key, candidates, now) {
+            if state.catalog.refresh_due(now) {
+                actix_web::rt::spawn(refresh_catalog_mark(state.clone(), now));
+            }
             return Ok(not_modified(tag));
         }
     }
@@ -95,6 +98,19 @@ async fn list_activities(req: HttpRequest, state: web::Data<AppState>) -> ApiRes
         Ok(page) => pagination::respond_raw_cacheable(&req, page, max_age),
         Err(tag) => not_modified(tag),
     })
+}
+
+/// Reads the catalog mark ahead of its expiry, off the request (see `revalidation`); a failed
+/// read leaves the mark to expire, and the next revalidation reads it on its own path.
+async fn refresh_catalog_mark(state: web::Data<AppState>, at: chrono::DateTime<chrono::Utc>) {
+    let app = state.clone();
+    let read =
+        db::run(&state.pool, move |conn| service::catalog_mark(conn).map(|mark| app.catalog.saw(mark, at)))
+            .await;
+    if let Err(error) = read {
+        tracing::debug!(%error, "the catalog mark was not read ahead");
+    }
+    state.catalog.refreshed();
 }
 
 /// Create a draft activity

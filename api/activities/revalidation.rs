@@ -5,7 +5,8 @@
 //! the mark it saw last is younger than the window and still the one the page was read at, no
 //! activity has changed since, so the page is the same and 304 needs no query. Once the window
 //! has passed, the next revalidation reads the mark again (one small query) and the page only
-//! if the mark moved.
+//! if the mark moved; under traffic, one revalidation past half the window has it read again
+//! in the background first.
 //!
 //! So a revalidation may confirm a page up to the window after the catalog changed: a bounded
 //! staleness that `Cache-Control: public, max-age` already grants every cache, and the window
@@ -15,7 +16,10 @@
 
 use std::{
     collections::HashMap,
-    sync::{PoisonError, RwLock},
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        PoisonError, RwLock,
+    },
 };
 
 use chrono::{DateTime, Duration, Utc};
@@ -52,6 +56,8 @@ pub struct Revalidation {
     window: Duration,
     seen: RwLock<Option<Seen>>,
     pages: RwLock<HashMap<String, Answered>>,
+    /// A read of the mark ahead of its expiry is under way (see [`Revalidation::refresh_due`]).
+    refreshing: AtomicBool,
 }
 
 impl Revalidation {
@@ -61,6 +67,7 @@ impl Revalidation {
             window: Duration::from_std(window).unwrap_or(Duration::zero()),
             seen: RwLock::new(None),
             pages: RwLock::new(HashMap::new()),
+            refreshing: AtomicBool::new(false),
         }
     }
 
@@ -73,6 +80,21 @@ impl Revalidation {
         let seen = (*self.seen.read().unwrap_or_else(PoisonError::into_inner))?;
         let age = now - seen.at;
         (age >= Duration::zero() && age < self.window).then_some(seen.mark)
+    }
+
+    /// Whether the caller should read the mark again now, ahead of its expiry: once the mark is
+    /// half the window old, the first caller to ask is told to (and no other until it calls
+    /// [`Revalidation::refreshed`]). Under steady traffic the mark then never expires, and one
+    /// read keeps it fresh instead of every request that finds it expired reading it at once.
+    pub fn refresh_due(&self, now: DateTime<Utc>) -> bool {
+        let Some(seen) = *self.seen.read().unwrap_or_else(PoisonError::into_inner) else { return false };
+        now - seen.at >= self.window / 2 && !self.refreshing.swap(true, Ordering::AcqRel)
+    }
+
+    /// The read asked for by [`Revalidation::refresh_due`] ended (with [`Revalidation::saw`], or
+    /// failed).
+    pub fn refreshed(&self) {
+        self.refreshing.store(false, Ordering::Release);
     }
 
     /// Records a mark read by a query that started at `at` (an older reading never replaces a
@@ -159,6 +181,21 @@ mod tests {
         assert_eq!(memory.confirmed("/v1/activities", "\"b\"", ONE), None, "another tag");
         assert_eq!(memory.confirmed("/v1/activities", "\"a\"", TWO), None, "the catalog changed");
         assert_eq!(memory.confirmed("/v1/activities?limit=5", "\"a\"", ONE), None, "another page");
+    }
+
+    #[test]
+    fn one_caller_reads_the_mark_ahead_of_its_expiry() {
+        let memory = one_second();
+        assert!(!memory.refresh_due(at(0)), "nothing seen: the request path reads it");
+        memory.saw(ONE, at(0));
+        assert!(!memory.refresh_due(at(499)), "still young");
+        assert!(memory.refresh_due(at(500)));
+        assert!(!memory.refresh_due(at(600)), "one read at a time");
+        memory.saw(TWO, at(600));
+        memory.refreshed();
+        assert_eq!(memory.fresh_mark(at(1200)), Some(TWO), "the read kept the mark fresh");
+        assert!(!memory.refresh_due(at(1000)));
+        assert!(memory.refresh_due(at(1100)));
     }
 
     #[test]

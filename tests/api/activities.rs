@@ -761,9 +761,10 @@ db_test!(
 );
 
 /// An anonymous revalidation is answered from the catalog change mark the replica read last,
-/// for up to the window, without reading the page: a change within the window is not seen yet
-/// (the staleness `max-age` already grants caches), one past it is. A token is always
-/// answered from the database, and so is a page the replica has not answered itself.
+/// for up to the window, without reading the page: a change within the window may not be seen
+/// yet (the staleness `max-age` already grants caches), one past it is, and under traffic the
+/// mark is read again from half the window on. A token is always answered from the database,
+/// and so is a page the replica has not answered itself.
 #[actix_web::test]
 async fn anonymous_revalidations_trust_the_catalog_mark_for_the_window_only() {
     use crate::credit::{enrolled_learner, physician, publish};
@@ -790,6 +791,22 @@ async fn anonymous_revalidations_trust_the_catalog_mark_for_the_window_only() {
         let fresh = other.request(Method::GET, path).header("if-none-match", &tag).send().await;
         fresh.assert_status(200);
         assert_eq!(fresh.json()["data"][0]["seats_left"], 39, "a replica that never answered it reads it");
+
+        // Half the window on, a revalidation still confirms the page and has the mark read again
+        // off the request; once that read lands, the change is seen before the window ends.
+        app.clock.travel(chrono::Duration::seconds(31));
+        revalidate(tag.clone()).await.assert_status(304);
+        let mut read_ahead = None;
+        for _ in 0..200 {
+            let answer = revalidate(tag.clone()).await;
+            if answer.status.as_u16() == 200 {
+                read_ahead = Some(answer);
+                break;
+            }
+            actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+        }
+        let read_ahead = read_ahead.expect("the mark read ahead of its expiry shows the change");
+        assert_eq!(read_ahead.json()["data"][0]["seats_left"], 39);
 
         app.clock.travel(chrono::Duration::seconds(61));
         let changed = revalidate(tag.clone()).await;
