@@ -480,13 +480,13 @@ struct MarkRow {
 /// Where the catalog stands: a value that differs after any committed change to any activity
 /// (its seat count included), read without reading the catalog. On SQLite, the count of
 /// changes the triggers keep (writers commit one at a time, so it counts in commit order); on
-/// PostgreSQL, the rows and the sum of their change marks, which every committed change raises
-/// whatever order concurrent writers commit in (each change gives a row a mark larger than any
-/// before it; migration 000022 explains).
+/// PostgreSQL, the number of activities' change marks and their sum, which every committed
+/// change raises whatever order concurrent writers commit in (each change gives an activity a
+/// mark larger than any before it; migration 000022 explains).
 pub fn catalog_mark(conn: &mut DbConnection) -> ApiResult<CatalogMark> {
     let mark: MarkRow = match conn {
         DbConnection::Postgres(pg) => diesel::sql_query(
-            "SELECT count(*)::bigint AS rows, coalesce(sum(change_seq), 0)::bigint AS changes FROM activities",
+            "SELECT count(*)::bigint AS rows, coalesce(sum(change_seq), 0)::bigint AS changes FROM catalog_marks",
         )
         .get_result(pg)?,
         DbConnection::Sqlite(sqlite) => {

@@ -170,9 +170,9 @@ diesel::table! {
     }
 }
 
-// PostgreSQL's `activities` also has `change_seq` (migration 000022), set by a trigger and read
-// only by the raw query in `activities::store::catalog_mark`; SQLite counts changes in
-// `catalog_changes` instead. Neither is mapped here.
+// Migration 000022's catalog change marks (PostgreSQL: `catalog_marks`, one row per activity;
+// SQLite: `catalog_changes`, one counter) are kept by triggers and read only by the raw query
+// in `activities::store::catalog_mark`, so neither is mapped here.
 diesel::table! {
     activities (id) {
         id -> Text,

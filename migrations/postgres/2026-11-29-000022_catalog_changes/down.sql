@@ -1,4 +1,4 @@
 DROP TRIGGER activities_mark_change ON activities;
 DROP FUNCTION activities_mark_change();
-ALTER TABLE activities DROP COLUMN change_seq;
+DROP TABLE catalog_marks;
 DROP SEQUENCE catalog_changes;
