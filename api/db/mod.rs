@@ -116,19 +116,20 @@ pub fn establish(url: &str) -> Result<DbConnection, PoolConnectError> {
 /// How long after work on a connection succeeded a checkout takes it without a ping.
 const TRUSTED_AFTER_SUCCESS: Duration = Duration::from_secs(1);
 
-/// A pooled connection, and until when its last use vouches for it.
+/// A connection as the pool holds it, and until when its last use vouches for it (r2d2 hands
+/// it out wrapped in its own `PooledConnection`).
 ///
 /// A checkout pings a connection (`SELECT 1`) only when it has been idle longer than
 /// [`TRUSTED_AFTER_SUCCESS`], is new, or its last work failed (the server may have gone, or the
 /// link): a connection in steady use is not asked again before every request, which on
 /// PostgreSQL saves a round trip per request. The same bypass window connection pools such as
 /// HikariCP keep.
-pub struct PooledConnection {
+pub struct PoolEntry {
     conn: DbConnection,
     trusted_until: Option<std::time::Instant>,
 }
 
-impl PooledConnection {
+impl PoolEntry {
     /// Whether a checkout at `now` must ping the connection first.
     fn needs_ping(&self, now: std::time::Instant) -> bool {
         self.trusted_until.is_none_or(|until| now >= until)
@@ -141,21 +142,21 @@ impl PooledConnection {
 }
 
 impl r2d2::ManageConnection for ConnectionManager {
-    type Connection = PooledConnection;
+    type Connection = PoolEntry;
     type Error = PoolConnectError;
 
-    fn connect(&self) -> Result<PooledConnection, PoolConnectError> {
-        establish(&self.url).map(|conn| PooledConnection { conn, trusted_until: None })
+    fn connect(&self) -> Result<PoolEntry, PoolConnectError> {
+        establish(&self.url).map(|conn| PoolEntry { conn, trusted_until: None })
     }
 
-    fn is_valid(&self, pooled: &mut PooledConnection) -> Result<(), PoolConnectError> {
+    fn is_valid(&self, pooled: &mut PoolEntry) -> Result<(), PoolConnectError> {
         if !pooled.needs_ping(std::time::Instant::now()) {
             return Ok(());
         }
         pooled.conn.batch_execute("SELECT 1").map_err(PoolConnectError::QueryError)
     }
 
-    fn has_broken(&self, _conn: &mut PooledConnection) -> bool {
+    fn has_broken(&self, _conn: &mut PoolEntry) -> bool {
         false
     }
 }
@@ -482,8 +483,8 @@ mod guard_tests {
 mod checkout_tests {
     use super::*;
 
-    fn sqlite() -> PooledConnection {
-        PooledConnection { conn: establish(":memory:").expect("in-memory SQLite"), trusted_until: None }
+    fn sqlite() -> PoolEntry {
+        PoolEntry { conn: establish(":memory:").expect("in-memory SQLite"), trusted_until: None }
     }
 
     #[test]
