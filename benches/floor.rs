@@ -9,7 +9,8 @@
 //! `../shared/bench/floor`, into `target/floor`), or taken from CE_FLOOR_BIN. Both apps hold
 //! 1,000 published activities (ce-api's made from the spec's own create example); the load
 //! comes from this process (CE_BENCH_CLIENTS connections, default 64; CE_BENCH_SECONDS per
-//! scenario, default 10), one app at a time.
+//! scenario, default 10), one app at a time. CE_BENCH_ONLY=enroll,postgres (say) runs only the
+//! scenarios and databases it names (see `wanted`).
 // A benchmark stops at its first failure: panicking is how it reports one.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
@@ -117,6 +118,10 @@ fn databases(label: &str) -> Option<(String, String)> {
 }
 
 async fn bench(label: &str, binary: &PathBuf, clients: u64, seconds: u64) {
+    let database = if label == "SQLite" { "sqlite" } else { "postgres" };
+    if !wanted(database) {
+        return;
+    }
     let Some((ce_url, floor_url)) = databases(label) else { return };
     seed_catalog_as(&ce_url, ACTIVITIES, false).expect("seed ce-api");
     let (ce, handle) = start(&ce_url, clients).expect("ce-api starts");
@@ -126,16 +131,61 @@ async fn bench(label: &str, binary: &PathBuf, clients: u64, seconds: u64) {
     warm(format!("{floor}/v1/activities?limit=50")).await;
 
     let get = |url: String, clients: u64| async move { measure(url, None, clients, seconds).await };
-    let floor_health = get(format!("{floor}/healthz"), clients).await;
-    row(label, "`/healthz`", &get(format!("{ce}/healthz"), clients).await, &floor_health);
-    let floor_list = get(format!("{floor}/v1/activities?limit=50"), clients).await;
-    let summary = get(format!("{ce}/v1/activities?limit=50"), clients).await;
-    row(label, "catalog summary page of 50 vs 50-row list", &summary, &floor_list);
-    let full = get(format!("{ce}/v1/activities?limit=50&view=full"), clients).await;
-    row(label, "catalog full page of 50 vs 50-row list", &full, &floor_list);
-    let floor_list_16 = get(format!("{floor}/v1/activities?limit=50"), 16).await;
-    let summary_16 = get(format!("{ce}/v1/activities?limit=50"), 16).await;
-    row(label, "summary page of 50, 16 connections", &summary_16, &floor_list_16);
+    let floor_health = if wanted("health") || wanted("revalidate") {
+        Some(get(format!("{floor}/healthz"), clients).await)
+    } else {
+        None
+    };
+    let floor_list = if wanted("summary") || wanted("full") || wanted("gzip") {
+        Some(get(format!("{floor}/v1/activities?limit=50"), clients).await)
+    } else {
+        None
+    };
+    if let Some(floor_health) = floor_health.as_ref().filter(|_| wanted("health")) {
+        row(label, "`/healthz`", &get(format!("{ce}/healthz"), clients).await, floor_health);
+    }
+    if let Some(floor_list) = floor_list.as_ref().filter(|_| wanted("summary")) {
+        let summary = get(format!("{ce}/v1/activities?limit=50"), clients).await;
+        row(label, "catalog summary page of 50 vs 50-row list", &summary, floor_list);
+    }
+    if let Some(floor_list) = floor_list.as_ref().filter(|_| wanted("full")) {
+        let full = get(format!("{ce}/v1/activities?limit=50&view=full"), clients).await;
+        row(label, "catalog full page of 50 vs 50-row list", &full, floor_list);
+    }
+    if wanted("p99") {
+        let floor_list_16 = get(format!("{floor}/v1/activities?limit=50"), 16).await;
+        let summary_16 = get(format!("{ce}/v1/activities?limit=50"), 16).await;
+        row(label, "summary page of 50, 16 connections", &summary_16, &floor_list_16);
+    }
+    if let Some(floor_health) = floor_health.as_ref().filter(|_| wanted("revalidate")) {
+        let revalidated = revalidate(&ce, clients, seconds).await;
+        row(label, "catalog page revalidated (304) vs `/healthz`", &revalidated, floor_health);
+    }
+    if let Some(floor_list) = floor_list.as_ref().filter(|_| wanted("gzip")) {
+        gzipped_summary(label, &ce_url, floor_list, clients, seconds).await;
+    }
+    if wanted("enroll") {
+        let enrolled = enroll_into_distinct_activities(&ce, &ce_url, clients, seconds).await;
+        let body = serde_json::json!({"title": "load", "starts_at": "2026-12-01T10:00:00", "credit_quarter_hours": 4});
+        let inserts = vec![(format!("{floor}/v1/activities"), body); (seconds * 20_000) as usize];
+        let inserted = post_all(inserts, "", clients, seconds).await.expect("floor inserts");
+        row(label, "enrollment (distinct activities) vs one-row insert", &enrolled, &inserted);
+    }
+    if wanted("transcript") {
+        let transcript = transcript_of_a_thousand_credits(&ce, &ce_url, seconds).await;
+        println!(
+            "| {label} | transcript of 1,000 credits (1 client; p50 {:.1} ms) | {:.0} | - | - | {:.1} | - |",
+            transcript.p50_ms, transcript.per_second, transcript.p99_ms
+        );
+    }
+
+    handle.stop(true).await;
+    floor_process.kill().ok();
+    floor_process.wait().ok();
+}
+
+/// The summary page of 50 revalidated with the tag it was answered with (304 each time).
+async fn revalidate(ce: &str, clients: u64, seconds: u64) -> Figures {
     let tag = awc::Client::default()
         .get(format!("{ce}/v1/activities?limit=50"))
         .send()
@@ -146,42 +196,39 @@ async fn bench(label: &str, binary: &PathBuf, clients: u64, seconds: u64) {
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
         .expect("an ETag");
-    let revalidated = measure_with(
+    measure_with(
         format!("{ce}/v1/activities?limit=50"),
         vec![("if-none-match".into(), tag)],
         clients,
         seconds,
     )
-    .await;
-    row(label, "catalog page revalidated (304) vs `/healthz`", &revalidated, &floor_health);
+    .await
+}
 
-    // The same summary page gzipped (CE_COMPRESS_RESPONSES), from a second instance.
+/// The same summary page gzipped (CE_COMPRESS_RESPONSES), from a second instance.
+async fn gzipped_summary(label: &str, ce_url: &str, floor_list: &Figures, clients: u64, seconds: u64) {
     let (zipping, zipping_handle) =
-        start_with(&ce_url, clients, |s| s.compress_responses = true).expect("ce-api starts");
+        start_with(ce_url, clients, |s| s.compress_responses = true).expect("ce-api starts");
     let page = format!("{zipping}/v1/activities?limit=50");
     let gzip = vec![("accept-encoding".to_string(), "gzip".to_string())];
     let sizes = (body_size(&page, &[]).await, body_size(&page, &gzip).await);
     let zipped = measure_with(page, gzip, clients, seconds).await;
     let scenario = format!("summary page of 50, gzip ({} of {} bytes) vs 50-row list", sizes.1, sizes.0);
-    row(label, &scenario, &zipped, &floor_list);
+    row(label, &scenario, &zipped, floor_list);
     zipping_handle.stop(true).await;
+}
 
-    let enrolled = enroll_into_distinct_activities(&ce, &ce_url, clients, seconds).await;
-    let body =
-        serde_json::json!({"title": "load", "starts_at": "2026-12-01T10:00:00", "credit_quarter_hours": 4});
-    let inserts = vec![(format!("{floor}/v1/activities"), body); (seconds * 20_000) as usize];
-    let inserted = post_all(inserts, "", clients, seconds).await.expect("floor inserts");
-    row(label, "enrollment (distinct activities) vs one-row insert", &enrolled, &inserted);
-
-    let transcript = transcript_of_a_thousand_credits(&ce, &ce_url, seconds).await;
-    println!(
-        "| {label} | transcript of 1,000 credits (1 client; p50 {:.1} ms) | {:.0} | - | - | {:.1} | - |",
-        transcript.p50_ms, transcript.per_second, transcript.p99_ms
-    );
-
-    handle.stop(true).await;
-    floor_process.kill().ok();
-    floor_process.wait().ok();
+/// Whether a scenario runs: CE_BENCH_ONLY narrows the run to the scenarios it names
+/// (comma-separated: health, summary, full, p99, revalidate, gzip, enroll, transcript) and, if
+/// it names `sqlite` or `postgres`, to those databases. Unset, everything runs.
+fn wanted(name: &str) -> bool {
+    let Ok(only) = std::env::var("CE_BENCH_ONLY") else { return true };
+    let names: Vec<&str> = only.split(',').map(str::trim).collect();
+    let databases = ["sqlite", "postgres"];
+    if databases.contains(&name) {
+        return !names.iter().any(|n| databases.contains(n)) || names.contains(&name);
+    }
+    names.iter().all(|n| databases.contains(n)) || names.contains(&name)
 }
 
 /// An administrator enrolls distinct learners, each into the next of the catalog's activities

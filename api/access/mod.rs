@@ -25,9 +25,11 @@ use crate::{
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Relation {
     pub who: Who,
-    /// The caller created the activity or is listed as one of its planners.
+    /// The caller created the activity or is listed as one of its planners (looked up for
+    /// planners only, see [`Relation::of`]).
     pub plans: bool,
-    /// The caller holds a live (not cancelled) enrollment in it.
+    /// The caller holds a live (not cancelled) enrollment in it (looked up for planners and
+    /// learners only).
     pub enrolled: bool,
 }
 
@@ -54,17 +56,16 @@ impl Who {
 }
 
 impl Relation {
-    /// Works out how `caller` relates to the activity `activity_id` (two indexed lookups for
-    /// people, none for clients).
+    /// Works out how `caller` relates to the activity `activity_id`, looking up only what a
+    /// decision can turn on: one indexed query for planners and learners, none for
+    /// administrators (who run every activity), leadership (who read them all) and clients
+    /// (whose scopes decide). For those `plans` and `enrolled` are left false.
     pub fn of(conn: &mut DbConnection, caller: &Caller, activity_id: &str) -> ApiResult<Relation> {
         let who = Who::of(caller);
         let (plans, enrolled) = match caller {
-            Caller::User { id, role } => {
-                let plans =
-                    matches!(role, Role::Planner | Role::Admin) && store::plans(conn, activity_id, id)?;
-                (plans, store::enrolled(conn, activity_id, id)?)
-            }
-            Caller::Client { .. } => (false, false),
+            Caller::User { id, role: Role::Planner } => store::plans_and_enrolled(conn, activity_id, id)?,
+            Caller::User { id, role: Role::Learner } => (false, store::enrolled(conn, activity_id, id)?),
+            Caller::User { role: Role::Admin | Role::Leader, .. } | Caller::Client { .. } => (false, false),
         };
         Ok(Relation { who, plans, enrolled })
     }

@@ -28,26 +28,36 @@ pub fn activities_planned_by(planner: String) -> _ {
         .select(activities::id)
 }
 
-/// Whether `user_id` plans the activity.
-pub(super) fn plans(conn: &mut DbConnection, activity_id: &str, user_id: &str) -> ApiResult<bool> {
+/// Whether `user_id` plans the activity and whether they hold a live enrollment in it: one
+/// round trip.
+pub(super) fn plans_and_enrolled(
+    conn: &mut DbConnection,
+    activity_id: &str,
+    user_id: &str,
+) -> ApiResult<(bool, bool)> {
     let created =
         activities::table.filter(activities::id.eq(activity_id)).filter(activities::created_by.eq(user_id));
     let listed = activity_people::table
         .filter(activity_people::activity_id.eq(activity_id))
         .filter(activity_people::user_id.eq(user_id))
         .filter(activity_people::role.eq(PLANNER));
-    Ok(diesel::select(diesel::dsl::exists(created).or(diesel::dsl::exists(listed))).get_result(conn)?)
+    let plans = diesel::dsl::exists(created).or(diesel::dsl::exists(listed));
+    Ok(diesel::select((plans, diesel::dsl::exists(live_enrollment(activity_id, user_id))))
+        .get_result(conn)?)
 }
 
 /// Whether `user_id` holds a live (not cancelled) enrollment in the activity.
 pub(super) fn enrolled(conn: &mut DbConnection, activity_id: &str, user_id: &str) -> ApiResult<bool> {
-    Ok(diesel::select(diesel::dsl::exists(
-        enrollments::table
-            .filter(enrollments::activity_id.eq(activity_id))
-            .filter(enrollments::user_id.eq(user_id))
-            .filter(enrollments::status.ne(CANCELLED)),
-    ))
-    .get_result(conn)?)
+    Ok(diesel::select(diesel::dsl::exists(live_enrollment(activity_id, user_id))).get_result(conn)?)
+}
+
+#[diesel::dsl::auto_type]
+fn live_enrollment<'a>(activity_id: &'a str, user_id: &'a str) -> _ {
+    let cancelled: &'static str = CANCELLED;
+    enrollments::table
+        .filter(enrollments::activity_id.eq(activity_id))
+        .filter(enrollments::user_id.eq(user_id))
+        .filter(enrollments::status.ne(cancelled))
 }
 
 /// Whether `learner_id` is actively enrolled (registered, waitlisted or completed; not

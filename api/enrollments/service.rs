@@ -88,51 +88,51 @@ fn registration_open(activity: &ActivityRow) -> ApiResult<()> {
 
 /// Resolves whom to enroll: learners themselves; managers themselves or a learner account named
 /// by id or email. An unknown account and one that is not a learner's get the same answer, so
-/// nobody discovers accounts by enrolling them.
+/// nobody discovers accounts by enrolling them. The account comes with its live enrollment in
+/// the activity, if any (one query).
 fn learner_to_enroll(
     conn: &mut DbConnection,
     caller: &Caller,
     activity: &ActivityRow,
     request: &EnrollRequest,
-) -> ApiResult<String> {
+) -> ApiResult<store::Learner> {
     let named = request.user_id.is_some() || request.email.is_some();
-    if let Caller::User { id, role: Role::Learner } = caller {
+    let learner = if let Caller::User { id, role: Role::Learner } = caller {
         if named && request.user_id.as_deref() != Some(id.as_str()) {
             return Err(ApiError::Forbidden {
                 kind: ProblemType::Forbidden,
                 detail: "learners enroll themselves only".into(),
             });
         }
-        return Ok(id.clone());
-    }
-    access::may_enroll_others(&Relation::of(conn, caller, &activity.id)?).check()?;
-    let user = match (&request.user_id, &request.email) {
-        (Some(user_id), _) => users::service::account(conn, user_id)?,
-        (None, Some(email)) => users::service::account_by_email(conn, email)?,
-        (None, None) => match caller {
-            Caller::User { id, .. } => users::service::account(conn, id)?,
-            Caller::Client { .. } => {
+        store::LearnerRef::Id(id)
+    } else {
+        access::may_enroll_others(&Relation::of(conn, caller, &activity.id)?).check()?;
+        match (&request.user_id, &request.email, caller) {
+            (Some(user_id), _, _) => store::LearnerRef::Id(user_id),
+            (None, Some(email), _) => store::LearnerRef::Email(email),
+            (None, None, Caller::User { id, .. }) => store::LearnerRef::Id(id),
+            (None, None, Caller::Client { .. }) => {
                 return Err(ApiError::validation(
                     "user_id",
                     "required",
                     "name the learner by user_id or email",
                 ))
             }
-        },
+        }
     };
     let enrolls_self = |id: &str| caller.user_id() == Some(id);
-    let user = user
-        .filter(|u| u.active)
-        .filter(|u| {
-            enrolls_self(&u.id) || Role::parse(&u.role).is_some_and(access::may_be_enrolled_by_manager)
+    store::learner_with_live_enrollment(conn, &activity.id, learner)?
+        .filter(|learner| learner.active)
+        .filter(|learner| {
+            enrolls_self(&learner.id)
+                || Role::parse(&learner.role).is_some_and(access::may_be_enrolled_by_manager)
         })
         .ok_or_else(|| ApiError::Rule {
             kind: ProblemType::UnknownLearner,
             title: "The learner does not exist",
             detail: "no active learner account has that id or email".into(),
             errors: Vec::new(),
-        })?;
-    Ok(user.id)
+        })
 }
 
 /// Enrolls a learner: a seat if one is free, else the end of the waitlist. The activity is
@@ -146,19 +146,17 @@ pub fn enroll(
     let (activity, seats_taken) =
         store::lock_activity_with_seats(conn, activity_id)?.ok_or(ApiError::NotFound)?;
     let activity = activities::service::check_visible(conn, viewer(caller), activity)?;
-    let user_id = learner_to_enroll(conn, caller, &activity, request)?;
-    let (profession, live) =
-        store::learner_and_live_enrollment(conn, &activity.id, &user_id)?.ok_or(ApiError::NotFound)?;
-    if let Some(existing) = live {
+    let learner = learner_to_enroll(conn, caller, &activity, request)?;
+    if let Some(existing) = learner.live_enrollment {
         return Err(ApiError::Conflict {
             kind: ProblemType::AlreadyEnrolled,
             detail: format!("already enrolled: enrollment {existing}"),
         });
     }
     registration_open(&activity)?;
-    let row = store::enroll(conn, &activity, seats_taken, &user_id, &caller.actor())?;
+    let row = store::enroll(conn, &activity, seats_taken, &learner.id, &caller.actor())?;
     announce(conn, EventType::EnrollmentCreated, &row)?;
-    row.into_api(&activity, profession.as_deref().and_then(Profession::parse))
+    row.into_api(&activity, learner.profession.as_deref().and_then(Profession::parse))
 }
 
 fn page_of(

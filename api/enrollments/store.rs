@@ -173,13 +173,30 @@ pub fn lock_activity_with_seats(
     Ok(found.map(|(activity, taken)| (activity, i64::from(taken))))
 }
 
-/// A learner's profession and their live (not cancelled) enrollment in the activity, if any:
-/// one round trip. `None` when there is no such account.
-pub fn learner_and_live_enrollment(
+/// How an enrollment names its learner.
+pub enum LearnerRef<'a> {
+    Id(&'a str),
+    Email(&'a str),
+}
+
+/// A learner's account as an enrollment needs it, with their live (not cancelled) enrollment
+/// in the activity, if any.
+#[derive(Debug, Queryable)]
+pub struct Learner {
+    pub id: String,
+    pub role: String,
+    pub active: bool,
+    pub profession: Option<String>,
+    pub live_enrollment: Option<String>,
+}
+
+/// The learner's account and live enrollment in the activity: one round trip. `None` when no
+/// account has that id or email.
+pub fn learner_with_live_enrollment(
     conn: &mut DbConnection,
     activity_id: &str,
-    user_id: &str,
-) -> ApiResult<Option<(Option<String>, Option<String>)>> {
+    learner: LearnerRef,
+) -> ApiResult<Option<Learner>> {
     let live = enrollments::table
         .filter(enrollments::activity_id.eq(activity_id.to_string()))
         .filter(enrollments::user_id.eq(users::id))
@@ -187,7 +204,15 @@ pub fn learner_and_live_enrollment(
         .select(enrollments::id)
         .limit(1)
         .single_value();
-    Ok(users::table.find(user_id).select((users::profession, live)).first(conn).optional()?)
+    let columns = (users::id, users::role, users::active, users::profession, live);
+    let found = match learner {
+        LearnerRef::Id(id) => users::table.filter(users::id.eq(id)).select(columns).first(conn),
+        LearnerRef::Email(email) => users::table
+            .filter(users::email_normalized.eq(crate::users::rules::normalize_email(email)))
+            .select(columns)
+            .first(conn),
+    };
+    Ok(found.optional()?)
 }
 
 /// Enrolls a learner (the activity is locked by the caller, who read `seats_taken` under the
