@@ -155,7 +155,12 @@ pub fn enroll(
     }
     registration_open(&activity)?;
     let row = store::enroll(conn, &activity, seats_taken, &learner.id, &caller.actor())?;
-    announce(conn, EventType::EnrollmentCreated, &row)?;
+    crate::webhooks::service::publish_if_heard(
+        conn,
+        EventType::EnrollmentCreated,
+        learner.enrollment_may_be_heard,
+        |conn| announced(conn, &row),
+    )?;
     row.into_api(&activity, learner.profession.as_deref().and_then(Profession::parse))
 }
 
@@ -403,10 +408,13 @@ pub fn walk_in(conn: &mut DbConnection, activity: &ActivityRow, user_id: &str) -
 
 /// Reports an enrollment's change to the webhook endpoints that listen, in this transaction.
 pub fn announce(conn: &mut DbConnection, event: EventType, row: &EnrollmentRow) -> ApiResult<()> {
-    crate::webhooks::service::publish(conn, event, |conn| {
-        let activity = activities::service::find(conn, &row.activity_id)?;
-        crate::webhooks::service::json(&to_api(conn, row.clone(), &activity)?)
-    })
+    crate::webhooks::service::publish(conn, event, |conn| announced(conn, row))
+}
+
+/// The enrollment as a webhook message carries it.
+fn announced(conn: &mut DbConnection, row: &EnrollmentRow) -> ApiResult<serde_json::Value> {
+    let activity = activities::service::find(conn, &row.activity_id)?;
+    crate::webhooks::service::json(&to_api(conn, row.clone(), &activity)?)
 }
 
 /// Serializes seat and completion changes of one activity until the transaction ends.

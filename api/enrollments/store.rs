@@ -180,7 +180,7 @@ pub enum LearnerRef<'a> {
 }
 
 /// A learner's account as an enrollment needs it, with their live (not cancelled) enrollment
-/// in the activity, if any.
+/// in the activity, if any, and whether a webhook endpoint may hear of a new enrollment.
 #[derive(Debug, Queryable)]
 pub struct Learner {
     pub id: String,
@@ -188,10 +188,11 @@ pub struct Learner {
     pub active: bool,
     pub profession: Option<String>,
     pub live_enrollment: Option<String>,
+    pub enrollment_may_be_heard: bool,
 }
 
-/// The learner's account and live enrollment in the activity: one round trip. `None` when no
-/// account has that id or email.
+/// The learner's account, live enrollment in the activity and whether `enrollment.created`
+/// may be heard: one round trip. `None` when no account has that id or email.
 pub fn learner_with_live_enrollment(
     conn: &mut DbConnection,
     activity_id: &str,
@@ -204,7 +205,8 @@ pub fn learner_with_live_enrollment(
         .select(enrollments::id)
         .limit(1)
         .single_value();
-    let columns = (users::id, users::role, users::active, users::profession, live);
+    let heard = crate::webhooks::service::may_be_heard(crate::webhooks::EventType::EnrollmentCreated);
+    let columns = (users::id, users::role, users::active, users::profession, live, heard);
     let found = match learner {
         LearnerRef::Id(id) => users::table.filter(users::id.eq(id)).select(columns).first(conn),
         LearnerRef::Email(email) => users::table

@@ -284,6 +284,27 @@ pub fn publish(
     Ok(())
 }
 
+/// An `EXISTS` over the endpoints that may hear `event_type`, for a query to carry; its
+/// answer goes to [`publish_if_heard`].
+pub fn may_be_heard(event_type: EventType) -> store::may_be_heard {
+    store::may_be_heard(event_type.as_str().to_string())
+}
+
+/// [`publish`], skipping the endpoint lookup when [`may_be_heard`], read earlier in this
+/// transaction, said no endpoint listens.
+pub fn publish_if_heard(
+    conn: &mut DbConnection,
+    event_type: EventType,
+    may_be_heard: bool,
+    data: impl FnOnce(&mut DbConnection) -> ApiResult<serde_json::Value>,
+) -> ApiResult<()> {
+    if may_be_heard {
+        publish(conn, event_type, data)
+    } else {
+        Ok(())
+    }
+}
+
 /// Whether the worker has anything to claim.
 pub fn any_due(conn: &mut DbConnection) -> ApiResult<bool> {
     store::any_due(conn)

@@ -90,6 +90,19 @@ pub fn endpoints(
     Ok(query.order(webhook_endpoints::id).limit(limit + 1).load(conn)?)
 }
 
+/// Whether any enabled endpoint's subscriptions may include `event_type`: the same filter as
+/// [`subscribed`], as an `EXISTS` another query can carry (one round trip fewer for a write
+/// that reads something anyway).
+#[diesel::dsl::auto_type]
+pub fn may_be_heard(event_type: String) -> _ {
+    let pattern: String = format!("%{event_type}%");
+    diesel::dsl::exists(
+        webhook_endpoints::table
+            .filter(webhook_endpoints::enabled.eq(true))
+            .filter(webhook_endpoints::event_types.like(pattern)),
+    )
+}
+
 /// Enabled endpoints whose subscriptions may include `event_type` (the caller checks the
 /// exact list).
 pub fn subscribed(conn: &mut DbConnection, event_type: &str) -> ApiResult<Vec<EndpointRow>> {

@@ -242,6 +242,38 @@ async fn awards_are_delivered_signed_with_retries_until_a_2xx() {
 
 /// Endpoints must be https to public addresses unless development allows otherwise, and a
 /// client subscribes only to what its scopes read.
+/// A new enrollment reaches the endpoints listening for `enrollment.created` (whether any
+/// listens is read with the enrollment's learner, not by a query of its own).
+#[actix_web::test]
+async fn enrollments_are_announced_to_endpoints_that_listen() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some(app) = TestApp::spawn_with(backend, quick_webhooks).await else { continue };
+        let (receiver, url) = Receiver::start();
+        let setup = publish(&app, enduring(json!([ama(1.0)]), "automatic")).await;
+        let enroll = |learner: String| {
+            let path = format!("/v1/activities/{}/enrollments", setup.activity);
+            let request =
+                app.request(Method::POST, &path).bearer(&setup.admin).json(&json!({"user_id": learner}));
+            async move {
+                let created = request.send().await;
+                created.assert_status(201);
+                created.json()["id"].as_str().unwrap().to_string()
+            }
+        };
+        let (_, _, secret) = client_endpoint(&app, &setup.admin, &url, json!(["enrollment.created"])).await;
+        let (heard, _) = app.learner("heard@example.org").await;
+        let enrollment = enroll(heard.clone()).await;
+
+        let delivered = receiver.wait_for(1).await;
+        assert!(signature_valid(&secret, &delivered[0]));
+        let body = delivered[0].json();
+        assert_eq!(body["type"], "enrollment.created");
+        assert_eq!(body["data"]["id"], enrollment.as_str());
+        assert_eq!(body["data"]["user_id"], heard.as_str());
+        app.handle().stop(true).await;
+    }
+}
+
 #[actix_web::test]
 async fn endpoints_are_public_https_and_within_the_clients_scopes() {
     for backend in [Backend::Sqlite, Backend::Postgres] {
