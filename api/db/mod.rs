@@ -7,6 +7,7 @@
 
 pub mod keyset;
 pub mod schema;
+mod writer;
 
 use std::{cell::RefCell, time::Duration};
 
@@ -65,15 +66,9 @@ const MIGRATION_LOCK_KEY: i64 = 0x0CE_A91;
 /// lock, and several pool connections opening a fresh file at once would otherwise fail.
 ///
 /// A commit does not checkpoint the WAL itself until it reaches `wal_autocheckpoint` pages
-/// (a backstop): every [`WRITES_PER_CHECKPOINT`]th writer of [`write`] checkpoints after its
-/// turn, so that no writer copies pages into the database file and waits for its sync while
-/// the others wait for the turn.
+/// (a backstop): the writer's checkpointer does, beside the writes (see [`writer`]).
 const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
      PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 10000;";
-
-/// How many SQLite writes go by between checkpoints (a write adds about ten pages to the WAL,
-/// so this keeps it near SQLite's default of 1,000 pages).
-const WRITES_PER_CHECKPOINT: u64 = 100;
 
 #[derive(diesel::MultiConnection)]
 pub enum DbConnection {
@@ -177,30 +172,8 @@ pub struct DbPool {
     connections: r2d2::Pool<ConnectionManager>,
     clock: Clock,
     timeout: Duration,
-    /// SQLite only: whose turn it is to write (see [`write`]).
-    writer_turn: Option<std::sync::Arc<std::sync::Mutex<()>>>,
-    /// SQLite only: writes since the pool started, and whether a checkpoint is running.
-    checkpoints: std::sync::Arc<Checkpoints>,
-}
-
-/// When the SQLite WAL is next checkpointed (see [`SQLITE_PRAGMAS`]).
-#[derive(Default)]
-struct Checkpoints {
-    writes: std::sync::atomic::AtomicU64,
-    running: std::sync::atomic::AtomicBool,
-}
-
-impl Checkpoints {
-    /// Counts a write; true when it is the one that should start a checkpoint (none running).
-    fn due_after_write(&self) -> bool {
-        use std::sync::atomic::Ordering;
-        let writes = self.writes.fetch_add(1, Ordering::Relaxed) + 1;
-        writes % WRITES_PER_CHECKPOINT == 0 && !self.running.swap(true, Ordering::AcqRel)
-    }
-
-    fn done(&self) {
-        self.running.store(false, std::sync::atomic::Ordering::Release);
-    }
+    /// SQLite only: the one writer every [`write`] goes through.
+    writer: Option<std::sync::Arc<writer::Writer>>,
 }
 
 impl DbPool {
@@ -234,14 +207,15 @@ pub fn pool(
         Backend::Postgres => guarded_url(url, timeout, statement_timeout),
         Backend::Sqlite => url.to_string(),
     };
-    let writer_turn = (backend == Backend::Sqlite).then(|| std::sync::Arc::new(std::sync::Mutex::new(())));
+    let writer =
+        (backend == Backend::Sqlite).then(|| std::sync::Arc::new(writer::Writer::start(&url, clock.clone())));
     let connections = r2d2::Pool::builder()
         .max_size(max_size)
         .min_idle(Some(0))
         .connection_timeout(timeout)
         .test_on_check_out(true)
         .build_unchecked(ConnectionManager::new(url));
-    DbPool { connections, clock, timeout, writer_turn, checkpoints: Default::default() }
+    DbPool { connections, clock, timeout, writer }
 }
 
 /// A PostgreSQL URL with libpq's guards against a link that stalls: a connect timeout (whole
@@ -352,50 +326,22 @@ where
     }
 }
 
-/// Runs `work` in one write transaction on the blocking thread pool: all of it or none of it.
+/// Runs `work` in one write transaction: all of it or none of it.
 ///
-/// SQLite lets one transaction write at a time, and a writer that finds the lock taken sleeps
-/// in its busy handler for growing intervals (up to 100 ms) before trying again, however soon
-/// the lock frees. So on SQLite this process's writers take turns on a mutex around the
-/// transaction, and the next one starts the moment the last one commits; the busy timeout
-/// still guards against another process (or a writer outside `write`) using the same file.
-/// Nothing of this is state another replica would need: replicas share PostgreSQL, which
-/// takes no turn here.
+/// On PostgreSQL on the blocking thread pool, with a pooled connection, side by side with
+/// other writers. On SQLite, which lets one transaction write at a time, on the pool's one
+/// writer (see [`writer`]), possibly in a transaction shared with other writes that queued
+/// meanwhile, each in its own savepoint: `work`'s failure undoes `work` alone. The writer is
+/// no state another replica would need: replicas share PostgreSQL.
 pub async fn write<T, E, F>(pool: &DbPool, work: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
     T: Send + 'static,
     E: From<DbError> + Send + 'static,
 {
-    let writer_turn = pool.writer_turn.clone();
-    let checkpoints = pool.checkpoints.clone();
-    let timeout = pool.timeout;
-    let deadline = std::time::Instant::now() + timeout;
-    run(pool, move |conn| {
-        let written = {
-            // A writer that panicked held the turn, not the data: the next one goes on.
-            let _turn = writer_turn.as_ref().map(|turn| turn.lock().unwrap_or_else(|held| held.into_inner()));
-            // A request answered 503 while it waited in line must not write afterwards.
-            if std::time::Instant::now() >= deadline {
-                return Err(E::from(DbError::TimedOut(timeout)));
-            }
-            write_transaction(conn, work)
-        };
-        if writer_turn.is_some() && checkpoints.due_after_write() {
-            checkpoint_beside_writers(conn);
-            checkpoints.done();
-        }
-        written
-    })
-    .await
-}
-
-/// Copies the SQLite WAL's committed pages into the database file, after this writer's turn
-/// ended: the next writers go on meanwhile (`PASSIVE` waits for no one; pages an open read
-/// still needs wait for the next checkpoint). A failure leaves them for the next one.
-fn checkpoint_beside_writers(conn: &mut DbConnection) {
-    if let Err(error) = conn.batch_execute("PRAGMA wal_checkpoint(PASSIVE)") {
-        tracing::warn!(%error, "WAL checkpoint failed; the next one retries");
+    match &pool.writer {
+        Some(writer) => writer.write(work, pool.timeout).await,
+        None => run(pool, move |conn| write_transaction(conn, work)).await,
     }
 }
 
@@ -545,63 +491,5 @@ mod checkout_tests {
         assert!(pooled.needs_ping(start + TRUSTED_AFTER_SUCCESS), "idle for the window: pinged");
         pooled.worked(false, start);
         assert!(pooled.needs_ping(start), "its last work failed: pinged");
-    }
-}
-
-#[cfg(test)]
-mod checkpoint_tests {
-    use super::*;
-
-    #[test]
-    fn every_hundredth_write_checkpoints_unless_one_is_running() {
-        let checkpoints = Checkpoints::default();
-        let due: Vec<bool> = (0..WRITES_PER_CHECKPOINT).map(|_| checkpoints.due_after_write()).collect();
-        assert_eq!(due.iter().filter(|due| **due).count(), 1);
-        assert!(due[WRITES_PER_CHECKPOINT as usize - 1], "the hundredth write checkpoints");
-        // The 200th finds the first still running: it leaves it be.
-        assert!(!(0..WRITES_PER_CHECKPOINT).any(|_| checkpoints.due_after_write()));
-        checkpoints.done();
-        assert!((0..WRITES_PER_CHECKPOINT).any(|_| checkpoints.due_after_write()));
-    }
-
-    /// A copy of the database file alone (without its WAL) shows what was checkpointed.
-    fn rows_in_the_file_alone(path: &std::path::Path) -> i64 {
-        use diesel::RunQueryDsl;
-        let copy = path.with_extension("copy");
-        std::fs::copy(path, &copy).expect("copy");
-        let mut conn = SqliteConnection::establish(copy.to_str().expect("path")).expect("open the copy");
-        #[derive(diesel::QueryableByName)]
-        struct Count {
-            #[diesel(sql_type = diesel::sql_types::BigInt)]
-            n: i64,
-        }
-        let count = diesel::sql_query("SELECT count(*) AS n FROM writes").get_result::<Count>(&mut conn);
-        std::fs::remove_file(&copy).ok();
-        count.map_or(0, |c| c.n)
-    }
-
-    #[actix_web::test]
-    async fn sqlite_writes_reach_the_database_file_every_hundred_writes() {
-        let path = std::env::temp_dir().join(format!("ce-checkpoint-{}.db", uuid::Uuid::now_v7().simple()));
-        let url = path.display().to_string();
-        let pool = pool(&url, 2, Duration::from_secs(10), Duration::from_secs(10), Clock::default());
-        let insert = |n: i64| {
-            write(&pool, move |conn| {
-                conn.batch_execute(&format!(
-                    "CREATE TABLE IF NOT EXISTS writes (n INTEGER); INSERT INTO writes VALUES ({n})"
-                ))
-                .map_err(DbError::from)
-            })
-        };
-        for n in 1..WRITES_PER_CHECKPOINT as i64 {
-            insert(n).await.expect("write");
-        }
-        // A hundred small rows are far below the WAL's page backstop: none has reached the file.
-        assert_eq!(rows_in_the_file_alone(&path), 0);
-        insert(100).await.expect("write");
-        assert_eq!(rows_in_the_file_alone(&path), 100, "the hundredth write checkpointed them all");
-        for suffix in ["", "-wal", "-shm"] {
-            std::fs::remove_file(format!("{url}{suffix}")).ok();
-        }
     }
 }

@@ -980,5 +980,8 @@ async fn responses_are_gzipped_only_when_configured_and_accepted() {
         let as_is =
             default.request(Method::GET, "/v1/activities").header("accept-encoding", "gzip").send().await;
         assert_eq!(as_is.header("content-encoding"), None, "off unless configured");
+        // Each instance stops before the next backend's start (no pool left running at exit).
+        default.handle().stop(true).await;
+        app.handle().stop(true).await;
     }
 }

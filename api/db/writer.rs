@@ -1,0 +1,317 @@
+//! SQLite's one writer: the write work of every request runs on one thread with one connection,
+//! and what queued while a transaction ran is written together in the next one.
+//!
+//! SQLite lets one transaction write at a time. When each request wrote on its own pooled
+//! connection (taking turns on a mutex), every turn began with a page cache that the previous
+//! writer had made stale, so each statement read its pages again, and waking the next of up to
+//! a pool's worth of waiting threads cost a context switch per write. Here the connection that
+//! writes is the only one that does, so its page cache stays good between writes; and the
+//! writes that queued while one transaction ran share the next: one `BEGIN IMMEDIATE`, each
+//! write in a savepoint of its own (a failing one is undone alone), one commit. Every caller
+//! hears its outcome only after that commit, or its failure: nobody is told "done" before the
+//! write is in the WAL. PostgreSQL does not come here: its writers work side by side.
+//!
+//! Every [`WRITES_PER_CHECKPOINT`] writes, a checkpointer thread with a connection of its own
+//! copies the WAL into the database file (`PASSIVE`: it waits for nobody), so no write waits
+//! for that copy and its sync.
+
+use std::{
+    panic::AssertUnwindSafe,
+    sync::mpsc,
+    time::{Duration, Instant},
+};
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+
+use super::{establish, savepoint, ClockScope, DbConnection, DbError};
+use crate::clock::Clock;
+
+/// The most writes one transaction takes from the queue (more wait for the next).
+const MAX_GROUP: usize = 64;
+
+/// How many writes go by between checkpoints (a write adds about ten pages to the WAL, so this
+/// keeps it near SQLite's default of 1,000 pages; the connection's own `wal_autocheckpoint`
+/// is only a backstop).
+pub(super) const WRITES_PER_CHECKPOINT: u64 = 100;
+
+/// One caller's write, as the writer thread handles it.
+trait Job: Send {
+    /// Runs the work in a savepoint of the group's transaction, unless its caller gave up.
+    fn run(&mut self, conn: &mut DbConnection);
+    /// Tells the caller the outcome: the work's own, or the commit's failure.
+    fn answer(self: Box<Self>, committed: Result<(), &str>);
+}
+
+struct Pending<T, E, F> {
+    work: Option<F>,
+    outcome: Option<Result<T, E>>,
+    deadline: Instant,
+    timeout: Duration,
+    reply: tokio::sync::oneshot::Sender<Result<T, E>>,
+}
+
+impl<T, E, F> Job for Pending<T, E, F>
+where
+    T: Send,
+    E: From<DbError> + Send,
+    F: FnOnce(&mut DbConnection) -> Result<T, E> + Send,
+{
+    fn run(&mut self, conn: &mut DbConnection) {
+        let Some(work) = self.work.take() else { return };
+        // A request answered 503 while it waited in line must not write afterwards.
+        if Instant::now() >= self.deadline || self.reply.is_closed() {
+            self.outcome = Some(Err(E::from(DbError::TimedOut(self.timeout))));
+            return;
+        }
+        // A panicking write is undone alone; the others in its group go on.
+        self.outcome = Some(savepoint(conn, |conn| {
+            std::panic::catch_unwind(AssertUnwindSafe(|| work(conn)))
+                .unwrap_or_else(|_| Err(E::from(DbError::Blocking("the write panicked".into()))))
+        }));
+    }
+
+    fn answer(self: Box<Self>, committed: Result<(), &str>) {
+        let outcome = match (self.outcome, committed) {
+            (Some(Err(error)), _) => Err(error),
+            (Some(Ok(value)), Ok(())) => Ok(value),
+            (Some(Ok(_)), Err(failure)) | (None, Err(failure)) => {
+                Err(E::from(DbError::Blocking(format!("the write was not committed: {failure}"))))
+            }
+            (None, Ok(())) => Err(E::from(DbError::Blocking("the write did not run".into()))),
+        };
+        // The caller may have stopped waiting (it was answered 503).
+        self.reply.send(outcome).ok();
+    }
+}
+
+/// The queue to the writer thread (which ends when the last pool clone holding it is dropped).
+pub(super) struct Writer {
+    jobs: mpsc::Sender<Box<dyn Job>>,
+}
+
+impl Writer {
+    /// Starts the writer and checkpointer threads for the SQLite database at `url`. They open
+    /// their connections at the first write, so a pool still starts without its database.
+    pub(super) fn start(url: &str, clock: Clock) -> Writer {
+        let (jobs, queue) = mpsc::channel::<Box<dyn Job>>();
+        let (checkpoint_due, checkpoints) = mpsc::sync_channel::<()>(1);
+        let checkpointer_url = url.to_string();
+        std::thread::spawn(move || checkpoint_when_due(&checkpointer_url, checkpoints));
+        let url = url.to_string();
+        std::thread::spawn(move || write_queued(&url, clock, queue, checkpoint_due));
+        Writer { jobs }
+    }
+
+    /// Queues `work` and waits for its outcome, at most `timeout` (then 503; work not yet
+    /// started by then never runs).
+    pub(super) async fn write<T, E, F>(&self, work: F, timeout: Duration) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let (reply, outcome) = tokio::sync::oneshot::channel();
+        let deadline = Instant::now() + timeout;
+        let job = Pending { work: Some(work), outcome: None, deadline, timeout, reply };
+        if self.jobs.send(Box::new(job)).is_err() {
+            return Err(E::from(DbError::Blocking("the SQLite writer has stopped".into())));
+        }
+        match tokio::time::timeout(timeout, outcome).await {
+            Ok(Ok(outcome)) => outcome,
+            Ok(Err(_)) => Err(E::from(DbError::Blocking("the SQLite writer dropped a write".into()))),
+            Err(_) => Err(E::from(DbError::TimedOut(timeout))),
+        }
+    }
+}
+
+/// The writer thread: takes what is queued (up to [`MAX_GROUP`]), writes it in one
+/// transaction, answers every caller, and asks for a checkpoint every
+/// [`WRITES_PER_CHECKPOINT`] writes.
+fn write_queued(
+    url: &str,
+    clock: Clock,
+    queue: mpsc::Receiver<Box<dyn Job>>,
+    checkpoint_due: mpsc::SyncSender<()>,
+) {
+    let _clock = ClockScope::enter(clock);
+    let mut connection: Option<DbConnection> = None;
+    let mut writes: u64 = 0;
+    while let Ok(first) = queue.recv() {
+        let mut group = vec![first];
+        group.extend(queue.try_iter().take(MAX_GROUP - 1));
+        let committed = match connection.take().map_or_else(|| establish(url), Ok) {
+            Ok(mut conn) => {
+                let committed = write_group(&mut conn, &mut group);
+                // A connection whose transaction could not end is not trusted again.
+                if committed.is_ok() {
+                    connection = Some(conn);
+                }
+                committed
+            }
+            Err(error) => Err(error.to_string()),
+        };
+        for job in group.drain(..) {
+            job.answer(committed.as_ref().map(|_| ()).map_err(String::as_str));
+            writes += 1;
+            if writes % WRITES_PER_CHECKPOINT == 0 {
+                // A checkpoint already asked for and not yet started covers this one too.
+                checkpoint_due.try_send(()).ok();
+            }
+        }
+    }
+}
+
+/// One transaction for the group: each write in its savepoint, then one commit.
+fn write_group(conn: &mut DbConnection, group: &mut [Box<dyn Job>]) -> Result<(), String> {
+    let DbConnection::Sqlite(sqlite) = conn else { return Err("the writer is for SQLite".into()) };
+    AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE").map_err(|e| e.to_string())?;
+    for job in group.iter_mut() {
+        job.run(conn);
+    }
+    let DbConnection::Sqlite(sqlite) = conn else { return Err("the writer is for SQLite".into()) };
+    AnsiTransactionManager::commit_transaction(sqlite).map_err(|e| e.to_string())
+}
+
+/// The checkpointer thread: one `PASSIVE` checkpoint each time one is due (see the module
+/// notes). A failure leaves the pages for the next one.
+fn checkpoint_when_due(url: &str, due: mpsc::Receiver<()>) {
+    let mut connection: Option<DbConnection> = None;
+    while due.recv().is_ok() {
+        let checkpointed = connection
+            .take()
+            .map_or_else(|| establish(url).map_err(|e| e.to_string()), Ok)
+            .and_then(|mut conn| match conn.batch_execute("PRAGMA wal_checkpoint(PASSIVE)") {
+                Ok(()) => Ok(conn),
+                Err(error) => Err(error.to_string()),
+            });
+        match checkpointed {
+            Ok(conn) => connection = Some(conn),
+            Err(error) => tracing::warn!(%error, "WAL checkpoint failed; the next one retries"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use diesel::{sqlite::SqliteConnection, Connection, RunQueryDsl};
+
+    use super::*;
+    use crate::db::pool;
+
+    struct Scratch {
+        path: std::path::PathBuf,
+    }
+
+    impl Scratch {
+        fn new() -> Scratch {
+            let path = std::env::temp_dir().join(format!("ce-writer-{}.db", uuid::Uuid::now_v7().simple()));
+            Scratch { path }
+        }
+
+        fn url(&self) -> String {
+            self.path.display().to_string()
+        }
+
+        /// Rows of `writes` as a copy of the database file alone (without its WAL) holds them:
+        /// what checkpoints have copied.
+        fn rows_in_the_file_alone(&self) -> i64 {
+            let copy = self.path.with_extension("copy");
+            std::fs::copy(&self.path, &copy).expect("copy");
+            let count = SqliteConnection::establish(&copy.display().to_string()).ok().and_then(|mut conn| {
+                diesel::sql_query("SELECT count(*) AS n FROM writes").get_result::<Count>(&mut conn).ok()
+            });
+            std::fs::remove_file(&copy).ok();
+            count.map_or(0, |c| c.n)
+        }
+    }
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            for suffix in ["", "-wal", "-shm"] {
+                std::fs::remove_file(format!("{}{suffix}", self.url())).ok();
+            }
+        }
+    }
+
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+
+    fn insert(conn: &mut DbConnection, n: i64) -> Result<(), DbError> {
+        Ok(conn.batch_execute(&format!(
+            "CREATE TABLE IF NOT EXISTS writes (n INTEGER); INSERT INTO writes VALUES ({n})"
+        ))?)
+    }
+
+    /// Writes queued behind a slow one share its next transaction; the one that fails and the
+    /// one that panics, both after inserting, are undone alone.
+    #[actix_web::test]
+    async fn a_failing_write_is_undone_alone_and_the_rest_of_its_group_commits() {
+        let scratch = Scratch::new();
+        let pool =
+            pool(&scratch.url(), 2, Duration::from_secs(10), Duration::from_secs(10), Clock::default());
+        let slow = crate::db::write(&pool, |conn| {
+            insert(conn, 0)?;
+            std::thread::sleep(Duration::from_millis(200));
+            Ok::<_, DbError>(())
+        });
+        let queued = (1..=20).map(|n| {
+            let pool = pool.clone();
+            async move {
+                actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+                crate::db::write(&pool, move |conn| {
+                    insert(conn, n)?;
+                    match n {
+                        7 => Err(DbError::Corrupt("refused".into())),
+                        13 => panic!("a bug in one write"),
+                        _ => Ok(n),
+                    }
+                })
+                .await
+            }
+        });
+        let (slow, queued) = futures_util::future::join(slow, futures_util::future::join_all(queued)).await;
+        slow.expect("the slow write");
+        let failed: Vec<usize> =
+            queued.iter().enumerate().filter(|(_, q)| q.is_err()).map(|(i, _)| i + 1).collect();
+        assert_eq!(failed, [7, 13]);
+        let rows = crate::db::run(&pool, |conn| {
+            diesel::sql_query("SELECT count(*) AS n FROM writes WHERE n NOT IN (7, 13)")
+                .get_result::<Count>(conn)
+                .map(|c| c.n)
+                .map_err(DbError::from)
+        })
+        .await
+        .expect("count");
+        let undone = crate::db::run(&pool, |conn| {
+            diesel::sql_query("SELECT count(*) AS n FROM writes WHERE n IN (7, 13)")
+                .get_result::<Count>(conn)
+                .map(|c| c.n)
+                .map_err(DbError::from)
+        })
+        .await
+        .expect("count");
+        assert_eq!((rows, undone), (19, 0));
+    }
+
+    #[actix_web::test]
+    async fn writes_reach_the_database_file_every_hundred_writes() {
+        let scratch = Scratch::new();
+        let pool =
+            pool(&scratch.url(), 2, Duration::from_secs(10), Duration::from_secs(10), Clock::default());
+        for n in 1..WRITES_PER_CHECKPOINT as i64 {
+            crate::db::write(&pool, move |conn| insert(conn, n)).await.expect("write");
+        }
+        // Ninety-nine small rows are far below the WAL's page backstop: none reached the file.
+        assert_eq!(scratch.rows_in_the_file_alone(), 0);
+        crate::db::write(&pool, |conn| insert(conn, 100)).await.expect("write");
+        // The checkpointer copies them beside the writer, soon after.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while scratch.rows_in_the_file_alone() < 100 {
+            assert!(Instant::now() < deadline, "no checkpoint after the hundredth write");
+            actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
