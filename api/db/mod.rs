@@ -5,9 +5,12 @@
 //! backend at run time from the URL. Only what the two backends really do differently
 //! (pragmas, locking, `ON CONFLICT`) matches on the variant.
 
+mod groups;
 pub mod keyset;
 pub mod schema;
 mod writer;
+
+pub use groups::write_grouped;
 
 use std::{cell::RefCell, time::Duration};
 
@@ -174,6 +177,8 @@ pub struct DbPool {
     timeout: Duration,
     /// SQLite only: the one writer every [`write`] goes through.
     writer: Option<std::sync::Arc<writer::Writer>>,
+    /// PostgreSQL: the writes queued per key for [`write_grouped`].
+    groups: std::sync::Arc<groups::Groups>,
 }
 
 impl DbPool {
@@ -215,7 +220,7 @@ pub fn pool(
         .connection_timeout(timeout)
         .test_on_check_out(true)
         .build_unchecked(ConnectionManager::new(url));
-    DbPool { connections, clock, timeout, writer }
+    DbPool { connections, clock, timeout, writer, groups: Default::default() }
 }
 
 /// A PostgreSQL URL with libpq's guards against a link that stalls: a connect timeout (whole

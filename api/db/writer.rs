@@ -34,8 +34,8 @@ const MAX_GROUP: usize = 64;
 /// is only a backstop).
 pub(super) const WRITES_PER_CHECKPOINT: u64 = 100;
 
-/// One caller's write, as the writer thread handles it.
-trait Job: Send {
+/// One caller's write, as a group's writer handles it.
+pub(super) trait Job: Send {
     /// Runs the work in a savepoint of the group's transaction, unless its caller gave up.
     fn run(&mut self, conn: &mut DbConnection);
     /// Tells the caller the outcome: the work's own, or the commit's failure.
@@ -110,17 +110,35 @@ impl Writer {
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
-        let (reply, outcome) = tokio::sync::oneshot::channel();
-        let deadline = Instant::now() + timeout;
-        let job = Pending { work: Some(work), outcome: None, deadline, timeout, reply };
-        if self.jobs.send(Box::new(job)).is_err() {
+        let (job, answer) = job(work, timeout);
+        if self.jobs.send(job).is_err() {
             return Err(E::from(DbError::Blocking("the SQLite writer has stopped".into())));
         }
-        match tokio::time::timeout(timeout, outcome).await {
-            Ok(Ok(outcome)) => outcome,
-            Ok(Err(_)) => Err(E::from(DbError::Blocking("the SQLite writer dropped a write".into()))),
-            Err(_) => Err(E::from(DbError::TimedOut(timeout))),
-        }
+        answered(answer, timeout).await
+    }
+}
+
+/// `work` as a job for a group, and where its outcome will arrive.
+pub(super) fn job<T, E, F>(work: F, timeout: Duration) -> (Box<dyn Job>, Answer<T, E>)
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+    T: Send + 'static,
+    E: From<DbError> + Send + 'static,
+{
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    let deadline = Instant::now() + timeout;
+    (Box::new(Pending { work: Some(work), outcome: None, deadline, timeout, reply }), answer)
+}
+
+/// Where a job's outcome arrives.
+pub(super) type Answer<T, E> = tokio::sync::oneshot::Receiver<Result<T, E>>;
+
+/// Waits for a job's outcome, at most `timeout` (then 503).
+pub(super) async fn answered<T, E: From<DbError>>(answer: Answer<T, E>, timeout: Duration) -> Result<T, E> {
+    match tokio::time::timeout(timeout, answer).await {
+        Ok(Ok(outcome)) => outcome,
+        Ok(Err(_)) => Err(E::from(DbError::Blocking("a grouped write was dropped unanswered".into()))),
+        Err(_) => Err(E::from(DbError::TimedOut(timeout))),
     }
 }
 
@@ -150,26 +168,40 @@ fn write_queued(
             }
             Err(error) => Err(error.to_string()),
         };
-        for job in group.drain(..) {
-            job.answer(committed.as_ref().map(|_| ()).map_err(String::as_str));
-            writes += 1;
-            if writes % WRITES_PER_CHECKPOINT == 0 {
-                // A checkpoint already asked for and not yet started covers this one too.
-                checkpoint_due.try_send(()).ok();
-            }
+        let written = group.len() as u64;
+        answer_all(group, &committed);
+        if (writes % WRITES_PER_CHECKPOINT) + written >= WRITES_PER_CHECKPOINT {
+            // A checkpoint already asked for and not yet started covers this one too.
+            checkpoint_due.try_send(()).ok();
         }
+        writes += written;
     }
 }
 
 /// One transaction for the group: each write in its savepoint, then one commit.
-fn write_group(conn: &mut DbConnection, group: &mut [Box<dyn Job>]) -> Result<(), String> {
-    let DbConnection::Sqlite(sqlite) = conn else { return Err("the writer is for SQLite".into()) };
-    AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE").map_err(|e| e.to_string())?;
+pub(super) fn write_group(conn: &mut DbConnection, group: &mut [Box<dyn Job>]) -> Result<(), String> {
+    match conn {
+        DbConnection::Postgres(pg) => AnsiTransactionManager::begin_transaction(pg),
+        DbConnection::Sqlite(sqlite) => {
+            AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")
+        }
+    }
+    .map_err(|e| e.to_string())?;
     for job in group.iter_mut() {
         job.run(conn);
     }
-    let DbConnection::Sqlite(sqlite) = conn else { return Err("the writer is for SQLite".into()) };
-    AnsiTransactionManager::commit_transaction(sqlite).map_err(|e| e.to_string())
+    match conn {
+        DbConnection::Postgres(pg) => AnsiTransactionManager::commit_transaction(pg),
+        DbConnection::Sqlite(sqlite) => AnsiTransactionManager::commit_transaction(sqlite),
+    }
+    .map_err(|e| e.to_string())
+}
+
+/// Tells each job of a group how its transaction ended.
+pub(super) fn answer_all(group: Vec<Box<dyn Job>>, committed: &Result<(), String>) {
+    for job in group {
+        job.answer(committed.as_ref().map(|_| ()).map_err(String::as_str));
+    }
 }
 
 /// The checkpointer thread: one `PASSIVE` checkpoint each time one is due (see the module

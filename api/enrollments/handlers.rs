@@ -61,11 +61,17 @@ async fn enroll(
     body: ApiJson<EnrollRequest>,
 ) -> ApiResult<HttpResponse> {
     let activity_id = path.into_inner();
-    let stored =
-        idempotency::create(&state.pool, &req, &caller, body.into_inner(), move |conn, caller, request| {
-            service::enroll(conn, caller, &activity_id, &request)
-        })
-        .await?;
+    // Enrollments in one activity all lock its row: written together (see `db::write_grouped`).
+    let lock_key = format!("activity:{activity_id}");
+    let stored = idempotency::create_grouped(
+        &state.pool,
+        &req,
+        &caller,
+        &lock_key,
+        body.into_inner(),
+        move |conn, caller, request| service::enroll(conn, caller, &activity_id, &request),
+    )
+    .await?;
     Ok(stored.respond_created("/v1/enrollments"))
 }
 

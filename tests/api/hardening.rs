@@ -259,8 +259,8 @@ async fn metrics_can_move_to_their_own_listener() {
     handle.stop(true).await;
 }
 
-/// On SQLite a process's writers take turns (`db::write`): one that waited in line past its
-/// request's time is answered 503 and writes nothing afterwards.
+/// On SQLite a process's writes queue for its one writer (`db::write`): one that waited in line
+/// past its request's time is answered 503 and writes nothing afterwards.
 #[actix_web::test]
 async fn a_sqlite_writer_that_waited_past_its_time_does_not_write() {
     use std::time::Duration;
@@ -277,7 +277,7 @@ async fn a_sqlite_writer_that_waited_past_its_time_does_not_write() {
         Ok::<_, ce_api::db::DbError>(())
     });
     let late = async {
-        // Queued behind the first writer, which holds the turn past this one's deadline.
+        // Queued behind the first write, which holds the writer past this one's deadline.
         actix_web::rt::time::sleep(Duration::from_millis(50)).await;
         ce_api::db::write(&pool, |conn| {
             conn.batch_execute("CREATE TABLE late_writer (x INTEGER)").map_err(ce_api::db::DbError::from)
@@ -302,4 +302,93 @@ async fn a_sqlite_writer_that_waited_past_its_time_does_not_write() {
         .map(|t| t.name)
         .collect();
     assert_eq!(tables, ["first_writer"]);
+}
+
+/// PostgreSQL writes of one lock key (`db::write_grouped`): those queued behind a slow one
+/// share its next transaction, one failing or panicking after writing is undone alone, and a
+/// write of another key is not held up.
+#[actix_web::test]
+async fn postgres_writes_of_one_key_share_a_transaction_and_fail_alone() {
+    use std::{
+        sync::{
+            atomic::{AtomicUsize, Ordering},
+            Arc,
+        },
+        time::Duration,
+    };
+
+    use ce_api::db::{write_grouped, DbError};
+    use diesel::{connection::SimpleConnection, RunQueryDsl};
+
+    #[derive(diesel::QueryableByName)]
+    struct Txid {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        txid: i64,
+    }
+    fn insert(conn: &mut ce_api::db::DbConnection, n: i64) -> Result<i64, DbError> {
+        conn.batch_execute(&format!("INSERT INTO grouped (n) VALUES ({n})"))?;
+        Ok(diesel::sql_query("SELECT txid_current() AS txid").get_result::<Txid>(conn)?.txid)
+    }
+
+    let Some(database) = crate::support::database::TestDatabase::empty(Backend::Postgres) else { return };
+    let timeout = Duration::from_secs(20);
+    let pool = ce_api::db::pool(&database.url, 4, timeout, timeout, ce_api::clock::Clock::system());
+    ce_api::db::write(&pool, |conn| {
+        conn.batch_execute("CREATE TABLE grouped (n BIGINT)").map_err(DbError::from)
+    })
+    .await
+    .unwrap();
+    let finished = Arc::new(AtomicUsize::new(0));
+    let order = |finished: &Arc<AtomicUsize>| finished.fetch_add(1, Ordering::SeqCst);
+    let slow = async {
+        let txid = write_grouped(&pool, "k", |conn| {
+            let txid = insert(conn, 0)?;
+            std::thread::sleep(Duration::from_millis(500));
+            Ok::<_, DbError>(txid)
+        })
+        .await;
+        (txid, order(&finished))
+    };
+    let queued = (1..=20).map(|n| {
+        let pool = pool.clone();
+        async move {
+            actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+            write_grouped(&pool, "k", move |conn| {
+                let txid = insert(conn, n)?;
+                match n {
+                    7 => Err(DbError::Corrupt("refused".into())),
+                    13 => panic!("a bug in one write"),
+                    _ => Ok(txid),
+                }
+            })
+            .await
+        }
+    });
+    let other = async {
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+        let txid = write_grouped(&pool, "other", |conn| insert(conn, 100)).await;
+        (txid, order(&finished))
+    };
+    let ((slow, slow_done), queued, (other, other_done)) =
+        futures_util::future::join3(slow, futures_util::future::join_all(queued), other).await;
+    let slow = slow.unwrap();
+    other.unwrap();
+    assert!(other_done < slow_done, "another key's write did not wait for the slow one");
+    let failed: Vec<usize> =
+        queued.iter().enumerate().filter(|(_, q)| q.is_err()).map(|(i, _)| i + 1).collect();
+    assert_eq!(failed, [7, 13]);
+    let txids: std::collections::BTreeSet<i64> =
+        queued.iter().filter_map(|q| q.as_ref().ok().copied()).collect();
+    assert_eq!(txids.len(), 1, "the eighteen queued writes shared one transaction: {txids:?}");
+    assert!(!txids.contains(&slow), "after the slow one's");
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut conn = database.connect();
+    let mut count = |sql: &str| diesel::sql_query(sql).get_result::<Count>(&mut conn).unwrap().n;
+    let kept = count("SELECT count(*) AS n FROM grouped WHERE n NOT IN (7, 13)");
+    let undone = count("SELECT count(*) AS n FROM grouped WHERE n IN (7, 13)");
+    assert_eq!((kept, undone), (20, 0), "the slow one, eighteen queued and the other key's");
 }

@@ -205,7 +205,29 @@ where
     T: Created,
     F: Fn(&mut DbConnection, &Caller, B) -> ApiResult<T> + Clone + Send + 'static,
 {
-    once(pool, req, caller, body, move |conn, caller, body| Stored::fresh(&work(conn, caller, body)?)).await
+    once(pool, req, caller, None, body, move |conn, caller, body| Stored::fresh(&work(conn, caller, body)?))
+        .await
+}
+
+/// [`create`] for writes that all lock one row (`lock_key` names it, e.g. an activity's id):
+/// written together with the others queued for it (`db::write_grouped`).
+pub async fn create_grouped<B, T, F>(
+    pool: &DbPool,
+    req: &HttpRequest,
+    caller: &Caller,
+    lock_key: &str,
+    body: B,
+    work: F,
+) -> ApiResult<Stored>
+where
+    B: serde::Serialize + Clone + Send + 'static,
+    T: Created,
+    F: Fn(&mut DbConnection, &Caller, B) -> ApiResult<T> + Clone + Send + 'static,
+{
+    once(pool, req, caller, Some(lock_key), body, move |conn, caller, body| {
+        Stored::fresh(&work(conn, caller, body)?)
+    })
+    .await
 }
 
 /// A batch POST, made safe to retry like [`create`]: the whole answer (200, one result per
@@ -222,15 +244,23 @@ where
     T: serde::Serialize,
     F: Fn(&mut DbConnection, &Caller, B) -> ApiResult<T> + Clone + Send + 'static,
 {
-    once(pool, req, caller, body, move |conn, caller, body| {
+    once(pool, req, caller, None, body, move |conn, caller, body| {
         let body = serde_json::to_value(work(conn, caller, body)?).map_err(ApiError::internal)?;
         Ok(Stored { status: 200, body, id: None, replayed: false })
     })
     .await
 }
 
-/// Runs `work` once per `Idempotency-Key` (see [`create`]).
-async fn once<B, F>(pool: &DbPool, req: &HttpRequest, caller: &Caller, body: B, work: F) -> ApiResult<Stored>
+/// Runs `work` once per `Idempotency-Key` (see [`create`]), grouped with other writes of
+/// `lock_key` if given.
+async fn once<B, F>(
+    pool: &DbPool,
+    req: &HttpRequest,
+    caller: &Caller,
+    lock_key: Option<&str>,
+    body: B,
+    work: F,
+) -> ApiResult<Stored>
 where
     B: serde::Serialize + Clone + Send + 'static,
     F: Fn(&mut DbConnection, &Caller, B) -> ApiResult<Stored> + Clone + Send + 'static,
@@ -238,7 +268,7 @@ where
     let key = key(req)?.map(|key| Request::new(&caller.actor(), key, req, &body));
     with_retry(|| {
         let (key, body, work, caller) = (key.clone(), body.clone(), work.clone(), caller.clone());
-        db::write(pool, move |conn| {
+        let write = move |conn: &mut DbConnection| {
             if let Some(key) = &key {
                 if let Some(replay) = claim(conn, key)? {
                     return Ok(replay);
@@ -249,7 +279,13 @@ where
                 record(conn, key, &answer)?;
             }
             Ok(answer)
-        })
+        };
+        async move {
+            match lock_key {
+                Some(lock_key) => db::write_grouped(pool, lock_key, write).await,
+                None => db::write(pool, write).await,
+            }
+        }
     })
     .await
 }

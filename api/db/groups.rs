@@ -1,0 +1,105 @@
+//! PostgreSQL writes that would queue on one row lock, written together.
+//!
+//! Enrollments in one activity all lock its row, and a row lock is held until the commit is
+//! durable: one after another, each waits for the previous one's WAL flush, a few
+//! milliseconds, whatever else it does. Here the writes of one key (an activity) that arrive
+//! while one of this replica's transactions for that key runs wait in a queue, and the first
+//! writer (the leader) writes them all in its next transaction: each in a savepoint of its own
+//! (a failing one is undone alone), one lock wait, one commit and one flush for the group.
+//! Every caller is answered after that commit. Writes of other keys are not held up; another
+//! replica's leader for the same key takes the row lock in turn, as a single writer would.
+//! The queues hold only requests in flight: nothing another replica would need.
+
+use std::{collections::HashMap, sync::Mutex};
+
+use super::{
+    writer::{answer_all, answered, job, write_group, Job},
+    ClockScope, DbConnection, DbError, DbPool,
+};
+
+/// The most writes one transaction takes from a key's queue (more wait for the next).
+const MAX_GROUP: usize = 64;
+
+/// Each key's waiting writes; a key is present while a leader writes for it.
+#[derive(Default)]
+pub(super) struct Groups {
+    queues: Mutex<HashMap<String, Vec<Box<dyn Job>>>>,
+}
+
+impl Groups {
+    /// Queues a job; true when no leader is writing for the key, so the caller leads.
+    fn enqueue(&self, key: &str, job: Box<dyn Job>) -> bool {
+        let mut queues = self.queues.lock().unwrap_or_else(|held| held.into_inner());
+        match queues.get_mut(key) {
+            Some(queue) => {
+                queue.push(job);
+                false
+            }
+            None => {
+                queues.insert(key.to_string(), vec![job]);
+                true
+            }
+        }
+    }
+
+    /// The next group for the leader of `key`; empty (and the key released) when none waits.
+    fn next_group(&self, key: &str) -> Vec<Box<dyn Job>> {
+        let mut queues = self.queues.lock().unwrap_or_else(|held| held.into_inner());
+        let Some(queue) = queues.get_mut(key) else { return Vec::new() };
+        if queue.is_empty() {
+            queues.remove(key);
+            return Vec::new();
+        }
+        let take = queue.len().min(MAX_GROUP);
+        queue.drain(..take).collect()
+    }
+}
+
+/// Runs `work` in a transaction with the other writes of `key` queued on this replica (see
+/// the module notes); on SQLite, on its one writer, which groups every write already.
+pub async fn write_grouped<T, E, F>(pool: &DbPool, key: &str, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+    T: Send + 'static,
+    E: From<DbError> + Send + 'static,
+{
+    if pool.writer.is_some() {
+        return super::write(pool, work).await;
+    }
+    let (job, answer) = job(work, pool.timeout);
+    if pool.groups.enqueue(key, job) {
+        let (pool, key) = (pool.clone(), key.to_string());
+        // The leader writes on a blocking thread until the key's queue is empty; its own
+        // request is answered with the first group.
+        actix_web::rt::task::spawn_blocking(move || lead(&pool, &key));
+    }
+    answered(answer, pool.timeout).await
+}
+
+/// Writes the key's queued groups until none waits, each in one transaction.
+fn lead(pool: &DbPool, key: &str) {
+    let _clock = ClockScope::enter(pool.clock.clone());
+    let mut pooled = match pool.get() {
+        Ok(pooled) => pooled,
+        Err(error) => {
+            // No connection: every waiting write hears why, and the key is released.
+            let failure = Err(DbError::from(error).to_string());
+            loop {
+                let group = pool.groups.next_group(key);
+                if group.is_empty() {
+                    return;
+                }
+                answer_all(group, &failure);
+            }
+        }
+    };
+    loop {
+        let mut group = pool.groups.next_group(key);
+        if group.is_empty() {
+            return;
+        }
+        let committed = write_group(&mut pooled.conn, &mut group);
+        pooled.worked(committed.is_ok(), std::time::Instant::now());
+        answer_all(group, &committed);
+    }
+}
