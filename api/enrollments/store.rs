@@ -135,13 +135,16 @@ pub fn live_enrollment(
         .optional()?)
 }
 
-fn count_status(conn: &mut DbConnection, activity_id: &str, statuses: &[EnrollmentStatus]) -> ApiResult<i64> {
-    let names: Vec<&str> = statuses.iter().map(|s| status_str(*s)).collect();
-    Ok(enrollments::table
+/// The last place on the activity's waitlist (0 when nobody waits). Places run 1..n without
+/// gaps (cancellations and promotions renumber them), so a new place is the last plus one; the
+/// index on (activity, status, place) finds the last without counting a long waitlist.
+fn last_waitlist_position(conn: &mut DbConnection, activity_id: &str) -> ApiResult<i64> {
+    let last: Option<i32> = enrollments::table
         .filter(enrollments::activity_id.eq(activity_id))
-        .filter(enrollments::status.eq_any(names))
-        .count()
-        .get_result(conn)?)
+        .filter(enrollments::status.eq(status_str(EnrollmentStatus::Waitlisted)))
+        .select(diesel::dsl::max(enrollments::waitlist_position))
+        .first(conn)?;
+    Ok(last.map_or(0, i64::from))
 }
 
 /// Seats held (registered and completed enrollments): the activity's counter, which triggers
@@ -230,8 +233,8 @@ pub fn enroll(
     let (status, position) = if has_seat {
         (EnrollmentStatus::Registered, None)
     } else {
-        let waiting = count_status(conn, &activity.id, &[EnrollmentStatus::Waitlisted])?;
-        (EnrollmentStatus::Waitlisted, Some(waiting as i32 + 1))
+        let last = last_waitlist_position(conn, &activity.id)?;
+        (EnrollmentStatus::Waitlisted, Some(last as i32 + 1))
     };
     let mut row = EnrollmentRow::new(&activity.id, user_id, status, enrolled_by);
     row.waitlist_position = position;
