@@ -36,8 +36,11 @@ pub(super) const WRITES_PER_CHECKPOINT: u64 = 100;
 
 /// One caller's write, as a group's writer handles it.
 pub(super) trait Job: Send {
-    /// Runs the work in a savepoint of the group's transaction, unless its caller gave up.
-    fn run(&mut self, conn: &mut DbConnection);
+    /// Runs the work in the group's transaction, unless its caller gave up: in a savepoint of
+    /// its own, or, `alone` in its group, in the transaction itself (which is then rolled back
+    /// if it fails: a savepoint would cost PostgreSQL two round trips for nothing). True when
+    /// it succeeded.
+    fn run(&mut self, conn: &mut DbConnection, alone: bool) -> bool;
     /// Tells the caller the outcome: the work's own, or the commit's failure.
     fn answer(self: Box<Self>, committed: Result<(), &str>);
 }
@@ -56,18 +59,22 @@ where
     E: From<DbError> + Send,
     F: FnOnce(&mut DbConnection) -> Result<T, E> + Send,
 {
-    fn run(&mut self, conn: &mut DbConnection) {
-        let Some(work) = self.work.take() else { return };
+    fn run(&mut self, conn: &mut DbConnection, alone: bool) -> bool {
+        let Some(work) = self.work.take() else { return false };
         // A request answered 503 while it waited in line must not write afterwards.
         if Instant::now() >= self.deadline || self.reply.is_closed() {
             self.outcome = Some(Err(E::from(DbError::TimedOut(self.timeout))));
-            return;
+            return false;
         }
         // A panicking write is undone alone; the others in its group go on.
-        self.outcome = Some(savepoint(conn, |conn| {
+        let guarded = |conn: &mut DbConnection| {
             std::panic::catch_unwind(AssertUnwindSafe(|| work(conn)))
                 .unwrap_or_else(|_| Err(E::from(DbError::Blocking("the write panicked".into()))))
-        }));
+        };
+        let outcome = if alone { guarded(conn) } else { savepoint(conn, guarded) };
+        let succeeded = outcome.is_ok();
+        self.outcome = Some(outcome);
+        succeeded
     }
 
     fn answer(self: Box<Self>, committed: Result<(), &str>) {
@@ -178,7 +185,8 @@ fn write_queued(
     }
 }
 
-/// One transaction for the group: each write in its savepoint, then one commit.
+/// One transaction for the group: each write in its savepoint (a lone write needs none), then
+/// one commit.
 pub(super) fn write_group(conn: &mut DbConnection, group: &mut [Box<dyn Job>]) -> Result<(), String> {
     match conn {
         DbConnection::Postgres(pg) => AnsiTransactionManager::begin_transaction(pg),
@@ -187,14 +195,19 @@ pub(super) fn write_group(conn: &mut DbConnection, group: &mut [Box<dyn Job>]) -
         }
     }
     .map_err(|e| e.to_string())?;
+    let alone = group.len() == 1;
+    let mut succeeded = false;
     for job in group.iter_mut() {
-        job.run(conn);
+        succeeded |= job.run(conn, alone);
     }
-    match conn {
-        DbConnection::Postgres(pg) => AnsiTransactionManager::commit_transaction(pg),
-        DbConnection::Sqlite(sqlite) => AnsiTransactionManager::commit_transaction(sqlite),
-    }
-    .map_err(|e| e.to_string())
+    // Nothing to keep (a lone write failed, or every write did): their errors answer.
+    let ended = match (succeeded, conn) {
+        (true, DbConnection::Postgres(pg)) => AnsiTransactionManager::commit_transaction(pg),
+        (true, DbConnection::Sqlite(sqlite)) => AnsiTransactionManager::commit_transaction(sqlite),
+        (false, DbConnection::Postgres(pg)) => AnsiTransactionManager::rollback_transaction(pg),
+        (false, DbConnection::Sqlite(sqlite)) => AnsiTransactionManager::rollback_transaction(sqlite),
+    };
+    ended.map_err(|e| e.to_string())
 }
 
 /// Tells each job of a group how its transaction ended.
@@ -326,6 +339,30 @@ mod tests {
         .await
         .expect("count");
         assert_eq!((rows, undone), (19, 0));
+    }
+
+    /// A write alone in its transaction needs no savepoint: when it fails, the transaction is
+    /// rolled back.
+    #[actix_web::test]
+    async fn a_lone_failing_write_leaves_nothing() {
+        let scratch = Scratch::new();
+        let pool =
+            pool(&scratch.url(), 2, Duration::from_secs(10), Duration::from_secs(10), Clock::default());
+        crate::db::write(&pool, |conn| insert(conn, 1)).await.expect("write");
+        let failed = crate::db::write(&pool, |conn| {
+            insert(conn, 2)?;
+            Err::<(), _>(DbError::Corrupt("refused".into()))
+        })
+        .await;
+        assert!(failed.is_err());
+        let rows = crate::db::run(&pool, |conn| {
+            diesel::sql_query("SELECT count(*) AS n FROM writes")
+                .get_result::<Count>(conn)
+                .map_err(DbError::from)
+        })
+        .await
+        .expect("count");
+        assert_eq!(rows.n, 1);
     }
 
     #[actix_web::test]

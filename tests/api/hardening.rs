@@ -369,6 +369,13 @@ async fn postgres_writes_of_one_key_share_a_transaction_and_fail_alone() {
         let txid = write_grouped(&pool, "other", |conn| insert(conn, 100)).await;
         (txid, order(&finished))
     };
+    // Alone in its transaction, a failing write is rolled back whole.
+    let lone = write_grouped(&pool, "lone", |conn| {
+        insert(conn, 7)?;
+        Err::<i64, _>(DbError::Corrupt("refused".into()))
+    })
+    .await;
+    assert!(lone.is_err());
     let ((slow, slow_done), queued, (other, other_done)) =
         futures_util::future::join3(slow, futures_util::future::join_all(queued), other).await;
     let slow = slow.unwrap();
