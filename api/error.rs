@@ -516,7 +516,7 @@ impl From<crate::db::DbError> for ApiError {
             DbError::Query(error) => ApiError::from(error),
             DbError::Pool(error) => ApiError::from(error),
             DbError::Blocking(cause) | DbError::Corrupt(cause) => ApiError::Internal(cause),
-            DbError::TimedOut(_) => ApiError::Unavailable(error.to_string()),
+            DbError::TimedOut(_) | DbError::NotWritten(_) => ApiError::Unavailable(error.to_string()),
         }
     }
 }
@@ -605,6 +605,12 @@ mod tests {
             );
             assert_eq!(ApiError::from(err).status_code(), 503, "{message}");
         }
+    }
+
+    #[test]
+    fn a_write_its_database_could_not_take_is_unavailable() {
+        let err = crate::db::DbError::NotWritten("no connection".into());
+        assert_eq!(ApiError::from(err).status_code(), 503);
     }
 
     #[test]

@@ -103,3 +103,34 @@ fn lead(pool: &DbPool, key: &str) {
         answer_all(group, &committed);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Noop;
+
+    impl Job for Noop {
+        fn run(&mut self, _conn: &mut DbConnection, _alone: bool) -> bool {
+            true
+        }
+        fn answer(self: Box<Self>, _committed: Result<(), &str>) {}
+    }
+
+    #[test]
+    fn the_first_write_of_a_key_leads_until_its_queue_is_empty() {
+        let groups = Groups::default();
+        assert!(groups.enqueue("a", Box::new(Noop)), "the first leads");
+        assert!(!groups.enqueue("a", Box::new(Noop)), "the next waits for the leader");
+        assert!(groups.enqueue("b", Box::new(Noop)), "another key has its own leader");
+        assert_eq!(groups.next_group("a").len(), 2);
+        assert!(!groups.enqueue("a", Box::new(Noop)), "still led: the leader looks again");
+        assert_eq!(groups.next_group("a").len(), 1);
+        assert!(groups.next_group("a").is_empty(), "nothing waits: the key is released");
+        assert!(groups.enqueue("a", Box::new(Noop)), "so the next write leads");
+        for _ in 0..MAX_GROUP + 1 {
+            groups.enqueue("c", Box::new(Noop));
+        }
+        assert_eq!(groups.next_group("c").len(), MAX_GROUP, "a group takes at most MAX_GROUP");
+    }
+}

@@ -42,6 +42,10 @@ pub enum DbError {
     /// The database did not finish the work in time (a stalled link, a long lock wait).
     #[error("the database did not answer within {0:?}")]
     TimedOut(Duration),
+    /// A grouped write could not be written: no connection to write with, or its group's
+    /// transaction could not begin or commit (see [`write`] and [`write_grouped`]).
+    #[error("the write was not committed: {0}")]
+    NotWritten(String),
 }
 
 /// How an enum is stored: its serde name (`snake_case` text), the one mapping for every

@@ -82,7 +82,7 @@ where
             (Some(Err(error)), _) => Err(error),
             (Some(Ok(value)), Ok(())) => Ok(value),
             (Some(Ok(_)), Err(failure)) | (None, Err(failure)) => {
-                Err(E::from(DbError::Blocking(format!("the write was not committed: {failure}"))))
+                Err(E::from(DbError::NotWritten(failure.into())))
             }
             (None, Ok(())) => Err(E::from(DbError::Blocking("the write did not run".into()))),
         };
@@ -363,6 +363,20 @@ mod tests {
         .await
         .expect("count");
         assert_eq!(rows.n, 1);
+    }
+
+    /// A writer that cannot open its database answers "not written" (503), and writes again
+    /// once it can.
+    #[actix_web::test]
+    async fn a_database_the_writer_cannot_open_answers_not_written() {
+        let dir = std::env::temp_dir().join(format!("ce-writer-dir-{}", uuid::Uuid::now_v7().simple()));
+        let url = dir.join("ce.db").display().to_string();
+        let pool = pool(&url, 2, Duration::from_secs(10), Duration::from_secs(10), Clock::default());
+        let refused = crate::db::write(&pool, |conn| insert(conn, 1)).await;
+        assert!(matches!(refused, Err(DbError::NotWritten(_))), "{refused:?}");
+        std::fs::create_dir(&dir).expect("the directory");
+        crate::db::write(&pool, |conn| insert(conn, 2)).await.expect("written once the file can be made");
+        std::fs::remove_dir_all(&dir).ok();
     }
 
     #[actix_web::test]
