@@ -284,6 +284,15 @@ mod tests {
         n: i64,
     }
 
+    async fn count(pool: &crate::db::DbPool, sql: &'static str) -> i64 {
+        crate::db::run(pool, move |conn| {
+            diesel::sql_query(sql).get_result::<Count>(conn).map_err(DbError::from)
+        })
+        .await
+        .expect("count")
+        .n
+    }
+
     fn insert(conn: &mut DbConnection, n: i64) -> Result<(), DbError> {
         Ok(conn.batch_execute(&format!(
             "CREATE TABLE IF NOT EXISTS writes (n INTEGER); INSERT INTO writes VALUES ({n})"
@@ -322,23 +331,9 @@ mod tests {
         let failed: Vec<usize> =
             queued.iter().enumerate().filter(|(_, q)| q.is_err()).map(|(i, _)| i + 1).collect();
         assert_eq!(failed, [7, 13]);
-        let rows = crate::db::run(&pool, |conn| {
-            diesel::sql_query("SELECT count(*) AS n FROM writes WHERE n NOT IN (7, 13)")
-                .get_result::<Count>(conn)
-                .map(|c| c.n)
-                .map_err(DbError::from)
-        })
-        .await
-        .expect("count");
-        let undone = crate::db::run(&pool, |conn| {
-            diesel::sql_query("SELECT count(*) AS n FROM writes WHERE n IN (7, 13)")
-                .get_result::<Count>(conn)
-                .map(|c| c.n)
-                .map_err(DbError::from)
-        })
-        .await
-        .expect("count");
-        assert_eq!((rows, undone), (19, 0));
+        let kept = count(&pool, "SELECT count(*) AS n FROM writes WHERE n NOT IN (7, 13)").await;
+        let undone = count(&pool, "SELECT count(*) AS n FROM writes WHERE n IN (7, 13)").await;
+        assert_eq!((kept, undone), (19, 0));
     }
 
     /// A write alone in its transaction needs no savepoint: when it fails, the transaction is
@@ -355,14 +350,7 @@ mod tests {
         })
         .await;
         assert!(failed.is_err());
-        let rows = crate::db::run(&pool, |conn| {
-            diesel::sql_query("SELECT count(*) AS n FROM writes")
-                .get_result::<Count>(conn)
-                .map_err(DbError::from)
-        })
-        .await
-        .expect("count");
-        assert_eq!(rows.n, 1);
+        assert_eq!(count(&pool, "SELECT count(*) AS n FROM writes").await, 1);
     }
 
     /// A writer that cannot open its database answers "not written" (503), and writes again

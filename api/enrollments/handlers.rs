@@ -67,7 +67,7 @@ async fn enroll(
         &state.pool,
         &req,
         &caller,
-        &lock_key,
+        Some(&lock_key),
         body.into_inner(),
         move |conn, caller, request| service::enroll(conn, caller, &activity_id, &request),
     )

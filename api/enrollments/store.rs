@@ -137,14 +137,19 @@ pub fn live_enrollment(
 
 /// The last place on the activity's waitlist (0 when nobody waits). Places run 1..n without
 /// gaps (cancellations and promotions renumber them), so a new place is the last plus one; the
-/// index on (activity, status, place) finds the last without counting a long waitlist.
+/// index on (activity, status, place) finds the last without counting a long waitlist. (An
+/// ordered `LIMIT 1`, not `max()`: PostgreSQL plans `max()` as a scan of every waitlisted entry
+/// when its statistics are stale.)
 fn last_waitlist_position(conn: &mut DbConnection, activity_id: &str) -> ApiResult<i64> {
-    let last: Option<i32> = enrollments::table
+    let last: Option<Option<i32>> = enrollments::table
         .filter(enrollments::activity_id.eq(activity_id))
         .filter(enrollments::status.eq(status_str(EnrollmentStatus::Waitlisted)))
-        .select(diesel::dsl::max(enrollments::waitlist_position))
-        .first(conn)?;
-    Ok(last.map_or(0, i64::from))
+        .filter(enrollments::waitlist_position.is_not_null())
+        .order(enrollments::waitlist_position.desc())
+        .select(enrollments::waitlist_position)
+        .first(conn)
+        .optional()?;
+    Ok(last.flatten().map_or(0, i64::from))
 }
 
 /// Seats held (registered and completed enrollments): the activity's counter, which triggers

@@ -205,17 +205,16 @@ where
     T: Created,
     F: Fn(&mut DbConnection, &Caller, B) -> ApiResult<T> + Clone + Send + 'static,
 {
-    once(pool, req, caller, None, body, move |conn, caller, body| Stored::fresh(&work(conn, caller, body)?))
-        .await
+    create_grouped(pool, req, caller, None, body, work).await
 }
 
-/// [`create`] for writes that all lock one row (`lock_key` names it, e.g. an activity's id):
+/// [`create`], for writes that all lock one row when `lock_key` names it (an activity, say):
 /// written together with the others queued for it (`db::write_grouped`).
 pub async fn create_grouped<B, T, F>(
     pool: &DbPool,
     req: &HttpRequest,
     caller: &Caller,
-    lock_key: &str,
+    lock_key: Option<&str>,
     body: B,
     work: F,
 ) -> ApiResult<Stored>
@@ -224,7 +223,7 @@ where
     T: Created,
     F: Fn(&mut DbConnection, &Caller, B) -> ApiResult<T> + Clone + Send + 'static,
 {
-    once(pool, req, caller, Some(lock_key), body, move |conn, caller, body| {
+    once(pool, req, caller, lock_key, body, move |conn, caller, body| {
         Stored::fresh(&work(conn, caller, body)?)
     })
     .await
