@@ -76,9 +76,34 @@ where
     answered(answer, pool.timeout).await
 }
 
+/// Answers the key's waiting writes if its leader stops by panicking, so that they fail at once
+/// and the next write leads, instead of waiting for a leader that is gone.
+struct Abandoned<'a> {
+    pool: &'a DbPool,
+    key: &'a str,
+}
+
+impl Drop for Abandoned<'_> {
+    fn drop(&mut self) {
+        // A leader that returned has released the key itself (and a new one may hold it now).
+        if !std::thread::panicking() {
+            return;
+        }
+        let failure = Err("the group's writer stopped".to_string());
+        loop {
+            let group = self.pool.groups.next_group(self.key);
+            if group.is_empty() {
+                return;
+            }
+            answer_all(group, &failure);
+        }
+    }
+}
+
 /// Writes the key's queued groups until none waits, each in one transaction.
 fn lead(pool: &DbPool, key: &str) {
     let _clock = ClockScope::enter(pool.clock.clone());
+    let _abandoned = Abandoned { pool, key };
     let mut pooled = match pool.get() {
         Ok(pooled) => pooled,
         Err(error) => {
@@ -106,6 +131,8 @@ fn lead(pool: &DbPool, key: &str) {
 
 #[cfg(test)]
 mod tests {
+    use std::panic::AssertUnwindSafe;
+
     use super::*;
 
     struct Noop;
@@ -132,5 +159,29 @@ mod tests {
             groups.enqueue("c", Box::new(Noop));
         }
         assert_eq!(groups.next_group("c").len(), MAX_GROUP, "a group takes at most MAX_GROUP");
+    }
+
+    /// A leader that panics answers the writes waiting for it and releases the key.
+    #[test]
+    fn a_leader_that_stops_by_panicking_answers_the_waiting_writes() {
+        let pool = crate::db::pool(
+            "postgres://127.0.0.1:9/none",
+            1,
+            std::time::Duration::from_secs(1),
+            std::time::Duration::from_secs(1),
+            crate::clock::Clock::default(),
+        );
+        let (leader_job, _) = job(|_: &mut DbConnection| Ok::<_, DbError>(()), pool.timeout);
+        let (waiting_job, mut waiting) = job(|_: &mut DbConnection| Ok::<_, DbError>(()), pool.timeout);
+        assert!(pool.groups.enqueue("k", leader_job));
+        assert!(!pool.groups.enqueue("k", waiting_job));
+        let stopped = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            let _abandoned = Abandoned { pool: &pool, key: "k" };
+            panic!("a bug outside any write");
+        }));
+        assert!(stopped.is_err());
+        assert!(matches!(waiting.try_recv(), Ok(Err(DbError::NotWritten(_)))), "answered at once");
+        let (next_job, _) = job(|_: &mut DbConnection| Ok::<_, DbError>(()), pool.timeout);
+        assert!(pool.groups.enqueue("k", next_job), "the key was released: the next write leads");
     }
 }

@@ -9,7 +9,9 @@
 //! writes that queued while one transaction ran share the next: one `BEGIN IMMEDIATE`, each
 //! write in a savepoint of its own (a failing one is undone alone), one commit. Every caller
 //! hears its outcome only after that commit, or its failure: nobody is told "done" before the
-//! write is in the WAL. PostgreSQL does not come here: its writers work side by side.
+//! write is in the WAL. PostgreSQL's writers work side by side and do not come here; a group's
+//! parts (a job, its answer, one transaction for the group) also serve PostgreSQL's writes
+//! grouped by lock key (`db::groups`).
 //!
 //! Every [`WRITES_PER_CHECKPOINT`] writes, a checkpointer thread with a connection of its own
 //! copies the WAL into the database file (`PASSIVE`: it waits for nobody), so no write waits
