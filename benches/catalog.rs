@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 mod support;
 
 use support::{
-    admin_token, bench_learners, env_number, measure, post_all, seed_catalog as seed, start, summarize,
-    Figures,
+    admin_token, enroll_into_one_activity, env_number, measure, post_all, seed_catalog as seed, start,
+    summarize, Figures,
 };
 
 use ce_api::{
@@ -60,7 +60,7 @@ async fn bench(label: &str, url: &str, count: u64, clients: u64, seconds: u64) -
             figures.requests, figures.per_second, figures.p50_ms, figures.p99_ms
         );
     }
-    let enrollments = measure_enrollments(&base, url, clients, seconds).await?;
+    let enrollments = enroll_into_one_activity(&base, url, clients, seconds).await?;
     println!(
         "| {label} | enroll (POST, 100 seats then waitlist) | {} | {:.0} | {:.1} | {:.1} |",
         enrollments.requests, enrollments.per_second, enrollments.p50_ms, enrollments.p99_ms
@@ -76,28 +76,6 @@ async fn bench(label: &str, url: &str, count: u64, clients: u64, seconds: u64) -
     );
     handle.stop(true).await;
     Ok(())
-}
-
-/// Planner-side enrollment of distinct learners into one activity with 100 seats: every
-/// request takes the activity's lock, so this measures the serialized path.
-async fn measure_enrollments(base: &str, url: &str, clients: u64, seconds: u64) -> Result<Figures, String> {
-    let mut conn = db::establish(url).map_err(|e| e.to_string())?;
-    let token = admin_token(&mut conn, base).await?;
-    let activity_id: String = activities::table
-        .filter(activities::status.eq("published"))
-        .order(activities::sort_at.desc())
-        .select(activities::id)
-        .first(&mut conn)
-        .map_err(|e| e.to_string())?;
-    diesel::update(activities::table.find(&activity_id))
-        .set(activities::capacity.eq(Some(100)))
-        .execute(&mut conn)
-        .map_err(|e| e.to_string())?;
-    let learners = bench_learners(&mut conn, seconds * 3000)?;
-    let target = format!("{base}/v1/activities/{activity_id}/enrollments");
-    let requests =
-        learners.into_iter().map(|learner| (target.clone(), serde_json::json!({"user_id": learner})));
-    post_all(requests.collect(), &token, clients, seconds).await
 }
 
 /// `count` physicians with completed enrollments in `activity_id`, written in one

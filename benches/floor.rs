@@ -26,8 +26,8 @@ mod support;
 use ce_api::db::{self, schema::activities};
 use diesel::prelude::*;
 use support::{
-    admin_token, awarded_claim, bench_learners, env_number, measure, measure_with, post_all,
-    postgres_database, seed_catalog_as, start, start_with, Figures,
+    admin_token, awarded_claim, bench_learners, enroll_into_one_activity, env_number, measure, measure_with,
+    post_all, postgres_database, seed_catalog_as, start, start_with, Figures,
 };
 
 const ACTIVITIES: u64 = 1000;
@@ -172,7 +172,7 @@ async fn bench(label: &str, binary: &PathBuf, clients: u64, seconds: u64) {
         row(label, "enrollment (distinct activities) vs one-row insert", &enrolled, &inserted);
     }
     if wanted("hot") {
-        let hot = enroll_into_one_activity(&ce, &ce_url, 16, seconds).await;
+        let hot = enroll_into_one_activity(&ce, &ce_url, 16, seconds).await.expect("enrollments");
         println!(
             "| {label} | one hot activity: enrollment, 16 clients, 100 seats then waitlist (p50 {:.1} ms) | {:.0} | - | - | {:.1} | - |",
             hot.p50_ms, hot.per_second, hot.p99_ms
@@ -253,29 +253,6 @@ async fn enroll_into_distinct_activities(base: &str, url: &str, clients: u64, se
         let target = format!("{base}/v1/activities/{}/enrollments", ids[n % ids.len()]);
         (target, serde_json::json!({"user_id": learner}))
     });
-    post_all(requests.collect(), &token, clients, seconds).await.expect("enrollments")
-}
-
-/// An administrator enrolls distinct learners into one activity with 100 seats (the rest go to
-/// the waitlist): every request needs that activity's lock, the serialized worst case of a
-/// popular activity opening.
-async fn enroll_into_one_activity(base: &str, url: &str, clients: u64, seconds: u64) -> Figures {
-    let mut conn = db::establish(url).expect("connect");
-    let token = admin_token(&mut conn, base).await.expect("admin token");
-    let activity_id: String = activities::table
-        .filter(activities::status.eq("published"))
-        .order(activities::sort_at.desc())
-        .select(activities::id)
-        .first(&mut conn)
-        .expect("an activity");
-    diesel::update(activities::table.find(&activity_id))
-        .set(activities::capacity.eq(Some(100)))
-        .execute(&mut conn)
-        .expect("capacity");
-    let learners = bench_learners(&mut conn, seconds * 3000).expect("learners");
-    let target = format!("{base}/v1/activities/{activity_id}/enrollments");
-    let requests =
-        learners.into_iter().map(|learner| (target.clone(), serde_json::json!({"user_id": learner})));
     post_all(requests.collect(), &token, clients, seconds).await.expect("enrollments")
 }
 

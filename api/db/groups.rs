@@ -42,6 +42,19 @@ impl Groups {
         }
     }
 
+    /// Answers every write waiting on `key` with `failure` and releases the key (its leader
+    /// cannot write them).
+    fn fail_waiting(&self, key: &str, failure: &str) {
+        let failure = Err(failure.to_string());
+        loop {
+            let group = self.next_group(key);
+            if group.is_empty() {
+                return;
+            }
+            answer_all(group, &failure);
+        }
+    }
+
     /// The next group for the leader of `key`; empty (and the key released) when none waits.
     fn next_group(&self, key: &str) -> Vec<Box<dyn Job>> {
         let mut queues = self.queues.lock().unwrap_or_else(|held| held.into_inner());
@@ -89,14 +102,7 @@ impl Drop for Abandoned<'_> {
         if !std::thread::panicking() {
             return;
         }
-        let failure = Err("the group's writer stopped".to_string());
-        loop {
-            let group = self.pool.groups.next_group(self.key);
-            if group.is_empty() {
-                return;
-            }
-            answer_all(group, &failure);
-        }
+        self.pool.groups.fail_waiting(self.key, "the group's writer stopped");
     }
 }
 
@@ -108,14 +114,8 @@ fn lead(pool: &DbPool, key: &str) {
         Ok(pooled) => pooled,
         Err(error) => {
             // No connection: every waiting write hears why, and the key is released.
-            let failure = Err(DbError::from(error).to_string());
-            loop {
-                let group = pool.groups.next_group(key);
-                if group.is_empty() {
-                    return;
-                }
-                answer_all(group, &failure);
-            }
+            pool.groups.fail_waiting(key, &DbError::from(error).to_string());
+            return;
         }
     };
     loop {

@@ -355,3 +355,31 @@ pub fn seed_catalog_as(url: &str, count: u64, lean: bool) -> Result<(), String> 
     eprintln!("seeded {} activities in {:.1}s", count - existing as u64, started.elapsed().as_secs_f64());
     Ok(())
 }
+
+/// The serialized worst case of a popular activity opening: an administrator enrolls distinct
+/// learners into one activity with 100 seats (the rest go to the waitlist), every request
+/// taking that activity's lock.
+pub async fn enroll_into_one_activity(
+    base: &str,
+    url: &str,
+    clients: u64,
+    seconds: u64,
+) -> Result<Figures, String> {
+    let mut conn = db::establish(url).map_err(|e| e.to_string())?;
+    let token = admin_token(&mut conn, base).await?;
+    let activity_id: String = activities::table
+        .filter(activities::status.eq("published"))
+        .order(activities::sort_at.desc())
+        .select(activities::id)
+        .first(&mut conn)
+        .map_err(|e| e.to_string())?;
+    diesel::update(activities::table.find(&activity_id))
+        .set(activities::capacity.eq(Some(100)))
+        .execute(&mut conn)
+        .map_err(|e| e.to_string())?;
+    let learners = bench_learners(&mut conn, seconds * 3000)?;
+    let target = format!("{base}/v1/activities/{activity_id}/enrollments");
+    let requests =
+        learners.into_iter().map(|learner| (target.clone(), serde_json::json!({"user_id": learner})));
+    post_all(requests.collect(), &token, clients, seconds).await
+}
