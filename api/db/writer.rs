@@ -105,9 +105,16 @@ impl Writer {
         let (jobs, queue) = mpsc::channel::<Box<dyn Job>>();
         let (checkpoint_due, checkpoints) = mpsc::sync_channel::<()>(1);
         let checkpointer_url = url.to_string();
-        std::thread::spawn(move || checkpoint_when_due(&checkpointer_url, checkpoints));
+        // Named, so that `top -H`, `perf` and panics say which thread is which.
+        std::thread::Builder::new()
+            .name("sqlite-checkpointer".into())
+            .spawn(move || checkpoint_when_due(&checkpointer_url, checkpoints))
+            .expect("start the SQLite checkpointer thread");
         let url = url.to_string();
-        std::thread::spawn(move || write_queued(&url, clock, queue, checkpoint_due));
+        std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || write_queued(&url, clock, queue, checkpoint_due))
+            .expect("start the SQLite writer thread");
         Writer { jobs }
     }
 

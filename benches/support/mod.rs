@@ -78,6 +78,8 @@ pub async fn post_all(
     clients: u64,
     seconds: u64,
 ) -> Result<Figures, String> {
+    // A marker for profilers started beside the bench (`perf record` once this appears).
+    eprintln!("measuring {} requests", requests.len());
     let queue = Arc::new(Mutex::new(requests));
     let latencies = Arc::new(Mutex::new(Vec::new()));
     let deadline = Instant::now() + Duration::from_secs(seconds);
