@@ -110,6 +110,7 @@ impl Application {
             pool,
             settings: Arc::new(settings),
             keys: KeyCache::default(),
+            tokens: Default::default(),
             mailer,
         });
         let metrics = match metrics_bind {

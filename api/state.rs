@@ -6,7 +6,11 @@
 use std::sync::Arc;
 
 use crate::{
-    activities::revalidation::Revalidation, auth::keys::KeyCache, config::Settings, db::DbPool, mail::Mailer,
+    activities::revalidation::Revalidation,
+    auth::{keys::KeyCache, verified::VerifiedTokens},
+    config::Settings,
+    db::DbPool,
+    mail::Mailer,
 };
 
 pub struct AppState {
@@ -14,6 +18,9 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Public keys by kid: a cache of the `signing_keys` table.
     pub keys: KeyCache,
+    /// Tokens whose signatures this process checked: a cache of what they prove (see
+    /// `auth::verified`).
+    pub tokens: VerifiedTokens,
     /// Account mails (SMTP, or the log).
     pub mailer: Mailer,
     /// The catalog pages this replica answered anonymously, and the change mark it read last:

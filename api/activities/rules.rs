@@ -603,19 +603,24 @@ pub fn usual_professions(credit_type: CreditType) -> Vec<Profession> {
 
 /// The credit types of an activity that a learner of `profession` may claim.
 pub fn eligible_credit_types(input: &ActivityInput, profession: Option<Profession>) -> Vec<CreditType> {
+    let designated =
+        input.credit_designations.iter().map(|d| (d.credit_type, d.eligible_professions.as_slice()));
+    eligible_among(designated, profession)
+}
+
+/// Of designated credit types, each with the professions it names (none: its usual ones),
+/// those a learner of `profession` may claim.
+pub fn eligible_among<'a>(
+    designated: impl Iterator<Item = (CreditType, &'a [Profession])>,
+    profession: Option<Profession>,
+) -> Vec<CreditType> {
     let Some(profession) = profession else { return Vec::new() };
-    input
-        .credit_designations
-        .iter()
-        .filter(|d| {
-            let professions = if d.eligible_professions.is_empty() {
-                usual_professions(d.credit_type)
-            } else {
-                d.eligible_professions.clone()
-            };
-            professions.contains(&profession)
+    designated
+        .filter(|(credit_type, named)| match named {
+            [] => usual_professions(*credit_type).contains(&profession),
+            named => named.contains(&profession),
         })
-        .map(|d| d.credit_type)
+        .map(|(credit_type, _)| credit_type)
         .collect()
 }
 
@@ -720,6 +725,23 @@ mod tests {
         assert!(uan_fits_format("0197-0000-26-001-L01-P", ActivityFormat::Course));
         assert!(!uan_fits_format("0197-0000-26-001-H01-P", ActivityFormat::Course));
         assert!(uan_fits_format("0197-0000-26-001-H01-P", ActivityFormat::Enduring));
+    }
+
+    #[test]
+    fn eligibility_follows_named_professions_or_the_credit_types_usual_ones() {
+        use Profession as P;
+        let designated = || {
+            [(CreditType::AmaPra1, &[][..]), (CreditType::Ancc, &[P::Nurse, P::PhysicianAssistant][..])]
+                .into_iter()
+        };
+        assert_eq!(eligible_among(designated(), Some(P::Physician)), vec![CreditType::AmaPra1]);
+        assert_eq!(eligible_among(designated(), Some(P::PhysicianAssistant)), vec![CreditType::Ancc]);
+        assert_eq!(
+            eligible_among(designated(), Some(P::NursePractitioner)),
+            vec![],
+            "not named for ANCC here"
+        );
+        assert_eq!(eligible_among(designated(), None), vec![]);
     }
 
     #[test]

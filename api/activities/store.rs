@@ -8,7 +8,9 @@ use diesel::prelude::*;
 use crate::{
     access::CatalogView,
     activities::{
-        dto::{Activity, ActivityInput, ActivityListQuery, ActivityStatus, ActivityView, PersonRole},
+        dto::{
+            Activity, ActivityInput, ActivityListQuery, ActivityStatus, ActivityView, CreditType, PersonRole,
+        },
         revalidation::CatalogMark,
         rules,
     },
@@ -22,7 +24,21 @@ use crate::{
         to_utc, DbConnection,
     },
     error::{ApiError, ApiResult, FieldError},
+    users::dto::Profession,
 };
+
+/// Of a stored document, only what eligibility for credit turns on (the rest is skipped).
+#[derive(serde::Deserialize)]
+struct Designations {
+    credit_designations: Vec<Designated>,
+}
+
+#[derive(serde::Deserialize)]
+struct Designated {
+    credit_type: CreditType,
+    #[serde(default)]
+    eligible_professions: Vec<Profession>,
+}
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = activities, treat_none_as_null = true)]
@@ -67,6 +83,19 @@ impl ActivityRow {
 
     pub fn input(&self) -> ApiResult<ActivityInput> {
         serde_json::from_str(&self.details).map_err(ApiError::internal)
+    }
+
+    /// The credit types a learner of `profession` may claim, read from the document's
+    /// designations alone: every enrollment is answered with them, and parsing the whole
+    /// document for them cost a tenth of an enrollment's time in the SQLite writer.
+    pub fn eligible_credit_types(&self, profession: Option<Profession>) -> ApiResult<Vec<CreditType>> {
+        if profession.is_none() {
+            return Ok(Vec::new());
+        }
+        let document: Designations = serde_json::from_str(&self.details).map_err(ApiError::internal)?;
+        let designated =
+            document.credit_designations.iter().map(|d| (d.credit_type, d.eligible_professions.as_slice()));
+        Ok(rules::eligible_among(designated, profession))
     }
 
     pub fn into_api(self) -> ApiResult<Activity> {
@@ -494,4 +523,38 @@ pub fn catalog_mark(conn: &mut DbConnection) -> ApiResult<CatalogMark> {
         }
     };
     Ok(CatalogMark { rows: mark.rows, changes: mark.changes })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The designations read alone give what the whole document gives, for every profession.
+    #[test]
+    fn eligibility_read_from_the_designations_alone_matches_the_whole_document() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 29).unwrap();
+        let input: ActivityInput =
+            serde_json::from_value(crate::activities::examples::create_activity(today)).unwrap();
+        let at = today.and_hms_opt(12, 0, 0).unwrap();
+        let base = RowBase {
+            id: "activity-1".into(),
+            status: "published".into(),
+            created_by: "user-1".into(),
+            version: 1,
+            created_at: at,
+            updated_at: at,
+            published_at: Some(at),
+        };
+        let row = row_for(&input, base).unwrap();
+        use Profession as P;
+        let professions = [P::Physician, P::Nurse, P::Pharmacist, P::PhysicianAssistant, P::Other];
+        for profession in professions.into_iter().map(Some).chain([None]) {
+            assert_eq!(
+                row.eligible_credit_types(profession).unwrap(),
+                rules::eligible_credit_types(&input, profession),
+                "{profession:?}"
+            );
+        }
+        assert_eq!(row.eligible_credit_types(Some(P::Nurse)).unwrap(), vec![CreditType::Ancc]);
+    }
 }

@@ -58,17 +58,37 @@ fn bearer_token(req: &HttpRequest) -> Option<Result<String, ApiError>> {
     Some(parsed)
 }
 
+/// A bearer token as this process knows it.
+enum Presented {
+    /// Verified earlier by this process (see `auth::verified`): its claims.
+    Verified(jwt::Claims),
+    /// Not yet verified: signed, it says, by the key `kid`.
+    Signed { kid: String },
+}
+
 async fn authenticate(req: &HttpRequest, token: String) -> ApiResult<Caller> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .cloned()
         .ok_or_else(|| ApiError::internal("application state missing"))?;
-    let kid = jwt::key_id(&token)?;
+    // The clock `jwt::verify` checks expiry against.
+    let now = jsonwebtoken::get_current_timestamp();
+    let presented = match state.tokens.claims(&token, now) {
+        Some(claims) => Presented::Verified(claims),
+        None => Presented::Signed { kid: jwt::key_id(&token)? },
+    };
     let (caller, session) = crate::db::run(&state.pool.clone(), move |conn| {
-        let key = state.keys.get(conn, &kid)?.ok_or_else(|| ApiError::Unauthorized {
-            detail: "the bearer token's key id is unknown".into(),
-        })?;
-        let claims = jwt::verify(&token, &key, &state.settings.auth)?;
+        let claims = match presented {
+            Presented::Verified(claims) => claims,
+            Presented::Signed { kid } => {
+                let key = state.keys.get(conn, &kid)?.ok_or_else(|| ApiError::Unauthorized {
+                    detail: "the bearer token's key id is unknown".into(),
+                })?;
+                let claims = jwt::verify(&token, &key, &state.settings.auth)?;
+                state.tokens.remember(&token, &claims, now);
+                claims
+            }
+        };
         let session = claims.sid.clone();
         active_principal(conn, claims).map(|caller| (caller, session))
     })

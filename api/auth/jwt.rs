@@ -78,12 +78,15 @@ pub fn key_id(token: &str) -> ApiResult<String> {
     header.kid.ok_or_else(|| invalid_token("the bearer token has no key id"))
 }
 
+/// How long after `exp` a token is still accepted (clock skew between replicas).
+pub const LEEWAY_SECS: u64 = 30;
+
 pub fn verify(token: &str, key: &DecodingKey, settings: &AuthSettings) -> ApiResult<Claims> {
     let mut validation = Validation::new(Algorithm::EdDSA);
     validation.set_issuer(&[settings.issuer.as_str()]);
     validation.set_audience(&[settings.audience.as_str()]);
     validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-    validation.leeway = 30;
+    validation.leeway = LEEWAY_SECS;
     jsonwebtoken::decode::<Claims>(token, key, &validation).map(|data| data.claims).map_err(|error| {
         use jsonwebtoken::errors::ErrorKind as K;
         match error.kind() {

@@ -7,6 +7,7 @@ pub mod keys;
 pub mod password;
 pub mod secrets;
 mod store;
+pub mod verified;
 
 pub use caller::{Caller, OptionalCaller};
 

@@ -10,7 +10,7 @@ use diesel::prelude::*;
 
 use crate::{
     access::{activities_planned_by, ListScope},
-    activities::{rules as activity_rules, ActivityRow},
+    activities::ActivityRow,
     db::{
         now,
         schema::{activities, enrollments, session_attendance, users},
@@ -89,7 +89,7 @@ impl EnrollmentRow {
     pub fn into_api(self, activity: &ActivityRow, profession: Option<Profession>) -> ApiResult<Enrollment> {
         Ok(Enrollment {
             status: self.status()?,
-            eligible_credit_types: activity_rules::eligible_credit_types(&activity.input()?, profession),
+            eligible_credit_types: activity.eligible_credit_types(profession)?,
             id: self.id,
             activity_id: self.activity_id,
             user_id: self.user_id,
