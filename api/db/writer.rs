@@ -106,15 +106,20 @@ impl Writer {
         let (checkpoint_due, checkpoints) = mpsc::sync_channel::<()>(1);
         let checkpointer_url = url.to_string();
         // Named, so that `top -H`, `perf` and panics say which thread is which.
-        std::thread::Builder::new()
+        let checkpointer = std::thread::Builder::new()
             .name("sqlite-checkpointer".into())
-            .spawn(move || checkpoint_when_due(&checkpointer_url, checkpoints))
-            .expect("start the SQLite checkpointer thread");
+            .spawn(move || checkpoint_when_due(&checkpointer_url, checkpoints));
+        if let Err(error) = checkpointer {
+            tracing::error!(%error, "no SQLite checkpointer thread: only the WAL's backstop checkpoints");
+        }
         let url = url.to_string();
-        std::thread::Builder::new()
+        let writer = std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || write_queued(&url, clock, queue, checkpoint_due))
-            .expect("start the SQLite writer thread");
+            .spawn(move || write_queued(&url, clock, queue, checkpoint_due));
+        if let Err(error) = writer {
+            // Its queue went with it: every write fails, saying the writer has stopped (500).
+            tracing::error!(%error, "no SQLite writer thread");
+        }
         Writer { jobs }
     }
 
