@@ -30,6 +30,8 @@ use crate::{
 /// Of a stored document, only what eligibility for credit turns on (the rest is skipped).
 #[derive(serde::Deserialize)]
 struct Designations {
+    /// Defaulted as `ActivityInput` defaults it.
+    #[serde(default)]
     credit_designations: Vec<Designated>,
 }
 
@@ -556,5 +558,7 @@ mod tests {
             );
         }
         assert_eq!(row.eligible_credit_types(Some(P::Nurse)).unwrap(), vec![CreditType::Ancc]);
+        let undesignated = ActivityRow { details: "{}".into(), ..row };
+        assert_eq!(undesignated.eligible_credit_types(Some(P::Nurse)).unwrap(), vec![]);
     }
 }
