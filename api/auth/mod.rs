@@ -9,7 +9,7 @@ pub mod secrets;
 mod store;
 pub mod verified;
 
-pub use caller::{Caller, OptionalCaller};
+pub use caller::{Caller, OptionalCaller, PendingCaller};
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

@@ -4,7 +4,7 @@ use actix_web::{get, http::header, post, web, HttpRequest, HttpResponse};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::{
-    auth::Caller,
+    auth::{Caller, PendingCaller},
     credit_claims::{
         certificate as layout,
         dto::{
@@ -66,13 +66,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
 async fn create_claim(
     req: HttpRequest,
     state: web::Data<AppState>,
-    caller: Caller,
+    caller: PendingCaller,
     body: ApiJson<ClaimRequest>,
 ) -> ApiResult<HttpResponse> {
     let base_url = state.settings.provider.public_url.clone();
     let verified_only = state.settings.auth.require_verified_email;
     let stored =
-        idempotency::create(&state.pool, &req, &caller, body.into_inner(), move |conn, caller, request| {
+        idempotency::create(&state.pool, &req, caller, body.into_inner(), move |conn, caller, request| {
             service::claim(conn, caller, &request, &base_url, verified_only)
         })
         .await?;

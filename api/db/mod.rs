@@ -194,6 +194,12 @@ impl DbPool {
         &self.clock
     }
 
+    /// Whether every write goes through one writer thread (SQLite), whose time is the
+    /// scarce one: work that may run beside it, on a reader connection, had better.
+    pub fn has_single_writer(&self) -> bool {
+        self.writer.is_some()
+    }
+
     /// Connections open and idle (for metrics).
     pub fn state(&self) -> r2d2::State {
         self.connections.state()

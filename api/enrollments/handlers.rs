@@ -4,7 +4,7 @@ use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::{
-    auth::Caller,
+    auth::{Caller, PendingCaller},
     db,
     enrollments::{
         dto::{
@@ -56,7 +56,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 async fn enroll(
     req: HttpRequest,
     state: web::Data<AppState>,
-    caller: Caller,
+    caller: PendingCaller,
     path: web::Path<String>,
     body: ApiJson<EnrollRequest>,
 ) -> ApiResult<HttpResponse> {
@@ -66,7 +66,7 @@ async fn enroll(
     let stored = idempotency::create_grouped(
         &state.pool,
         &req,
-        &caller,
+        caller,
         Some(&lock_key),
         body.into_inner(),
         move |conn, caller, request| service::enroll(conn, caller, &activity_id, &request),

@@ -4,7 +4,7 @@ use actix_web::{get, http::header, patch, post, web, HttpRequest, HttpResponse};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::{
-    auth::Caller,
+    auth::{Caller, PendingCaller},
     db,
     error::{ApiResult, Problem},
     http::{
@@ -182,13 +182,13 @@ async fn patch_survey(
 async fn submit_response(
     req: HttpRequest,
     state: web::Data<AppState>,
-    caller: Caller,
+    caller: PendingCaller,
     path: web::Path<String>,
     body: ApiJson<ResponseRequest>,
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
     let stored =
-        idempotency::create(&state.pool, &req, &caller, body.into_inner(), move |conn, caller, request| {
+        idempotency::create(&state.pool, &req, caller, body.into_inner(), move |conn, caller, request| {
             service::respond(conn, caller, &id, &request)
         })
         .await?;

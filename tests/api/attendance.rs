@@ -313,3 +313,50 @@ db_test!(
         send_code(&app, &other.token, &session, "check-in", &code).await.assert_status(200);
     }
 );
+
+db_test!(
+    async fn a_learner_disabled_since_their_last_request_neither_checks_in_nor_claims(app: TestApp) {
+        // The learner's token has been used (enrolling), so this process knows it verified:
+        // the account is still checked, within each write.
+        let setup = live(&app, "course", 80, json!({})).await;
+        let (session, code, _) = session(&app, &setup, 0, 60).await;
+        open(&app, &setup).await;
+        let learner = enrolled_learner(&app, &setup, physician()).await;
+        let admin = app.admin_token().await;
+        let set_active = |active: bool| {
+            app.request(Method::PATCH, &format!("/v1/users/{}", learner.id))
+                .bearer(&admin)
+                .json(&json!({"active": active}))
+                .send()
+        };
+        set_active(false).await.assert_status(200);
+        send_code(&app, &learner.token, &session, "check-in", &code)
+            .await
+            .assert_problem(401, "unauthorized");
+        claim(&app, &learner.token, claim_body(&learner.enrollment, "ama_pra_1", 1.0))
+            .await
+            .assert_problem(401, "unauthorized");
+        // Nothing was written.
+        let recorded = || {
+            use ce_api::db::schema::{credit_claims, session_attendance};
+            use diesel::prelude::*;
+            let mut conn = app.database.connect();
+            let attended: i64 = session_attendance::table
+                .filter(session_attendance::enrollment_id.eq(&learner.enrollment))
+                .count()
+                .get_result(&mut conn)
+                .unwrap();
+            let claimed: i64 = credit_claims::table
+                .filter(credit_claims::enrollment_id.eq(&learner.enrollment))
+                .count()
+                .get_result(&mut conn)
+                .unwrap();
+            (attended, claimed)
+        };
+        assert_eq!(recorded(), (0, 0));
+        // Active again, the same token checks in.
+        set_active(true).await.assert_status(200);
+        send_code(&app, &learner.token, &session, "check-in", &code).await.assert_status(200);
+        assert_eq!(recorded(), (1, 0));
+    }
+);

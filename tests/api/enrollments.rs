@@ -606,3 +606,52 @@ db_test!(
         enroll(json!({})).await.assert_status(201);
     }
 );
+
+db_test!(
+    async fn a_planner_disabled_or_demoted_since_their_last_request_enrolls_no_one(app: TestApp) {
+        let admin = app.admin_token().await;
+        let (planner_id, planner) = app.user_with_role(&admin, "planner").await;
+        let mut body = course();
+        body["capacity"] = json!(5);
+        let created = app.request(Method::POST, "/v1/activities").bearer(&planner).json(&body).send().await;
+        created.assert_status(201);
+        let setup =
+            Setup { planner: admin.clone(), activity: created.json()["id"].as_str().unwrap().to_string() };
+        app.publish(&planner, &setup.activity).await.assert_status(200);
+        let ids = learners(&app, 3);
+        let enroll = |key: &str, learner: &str| {
+            app.request(Method::POST, &enroll_path(&setup))
+                .bearer(&planner)
+                .header("idempotency-key", key)
+                .json(&json!({"user_id": learner}))
+                .send()
+        };
+        let change = |body: Value| {
+            app.request(Method::PATCH, &format!("/v1/users/{planner_id}")).bearer(&admin).json(&body).send()
+        };
+        // The token has been used: this process knows it verified. Its account is checked
+        // all the same, within the write, with the role it has now.
+        enroll("first", &ids[0]).await.assert_status(201);
+        change(json!({"role": "learner"})).await.assert_status(200);
+        enroll("second", &ids[1]).await.assert_problem(403, "forbidden");
+        change(json!({"role": "planner", "active": false})).await.assert_status(200);
+        enroll("third", &ids[2]).await.assert_problem(401, "unauthorized");
+        // Nor is a disabled account's earlier answer replayed to it.
+        enroll("first", &ids[0]).await.assert_problem(401, "unauthorized");
+        assert_eq!(roster(&app, &setup).await.len(), 1);
+
+        // A learner whose login session has ended enrolls no one either.
+        app.register_learner("ended@example.org").await;
+        let tokens = app.login("ended@example.org", crate::support::identity::PASSWORD).await;
+        let access = tokens["access_token"].as_str().unwrap();
+        app.request(Method::GET, "/v1/me").bearer(access).send().await.assert_status(200);
+        app.post_json("/v1/auth/logout", &json!({"refresh_token": tokens["refresh_token"]}))
+            .await
+            .assert_status(204);
+        let ended =
+            app.request(Method::POST, &enroll_path(&setup)).bearer(access).json(&json!({})).send().await;
+        let ended = ended.assert_problem(401, "unauthorized");
+        assert!(ended["detail"].as_str().unwrap().contains("session"), "{ended}");
+        assert_eq!(roster(&app, &setup).await.len(), 1);
+    }
+);

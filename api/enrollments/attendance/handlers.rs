@@ -9,7 +9,7 @@ use super::{
     service,
 };
 use crate::{
-    auth::Caller,
+    auth::{Caller, PendingCaller},
     db::{self, DbConnection},
     error::{ApiError, ApiResult, Problem},
     http::json::ApiJson,
@@ -99,7 +99,7 @@ async fn rotate_code(
 #[post("/sessions/{session_id}/check-in")]
 async fn check_in(
     state: web::Data<AppState>,
-    caller: Caller,
+    caller: PendingCaller,
     path: web::Path<String>,
     body: ApiJson<CheckInRequest>,
 ) -> ApiResult<HttpResponse> {
@@ -112,14 +112,17 @@ type CodeUseCase = fn(&mut DbConnection, &Caller, &str, &str, Duration) -> ApiRe
 /// Runs a check-in or check-out with the code the learner sent.
 async fn send_code(
     state: web::Data<AppState>,
-    caller: Caller,
+    caller: PendingCaller,
     session_id: String,
     code: String,
     use_case: CodeUseCase,
 ) -> ApiResult<HttpResponse> {
     let grace = Duration::seconds(state.settings.check_in_grace.as_secs() as i64);
-    let outcome =
-        db::write(&state.pool, move |conn| use_case(conn, &caller, &session_id, &code, grace)).await?;
+    let outcome = db::write(&state.pool, move |conn| {
+        let caller = caller.confirm(conn)?;
+        use_case(conn, &caller, &session_id, &code, grace)
+    })
+    .await?;
     match outcome {
         service::CodeOutcome::Recorded(attendance) => Ok(HttpResponse::Ok().json(attendance)),
         // The wrong code was counted (committed); the answer says how many tries are left.
@@ -154,7 +157,7 @@ async fn send_code(
 #[post("/sessions/{session_id}/check-out")]
 async fn check_out(
     state: web::Data<AppState>,
-    caller: Caller,
+    caller: PendingCaller,
     path: web::Path<String>,
     body: ApiJson<CheckInRequest>,
 ) -> ApiResult<HttpResponse> {

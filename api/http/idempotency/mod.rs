@@ -15,7 +15,7 @@ use actix_web::{
 mod store;
 
 use crate::{
-    auth::{secrets, Caller},
+    auth::{secrets, Caller, PendingCaller},
     db::{self, now, DbConnection, DbPool},
     error::{ApiError, ApiResult, ProblemType},
 };
@@ -190,13 +190,14 @@ where
     }
 }
 
-/// A creating POST, made safe to retry: runs `work` in one write transaction that first claims
-/// the request's `Idempotency-Key` (if sent), and records the created resource's JSON (what
+/// A creating POST, made safe to retry: runs `work` in one write transaction that first
+/// confirms the caller (a [`PendingCaller`] may not have been checked yet), claims the
+/// request's `Idempotency-Key` (if sent), and records the created resource's JSON (what
 /// `work` returns) as the 201 to replay. Without a key, `work` simply runs.
 pub async fn create<B, T, F>(
     pool: &DbPool,
     req: &HttpRequest,
-    caller: &Caller,
+    caller: impl Into<PendingCaller>,
     body: B,
     work: F,
 ) -> ApiResult<Stored>
@@ -213,7 +214,7 @@ where
 pub async fn create_grouped<B, T, F>(
     pool: &DbPool,
     req: &HttpRequest,
-    caller: &Caller,
+    caller: impl Into<PendingCaller>,
     lock_key: Option<&str>,
     body: B,
     work: F,
@@ -223,7 +224,7 @@ where
     T: Created,
     F: Fn(&mut DbConnection, &Caller, B) -> ApiResult<T> + Clone + Send + 'static,
 {
-    once(pool, req, caller, lock_key, body, move |conn, caller, body| {
+    once(pool, req, caller.into(), lock_key, body, move |conn, caller, body| {
         Stored::fresh(&work(conn, caller, body)?)
     })
     .await
@@ -234,7 +235,7 @@ where
 pub async fn batch<B, T, F>(
     pool: &DbPool,
     req: &HttpRequest,
-    caller: &Caller,
+    caller: impl Into<PendingCaller>,
     body: B,
     work: F,
 ) -> ApiResult<Stored>
@@ -243,7 +244,7 @@ where
     T: serde::Serialize,
     F: Fn(&mut DbConnection, &Caller, B) -> ApiResult<T> + Clone + Send + 'static,
 {
-    once(pool, req, caller, None, body, move |conn, caller, body| {
+    once(pool, req, caller.into(), None, body, move |conn, caller, body| {
         let body = serde_json::to_value(work(conn, caller, body)?).map_err(ApiError::internal)?;
         Ok(Stored { status: 200, body, id: None, replayed: false })
     })
@@ -255,7 +256,7 @@ where
 async fn once<B, F>(
     pool: &DbPool,
     req: &HttpRequest,
-    caller: &Caller,
+    caller: PendingCaller,
     lock_key: Option<&str>,
     body: B,
     work: F,
@@ -268,6 +269,8 @@ where
     with_retry(|| {
         let (key, body, work, caller) = (key.clone(), body.clone(), work.clone(), caller.clone());
         let write = move |conn: &mut DbConnection| {
+            // First the caller's standing: a disabled account is refused, not replayed to.
+            let caller = caller.confirm(conn)?;
             if let Some(key) = &key {
                 if let Some(replay) = claim(conn, key)? {
                     return Ok(replay);
