@@ -13,7 +13,7 @@
 
 mod store;
 
-pub use store::{activities_planned_by, planner_has_active_learner, planner_listing};
+pub use store::{activities_planned_by, enrollment_is_live, planner_has_active_learner, planner_listing};
 
 use crate::{
     auth::{Caller, Role, Scope},

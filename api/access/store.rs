@@ -1,7 +1,7 @@
 //! The lookups access decisions need: who plans an activity, who is enrolled in it. Read
 //! straight from the tables (access sits below the resources and uses none of their stores).
 
-use diesel::prelude::*;
+use diesel::{expression::SqlLiteral, prelude::*, sql_types::Bool};
 
 use crate::{
     db::{
@@ -15,7 +15,6 @@ use crate::{
 const PLANNER: &str = "planner";
 /// Enrollment states in which a planner still has the learner in their care.
 const ACTIVE: [&str; 3] = ["registered", "waitlisted", "completed"];
-const CANCELLED: &str = "cancelled";
 
 /// Ids of the activities `planner` plans: created, or listed as a planner with their account
 /// (a subquery: the one planner list scope every list filters with).
@@ -51,13 +50,21 @@ pub(super) fn enrolled(conn: &mut DbConnection, activity_id: &str, user_id: &str
     Ok(diesel::select(diesel::dsl::exists(live_enrollment(activity_id, user_id))).get_result(conn)?)
 }
 
+/// "Not cancelled", written as SQL text rather than compared with a bound parameter, so that
+/// a lookup by activity and learner uses the partial unique index `enrollments_one_live`
+/// (`WHERE status <> 'cancelled'`): a prepared statement's generic plan cannot tell that
+/// `status <> $1` implies it, and reads every enrollment the learner ever had instead.
+pub fn enrollment_is_live() -> SqlLiteral<Bool> {
+    diesel::dsl::sql("\"enrollments\".\"status\" <> 'cancelled'")
+}
+
 #[diesel::dsl::auto_type]
 fn live_enrollment<'a>(activity_id: &'a str, user_id: &'a str) -> _ {
-    let cancelled: &'static str = CANCELLED;
+    let live: SqlLiteral<Bool> = enrollment_is_live();
     enrollments::table
         .filter(enrollments::activity_id.eq(activity_id))
         .filter(enrollments::user_id.eq(user_id))
-        .filter(enrollments::status.ne(cancelled))
+        .filter(live)
 }
 
 /// Whether `learner_id` is actively enrolled (registered, waitlisted or completed; not

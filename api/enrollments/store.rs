@@ -9,7 +9,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::{
-    access::{activities_planned_by, ListScope},
+    access::{activities_planned_by, enrollment_is_live, ListScope},
     activities::ActivityRow,
     db::{
         now,
@@ -24,8 +24,10 @@ use crate::{
     users::dto::Profession,
 };
 
+// `None` inserts NULL, not DEFAULT (no column here has another default): the INSERT has one
+// shape, which diesel prepares once per connection instead of PostgreSQL parsing it each time.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = enrollments, treat_none_as_null = true)]
+#[diesel(table_name = enrollments, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct EnrollmentRow {
     pub id: String,
     pub activity_id: String,
@@ -129,7 +131,7 @@ pub fn live_enrollment(
     Ok(enrollments::table
         .filter(enrollments::activity_id.eq(activity_id))
         .filter(enrollments::user_id.eq(user_id))
-        .filter(enrollments::status.ne(status_str(EnrollmentStatus::Cancelled)))
+        .filter(enrollment_is_live())
         .select(EnrollmentRow::as_select())
         .first(conn)
         .optional()?)
@@ -209,7 +211,7 @@ pub fn learner_with_live_enrollment(
     let live = enrollments::table
         .filter(enrollments::activity_id.eq(activity_id.to_string()))
         .filter(enrollments::user_id.eq(users::id))
-        .filter(enrollments::status.ne(status_str(EnrollmentStatus::Cancelled)))
+        .filter(enrollment_is_live())
         .select(enrollments::id)
         .limit(1)
         .single_value();
