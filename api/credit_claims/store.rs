@@ -16,8 +16,10 @@ use crate::{
     error::{ApiError, ApiResult, ProblemType},
 };
 
+// `None` inserts NULL, not DEFAULT (no column here has another default): the INSERT has one
+// shape, which diesel prepares once per connection instead of PostgreSQL parsing it each time.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = credit_claims, treat_none_as_null = true)]
+#[diesel(table_name = credit_claims, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct ClaimRow {
     pub id: String,
     pub enrollment_id: String,

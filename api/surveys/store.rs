@@ -98,8 +98,10 @@ pub fn response_count(conn: &mut DbConnection, survey_id: &str) -> ApiResult<i64
     Ok(survey_responses::table.filter(survey_responses::survey_id.eq(survey_id)).count().get_result(conn)?)
 }
 
+// `None` inserts NULL, not DEFAULT (no column here has another default): the INSERT has one
+// shape, which diesel prepares once per connection instead of PostgreSQL parsing it each time.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = survey_responses)]
+#[diesel(table_name = survey_responses, treat_none_as_default_value = false)]
 pub struct ResponseRow {
     pub id: String,
     pub survey_id: String,

@@ -14,8 +14,10 @@ use crate::{
 };
 
 /// One learner's attendance at one session, as stored.
+// `None` inserts NULL, not DEFAULT (no column here has another default): the INSERT has one
+// shape, which diesel prepares once per connection instead of PostgreSQL parsing it each time.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = session_attendance, treat_none_as_null = true)]
+#[diesel(table_name = session_attendance, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub(super) struct AttendanceRow {
     pub session_id: String,
     pub enrollment_id: String,
