@@ -124,6 +124,28 @@ fn databases(label: &str) -> Option<(String, String)> {
     }
 }
 
+/// Removes the run's databases (each run makes new ones, about 40 MB a SQLite pair): the files
+/// with their WAL, or the PostgreSQL databases, connections still open or not.
+fn remove_databases(urls: &[&str]) {
+    use diesel::{connection::SimpleConnection, Connection};
+    for url in urls {
+        match url.rsplit_once('/').filter(|_| url.starts_with("postgres")) {
+            Some((server, name)) => {
+                let admin =
+                    std::env::var("CE_BENCH_POSTGRES_URL").unwrap_or_else(|_| format!("{server}/postgres"));
+                if let Ok(mut conn) = diesel::PgConnection::establish(&admin) {
+                    let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+                }
+            }
+            None => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{url}{suffix}"));
+                }
+            }
+        }
+    }
+}
+
 async fn bench(label: &str, binary: &PathBuf, clients: u64, seconds: u64) {
     let database = if label == "SQLite" { "sqlite" } else { "postgres" };
     if !wanted(database) {
@@ -196,6 +218,7 @@ async fn bench(label: &str, binary: &PathBuf, clients: u64, seconds: u64) {
     handle.stop(true).await;
     floor_process.kill().ok();
     floor_process.wait().ok();
+    remove_databases(&[&ce_url, &floor_url]);
 }
 
 /// The summary page of 50 revalidated with the tag it was answered with (304 each time).
