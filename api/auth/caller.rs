@@ -74,8 +74,11 @@ enum Presented {
     Signed { kid: String },
 }
 
-fn missing_token() -> ApiError {
-    ApiError::Unauthorized { detail: "this endpoint needs a bearer token".into() }
+/// The bearer token, which this endpoint needs (401 without it).
+fn required_token(req: &HttpRequest) -> ApiResult<String> {
+    bearer_token(req).unwrap_or_else(|| {
+        Err(ApiError::Unauthorized { detail: "this endpoint needs a bearer token".into() })
+    })
 }
 
 fn app_state(req: &HttpRequest) -> ApiResult<web::Data<AppState>> {
@@ -185,12 +188,7 @@ impl FromRequest for Caller {
 
     fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
         let req = req.clone();
-        Box::pin(async move {
-            match bearer_token(&req) {
-                Some(token) => authenticate(&req, token?).await,
-                None => Err(missing_token()),
-            }
-        })
+        Box::pin(async move { authenticate(&req, required_token(&req)?).await })
     }
 }
 
@@ -244,10 +242,7 @@ impl FromRequest for PendingCaller {
     fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            let token = match bearer_token(&req) {
-                Some(token) => token?,
-                None => return Err(missing_token()),
-            };
+            let token = required_token(&req)?;
             let state = app_state(&req)?;
             if !state.pool.has_single_writer() {
                 if let Some(claims) = state.tokens.claims(&token, token_clock()) {

@@ -658,51 +658,16 @@ db_test!(
 
 db_test!(
     async fn a_learners_live_enrollment_is_found_by_the_partial_index_whatever_the_parameters(app: TestApp) {
-        // Prepared once and run with any activity and learner (a generic plan, as a pooled
-        // connection runs it), the lookup of a live enrollment still uses the partial unique
-        // index: otherwise it reads every enrollment the learner ever had.
-        use ce_api::db::{schema::enrollments, DbConnection};
-        use diesel::{prelude::*, sql_types::Text};
+        // Run with any activity and learner, the lookup of a live enrollment uses the partial
+        // unique index: otherwise it reads every enrollment the learner ever had.
+        use ce_api::db::schema::enrollments;
+        use diesel::prelude::*;
         let query = enrollments::table
             .filter(enrollments::activity_id.eq("activity"))
             .filter(enrollments::user_id.eq("learner"))
             .filter(ce_api::access::enrollment_is_live())
             .select(enrollments::id);
-        #[derive(QueryableByName)]
-        struct PgPlan {
-            #[diesel(sql_type = Text, column_name = "QUERY PLAN")]
-            line: String,
-        }
-        #[derive(QueryableByName)]
-        struct SqlitePlan {
-            #[diesel(sql_type = Text)]
-            detail: String,
-        }
-        let sql_of = |debug: String| debug.split(" -- binds").next().unwrap().to_string();
-        let plan: Vec<String> = match app.database.connect() {
-            DbConnection::Postgres(mut pg) => {
-                let sql = sql_of(diesel::debug_query::<diesel::pg::Pg, _>(&query).to_string());
-                diesel::sql_query("SET plan_cache_mode = force_generic_plan").execute(&mut pg).unwrap();
-                diesel::sql_query(format!("PREPARE live_lookup (text, text) AS {sql}"))
-                    .execute(&mut pg)
-                    .unwrap();
-                diesel::sql_query("EXPLAIN EXECUTE live_lookup ('a', 'b')")
-                    .load::<PgPlan>(&mut pg)
-                    .unwrap()
-                    .into_iter()
-                    .map(|row| row.line)
-                    .collect()
-            }
-            DbConnection::Sqlite(mut sqlite) => {
-                let sql = sql_of(diesel::debug_query::<diesel::sqlite::Sqlite, _>(&query).to_string());
-                diesel::sql_query(format!("EXPLAIN QUERY PLAN {sql}"))
-                    .load::<SqlitePlan>(&mut sqlite)
-                    .unwrap()
-                    .into_iter()
-                    .map(|row| row.detail)
-                    .collect()
-            }
-        };
+        let plan = crate::support::plans::generic_plan(&app.database, &query, 2);
         assert!(plan.iter().any(|line| line.contains("enrollments_one_live")), "{plan:#?}");
     }
 );

@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod database;
 mod documented;
 pub mod identity;
+pub mod plans;
 pub mod proxy;
 pub mod smtp;
 
