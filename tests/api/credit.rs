@@ -1234,3 +1234,18 @@ db_test!(
         assert_eq!(refused["errors"][0]["field"], "moc_credit_type");
     }
 );
+
+db_test!(
+    async fn an_enrollments_claims_are_found_by_index_in_any_status(app: TestApp) {
+        // Run with any enrollment, credit type and status, the lookup filing and amending
+        // make reads an index, not the whole table.
+        use ce_api::db::schema::credit_claims;
+        let query = credit_claims::table
+            .filter(credit_claims::enrollment_id.eq("enrollment"))
+            .filter(credit_claims::credit_type.eq("ama_pra_1"))
+            .filter(credit_claims::status.eq("revoked"))
+            .select(credit_claims::id);
+        let plan = crate::support::plans::generic_plan(&app.database, &query, 3);
+        assert!(plan.iter().any(|line| line.contains("credit_claims_enrollment")), "{plan:#?}");
+    }
+);
