@@ -198,9 +198,9 @@ impl FromRequest for Caller {
 /// On PostgreSQL, a token this process has verified before (see `auth::verified`) needs no
 /// key and no query to be extracted: its account and session are then checked on the
 /// write's own connection, in its transaction, instead of on a connection of their own just
-/// before (one checkout, thread hop and round trip fewer per write). Every other token is
-/// checked as [`Caller`] is. On SQLite, where one writer thread serializes every write, the
-/// check stays on a reader connection, off that thread's time.
+/// before (a checkout and a thread hop fewer per write; the query is the same). Every other
+/// token is checked as [`Caller`] is. On SQLite, where one writer thread serializes every
+/// write, the check stays on a reader connection, off that thread's time.
 #[derive(Debug, Clone)]
 pub struct PendingCaller(Pending);
 
