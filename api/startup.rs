@@ -321,6 +321,10 @@ impl ActivityEffects for CatalogEffects {
         enrollments::service::mark_no_shows(conn, activity)
     }
 
+    fn retitled(&self, conn: &mut DbConnection, activity: &ActivityRow) -> ApiResult<()> {
+        credit_claims::service::activity_retitled(conn, activity)
+    }
+
     fn outcome_measures(&self, conn: &mut DbConnection, activity_id: &str) -> ApiResult<OutcomeMeasures> {
         surveys::service::outcome_measures(conn, activity_id)
     }

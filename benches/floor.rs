@@ -294,6 +294,7 @@ async fn enroll_into_distinct_activities(base: &str, url: &str, clients: u64, se
 /// read by an administrator, one request at a time.
 async fn transcript_of_a_thousand_credits(base: &str, url: &str, seconds: u64) -> Figures {
     use ce_api::{
+        activities::ActivityRow,
         credit_claims::fixtures as claims,
         db::schema::enrollments,
         enrollments::{dto::EnrollmentStatus, EnrollmentRow},
@@ -301,17 +302,17 @@ async fn transcript_of_a_thousand_credits(base: &str, url: &str, seconds: u64) -
     let mut conn = db::establish(url).expect("connect");
     let token = admin_token(&mut conn, base).await.expect("admin token");
     let learner = bench_learners(&mut conn, 1).expect("learner").remove(0);
-    let ids: Vec<String> =
-        activities::table.select(activities::id).limit(1000).load(&mut conn).expect("activities");
+    let held: Vec<ActivityRow> =
+        activities::table.select(ActivityRow::as_select()).limit(1000).load(&mut conn).expect("activities");
     db::write_transaction(&mut conn, |conn| {
         let at = db::now();
-        for activity_id in &ids {
+        for activity in &held {
             let mut enrollment =
-                EnrollmentRow::new(activity_id, &learner, EnrollmentStatus::Completed, "bench");
+                EnrollmentRow::new(&activity.id, &learner, EnrollmentStatus::Completed, "bench");
             enrollment.completed_at = Some(at);
             enrollment.completion_date = Some(at.date());
             diesel::insert_into(enrollments::table).values(&enrollment).execute(conn)?;
-            let claim = awarded_claim(&enrollment, "ama_pra_1", 100, at.date());
+            let claim = awarded_claim(activity, &enrollment, "ama_pra_1", 100, at.date());
             claims::insert(conn, &claim)?;
             ce_api::reporting::service::on_award(conn, &claim.to_api("http://bench")?, None)?;
         }

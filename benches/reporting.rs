@@ -80,7 +80,7 @@ fn seed(url: &str, awards: u64) -> Result<(), String> {
                 let enrollment =
                     EnrollmentRow::new(&activity.id, &user.id, EnrollmentStatus::Completed, "bench");
                 diesel::insert_into(enrollments::table).values(&enrollment).execute(conn)?;
-                let claim = support::awarded_claim(&enrollment, "acpe", 200, today);
+                let claim = support::awarded_claim(&activity, &enrollment, "acpe", 200, today);
                 claims::insert(conn, &claim)?;
                 ce_api::reporting::service::on_award(conn, &claim.to_api("http://bench")?, None)?;
             }

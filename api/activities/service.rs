@@ -41,6 +41,8 @@ pub trait ActivityEffects: Send + Sync {
         conn: &mut DbConnection,
         activity_id: &str,
     ) -> ApiResult<rules::OutcomeMeasures>;
+    /// The title or format changed: what shows them beside the activity's credit follows.
+    fn retitled(&self, conn: &mut DbConnection, activity: &ActivityRow) -> ApiResult<()>;
     /// The activity was published or cancelled: what the boards must hear of it.
     fn status_changed(
         &self,
@@ -318,6 +320,9 @@ pub fn patch(
     let saved = store::replace(conn, &current, &after)?;
     if after.capacity != before.capacity {
         effects.capacity_changed(conn, &saved)?;
+    }
+    if after.title != before.title || after.format != before.format {
+        effects.retitled(conn, &saved)?;
     }
     if status == ActivityStatus::Published {
         announce(conn, EventType::ActivityUpdated, &saved)?;

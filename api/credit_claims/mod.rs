@@ -21,7 +21,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 /// Stored claims for benchmarks that seed awards without the HTTP path.
 pub mod fixtures {
-    pub use super::store::{insert, ClaimRow};
+    pub use super::store::{insert, transcript_lines, ClaimRow};
 }
 
 pub fn configure(cfg: &mut ServiceConfig) {

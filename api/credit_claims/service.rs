@@ -388,6 +388,14 @@ fn new_claim(
         session_id: target.session_id.map(str::to_string),
         moc_board: rules::moc_board(credit_type).map(str::to_string),
         moc_credit_type: target.moc_credit_type.map(|kind| crate::db::enum_text(&kind)),
+        activity_title: ctx.activity.title.clone(),
+        activity_format: ctx.activity.format.clone(),
+        acpe_uan: ctx
+            .input
+            .credit_designations
+            .iter()
+            .find(|designation| designation.credit_type == credit_type && credit_type == CreditType::Acpe)
+            .and_then(|designation| designation.acpe_uan.clone()),
         decision_reason: None,
         decided_by: None,
         decided_at: None,
@@ -728,8 +736,7 @@ pub fn transcript(
     }
     let learner = users::service::account(conn, user_id)?.ok_or(ApiError::NotFound)?;
     let rows = store::awarded(conn, user_id, query.from, query.to, query.credit_type)?;
-    let claim_ids: Vec<&str> = rows.iter().map(|row| row.claim_id.as_str()).collect();
-    let mut reporting = reporting::service::states(conn, &claim_ids)?;
+    let mut reporting = reporting::service::states_of_learner(conn, user_id)?;
     let mut totals: BTreeMap<_, Credits> = BTreeMap::new();
     let mut entries = Vec::with_capacity(rows.len());
     for row in rows {
@@ -755,6 +762,13 @@ pub fn transcript(
         entries,
         totals: totals.into_iter().map(|(credit_type, amount)| CreditTotal { credit_type, amount }).collect(),
     })
+}
+
+/// The activity's title or format changed: its claims' transcript lines follow (the claims
+/// themselves are unchanged, so neither their version nor the credit feed moves).
+pub fn activity_retitled(conn: &mut DbConnection, activity: &ActivityRow) -> ApiResult<()> {
+    store::retitle(conn, &activity.id, &activity.title, &activity.format)?;
+    Ok(())
 }
 
 /// The certificate of an awarded claim (whoever may read the claim): learner, activity,

@@ -10,7 +10,7 @@ use crate::{
     credits::Credits,
     db::{
         now,
-        schema::{activities, activity_credit_designations, credit_claim_audit, credit_claims},
+        schema::{credit_claim_audit, credit_claims},
         to_utc, DbConnection,
     },
     error::{ApiError, ApiResult, ProblemType},
@@ -45,6 +45,12 @@ pub struct ClaimRow {
     pub session_id: Option<String>,
     pub moc_board: Option<String>,
     pub moc_credit_type: Option<String>,
+    /// The activity's title and format as a transcript line shows them (kept current with the
+    /// activity's edits).
+    pub activity_title: String,
+    pub activity_format: String,
+    /// The ACPE Universal Activity Number of the activity's ACPE designation (ACPE claims only).
+    pub acpe_uan: Option<String>,
 }
 
 impl ClaimRow {
@@ -300,7 +306,25 @@ pub struct TranscriptRow {
     pub acpe_uan: Option<String>,
 }
 
-/// A learner's awarded claims with completion dates in the period, oldest first.
+/// "Awarded", written as SQL text rather than compared with a bound parameter, so that a
+/// prepared statement's generic plan can use the partial index `credit_claims_transcript`
+/// (`WHERE status = 'awarded'`), which holds a learner's awards in transcript order.
+fn is_awarded() -> diesel::expression::SqlLiteral<diesel::sql_types::Bool> {
+    diesel::dsl::sql("\"credit_claims\".\"status\" = 'awarded'")
+}
+
+/// A learner's awarded claims, oldest first.
+#[diesel::dsl::auto_type]
+pub fn transcript_lines<'a>(user_id: &'a str) -> _ {
+    let awarded: diesel::expression::SqlLiteral<diesel::sql_types::Bool> = is_awarded();
+    credit_claims::table
+        .filter(credit_claims::user_id.eq(user_id))
+        .filter(awarded)
+        .order((credit_claims::completion_date, credit_claims::id))
+}
+
+/// A learner's awarded claims with completion dates in the period, oldest first: one range of
+/// one index, each line's activity fields kept on the claim.
 pub fn awarded(
     conn: &mut DbConnection,
     user_id: &str,
@@ -308,15 +332,7 @@ pub fn awarded(
     to: Option<NaiveDate>,
     credit_type: Option<CreditType>,
 ) -> ApiResult<Vec<TranscriptRow>> {
-    let mut select = credit_claims::table
-        .inner_join(activities::table)
-        .left_join(
-            activity_credit_designations::table.on(activity_credit_designations::activity_id
-                .eq(credit_claims::activity_id)
-                .and(activity_credit_designations::credit_type.eq(credit_claims::credit_type))),
-        )
-        .filter(credit_claims::user_id.eq(user_id.to_string()))
-        .filter(credit_claims::status.eq(ClaimStatus::Awarded.as_str()))
+    let mut select = transcript_lines(user_id)
         // Only what a transcript shows: a learner may hold thousands of credits.
         .select((
             credit_claims::id,
@@ -324,11 +340,10 @@ pub fn awarded(
             credit_claims::credit_type,
             credit_claims::amount_hundredths,
             credit_claims::completion_date,
-            activities::title,
-            activities::format,
-            activity_credit_designations::acpe_uan.nullable(),
+            credit_claims::activity_title,
+            credit_claims::activity_format,
+            credit_claims::acpe_uan,
         ))
-        .order((credit_claims::completion_date, credit_claims::id))
         .into_boxed();
     if let Some(from) = from {
         select = select.filter(credit_claims::completion_date.ge(from));
@@ -342,13 +357,12 @@ pub fn awarded(
     type Row = (String, String, String, i32, NaiveDate, String, String, Option<String>);
     let rows: Vec<Row> = select.load(conn)?;
     rows.into_iter()
-        .map(|(claim_id, activity_id, credit_type, hundredths, completion_date, title, format, uan)| {
-            let credit_type: CreditType = crate::db::parse_enum_text(&credit_type)?;
+        .map(|(claim_id, activity_id, credit_type, hundredths, completion_date, title, format, acpe_uan)| {
             Ok(TranscriptRow {
                 claim_id,
                 activity_id,
-                acpe_uan: uan.filter(|_| credit_type == CreditType::Acpe),
-                credit_type,
+                acpe_uan,
+                credit_type: crate::db::parse_enum_text(&credit_type)?,
                 amount: Credits::from_hundredths(hundredths),
                 completion_date,
                 title,
@@ -356,4 +370,11 @@ pub fn awarded(
             })
         })
         .collect()
+}
+
+/// The activity's title and format on its claims, after an edit of either.
+pub fn retitle(conn: &mut DbConnection, activity_id: &str, title: &str, format: &str) -> ApiResult<usize> {
+    Ok(diesel::update(credit_claims::table.filter(credit_claims::activity_id.eq(activity_id)))
+        .set((credit_claims::activity_title.eq(title), credit_claims::activity_format.eq(format)))
+        .execute(conn)?)
 }

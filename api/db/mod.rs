@@ -59,8 +59,11 @@ pub fn enum_text<T: serde::Serialize>(value: &T) -> String {
 
 /// Reads an enum stored by [`enum_text`].
 pub fn parse_enum_text<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, DbError> {
-    serde_json::from_value(serde_json::Value::String(text.to_string()))
-        .map_err(|_| DbError::Corrupt(format!("unknown stored value `{text}`")))
+    use serde::de::IntoDeserializer;
+    // Straight from the text: no JSON value built per field (pages read thousands of them).
+    let text_deserializer: serde::de::value::StrDeserializer<'_, serde::de::value::Error> =
+        text.into_deserializer();
+    T::deserialize(text_deserializer).map_err(|_| DbError::Corrupt(format!("unknown stored value `{text}`")))
 }
 
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");

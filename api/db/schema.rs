@@ -324,6 +324,9 @@ diesel::table! {
         session_id -> Nullable<Text>,
         moc_board -> Nullable<Text>,
         moc_credit_type -> Nullable<Text>,
+        activity_title -> Text,
+        activity_format -> Text,
+        acpe_uan -> Nullable<Text>,
     }
 }
 

@@ -197,8 +197,21 @@ pub fn states(
     conn: &mut DbConnection,
     claim_ids: &[&str],
 ) -> ApiResult<HashMap<String, Vec<ReportingState>>> {
+    by_claim(store::items_of_claims(conn, claim_ids)?)
+}
+
+/// Where each of a learner's claims stands with its destinations, for a transcript: one
+/// indexed read by learner rather than a list of a thousand claim ids.
+pub fn states_of_learner(
+    conn: &mut DbConnection,
+    user_id: &str,
+) -> ApiResult<HashMap<String, Vec<ReportingState>>> {
+    by_claim(store::items_of_learner(conn, user_id)?)
+}
+
+fn by_claim(items: Vec<store::ItemState>) -> ApiResult<HashMap<String, Vec<ReportingState>>> {
     let mut by_claim: HashMap<String, Vec<ReportingState>> = HashMap::new();
-    for row in store::items_of_claims(conn, claim_ids)? {
+    for row in items {
         let Some(claim_id) = row.claim_id.clone() else { continue };
         let state = ReportingState {
             destination: parse(&row.destination)?,

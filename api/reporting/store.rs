@@ -118,6 +118,16 @@ pub fn items_of_claims(conn: &mut DbConnection, claim_ids: &[&str]) -> ApiResult
     Ok(found)
 }
 
+/// The items of a learner's claims (`reporting_items_user`).
+pub fn items_of_learner(conn: &mut DbConnection, user_id: &str) -> ApiResult<Vec<ItemState>> {
+    Ok(reporting_items::table
+        .filter(reporting_items::user_id.eq(user_id))
+        .filter(reporting_items::claim_id.is_not_null())
+        .order(reporting_items::id)
+        .select(ItemState::as_select())
+        .load(conn)?)
+}
+
 /// What a transcript or a credit event shows of an item: only these columns are read.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = reporting_items)]

@@ -138,15 +138,22 @@ pub fn bench_learners(conn: &mut db::DbConnection, count: u64) -> Result<Vec<Str
     .map_err(|e| e.to_string())
 }
 
-/// An awarded claim of `hundredths` of `credit_type` for `enrollment`'s learner and activity,
+/// An awarded claim of `hundredths` of `credit_type` for `enrollment`'s learner in `activity`,
 /// claimed and awarded now, completed on `completed_on` (as the award path writes it).
 pub fn awarded_claim(
+    activity: &ce_api::activities::ActivityRow,
     enrollment: &ce_api::enrollments::EnrollmentRow,
     credit_type: &str,
     hundredths: i32,
     completed_on: chrono::NaiveDate,
 ) -> ce_api::credit_claims::fixtures::ClaimRow {
     let at = db::now();
+    let acpe_uan = match credit_type {
+        "acpe" => activity.input().ok().and_then(|input| {
+            input.credit_designations.into_iter().find_map(|designation| designation.acpe_uan)
+        }),
+        _ => None,
+    };
     ce_api::credit_claims::fixtures::ClaimRow {
         id: uuid::Uuid::now_v7().to_string(),
         enrollment_id: enrollment.id.clone(),
@@ -171,6 +178,9 @@ pub fn awarded_claim(
         session_id: None,
         moc_board: None,
         moc_credit_type: None,
+        activity_title: activity.title.clone(),
+        activity_format: activity.format.clone(),
+        acpe_uan,
     }
 }
 

@@ -240,6 +240,17 @@ db_test!(
         assert_eq!(verified.json()["valid"], true);
         assert_eq!(verified.json()["amount"], 1.5);
         app.get("/v1/credit-verifications/not-a-code").await.assert_problem(404, "not-found");
+        // The transcript names the activity as it is now called.
+        app.request(Method::PATCH, &format!("/v1/activities/{}", setup.activity))
+            .bearer(&setup.admin)
+            .header("if-match", "*")
+            .json(&json!({"title": "Safer Opioid Prescribing"}))
+            .send()
+            .await
+            .assert_status(200);
+        let renamed = self::transcript(&app, &learner.token).await;
+        assert_eq!(renamed["entries"][0]["activity_title"], "Safer Opioid Prescribing");
+        assert_eq!(renamed["entries"][0]["claim_id"], id);
         // A transcript period must run forwards.
         app.request(Method::GET, "/v1/me/transcript?from=2027-01-02&to=2027-01-01")
             .bearer(&learner.token)
@@ -1053,6 +1064,10 @@ db_test!(
         claim(&app, &pharmacist.token, claim_body(&pharmacist.enrollment, "acpe", 1.0))
             .await
             .assert_status(201);
+        // The pharmacist's transcript line carries the UAN CPE Monitor knows the activity by.
+        let line = &transcript(&app, &pharmacist.token).await["entries"][0];
+        assert_eq!(line["credit_type"], "acpe");
+        assert_eq!(line["acpe_uan"], "0197-0000-26-001-H01-P");
     }
 );
 
@@ -1232,6 +1247,56 @@ db_test!(
         ama_body["moc_credit_type"] = json!("patient_safety");
         let refused = claim(&app, &doctor.token, ama_body).await.assert_problem(422, "validation");
         assert_eq!(refused["errors"][0]["field"], "moc_credit_type");
+    }
+);
+
+/// Reverts migrations down to and including `version` (named as its directory begins), then
+/// runs them all again: the upgrade from before `version` as a deployed database takes it.
+fn upgrade_again_from_before(app: &TestApp, version: &str) {
+    use ce_api::db::{DbConnection, POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS};
+    use diesel_migrations::MigrationHarness;
+    let wanted = version.replace('-', "");
+    let mut conn = app.database.connect();
+    loop {
+        let reverted = match &mut conn {
+            DbConnection::Postgres(pg) => pg.revert_last_migration(POSTGRES_MIGRATIONS),
+            DbConnection::Sqlite(sqlite) => sqlite.revert_last_migration(SQLITE_MIGRATIONS),
+        }
+        .unwrap();
+        if reverted.to_string().replace('-', "") == wanted {
+            break;
+        }
+    }
+    ce_api::db::run_migrations(&mut conn).unwrap();
+}
+
+db_test!(
+    async fn claims_awarded_before_transcript_lines_were_kept_get_them_on_upgrade(app: TestApp) {
+        let acpe = json!([{"credit_type": "acpe", "max_amount": 2.0, "acpe_uan": "0197-0000-26-001-H01-P"}]);
+        let setup = publish(&app, enduring(acpe, "automatic")).await;
+        let profile =
+            json!({"profession": "pharmacist", "nabp_eprofile_id": "7654321", "birth_mmdd": "0412"});
+        let pharmacist = completed_learner(&app, &setup, profile, 120).await;
+        claim(&app, &pharmacist.token, claim_body(&pharmacist.enrollment, "acpe", 1.0))
+            .await
+            .assert_status(201);
+        upgrade_again_from_before(&app, "2026-11-30-000024");
+        let line = &transcript(&app, &pharmacist.token).await["entries"][0];
+        assert_eq!(line["activity_title"], "Opioid Prescribing <Safely>");
+        assert_eq!(line["format"], "enduring");
+        assert_eq!(line["acpe_uan"], "0197-0000-26-001-H01-P");
+    }
+);
+
+db_test!(
+    async fn a_transcript_reads_one_index_range_in_order(app: TestApp) {
+        // A learner's awarded claims come from the partial index in transcript order, whatever
+        // the learner: no lookups of activities, no sort of a thousand lines.
+        use ce_api::db::schema::credit_claims;
+        let query = ce_api::credit_claims::fixtures::transcript_lines("learner").select(credit_claims::id);
+        let plan = crate::support::plans::generic_plan(&app.database, &query, 1);
+        assert!(plan.iter().any(|line| line.contains("credit_claims_transcript")), "{plan:#?}");
+        assert!(!plan.iter().any(|line| line.contains("Sort") || line.contains("TEMP B-TREE")), "{plan:#?}");
     }
 );
 
