@@ -671,3 +671,53 @@ db_test!(
         assert!(plan.iter().any(|line| line.contains("enrollments_one_live")), "{plan:#?}");
     }
 );
+
+/// On PostgreSQL, taking a seat updates the activity's seat counter in place (a heap-only
+/// update: no new entry in any of the activities' indexes), also when the activity's page was
+/// filled by the activities created after it.
+#[actix_web::test]
+async fn taking_a_seat_updates_the_activity_row_in_place_on_postgres() {
+    use ce_api::{
+        db::{schema::enrollments, DbConnection},
+        enrollments::{dto::EnrollmentStatus, EnrollmentRow},
+    };
+    use diesel::{prelude::*, sql_types::BigInt};
+
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+
+    let Some(app) = TestApp::spawn(ce_api::config::Backend::Postgres).await else { return };
+    let server = app.handle();
+    let admin = app.admin_token().await;
+    let (_, planner) = app.user_with_role(&admin, "planner").await;
+    let mut activities = Vec::new();
+    // Sixteen documents of a few KB: several table pages, the first ones filled.
+    for _ in 0..16 {
+        let body = examples::create_activity(chrono::Utc::now().date_naive());
+        let created = app.request(Method::POST, "/v1/activities").bearer(&planner).json(&body).send().await;
+        created.assert_status(201);
+        activities.push(created.json()["id"].as_str().unwrap().to_string());
+    }
+    let (learner, _) = app.learner(&format!("seats-{}@example.org", uuid::Uuid::now_v7().simple())).await;
+    let DbConnection::Postgres(mut pg) = app.database.connect() else { unreachable!("a PostgreSQL app") };
+    let counted = |pg: &mut diesel::PgConnection, function: &str| {
+        diesel::sql_query(format!("SELECT {function}('activities'::regclass) AS n"))
+            .get_result::<Count>(pg)
+            .map(|count| count.n)
+    };
+    let _ = pg.transaction::<(), diesel::result::Error, _>(|pg| {
+        for activity in &activities {
+            let seat = EnrollmentRow::new(activity, &learner, EnrollmentStatus::Registered, "test");
+            diesel::insert_into(enrollments::table).values(&seat).execute(pg)?;
+        }
+        let updated = counted(pg, "pg_stat_get_xact_tuples_updated")?;
+        let in_place = counted(pg, "pg_stat_get_xact_tuples_hot_updated")?;
+        assert_eq!((updated, in_place), (16, 16), "every seat counter updated in place");
+        // Leave nothing behind: the counts are what was asked.
+        Err(diesel::result::Error::RollbackTransaction)
+    });
+    server.stop(true).await;
+}

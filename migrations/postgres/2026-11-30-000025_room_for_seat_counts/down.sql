@@ -1,0 +1,2 @@
+ALTER TABLE catalog_marks RESET (fillfactor);
+ALTER TABLE activities RESET (fillfactor);
