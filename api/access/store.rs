@@ -1,10 +1,11 @@
 //! The lookups access decisions need: who plans an activity, who is enrolled in it. Read
 //! straight from the tables (access sits below the resources and uses none of their stores).
 
-use diesel::{expression::SqlLiteral, prelude::*, sql_types::Bool};
+use diesel::prelude::*;
 
 use crate::{
     db::{
+        condition::{Condition, FixedCondition},
         schema::{activities, activity_people, enrollments},
         DbConnection,
     },
@@ -54,13 +55,20 @@ pub(super) fn enrolled(conn: &mut DbConnection, activity_id: &str, user_id: &str
 /// a lookup by activity and learner uses the partial unique index `enrollments_one_live`
 /// (`WHERE status <> 'cancelled'`): a prepared statement's generic plan cannot tell that
 /// `status <> $1` implies it, and reads every enrollment the learner ever had instead.
-pub fn enrollment_is_live() -> SqlLiteral<Bool> {
-    diesel::dsl::sql("\"enrollments\".\"status\" <> 'cancelled'")
+#[derive(Debug, Clone, Copy)]
+pub struct LiveEnrollment;
+
+impl FixedCondition for LiveEnrollment {
+    const SQL: &'static str = "\"enrollments\".\"status\" <> 'cancelled'";
+}
+
+pub fn enrollment_is_live() -> Condition<LiveEnrollment> {
+    Condition::new()
 }
 
 #[diesel::dsl::auto_type]
 fn live_enrollment<'a>(activity_id: &'a str, user_id: &'a str) -> _ {
-    let live: SqlLiteral<Bool> = enrollment_is_live();
+    let live: Condition<LiveEnrollment> = enrollment_is_live();
     enrollments::table
         .filter(enrollments::activity_id.eq(activity_id))
         .filter(enrollments::user_id.eq(user_id))

@@ -9,6 +9,7 @@ use crate::{
     credit_claims::dto::{ClaimHistoryEntry, ClaimListQuery, ClaimStatus, CreditClaim},
     credits::Credits,
     db::{
+        condition::{Condition, FixedCondition},
         now,
         schema::{credit_claim_audit, credit_claims},
         to_utc, DbConnection,
@@ -309,14 +310,17 @@ pub struct TranscriptRow {
 /// "Awarded", written as SQL text rather than compared with a bound parameter, so that a
 /// prepared statement's generic plan can use the partial index `credit_claims_transcript`
 /// (`WHERE status = 'awarded'`), which holds a learner's awards in transcript order.
-fn is_awarded() -> diesel::expression::SqlLiteral<diesel::sql_types::Bool> {
-    diesel::dsl::sql("\"credit_claims\".\"status\" = 'awarded'")
+#[derive(Debug, Clone, Copy)]
+pub struct AwardedClaim;
+
+impl FixedCondition for AwardedClaim {
+    const SQL: &'static str = "\"credit_claims\".\"status\" = 'awarded'";
 }
 
 /// A learner's awarded claims, oldest first.
 #[diesel::dsl::auto_type]
 pub fn transcript_lines<'a>(user_id: &'a str) -> _ {
-    let awarded: diesel::expression::SqlLiteral<diesel::sql_types::Bool> = is_awarded();
+    let awarded: Condition<AwardedClaim> = Condition::new();
     credit_claims::table
         .filter(credit_claims::user_id.eq(user_id))
         .filter(awarded)

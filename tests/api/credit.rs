@@ -1297,6 +1297,9 @@ db_test!(
         let plan = crate::support::plans::generic_plan(&app.database, &query, 1);
         assert!(plan.iter().any(|line| line.contains("credit_claims_transcript")), "{plan:#?}");
         assert!(!plan.iter().any(|line| line.contains("Sort") || line.contains("TEMP B-TREE")), "{plan:#?}");
+        if let Some(held) = crate::support::plans::prepared_after_two_runs(&app.database, &query) {
+            assert!(held.iter().any(|sql| sql.contains("= 'awarded'")), "{held:#?}");
+        }
     }
 );
 

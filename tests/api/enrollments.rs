@@ -669,6 +669,11 @@ db_test!(
             .select(enrollments::id);
         let plan = crate::support::plans::generic_plan(&app.database, &query, 2);
         assert!(plan.iter().any(|line| line.contains("enrollments_one_live")), "{plan:#?}");
+        // And the statement stays prepared: a literal condition must not make diesel parse
+        // and plan it again on every run.
+        if let Some(held) = crate::support::plans::prepared_after_two_runs(&app.database, &query) {
+            assert!(held.iter().any(|sql| sql.contains("<> 'cancelled'")), "{held:#?}");
+        }
     }
 );
 

@@ -49,3 +49,26 @@ where
         }
     }
 }
+
+#[derive(QueryableByName)]
+struct PreparedStatement {
+    #[diesel(sql_type = Text)]
+    statement: String,
+}
+
+/// On PostgreSQL, the statements a connection holds prepared after running `query` twice: a
+/// query diesel caches is among them (named, parsed and planned once per connection); one it
+/// does not cache is parsed and planned again on every run and is not. `None` on SQLite.
+pub fn prepared_after_two_runs<Q>(database: &TestDatabase, query: &Q) -> Option<Vec<String>>
+where
+    Q: QueryFragment<Pg> + diesel::query_builder::QueryId,
+{
+    let DbConnection::Postgres(mut pg) = database.connect() else { return None };
+    for _ in 0..2 {
+        diesel::Connection::execute_returning_count(&mut pg, query).unwrap();
+    }
+    let held = diesel::sql_query("SELECT statement FROM pg_prepared_statements")
+        .load::<PreparedStatement>(&mut pg)
+        .unwrap();
+    Some(held.into_iter().map(|row| row.statement).collect())
+}
