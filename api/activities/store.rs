@@ -371,7 +371,9 @@ pub struct ActivityCursor {
 #[derive(Debug, Queryable)]
 pub struct ListedRow {
     pub id: String,
+    #[diesel(deserialize_as = crate::db::stamp::Stamp)]
     pub sort_at: NaiveDateTime,
+    #[diesel(deserialize_as = crate::db::stamp::Stamp)]
     pub updated_at: NaiveDateTime,
     pub version: i32,
     pub capacity: Option<i32>,
@@ -398,8 +400,9 @@ pub fn list(
     with_views: bool,
 ) -> ApiResult<Vec<ListedRow>> {
     let view_json: ViewColumn = match (with_views, query.view.unwrap_or_default()) {
+        // A bound NULL, not an SQL literal: a statement holding a literal is never cached.
         (false, _) => {
-            Box::new(diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::Text>>("NULL"))
+            Box::new(None::<String>.into_sql::<diesel::sql_types::Nullable<diesel::sql_types::Text>>())
         }
         (true, ActivityView::Summary) => Box::new(activities::summary_json),
         (true, ActivityView::Full) => Box::new(activities::document_json),

@@ -9,6 +9,7 @@ pub mod condition;
 mod groups;
 pub mod keyset;
 pub mod schema;
+pub mod stamp;
 mod writer;
 
 pub use groups::write_grouped;
