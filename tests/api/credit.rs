@@ -1046,6 +1046,14 @@ async fn own_claim(app: &TestApp, setup: &Setup, token: &str, minutes: i32) -> (
     (me["id"].as_str().unwrap().to_string(), claimed.json()["id"].as_str().unwrap().to_string())
 }
 
+/// A pharmacist who completed the ACPE activity of `setup`, awarded one contact hour.
+async fn awarded_pharmacist(app: &TestApp, setup: &Setup) -> Learner {
+    let profile = json!({"profession": "pharmacist", "nabp_eprofile_id": "7654321", "birth_mmdd": "0412"});
+    let pharmacist = completed_learner(app, setup, profile, 120).await;
+    claim(app, &pharmacist.token, claim_body(&pharmacist.enrollment, "acpe", 1.0)).await.assert_status(201);
+    pharmacist
+}
+
 db_test!(
     async fn acpe_credit_goes_only_to_the_audience_its_uan_names(app: TestApp) {
         let acpe = json!([{"credit_type": "acpe", "max_amount": 2.0, "acpe_uan": "0197-0000-26-001-H01-P"}]);
@@ -1058,12 +1066,7 @@ db_test!(
             .assert_problem(422, "profession-not-eligible");
         assert_eq!(refused["errors"][0]["field"], "credit_type");
         assert!(refused["errors"][0]["message"].as_str().unwrap().contains("pharmacists"), "{refused}");
-        let profile =
-            json!({"profession": "pharmacist", "nabp_eprofile_id": "7654321", "birth_mmdd": "0412"});
-        let pharmacist = completed_learner(&app, &setup, profile, 120).await;
-        claim(&app, &pharmacist.token, claim_body(&pharmacist.enrollment, "acpe", 1.0))
-            .await
-            .assert_status(201);
+        let pharmacist = awarded_pharmacist(&app, &setup).await;
         // The pharmacist's transcript line carries the UAN CPE Monitor knows the activity by.
         let line = &transcript(&app, &pharmacist.token).await["entries"][0];
         assert_eq!(line["credit_type"], "acpe");
@@ -1274,12 +1277,7 @@ db_test!(
     async fn claims_awarded_before_transcript_lines_were_kept_get_them_on_upgrade(app: TestApp) {
         let acpe = json!([{"credit_type": "acpe", "max_amount": 2.0, "acpe_uan": "0197-0000-26-001-H01-P"}]);
         let setup = publish(&app, enduring(acpe, "automatic")).await;
-        let profile =
-            json!({"profession": "pharmacist", "nabp_eprofile_id": "7654321", "birth_mmdd": "0412"});
-        let pharmacist = completed_learner(&app, &setup, profile, 120).await;
-        claim(&app, &pharmacist.token, claim_body(&pharmacist.enrollment, "acpe", 1.0))
-            .await
-            .assert_status(201);
+        let pharmacist = awarded_pharmacist(&app, &setup).await;
         upgrade_again_from_before(&app, "2026-11-30-000024");
         let line = &transcript(&app, &pharmacist.token).await["entries"][0];
         assert_eq!(line["activity_title"], "Opioid Prescribing <Safely>");
