@@ -422,15 +422,16 @@ fn finish<T, E: From<DbError>>(
     }
 }
 
-/// Locks one row by id until the transaction ends, so that writers of the same object take
-/// turns across API processes (PostgreSQL). SQLite's single writer already serializes them.
-/// `table` is a name from the code, never from a request.
-pub fn lock_row(conn: &mut DbConnection, table: &'static str, id: &str) -> Result<(), DbError> {
-    use diesel::RunQueryDsl;
+/// Locks a row until the transaction ends, so that writers of the same object take turns
+/// across API processes: `lock` runs `SELECT id ... FOR UPDATE` on PostgreSQL. SQLite's single
+/// writer already serializes them. The statement is the caller's typed query, which diesel
+/// prepares once per connection (SQL text built at run time would be parsed on every call).
+pub fn lock_row(
+    conn: &mut DbConnection,
+    lock: impl FnOnce(&mut PgConnection) -> diesel::QueryResult<usize>,
+) -> Result<(), DbError> {
     if let DbConnection::Postgres(pg) = conn {
-        diesel::sql_query(format!("SELECT id FROM {table} WHERE id = $1 FOR UPDATE"))
-            .bind::<diesel::sql_types::Text, _>(id)
-            .execute(pg)?;
+        lock(pg)?;
     }
     Ok(())
 }

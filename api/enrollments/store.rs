@@ -110,12 +110,14 @@ impl EnrollmentRow {
 
 /// Serializes seat changes of one activity (see the module notes).
 pub fn lock_activity(conn: &mut DbConnection, activity_id: &str) -> ApiResult<()> {
-    Ok(crate::db::lock_row(conn, "activities", activity_id)?)
+    let row = activities::table.find(activity_id).select(activities::id);
+    Ok(crate::db::lock_row(conn, |pg| row.for_update().execute(pg))?)
 }
 
 /// Serializes claims on one enrollment.
 pub fn lock(conn: &mut DbConnection, enrollment_id: &str) -> ApiResult<()> {
-    Ok(crate::db::lock_row(conn, "enrollments", enrollment_id)?)
+    let row = enrollments::table.find(enrollment_id).select(enrollments::id);
+    Ok(crate::db::lock_row(conn, |pg| row.for_update().execute(pg))?)
 }
 
 pub fn find(conn: &mut DbConnection, id: &str) -> ApiResult<Option<EnrollmentRow>> {

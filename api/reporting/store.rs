@@ -338,7 +338,8 @@ pub fn batch_file(conn: &mut DbConnection, id: &str) -> ApiResult<Option<(String
 }
 
 pub fn lock_batch(conn: &mut DbConnection, id: &str) -> ApiResult<()> {
-    Ok(crate::db::lock_row(conn, "reporting_batches", id)?)
+    let row = reporting_batches::table.find(id).select(reporting_batches::id);
+    Ok(crate::db::lock_row(conn, |pg| row.for_update().execute(pg))?)
 }
 
 pub fn set_batch_status(
