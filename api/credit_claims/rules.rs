@@ -62,6 +62,24 @@ pub enum AmountProblem {
     AboveParticipation,
 }
 
+/// The most one claim may be for, as the contract states it (`amount`'s `maximum`).
+pub const CLAIM_CEILING: Credits = Credits::from_hundredths(100_000);
+
+/// The first amount outside the contract's bounds (more than nothing, in quarter steps, at most
+/// [`CLAIM_CEILING`]), by position, with why. A single claim gets the specific rule instead
+/// ([`check_amount`]); in a batch such a row makes the request malformed as a whole.
+pub fn first_malformed_amount(amounts: impl IntoIterator<Item = Credits>) -> Option<(usize, &'static str)> {
+    amounts.into_iter().enumerate().find_map(|(index, amount)| {
+        if !amount.is_quarter_step() {
+            Some((index, "must be more than 0, in steps of 0.25"))
+        } else if amount > CLAIM_CEILING {
+            Some((index, "must be at most 1000"))
+        } else {
+            None
+        }
+    })
+}
+
 /// Checks a claimed amount against the designation's maximum and the learner's participation
 /// (`None` when it is not known).
 pub fn check_amount(
@@ -247,6 +265,17 @@ mod tests {
 
     fn credits(hundredths: i32) -> Credits {
         Credits::from_hundredths(hundredths)
+    }
+
+    #[test]
+    fn batch_amounts_outside_the_contract_are_found_by_position() {
+        let amounts =
+            |values: &[i32]| values.iter().map(|&h| Credits::from_hundredths(h)).collect::<Vec<_>>();
+        assert_eq!(first_malformed_amount(amounts(&[25, 100_000, 150])), None);
+        assert_eq!(first_malformed_amount(amounts(&[100, 100_025])).map(|(i, _)| i), Some(1));
+        assert_eq!(first_malformed_amount(amounts(&[100, 130])).map(|(i, _)| i), Some(1));
+        assert_eq!(first_malformed_amount(amounts(&[0])).map(|(i, _)| i), Some(0));
+        assert_eq!(first_malformed_amount(amounts(&[-100])).map(|(i, _)| i), Some(0));
     }
 
     #[test]

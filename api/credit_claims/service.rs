@@ -882,6 +882,9 @@ pub fn claim_batch(
     if matches!(caller, Caller::User { role: crate::auth::Role::Learner, .. }) {
         return Err(access::forbidden_for_learners());
     }
+    if let Some((index, why)) = rules::first_malformed_amount(batch.rows.iter().map(|row| row.amount)) {
+        return Err(ApiError::validation(format!("rows[{index}].amount"), "range", why));
+    }
     let results: Vec<ClaimBatchRowResult> =
         crate::http::batch::each_row(conn, &batch.rows, 201, |conn, row| {
             claim(conn, caller, row, base_url, verified_only)

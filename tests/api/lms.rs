@@ -308,6 +308,20 @@ db_test!(
             "https://ce-api.dev/problems/insufficient_scope"
         );
 
+        // A row outside the contract's bounds (more than 1,000, or not in quarter steps) makes the
+        // batch malformed as a whole, as a missing field would: nothing of it is filed.
+        for amount in [1000.25, 0.3] {
+            let malformed = json!({"rows": [row(&open_enrollment, 1.0), row(&closed_enrollment, amount)]});
+            let refused = app
+                .request(Method::POST, "/v1/credit-claims/batch")
+                .bearer(&lms)
+                .json(&malformed)
+                .send()
+                .await
+                .assert_problem(422, "validation");
+            assert_eq!(refused["errors"][0]["field"], "rows[1].amount", "{refused}");
+        }
+
         // The award reached the feed once.
         let feed = app.request(Method::GET, "/v1/credit-events").bearer(&open.admin).send().await.json();
         let awards: Vec<&Value> =
