@@ -390,12 +390,15 @@ fn new_claim(
         moc_credit_type: target.moc_credit_type.map(|kind| crate::db::enum_text(&kind)),
         activity_title: ctx.activity.title.clone(),
         activity_format: ctx.activity.format.clone(),
-        acpe_uan: ctx
-            .input
-            .credit_designations
-            .iter()
-            .find(|designation| designation.credit_type == credit_type && credit_type == CreditType::Acpe)
-            .and_then(|designation| designation.acpe_uan.clone()),
+        acpe_uan: match credit_type {
+            CreditType::Acpe => ctx
+                .input
+                .credit_designations
+                .iter()
+                .find(|designation| designation.credit_type == credit_type)
+                .and_then(|designation| designation.acpe_uan.clone()),
+            _ => None,
+        },
         decision_reason: None,
         decided_by: None,
         decided_at: None,

@@ -48,7 +48,7 @@ impl FromSql<Timestamp, Backend> for Stamp {
 }
 
 /// `YYYY-MM-DD HH:MM:SS[.fraction]` by position; other forms SQLite may hold, through chrono.
-pub fn parse(text: &str) -> Option<NaiveDateTime> {
+fn parse(text: &str) -> Option<NaiveDateTime> {
     by_position(text.as_bytes()).or_else(|| {
         ["%F %T%.f", "%FT%T%.f", "%F %T%.f%:z", "%FT%T%.f%:z"]
             .iter()
