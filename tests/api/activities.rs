@@ -985,3 +985,31 @@ async fn responses_are_gzipped_only_when_configured_and_accepted() {
         app.handle().stop(true).await;
     }
 }
+
+db_test!(
+    async fn the_pages_after_the_first_stay_prepared_statements(app: TestApp) {
+        // A cursor's row comparison binds its values: the page query stays cacheable, so
+        // PostgreSQL does not parse and plan every page after the first again.
+        use ce_api::activities::{dto::ActivityListQuery, service};
+        for _ in 0..2 {
+            crate::credit::publish(
+                &app,
+                crate::credit::enduring(json!([crate::credit::ama(1.0)]), "automatic"),
+            )
+            .await;
+        }
+        let mut conn = app.database.connect();
+        let first = ActivityListQuery { limit: Some(1), ..Default::default() };
+        let first = service::list(&mut conn, None, &first).unwrap();
+        let cursor = first.next_cursor.expect("a second page");
+        let second = ActivityListQuery { limit: Some(1), cursor: Some(cursor), ..Default::default() };
+        for _ in 0..2 {
+            let page = service::list(&mut conn, None, &second).unwrap();
+            assert_eq!(page.data.len(), 1);
+            assert_ne!(page.data, first.data, "the second page follows the first");
+        }
+        if let Some(held) = crate::support::plans::held_prepared(&mut conn) {
+            assert!(held.iter().any(|sql| sql.contains("activities.id) > (")), "{held:#?}");
+        }
+    }
+);

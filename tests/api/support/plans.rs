@@ -63,12 +63,19 @@ pub fn prepared_after_two_runs<Q>(database: &TestDatabase, query: &Q) -> Option<
 where
     Q: QueryFragment<Pg> + diesel::query_builder::QueryId,
 {
-    let DbConnection::Postgres(mut pg) = database.connect() else { return None };
+    let mut conn = database.connect();
+    let DbConnection::Postgres(pg) = &mut conn else { return None };
     for _ in 0..2 {
-        diesel::Connection::execute_returning_count(&mut pg, query).unwrap();
+        diesel::Connection::execute_returning_count(pg, query).unwrap();
     }
+    held_prepared(&mut conn)
+}
+
+/// On PostgreSQL, the statements `conn` holds prepared; `None` on SQLite.
+pub fn held_prepared(conn: &mut DbConnection) -> Option<Vec<String>> {
+    let DbConnection::Postgres(pg) = conn else { return None };
     let held = diesel::sql_query("SELECT statement FROM pg_prepared_statements")
-        .load::<PreparedStatement>(&mut pg)
+        .load::<PreparedStatement>(pg)
         .unwrap();
     Some(held.into_iter().map(|row| row.statement).collect())
 }
