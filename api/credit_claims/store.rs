@@ -9,6 +9,7 @@ use crate::{
     credit_claims::dto::{ClaimHistoryEntry, ClaimListQuery, ClaimStatus, CreditClaim},
     credits::Credits,
     db::{
+        cached,
         condition::{Condition, FixedCondition},
         now,
         schema::{credit_claim_audit, credit_claims},
@@ -158,13 +159,8 @@ pub fn session_claims(
 pub fn save(conn: &mut DbConnection, current: &ClaimRow, mut next: ClaimRow) -> ApiResult<ClaimRow> {
     next.version = current.version + 1;
     next.updated_at = now();
-    let updated = diesel::update(
-        credit_claims::table
-            .filter(credit_claims::id.eq(&current.id))
-            .filter(credit_claims::version.eq(current.version)),
-    )
-    .set(&next)
-    .execute(conn)?;
+    let this_version = credit_claims::id.eq(&current.id).and(credit_claims::version.eq(current.version));
+    let updated = cached::update(credit_claims::table, this_version, &next).execute(conn)?;
     if updated == 0 {
         return Err(ApiError::Conflict {
             kind: ProblemType::ConcurrentUpdate,

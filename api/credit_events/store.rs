@@ -10,7 +10,8 @@
 //! A reader that sees event n has therefore already been able to see every event before n,
 //! and `seq > cursor` never skips one. On SQLite writers are serialized by `BEGIN IMMEDIATE`,
 //! which gives the same order. The cost is that appenders commit one at a time; only the
-//! short tail of their transaction (the head update, one insert, the commit) is serialized.
+//! short tail of their transaction (the head update, which returns the number, one insert,
+//! the commit) is serialized.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -57,10 +58,11 @@ pub fn append(
     claim: &CreditClaim,
     replaces_claim_id: Option<&str>,
 ) -> ApiResult<EventRow> {
-    diesel::update(credit_event_head::table.find(1))
+    // One round trip: the head is every appender's lock until the commit.
+    let seq: i64 = diesel::update(credit_event_head::table.find(1))
         .set(credit_event_head::last_seq.eq(credit_event_head::last_seq + 1))
-        .execute(conn)?;
-    let seq: i64 = credit_event_head::table.find(1).select(credit_event_head::last_seq).first(conn)?;
+        .returning(credit_event_head::last_seq)
+        .get_result(conn)?;
     let row = EventRow {
         seq,
         id: uuid::Uuid::now_v7().to_string(),

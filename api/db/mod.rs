@@ -5,6 +5,7 @@
 //! backend at run time from the URL. Only what the two backends really do differently
 //! (pragmas, locking, `ON CONFLICT`) matches on the variant.
 
+pub mod cached;
 pub mod condition;
 mod groups;
 pub mod keyset;

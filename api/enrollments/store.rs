@@ -12,7 +12,7 @@ use crate::{
     access::{activities_planned_by, enrollment_is_live, ListScope},
     activities::ActivityRow,
     db::{
-        now,
+        cached, now,
         schema::{activities, enrollments, session_attendance, users},
         to_utc, DbConnection,
     },
@@ -270,13 +270,8 @@ pub fn save(
 ) -> ApiResult<EnrollmentRow> {
     next.version = current.version + 1;
     next.updated_at = now().max(current.updated_at);
-    let updated = diesel::update(
-        enrollments::table
-            .filter(enrollments::id.eq(&current.id))
-            .filter(enrollments::version.eq(current.version)),
-    )
-    .set(&next)
-    .execute(conn)?;
+    let this_version = enrollments::id.eq(&current.id).and(enrollments::version.eq(current.version));
+    let updated = cached::update(enrollments::table, this_version, &next).execute(conn)?;
     if updated == 0 {
         return Err(ApiError::PreconditionFailed);
     }

@@ -397,3 +397,45 @@ fn compose_default(value: &str) -> String {
     out.push_str(rest);
     out
 }
+
+db_test!(
+    async fn cached_updates_are_prepared_once_per_sql_text(app: TestApp) {
+        // diesel never caches an UPDATE (PostgreSQL would parse and plan it on every run);
+        // `db::cached::update` does, keyed by the SQL text: a changeset that skips another
+        // column is another statement, never the first one run with the wrong columns.
+        use ce_api::db::{cached, schema::users};
+        use diesel::prelude::*;
+
+        #[derive(AsChangeset)]
+        #[diesel(table_name = users)]
+        struct Rename<'a> {
+            first_name: Option<&'a str>,
+            last_name: Option<&'a str>,
+        }
+
+        let (id, _) = app.learner("cached-updates@example.org").await;
+        let (other, _) = app.learner("not-renamed@example.org").await;
+        let mut conn = app.database.connect();
+        for first_name in ["Ada", "Augusta"] {
+            let rename = Rename { first_name: Some(first_name), last_name: None };
+            let renamed =
+                cached::update(users::table, users::id.eq(&id), &rename).execute(&mut conn).unwrap();
+            assert_eq!(renamed, 1);
+        }
+        let rename = Rename { first_name: None, last_name: Some("Lovelace") };
+        cached::update(users::table, users::id.eq(&id), &rename).execute(&mut conn).unwrap();
+        let names = |id: &str, conn: &mut ce_api::db::DbConnection| -> (String, String) {
+            users::table.find(id).select((users::first_name, users::last_name)).first(conn).unwrap()
+        };
+        assert_eq!(names(&id, &mut conn), ("Augusta".to_string(), "Lovelace".to_string()));
+        assert_ne!(names(&other, &mut conn).0, "Augusta", "the filter held");
+        // Uncached, for contrast: diesel's own UPDATE.
+        diesel::update(users::table.find(&id)).set(users::degree.eq("MD")).execute(&mut conn).unwrap();
+        if let Some(held) = crate::support::plans::held_prepared(&mut conn) {
+            let updates: Vec<&String> = held.iter().filter(|sql| sql.starts_with("UPDATE")).collect();
+            assert_eq!(updates.len(), 2, "one statement per SET list, diesel's own not held: {held:#?}");
+            assert!(updates.iter().any(|sql| sql.contains("\"first_name\" = $1 WHERE")), "{updates:#?}");
+            assert!(updates.iter().any(|sql| sql.contains("\"last_name\" = $1 WHERE")), "{updates:#?}");
+        }
+    }
+);

@@ -7,6 +7,7 @@ use super::rules::{Presence, Window};
 use crate::{
     credits::Credits,
     db::{
+        cached,
         schema::{activity_sessions, code_failures, session_attendance},
         DbConnection,
     },
@@ -55,9 +56,10 @@ pub(super) fn insert(conn: &mut DbConnection, row: &AttendanceRow) -> ApiResult<
 }
 
 pub(super) fn update(conn: &mut DbConnection, row: &AttendanceRow) -> ApiResult<()> {
-    diesel::update(session_attendance::table.find((&row.session_id, &row.enrollment_id)))
-        .set(row)
-        .execute(conn)?;
+    let this_row = session_attendance::session_id
+        .eq(&row.session_id)
+        .and(session_attendance::enrollment_id.eq(&row.enrollment_id));
+    cached::update(session_attendance::table, this_row, row).execute(conn)?;
     Ok(())
 }
 
@@ -112,9 +114,10 @@ pub(super) fn code_failures(conn: &mut DbConnection, session_id: &str, user_id: 
 /// Counts one more wrong code (in the request's write transaction, which commits it).
 pub(super) fn count_code_failure(conn: &mut DbConnection, session_id: &str, user_id: &str) -> ApiResult<()> {
     let at = crate::db::now();
-    let updated = diesel::update(code_failures::table.find((session_id, user_id)))
-        .set((code_failures::failures.eq(code_failures::failures + 1), code_failures::last_failed_at.eq(at)))
-        .execute(conn)?;
+    let this_row = code_failures::session_id.eq(session_id).and(code_failures::user_id.eq(user_id));
+    let one_more =
+        (code_failures::failures.eq(code_failures::failures + 1), code_failures::last_failed_at.eq(at));
+    let updated = cached::update(code_failures::table, this_row, one_more).execute(conn)?;
     if updated == 0 {
         diesel::insert_into(code_failures::table)
             .values((

@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::{schema::idempotency_keys, DbConnection, DbError};
+use crate::db::{cached, schema::idempotency_keys, DbConnection, DbError};
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = idempotency_keys)]
@@ -56,11 +56,9 @@ pub(super) fn set_response(
     status: i16,
     body: &str,
 ) -> Result<(), DbError> {
-    diesel::update(idempotency_keys::table.find((caller, key)))
-        .set((
-            idempotency_keys::response_status.eq(Some(status)),
-            idempotency_keys::response_body.eq(Some(body)),
-        ))
-        .execute(conn)?;
+    let this_key = idempotency_keys::caller.eq(caller).and(idempotency_keys::idempotency_key.eq(key));
+    let response =
+        (idempotency_keys::response_status.eq(Some(status)), idempotency_keys::response_body.eq(Some(body)));
+    cached::update(idempotency_keys::table, this_key, response).execute(conn)?;
     Ok(())
 }
