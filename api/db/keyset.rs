@@ -62,8 +62,10 @@ where
     Bound<String, Text>: QueryFragment<DB>,
 {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
-        let (table, column) = (self.table, self.column);
-        out.push_sql(&format!("({table}.{column}, {table}.id) > ("));
+        // Pushed in pieces: diesel walks a query several times a run (text, binds, cache key).
+        for piece in ["(", self.table, ".", self.column, ", ", self.table, ".id) > ("] {
+            out.push_sql(piece);
+        }
         self.at.walk_ast(out.reborrow())?;
         out.push_sql(", ");
         self.id.walk_ast(out.reborrow())?;
