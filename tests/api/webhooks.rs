@@ -170,12 +170,21 @@ async fn awards_are_delivered_signed_with_retries_until_a_2xx() {
             assert_eq!(body["data"]["type"], "credit.awarded");
             assert!(body["data"]["learner"]["user_id"].is_string());
         }
-        let log = app
-            .request(Method::GET, &format!("/v1/webhook-endpoints/{endpoint}/deliveries"))
-            .bearer(&token)
-            .send()
-            .await
-            .json();
+        // The worker records an attempt's outcome after the receiver answered it: wait (up to
+        // 10 s) for the third to be recorded before reading the log.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let log = loop {
+            let log = app
+                .request(Method::GET, &format!("/v1/webhook-endpoints/{endpoint}/deliveries"))
+                .bearer(&token)
+                .send()
+                .await
+                .json();
+            if log["data"][0]["attempts"].as_i64() >= Some(3) || Instant::now() >= deadline {
+                break log;
+            }
+            actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+        };
         let delivery = &log["data"][0];
         assert_eq!(
             (delivery["status"].as_str(), delivery["attempts"].as_i64()),
