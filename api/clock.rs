@@ -3,8 +3,8 @@
 //!
 //! In production it is the system clock. Tests move it (`Clock::travel`) instead of sleeping:
 //! the offset is shared by every clone, so a test holding the clock moves the time its server
-//! sees. Access tokens are the exception: their `iat`/`exp` are checked by the JWT library
-//! against the system clock.
+//! sees. Access tokens are issued and checked on it too (`auth::jwt`: the JWT library's own
+//! expiry check, which reads the system clock, is turned off).
 
 use std::sync::{
     atomic::{AtomicI64, Ordering},

@@ -87,9 +87,10 @@ fn app_state(req: &HttpRequest) -> ApiResult<web::Data<AppState>> {
         .ok_or_else(|| ApiError::internal("application state missing"))
 }
 
-/// The clock `jwt::verify` checks expiry against.
-fn token_clock() -> u64 {
-    jsonwebtoken::get_current_timestamp()
+/// The time `jwt::verify` checks expiry against: the service's clock (the pool's, which tests
+/// move), in Unix seconds.
+fn token_clock(state: &AppState) -> u64 {
+    u64::try_from(state.pool.clock().now().timestamp()).unwrap_or_default()
 }
 
 fn remember_session(req: &HttpRequest, session: Option<String>) {
@@ -100,7 +101,7 @@ fn remember_session(req: &HttpRequest, session: Option<String>) {
 
 async fn authenticate(req: &HttpRequest, token: String) -> ApiResult<Caller> {
     let state = app_state(req)?;
-    let now = token_clock();
+    let now = token_clock(&state);
     let presented = match state.tokens.claims(&token, now) {
         Some(claims) => Presented::Verified(claims),
         None => Presented::Signed { kid: jwt::key_id(&token)? },
@@ -112,7 +113,7 @@ async fn authenticate(req: &HttpRequest, token: String) -> ApiResult<Caller> {
                 let key = state.keys.get(conn, &kid)?.ok_or_else(|| ApiError::Unauthorized {
                     detail: "the bearer token's key id is unknown".into(),
                 })?;
-                let claims = jwt::verify(&token, &key, &state.settings.auth)?;
+                let claims = jwt::verify(&token, &key, &state.settings.auth, now)?;
                 state.tokens.remember(&token, &claims, now);
                 claims
             }
@@ -245,7 +246,7 @@ impl FromRequest for PendingCaller {
             let token = required_token(&req)?;
             let state = app_state(&req)?;
             if !state.pool.has_single_writer() {
-                if let Some(claims) = state.tokens.claims(&token, token_clock()) {
+                if let Some(claims) = state.tokens.claims(&token, token_clock(&state)) {
                     remember_session(&req, claims.sid.clone());
                     return Ok(PendingCaller(Pending::Unchecked(claims)));
                 }

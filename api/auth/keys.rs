@@ -12,7 +12,6 @@ use base64::{
     engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD},
     Engine,
 };
-use chrono::Utc;
 use jsonwebtoken::{DecodingKey, EncodingKey};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -224,7 +223,7 @@ fn generate_rsa(purpose: KeyPurpose) -> Result<SigningKeyRow, String> {
         algorithm: SigningAlgorithm::Rs256.as_str().into(),
         private_key: STANDARD.encode(der.as_bytes()),
         public_key: format!("{n}.{e}"),
-        created_at: Utc::now().naive_utc(),
+        created_at: crate::db::now(),
         retired_at: None,
         purpose: purpose.as_str().into(),
     })
@@ -237,7 +236,7 @@ fn row_from_seed(seed: [u8; 32], purpose: KeyPurpose) -> SigningKeyRow {
         algorithm: ALGORITHM.into(),
         private_key: STANDARD.encode(seed),
         public_key: x,
-        created_at: Utc::now().naive_utc(),
+        created_at: crate::db::now(),
         retired_at: None,
         purpose: purpose.as_str().into(),
     }
@@ -408,7 +407,7 @@ pub fn active_key_for(
 /// Access keys that may still have unexpired tokens (unretired, or retired less than
 /// `token_lifetime` ago), and every credential key.
 pub fn published_keys(conn: &mut DbConnection, token_lifetime: chrono::Duration) -> ApiResult<JwkSet> {
-    let oldest = Utc::now().naive_utc() - token_lifetime;
+    let oldest = crate::db::now() - token_lifetime;
     let rows = store::verifying(conn, oldest)?;
     Ok(JwkSet { keys: rows.iter().map(Jwk::of).collect() })
 }

@@ -22,7 +22,7 @@ pub struct VerifiedTokens {
 
 /// Whether `claims` still pass `jwt::verify`'s expiry check at `now` (Unix seconds).
 fn unexpired(claims: &Claims, now: u64) -> bool {
-    claims.exp.saturating_add(jwt::LEEWAY_SECS as i64) >= now as i64
+    jwt::unexpired(claims.exp, now)
 }
 
 impl VerifiedTokens {

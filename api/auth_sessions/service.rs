@@ -27,7 +27,7 @@ fn issue_tokens(
     family_id: Option<String>,
 ) -> ApiResult<TokenResponse> {
     let family_id = family_id.unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
-    let mut claims = Claims::new(auth, user_id, PrincipalKind::User);
+    let mut claims = Claims::new(auth, user_id, PrincipalKind::User, crate::db::now_utc().timestamp());
     claims.role = Some(role.as_str().into());
     claims.sid = Some(family_id.clone());
     let access_token = jwt::sign(

@@ -43,7 +43,7 @@ pub fn client_token(
         Ok(scopes) => scopes,
         Err(error) => return Ok(Err(error)),
     };
-    let mut claims = Claims::new(auth, &client.id, PrincipalKind::Client);
+    let mut claims = Claims::new(auth, &client.id, PrincipalKind::Client, crate::db::now_utc().timestamp());
     claims.scope = Some(Scope::join(&scopes));
     let access_token = jwt::sign(
         &keys::active_key(conn, keys::KeyPurpose::Access, auth.key_encryption_key.as_ref())?,

@@ -73,6 +73,7 @@ async fn status(app: &TestApp, token: &str, enrollment: &str) -> Value {
 }
 
 db_test!(
+    settings = crate::support::tokens_outlive_the_scenario;
     async fn a_check_in_before_the_start_earns_nothing_until_the_time_has_passed(app: TestApp) {
         // Even where a check-in alone counts to the end, time counts only as it passes.
         let setup = live(&app, "course", 80, json!({"check_in_counts_to_end": true})).await;
@@ -101,6 +102,7 @@ db_test!(
 );
 
 db_test!(
+    settings = crate::support::tokens_outlive_the_scenario;
     async fn a_check_in_alone_earns_presence_and_a_planner_confirms_the_time(app: TestApp) {
         let setup = live(&app, "course", 50, json!({})).await;
         let (session, code, _) = session(&app, &setup, 60, 60).await;
@@ -139,6 +141,7 @@ db_test!(
 );
 
 db_test!(
+    settings = crate::support::tokens_outlive_the_scenario;
     async fn a_walk_in_at_grand_rounds_is_enrolled_on_the_spot(app: TestApp) {
         let series = live(&app, "rss", 50, json!({})).await;
         let course = live(&app, "course", 50, json!({})).await;
@@ -163,6 +166,7 @@ db_test!(
 );
 
 db_test!(
+    settings = crate::support::tokens_outlive_the_scenario;
     async fn a_walk_in_at_two_of_three_weekly_sessions_gets_two_dated_credit_lines(app: TestApp) {
         let series = live(&app, "rss", 50, json!({})).await;
         let week = 7 * 24 * 60;
@@ -261,6 +265,7 @@ db_test!(
 );
 
 db_test!(
+    settings = crate::support::tokens_outlive_the_scenario;
     async fn check_out_needs_a_check_in_and_series_claims_alone_name_sessions(app: TestApp) {
         let setup = live(&app, "course", 50, json!({})).await;
         let (session, _, check_out) = session(&app, &setup, 60, 60).await;
@@ -280,6 +285,7 @@ db_test!(
 );
 
 db_test!(
+    settings = crate::support::tokens_outlive_the_scenario;
     async fn codes_are_compared_only_in_the_window_and_guessing_stops_at_ten(app: TestApp) {
         let setup = live(&app, "course", 50, json!({})).await;
         let (session, code, _) = session(&app, &setup, 3 * 24 * 60, 60).await;

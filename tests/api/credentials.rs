@@ -375,6 +375,7 @@ db_test!(
 );
 
 db_test!(
+    settings = crate::support::tokens_outlive_the_scenario;
     async fn altered_foreign_and_premature_credentials_are_refused_with_the_reason(app: TestApp) {
         let (_, learner, claim_id) = award(&app).await;
         let jwt = credential_jwt(&app, &learner.token, &claim_id).await;

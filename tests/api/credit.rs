@@ -408,6 +408,7 @@ db_test!(
 );
 
 db_test!(
+    settings = crate::support::tokens_outlive_the_scenario;
     async fn a_series_credits_only_the_sessions_attended_and_overlaps_once(app: TestApp) {
         let now = chrono::Utc::now();
         let at = |minutes: i64| {

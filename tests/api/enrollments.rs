@@ -363,6 +363,7 @@ async fn session_at(app: &TestApp, setup: &Setup, start_minutes: i64, end_minute
 }
 
 db_test!(
+    settings = crate::support::tokens_outlive_the_scenario;
     async fn learners_check_in_with_the_code_inside_the_window(app: TestApp) {
         let setup = activity_with_seats(&app, None, course()).await;
         let (now_session, code) = session_at(&app, &setup, 5, 65).await;
@@ -437,6 +438,7 @@ db_test!(
 );
 
 db_test!(
+    settings = crate::support::tokens_outlive_the_scenario;
     async fn planners_record_attendance_in_bulk_and_completion_follows(app: TestApp) {
         // Attendance alone completes here; the evaluation gate has its own test (surveys).
         let mut body = course();
@@ -526,6 +528,7 @@ db_test!(
 );
 
 db_test!(
+    settings = crate::support::tokens_outlive_the_scenario;
     async fn closing_a_live_activity_marks_learners_who_attended_nothing_as_no_shows(app: TestApp) {
         let setup = activity_with_seats(&app, None, course()).await;
         let (session, _) = session_at(&app, &setup, 5, 65).await;

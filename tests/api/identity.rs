@@ -175,6 +175,51 @@ db_test!(
 );
 
 db_test!(
+    async fn access_tokens_live_and_expire_on_the_service_clock(app: TestApp) {
+        let (_, token) = app.learner("clockwork@example.org").await;
+        let enroll_unknown = |token: String| {
+            let app = &app;
+            async move {
+                app.request(Method::POST, "/v1/activities/no-such-activity/enrollments")
+                    .bearer(&token)
+                    .json(&json!({}))
+                    .send()
+                    .await
+            }
+        };
+        // Verified once (and remembered by this process), then read and written with.
+        me(&app, &token).await.assert_status(200);
+        enroll_unknown(token.clone()).await.assert_problem(404, "not-found");
+
+        // 15 minutes of life and 30 seconds of leeway for replicas' clocks, on the service's
+        // clock: moved, not waited for.
+        app.clock.travel(chrono::Duration::seconds(900 + 25));
+        me(&app, &token).await.assert_status(200);
+        app.clock.travel(chrono::Duration::seconds(10));
+        for response in [me(&app, &token).await, enroll_unknown(token.clone()).await] {
+            let expired = response.assert_problem(401, "unauthorized");
+            assert!(expired["detail"].as_str().unwrap().contains("expired"), "{expired}");
+        }
+        // A replica, which never saw the token, agrees.
+        app.replica()
+            .request(Method::GET, "/v1/me")
+            .bearer(&token)
+            .send()
+            .await
+            .assert_problem(401, "unauthorized");
+
+        // Tokens are issued on the same clock: one signed now lives its 15 minutes from now.
+        let again = app.login("clockwork@example.org", PASSWORD).await;
+        let fresh = again["access_token"].as_str().unwrap().to_string();
+        me(&app, &fresh).await.assert_status(200);
+        app.clock.travel(chrono::Duration::seconds(900 + 25));
+        me(&app, &fresh).await.assert_status(200);
+        app.clock.travel(chrono::Duration::seconds(10));
+        me(&app, &fresh).await.assert_problem(401, "unauthorized");
+    }
+);
+
+db_test!(
     async fn tokens_of_disabled_users_stop_working(app: TestApp) {
         let admin = app.admin_token().await;
         let (id, token) = app.learner("leaving@example.org").await;

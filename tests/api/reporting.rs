@@ -335,6 +335,7 @@ async fn counts(app: &TestApp, token: &str, destination: &str) -> Value {
 }
 
 db_test!(
+    settings = crate::support::tokens_outlive_the_scenario;
     async fn deadline_counts_follow_the_clock(app: TestApp) {
         let setup = activity(&app).await;
         provider_with_numbers(&app, &setup.admin).await;

@@ -503,6 +503,7 @@ fn enroll_id(app: &TestApp, activity: &str, user_id: &str) -> String {
 }
 
 db_test!(
+    settings = crate::support::tokens_outlive_the_scenario;
     async fn credit_waits_for_the_evaluation_and_a_passed_post_test(app: TestApp) {
         let now = chrono::Utc::now();
         let at = |minutes: i64| {

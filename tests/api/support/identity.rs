@@ -143,6 +143,7 @@ impl TestApp {
             &ce_api::config::AuthSettings::default(),
             user_id,
             ce_api::auth::jwt::PrincipalKind::User,
+            self.clock.now().timestamp(),
         );
         claims.role = Some(role.to_string());
         ce_api::auth::jwt::sign(&key, &claims).unwrap()

@@ -20,6 +20,10 @@ pub use app::TestApp;
 #[macro_export]
 macro_rules! db_test {
     ($(#[$meta:meta])* async fn $name:ident($app:ident: TestApp) $body:block) => {
+        $crate::db_test!(settings = |_| {}; $(#[$meta])* async fn $name($app: TestApp) $body);
+    };
+    // The same, with the apps' settings changed first (`settings = fn(&mut Settings)`).
+    (settings = $tweak:expr; $(#[$meta:meta])* async fn $name:ident($app:ident: TestApp) $body:block) => {
         mod $name {
             #[allow(unused_imports)]
             use super::*;
@@ -29,7 +33,7 @@ macro_rules! db_test {
 
             #[actix_web::test]
             async fn sqlite() {
-                let app = $crate::support::TestApp::spawn(ce_api::config::Backend::Sqlite).await;
+                let app = $crate::support::TestApp::spawn_with(ce_api::config::Backend::Sqlite, $tweak).await;
                 let app = app.expect("SQLite is always available");
                 let server = app.handle();
                 run(app).await;
@@ -38,7 +42,9 @@ macro_rules! db_test {
 
             #[actix_web::test]
             async fn postgres() {
-                if let Some(app) = $crate::support::TestApp::spawn(ce_api::config::Backend::Postgres).await {
+                if let Some(app) =
+                    $crate::support::TestApp::spawn_with(ce_api::config::Backend::Postgres, $tweak).await
+                {
                     let server = app.handle();
                     run(app).await;
                     server.stop(true).await;
@@ -46,4 +52,12 @@ macro_rules! db_test {
             }
         }
     };
+}
+
+/// For tests whose callers act across hours or months of moved time: a real client would
+/// refresh its 15-minute access token as it went; here the token outlives the scenario
+/// instead, so the test is about its subject, not about logging in again. Token life itself
+/// is tested with the default (`identity::access_tokens_live_and_expire_on_the_service_clock`).
+pub fn tokens_outlive_the_scenario(settings: &mut ce_api::config::Settings) {
+    settings.auth.access_token_ttl = std::time::Duration::from_secs(400 * 24 * 60 * 60);
 }
