@@ -37,6 +37,8 @@ pub async fn measure_with(
     clients: u64,
     seconds: u64,
 ) -> Figures {
+    // A marker for profilers, as `post_all` prints one.
+    eprintln!("measuring GET {url} for {seconds} s");
     let latencies = Arc::new(Mutex::new(Vec::new()));
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
