@@ -10,7 +10,10 @@
 //! 1,000 published activities (ce-api's made from the spec's own create example); the load
 //! comes from this process (CE_BENCH_CLIENTS connections, default 64; CE_BENCH_SECONDS per
 //! scenario, default 10), one app at a time. CE_BENCH_ONLY=enroll,postgres (say) runs only the
-//! scenarios and databases it names (see `wanted`).
+//! scenarios and databases it names (see `wanted`). CE_BENCH_ROUNDS=4 (say) splits each compared
+//! scenario into that many alternating turns of each app (see `alternating`), so that a machine
+//! whose speed drifts during the run moves both figures alike; the row then also gives the
+//! range of the turns' ratios.
 // A benchmark stops at its first failure: panicking is how it reports one.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
@@ -92,16 +95,70 @@ async fn body_size(url: &str, headers: &[(String, String)]) -> usize {
     request.send().await.expect("page").body().limit(64 << 20).await.expect("body").len()
 }
 
-/// One row of the table: ce-api's and the floor's figures and their ratio.
-fn row(label: &str, scenario: &str, ce: &Figures, floor: &Figures) {
+fn ratio(ce: &Figures, floor: &Figures) -> f64 {
+    ce.per_second / floor.per_second.max(f64::MIN_POSITIVE)
+}
+
+/// One row of the table: ce-api's and the floor's figures and their ratio (with the range of
+/// the turns' ratios when the scenario ran in several).
+fn row(label: &str, scenario: &str, compared: &Compared) {
+    let Compared { ce, floor, turns } = compared;
+    let spread = if turns.len() > 1 {
+        let low = turns.iter().copied().fold(f64::INFINITY, f64::min);
+        let high = turns.iter().copied().fold(0.0, f64::max);
+        format!(" ({low:.2}-{high:.2} in {} turns)", turns.len())
+    } else {
+        String::new()
+    };
     println!(
-        "| {label} | {scenario} | {:.0} | {:.0} | **{:.2}** | {:.1} | {:.1} |",
+        "| {label} | {scenario} | {:.0} | {:.0} | **{:.2}**{spread} | {:.1} | {:.1} |",
         ce.per_second,
         floor.per_second,
-        ce.per_second / floor.per_second.max(f64::MIN_POSITIVE),
+        ratio(ce, floor),
         ce.p99_ms,
         floor.p99_ms
     );
+}
+
+/// Both apps' figures for one scenario, and each turn's ratio.
+struct Compared {
+    ce: Figures,
+    floor: Figures,
+    turns: Vec<f64>,
+}
+
+/// Turns' figures as one: all their requests over all their time, the mean of their medians
+/// and the worst of their 99th percentiles (never better than a turn showed).
+fn combined(turns: &[Figures]) -> Figures {
+    let requests: usize = turns.iter().map(|f| f.requests).sum();
+    let seconds: f64 = turns.iter().map(|f| f.requests as f64 / f.per_second.max(f64::MIN_POSITIVE)).sum();
+    Figures {
+        requests,
+        per_second: requests as f64 / seconds.max(f64::MIN_POSITIVE),
+        p50_ms: turns.iter().map(|f| f.p50_ms).sum::<f64>() / turns.len().max(1) as f64,
+        p99_ms: turns.iter().map(|f| f.p99_ms).fold(0.0, f64::max),
+    }
+}
+
+/// Measures ce-api and the floor in `rounds` alternating turns of `seconds / rounds` each
+/// (ce-api first), rather than one block each: a shared machine's speed drifts over a run, and
+/// alternating spreads the drift over both.
+async fn alternating<C, CF, F, FF>(rounds: u64, seconds: u64, mut ce: C, mut floor: F) -> Compared
+where
+    C: FnMut(u64) -> CF,
+    CF: std::future::Future<Output = Figures>,
+    F: FnMut(u64) -> FF,
+    FF: std::future::Future<Output = Figures>,
+{
+    let turn = (seconds / rounds.max(1)).max(1);
+    let (mut ce_turns, mut floor_turns, mut turns) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..rounds.max(1) {
+        let (mine, theirs) = (ce(turn).await, floor(turn).await);
+        turns.push(ratio(&mine, &theirs));
+        ce_turns.push(mine);
+        floor_turns.push(theirs);
+    }
+    Compared { ce: combined(&ce_turns), floor: combined(&floor_turns), turns }
 }
 
 /// A fresh database for each app: a SQLite file, or a PostgreSQL database on the server.
@@ -159,46 +216,46 @@ async fn bench(label: &str, binary: &PathBuf, clients: u64, seconds: u64) {
     warm(format!("{ce}/v1/activities?limit=50")).await;
     warm(format!("{floor}/v1/activities?limit=50")).await;
 
-    let get = |url: String, clients: u64| async move { measure(url, None, clients, seconds).await };
-    let floor_health = if wanted("health") || wanted("revalidate") {
-        Some(get(format!("{floor}/healthz"), clients).await)
-    } else {
-        None
+    let rounds = env_number("CE_BENCH_ROUNDS", 1);
+    let get = |url: String, clients: u64| move |secs: u64| measure(url.clone(), None, clients, secs);
+    let compare = |ce_url: String, floor_url: String, clients: u64| {
+        alternating(rounds, seconds, get(ce_url, clients), get(floor_url, clients))
     };
-    let floor_list = if wanted("summary") || wanted("full") || wanted("gzip") {
-        Some(get(format!("{floor}/v1/activities?limit=50"), clients).await)
-    } else {
-        None
-    };
-    if let Some(floor_health) = floor_health.as_ref().filter(|_| wanted("health")) {
-        row(label, "`/healthz`", &get(format!("{ce}/healthz"), clients).await, floor_health);
+    let (floor_health, floor_list) = (format!("{floor}/healthz"), format!("{floor}/v1/activities?limit=50"));
+    if wanted("health") {
+        row(label, "`/healthz`", &compare(format!("{ce}/healthz"), floor_health.clone(), clients).await);
     }
-    if let Some(floor_list) = floor_list.as_ref().filter(|_| wanted("summary")) {
-        let summary = get(format!("{ce}/v1/activities?limit=50"), clients).await;
-        row(label, "catalog summary page of 50 vs 50-row list", &summary, floor_list);
+    if wanted("summary") {
+        let summary = compare(format!("{ce}/v1/activities?limit=50"), floor_list.clone(), clients).await;
+        row(label, "catalog summary page of 50 vs 50-row list", &summary);
     }
-    if let Some(floor_list) = floor_list.as_ref().filter(|_| wanted("full")) {
-        let full = get(format!("{ce}/v1/activities?limit=50&view=full"), clients).await;
-        row(label, "catalog full page of 50 vs 50-row list", &full, floor_list);
+    if wanted("full") {
+        let full =
+            compare(format!("{ce}/v1/activities?limit=50&view=full"), floor_list.clone(), clients).await;
+        row(label, "catalog full page of 50 vs 50-row list", &full);
     }
     if wanted("p99") {
-        let floor_list_16 = get(format!("{floor}/v1/activities?limit=50"), 16).await;
-        let summary_16 = get(format!("{ce}/v1/activities?limit=50"), 16).await;
-        row(label, "summary page of 50, 16 connections", &summary_16, &floor_list_16);
+        let summary_16 = compare(format!("{ce}/v1/activities?limit=50"), floor_list.clone(), 16).await;
+        row(label, "summary page of 50, 16 connections", &summary_16);
     }
-    if let Some(floor_health) = floor_health.as_ref().filter(|_| wanted("revalidate")) {
-        let revalidated = revalidate(&ce, clients, seconds).await;
-        row(label, "catalog page revalidated (304) vs `/healthz`", &revalidated, floor_health);
+    if wanted("revalidate") {
+        let revalidated =
+            alternating(rounds, seconds, |secs| revalidate(&ce, clients, secs), get(floor_health, clients))
+                .await;
+        row(label, "catalog page revalidated (304) vs `/healthz`", &revalidated);
     }
-    if let Some(floor_list) = floor_list.as_ref().filter(|_| wanted("gzip")) {
-        gzipped_summary(label, &ce_url, floor_list, clients, seconds).await;
+    if wanted("gzip") {
+        gzipped_summary(label, &ce_url, get(floor_list, clients), clients, rounds, seconds).await;
     }
     if wanted("enroll") {
-        let enrolled = enroll_into_distinct_activities(&ce, &ce_url, clients, seconds).await;
         let body = serde_json::json!({"title": "load", "starts_at": "2026-12-01T10:00:00", "credit_quarter_hours": 4});
-        let inserts = vec![(format!("{floor}/v1/activities"), body); (seconds * 20_000) as usize];
-        let inserted = post_all(inserts, "", clients, seconds).await.expect("floor inserts");
-        row(label, "enrollment (distinct activities) vs one-row insert", &enrolled, &inserted);
+        let insert = |secs: u64| {
+            let inserts = vec![(format!("{floor}/v1/activities"), body.clone()); (secs * 20_000) as usize];
+            async move { post_all(inserts, "", clients, secs).await.expect("floor inserts") }
+        };
+        let enroll = |secs: u64| enroll_into_distinct_activities(&ce, &ce_url, clients, secs);
+        let compared = alternating(rounds, seconds, enroll, insert).await;
+        row(label, "enrollment (distinct activities) vs one-row insert", &compared);
     }
     if wanted("hot") {
         let hot = enroll_into_one_activity(&ce, &ce_url, 16, seconds).await.expect("enrollments");
@@ -243,7 +300,17 @@ async fn revalidate(ce: &str, clients: u64, seconds: u64) -> Figures {
 }
 
 /// The same summary page gzipped (CE_COMPRESS_RESPONSES), from a second instance.
-async fn gzipped_summary(label: &str, ce_url: &str, floor_list: &Figures, clients: u64, seconds: u64) {
+async fn gzipped_summary<F, FF>(
+    label: &str,
+    ce_url: &str,
+    floor_list: F,
+    clients: u64,
+    rounds: u64,
+    seconds: u64,
+) where
+    F: FnMut(u64) -> FF,
+    FF: std::future::Future<Output = Figures>,
+{
     let (zipping, zipping_handle) = start_with(ce_url, clients, |s| {
         s.compress_responses = true;
         s.db_pool_size = pool_size();
@@ -252,9 +319,10 @@ async fn gzipped_summary(label: &str, ce_url: &str, floor_list: &Figures, client
     let page = format!("{zipping}/v1/activities?limit=50");
     let gzip = vec![("accept-encoding".to_string(), "gzip".to_string())];
     let sizes = (body_size(&page, &[]).await, body_size(&page, &gzip).await);
-    let zipped = measure_with(page, gzip, clients, seconds).await;
+    let zipped = |secs: u64| measure_with(page.clone(), gzip.clone(), clients, secs);
+    let compared = alternating(rounds, seconds, zipped, floor_list).await;
     let scenario = format!("summary page of 50, gzip ({} of {} bytes) vs 50-row list", sizes.1, sizes.0);
-    row(label, &scenario, &zipped, floor_list);
+    row(label, &scenario, &compared);
     zipping_handle.stop(true).await;
 }
 
