@@ -86,42 +86,50 @@ fn registration_open(activity: &ActivityRow) -> ApiResult<()> {
     Ok(())
 }
 
-/// Resolves whom to enroll: learners themselves; managers themselves or a learner account named
-/// by id or email. An unknown account and one that is not a learner's get the same answer, so
-/// nobody discovers accounts by enrolling them. The account comes with its live enrollment in
-/// the activity, if any (one query).
+/// Whom the request names, known before anything is read: learners name themselves only (403
+/// otherwise); managers a learner account by id or email, or themselves. `None` when a client
+/// names nobody (422, once it is known that it may enroll anyone: [`learner_to_enroll`]).
+fn learner_named<'a>(
+    caller: &'a Caller,
+    request: &'a EnrollRequest,
+) -> ApiResult<Option<store::LearnerRef<'a>>> {
+    let named = request.user_id.is_some() || request.email.is_some();
+    Ok(match (caller, &request.user_id, &request.email) {
+        (Caller::User { id, role: Role::Learner }, ..) => {
+            if named && request.user_id.as_deref() != Some(id.as_str()) {
+                return Err(ApiError::Forbidden {
+                    kind: ProblemType::Forbidden,
+                    detail: "learners enroll themselves only".into(),
+                });
+            }
+            Some(store::LearnerRef::Id(id))
+        }
+        (_, Some(user_id), _) => Some(store::LearnerRef::Id(user_id)),
+        (_, None, Some(email)) => Some(store::LearnerRef::Email(email)),
+        (Caller::User { id, .. }, None, None) => Some(store::LearnerRef::Id(id)),
+        (Caller::Client { .. }, None, None) => None,
+    })
+}
+
+/// The learner to enroll, from what [`learner_named`] named and the lock read: learners
+/// themselves; others only if they may enroll into this activity. An unknown account and one
+/// that is not a learner's get the same answer, so nobody discovers accounts by enrolling them.
 fn learner_to_enroll(
     conn: &mut DbConnection,
     caller: &Caller,
     activity: &ActivityRow,
-    request: &EnrollRequest,
+    named: ApiResult<Option<store::LearnerRef>>,
+    found: Option<store::Learner>,
 ) -> ApiResult<store::Learner> {
-    let named = request.user_id.is_some() || request.email.is_some();
-    let learner = if let Caller::User { id, role: Role::Learner } = caller {
-        if named && request.user_id.as_deref() != Some(id.as_str()) {
-            return Err(ApiError::Forbidden {
-                kind: ProblemType::Forbidden,
-                detail: "learners enroll themselves only".into(),
-            });
-        }
-        store::LearnerRef::Id(id)
-    } else {
+    let named = named?;
+    if !matches!(caller, Caller::User { role: Role::Learner, .. }) {
         access::may_enroll_others(&Relation::of(conn, caller, &activity.id)?).check()?;
-        match (&request.user_id, &request.email, caller) {
-            (Some(user_id), _, _) => store::LearnerRef::Id(user_id),
-            (None, Some(email), _) => store::LearnerRef::Email(email),
-            (None, None, Caller::User { id, .. }) => store::LearnerRef::Id(id),
-            (None, None, Caller::Client { .. }) => {
-                return Err(ApiError::validation(
-                    "user_id",
-                    "required",
-                    "name the learner by user_id or email",
-                ))
-            }
-        }
-    };
+    }
+    if named.is_none() {
+        return Err(ApiError::validation("user_id", "required", "name the learner by user_id or email"));
+    }
     let enrolls_self = |id: &str| caller.user_id() == Some(id);
-    store::learner_with_live_enrollment(conn, &activity.id, learner)?
+    found
         .filter(|learner| learner.active)
         .filter(|learner| {
             enrolls_self(&learner.id)
@@ -136,17 +144,24 @@ fn learner_to_enroll(
 }
 
 /// Enrolls a learner: a seat if one is free, else the end of the waitlist. The activity is
-/// locked first and read under the lock, so the capacity counted is the one in force.
+/// locked first and read under the lock, so the capacity counted is the one in force; the
+/// learner named is read with it (see `store::lock_activity_with_learner`), and used only
+/// once the caller is known to be allowed.
 pub fn enroll(
     conn: &mut DbConnection,
     caller: &Caller,
     activity_id: &str,
     request: &EnrollRequest,
 ) -> ApiResult<Enrollment> {
-    let (activity, seats_taken) =
-        store::lock_activity_with_seats(conn, activity_id)?.ok_or(ApiError::NotFound)?;
+    let named = learner_named(caller, request);
+    let locked = match &named {
+        Ok(Some(learner)) => store::lock_activity_with_learner(conn, activity_id, *learner)?,
+        _ => store::lock_activity_with_seats(conn, activity_id)?
+            .map(|(activity, seats)| (activity, seats, None)),
+    };
+    let (activity, seats_taken, found) = locked.ok_or(ApiError::NotFound)?;
     let activity = activities::service::check_visible(conn, viewer(caller), activity)?;
-    let learner = learner_to_enroll(conn, caller, &activity, request)?;
+    let learner = learner_to_enroll(conn, caller, &activity, named, found)?;
     if let Some(existing) = learner.live_enrollment {
         return Err(ApiError::Conflict {
             kind: ProblemType::AlreadyEnrolled,
