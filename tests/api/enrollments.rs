@@ -729,3 +729,46 @@ async fn taking_a_seat_updates_the_activity_row_in_place_on_postgres() {
     });
     server.stop(true).await;
 }
+
+/// On PostgreSQL, an enrollment naming its learner by id reads the learner in the statement
+/// that locks the activity (one round trip fewer, paid one after another by the leader of a
+/// busy activity's queue), and that statement stays prepared.
+#[actix_web::test]
+async fn the_learner_is_read_with_the_lock_in_one_prepared_statement_on_postgres() {
+    use ce_api::{
+        auth::Caller,
+        db::{self, DbConnection},
+        enrollments::{dto::EnrollRequest, service},
+    };
+
+    let Some(app) = TestApp::spawn(ce_api::config::Backend::Postgres).await else { return };
+    let server = app.handle();
+    let setup = activity_with_seats(&app, Some(1), course()).await;
+    let ids = learners(&app, 3);
+    let admin = Caller::User { id: "admin".into(), role: Role::Admin };
+    let mut conn = app.database.connect();
+    let mut enroll = |conn: &mut DbConnection, user_id: &str| {
+        let request = EnrollRequest { user_id: Some(user_id.to_string()), email: None };
+        db::write_transaction(conn, |conn| service::enroll(conn, &admin, &setup.activity, &request))
+    };
+    // What the folded read found decides as before: a seat, then the waitlist, then a refusal
+    // for the learner already enrolled.
+    assert_eq!(
+        enroll(&mut conn, &ids[0]).unwrap().status,
+        ce_api::enrollments::dto::EnrollmentStatus::Registered
+    );
+    assert_eq!(
+        enroll(&mut conn, &ids[1]).unwrap().status,
+        ce_api::enrollments::dto::EnrollmentStatus::Waitlisted
+    );
+    let again = enroll(&mut conn, &ids[0]).unwrap_err();
+    assert!(format!("{again:?}").contains("already enrolled"), "{again:?}");
+    let unknown = enroll(&mut conn, "nobody").unwrap_err();
+    assert!(format!("{unknown:?}").contains("UnknownLearner"), "{unknown:?}");
+
+    let held = crate::support::plans::held_prepared(&mut conn).expect("PostgreSQL");
+    let folded: Vec<&String> =
+        held.iter().filter(|sql| sql.contains("FOR UPDATE") && sql.contains("\"users\".\"role\"")).collect();
+    assert_eq!(folded.len(), 1, "one prepared statement locks the activity and reads the learner: {held:#?}");
+    server.stop(true).await;
+}
