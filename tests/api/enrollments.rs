@@ -747,7 +747,7 @@ async fn the_learner_is_read_with_the_lock_in_one_prepared_statement_on_postgres
     let ids = learners(&app, 3);
     let admin = Caller::User { id: "admin".into(), role: Role::Admin };
     let mut conn = app.database.connect();
-    let mut enroll = |conn: &mut DbConnection, user_id: &str| {
+    let enroll = |conn: &mut DbConnection, user_id: &str| {
         let request = EnrollRequest { user_id: Some(user_id.to_string()), email: None };
         db::write_transaction(conn, |conn| service::enroll(conn, &admin, &setup.activity, &request))
     };
