@@ -135,6 +135,19 @@ async fn client_endpoint(app: &TestApp, admin: &str, url: &str, events: Value) -
 /// An award reaches the client's endpoint signed; a receiver failing twice gets it on the
 /// third attempt (the test moves the clock past each wait); the log shows it; a test call and
 /// a 410 (which disables the endpoint) follow. Only its owner (and administrators) see it.
+/// `path` read with `token` until `done` holds of it, or 10 s have passed: the last read.
+/// The worker records what it did after the receiver answered, so a test waits for the record.
+async fn read_until(app: &TestApp, token: &str, path: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let read = app.request(Method::GET, path).bearer(token).send().await.json();
+        if done(&read) || Instant::now() >= deadline {
+            return read;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 #[actix_web::test]
 async fn awards_are_delivered_signed_with_retries_until_a_2xx() {
     for backend in [Backend::Sqlite, Backend::Postgres] {
@@ -170,21 +183,11 @@ async fn awards_are_delivered_signed_with_retries_until_a_2xx() {
             assert_eq!(body["data"]["type"], "credit.awarded");
             assert!(body["data"]["learner"]["user_id"].is_string());
         }
-        // The worker records an attempt's outcome after the receiver answered it: wait (up to
-        // 10 s) for the third to be recorded before reading the log.
-        let deadline = Instant::now() + Duration::from_secs(10);
-        let log = loop {
-            let log = app
-                .request(Method::GET, &format!("/v1/webhook-endpoints/{endpoint}/deliveries"))
-                .bearer(&token)
-                .send()
-                .await
-                .json();
-            if log["data"][0]["attempts"].as_i64() >= Some(3) || Instant::now() >= deadline {
-                break log;
-            }
-            actix_web::rt::time::sleep(Duration::from_millis(20)).await;
-        };
+        // The worker records an attempt's outcome after the receiver answered it: wait for the
+        // third to be recorded before reading the log.
+        let deliveries = format!("/v1/webhook-endpoints/{endpoint}/deliveries");
+        let log =
+            read_until(&app, &token, &deliveries, |log| log["data"][0]["attempts"].as_i64() >= Some(3)).await;
         let delivery = &log["data"][0];
         assert_eq!(
             (delivery["status"].as_str(), delivery["attempts"].as_i64()),
@@ -206,22 +209,11 @@ async fn awards_are_delivered_signed_with_retries_until_a_2xx() {
             .await
             .assert_status(202);
         receiver.wait_for(5).await;
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let shown = app
-                .request(Method::GET, &format!("/v1/webhook-endpoints/{endpoint}"))
-                .bearer(&token)
-                .send()
-                .await
-                .json();
-            if shown["enabled"] == false {
-                assert_eq!(shown["disabled_reason"], "gone");
-                assert!(shown.get("secret").is_none(), "the secret is shown once");
-                break;
-            }
-            assert!(Instant::now() < deadline, "the 410 did not disable the endpoint");
-            actix_web::rt::time::sleep(Duration::from_millis(20)).await;
-        }
+        let shown_path = format!("/v1/webhook-endpoints/{endpoint}");
+        let shown = read_until(&app, &token, &shown_path, |shown| shown["enabled"] == false).await;
+        assert_eq!(shown["enabled"], false, "the 410 did not disable the endpoint");
+        assert_eq!(shown["disabled_reason"], "gone");
+        assert!(shown.get("secret").is_none(), "the secret is shown once");
 
         // Others: another client does not see it; a learner has no endpoints; the admin does.
         let (other_id, other_secret) = app.integration_client(&setup.admin, &["credits:read"]).await;
