@@ -13,7 +13,8 @@
 //! scenarios and databases it names (see `wanted`). CE_BENCH_ROUNDS=4 (say) splits each compared
 //! scenario into that many alternating turns of each app (see `alternating`), so that a machine
 //! whose speed drifts during the run moves both figures alike; the row then also gives the
-//! range of the turns' ratios.
+//! range of the turns' ratios. CE_BENCH_KEEP=1 keeps the run's databases (and prints where they
+//! are), to replay its statements with pgbench or read them afterwards.
 // A benchmark stops at its first failure: panicking is how it reports one.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
@@ -275,7 +276,11 @@ async fn bench(label: &str, binary: &PathBuf, clients: u64, seconds: u64) {
     handle.stop(true).await;
     floor_process.kill().ok();
     floor_process.wait().ok();
-    remove_databases(&[&ce_url, &floor_url]);
+    if std::env::var_os("CE_BENCH_KEEP").is_some() {
+        eprintln!("kept for inspection (CE_BENCH_KEEP): {ce_url} {floor_url}");
+    } else {
+        remove_databases(&[&ce_url, &floor_url]);
+    }
 }
 
 /// The summary page of 50 revalidated with the tag it was answered with (304 each time).

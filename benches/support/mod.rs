@@ -365,9 +365,32 @@ pub fn seed_catalog_as(url: &str, count: u64, lean: bool) -> Result<(), String> 
         .execute(&mut conn)
         .map_err(|e| e.to_string())?;
     ce_api::activities::service::render_missing_views(&mut conn).map_err(|e| e.to_string())?;
-    conn.batch_execute("ANALYZE").map_err(|e| e.to_string())?;
+    analyze_seeded(&mut conn)?;
     eprintln!("seeded {} activities in {:.1}s", count - existing as u64, started.elapsed().as_secs_f64());
     Ok(())
+}
+
+/// Statistics for the tables that hold rows, as autovacuum would have gathered them. Not a
+/// whole-database `ANALYZE` on PostgreSQL: that also marks the empty tables (enrollments, say)
+/// as analyzed and empty, so that the planner sizes them by their pages, and a connection whose
+/// generic plan was made while such a table held a page or two keeps scanning all of it for
+/// the rest of the run (docs/BENCHMARKS.md, 2026-11-30, a fourth session). In production a
+/// table is either never analyzed (and planned as if it had ten pages) or analyzed by
+/// autovacuum after its first 50 changes. SQLite keeps no statistics for an empty table.
+fn analyze_seeded(conn: &mut db::DbConnection) -> Result<(), String> {
+    let analyze = match conn {
+        db::DbConnection::Sqlite(_) => "ANALYZE",
+        db::DbConnection::Postgres(_) => {
+            "DO $$ DECLARE t record; has_rows boolean; BEGIN
+                FOR t IN SELECT c.oid::regclass AS name FROM pg_class c
+                         WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r' LOOP
+                    EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s)', t.name) INTO has_rows;
+                    IF has_rows THEN EXECUTE format('ANALYZE %s', t.name); END IF;
+                END LOOP;
+            END $$"
+        }
+    };
+    conn.batch_execute(analyze).map_err(|e| e.to_string())
 }
 
 /// The serialized worst case of a popular activity opening: an administrator enrolls distinct
