@@ -863,6 +863,53 @@ async fn the_catalog_mark_moves_with_every_commit_in_any_order() {
 }
 
 db_test!(
+    /// The seats left are on the catalog page: every seat taken or given back moves the catalog
+    /// mark (on PostgreSQL the seat trigger marks the activity itself, migration 000027), and so
+    /// does every other change to the activity; a place on the waitlist holds no seat.
+    async fn the_catalog_mark_moves_with_every_seat_taken_or_given_back(app: TestApp) {
+        use crate::credit::{enrolled_learner, physician, publish};
+        use ce_api::activities::service::catalog_mark;
+        let mut body = examples::create_activity(today());
+        body["capacity"] = json!(1);
+        let setup = publish(&app, body).await;
+        let mut reader = app.database.connect();
+        let mut mark = move || catalog_mark(&mut reader).unwrap();
+        let before = mark();
+        let seated = enrolled_learner(&app, &setup, physician()).await;
+        let one_seat = mark();
+        assert_ne!(one_seat, before, "a seat taken");
+        let waiting = enrolled_learner(&app, &setup, physician()).await;
+        let status = app
+            .request(Method::GET, &format!("/v1/enrollments/{}", waiting.enrollment))
+            .bearer(&waiting.token)
+            .send()
+            .await;
+        assert_eq!(status.json()["status"], "waitlisted");
+        assert_eq!(mark(), one_seat, "a place on the waitlist is no seat");
+        app.request(Method::POST, &format!("/v1/enrollments/{}/cancel", seated.enrollment))
+            .bearer(&seated.token)
+            .json(&json!({"reason": "Schedule conflict"}))
+            .send()
+            .await
+            .assert_status(200);
+        let handed_on = mark();
+        assert_ne!(handed_on, one_seat, "a seat given back, and taken by the waitlist");
+        let page = app.get("/v1/activities?limit=10").await;
+        assert_eq!(page.json()["data"][0]["seats_left"], 0);
+        let path = format!("/v1/activities/{}", setup.activity);
+        let tag = app.get(&path).await.header("etag").unwrap();
+        app.request(Method::PATCH, &path)
+            .bearer(&setup.planner)
+            .header("if-match", &tag)
+            .json(&json!({"summary": "Updated summary"}))
+            .send()
+            .await
+            .assert_status(200);
+        assert_ne!(mark(), handed_on, "any other change");
+    }
+);
+
+db_test!(
     async fn the_catalog_lists_summaries_and_whole_documents_on_request(app: TestApp) {
         use crate::credit::{enrolled_learner, publish};
         let mut body = examples::create_activity(today());
