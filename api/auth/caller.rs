@@ -138,6 +138,24 @@ impl LoginSession {
     }
 }
 
+/// The person behind a token from their account's standing as read (role, active, and whether
+/// the token's login session still stands; `None`: no such account): refused (401) unless the
+/// account is active and the session stands.
+fn standing_user(id: String, found: Option<(String, bool, bool)>) -> ApiResult<Caller> {
+    match found {
+        Some((_, _, false)) => {
+            Err(ApiError::Unauthorized { detail: "the login session of this token has ended".into() })
+        }
+        // The role is read from the database, not the token, so a demotion is effective
+        // immediately.
+        Some((role, true, true)) => Ok(Caller::User {
+            id,
+            role: Role::parse(&role).ok_or_else(|| ApiError::internal("unknown role in database"))?,
+        }),
+        _ => Err(ApiError::Unauthorized { detail: "the account behind this token is disabled".into() }),
+    }
+}
+
 /// Turns verified claims into a caller, refusing disabled or deleted principals.
 fn active_principal(conn: &mut DbConnection, claims: jwt::Claims) -> ApiResult<Caller> {
     let inactive = || ApiError::Unauthorized { detail: "the account behind this token is disabled".into() };
@@ -145,25 +163,10 @@ fn active_principal(conn: &mut DbConnection, claims: jwt::Claims) -> ApiResult<C
         PrincipalKind::User => {
             // One query: the account's standing and, for a login's token, its session's.
             let found = match &claims.sid {
-                Some(sid) => match store::user_standing_in_session(conn, &claims.sub, sid)? {
-                    Some((_, _, false)) => {
-                        return Err(ApiError::Unauthorized {
-                            detail: "the login session of this token has ended".into(),
-                        })
-                    }
-                    found => found.map(|(role, active, _)| (role, active)),
-                },
-                None => store::user_standing(conn, &claims.sub)?,
+                Some(sid) => store::user_standing_in_session(conn, &claims.sub, sid)?,
+                None => store::user_standing(conn, &claims.sub)?.map(|(role, active)| (role, active, true)),
             };
-            match found {
-                // The role is read from the database, not the token, so a demotion is
-                // effective immediately.
-                Some((role, true)) => Ok(Caller::User {
-                    id: claims.sub,
-                    role: Role::parse(&role).ok_or_else(|| ApiError::internal("unknown role in database"))?,
-                }),
-                _ => Err(inactive()),
-            }
+            standing_user(claims.sub, found)
         }
         PrincipalKind::Client => {
             let found = store::client_standing(conn, &claims.sub)?;
@@ -228,6 +231,37 @@ impl PendingCaller {
             Pending::Unchecked(claims) => active_principal(conn, claims.clone()),
         }
     }
+    /// A person whose account is still to be checked: their id and login session, so that a
+    /// write may read their standing in a statement it sends anyway (see
+    /// [`PendingCaller::confirm_with`]). `None` for a caller already checked, and for clients.
+    pub fn unchecked_person(&self) -> Option<(&str, Option<&str>)> {
+        match &self.0 {
+            Pending::Unchecked(claims) if claims.kind == PrincipalKind::User => {
+                Some((claims.sub.as_str(), claims.sid.as_deref()))
+            }
+            _ => None,
+        }
+    }
+
+    /// [`PendingCaller::confirm`] from a standing the write read itself for
+    /// [`PendingCaller::unchecked_person`]: the account's role and whether it is active (`None`:
+    /// no such account), and whether the token's login session stands (true for a token of
+    /// none). The same answers as `confirm`.
+    pub fn confirm_with(&self, standing: Option<(String, bool, bool)>) -> ApiResult<Caller> {
+        match &self.0 {
+            Pending::Checked(caller) => Ok(caller.clone()),
+            Pending::Unchecked(claims) if claims.kind == PrincipalKind::User => {
+                standing_user(claims.sub.clone(), standing)
+            }
+            Pending::Unchecked(_) => Err(ApiError::internal("a client's standing is not a person's")),
+        }
+    }
+}
+
+/// A person or client whose token was verified and whose standing is still to be checked (see
+/// `super::fixtures`).
+pub(super) fn unchecked(claims: jwt::Claims) -> PendingCaller {
+    PendingCaller(Pending::Unchecked(claims))
 }
 
 impl From<&Caller> for PendingCaller {

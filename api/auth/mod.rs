@@ -11,6 +11,17 @@ pub mod verified;
 
 pub use caller::{Caller, OptionalCaller, PendingCaller};
 
+/// Callers for tests and benchmarks that call use cases directly. Not for the service's own
+/// code, which takes them from requests.
+#[doc(hidden)]
+pub mod fixtures {
+    /// The caller of a write whose token this process verified before: its account and session
+    /// still to be checked, as the write extracts it.
+    pub fn unchecked(claims: super::jwt::Claims) -> super::PendingCaller {
+        super::caller::unchecked(claims)
+    }
+}
+
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 

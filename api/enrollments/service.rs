@@ -8,7 +8,7 @@ use crate::{
         dto::{ActivityFormat, ActivityStatus},
         ActivityRow,
     },
-    auth::{Caller, Role, Scope},
+    auth::{Caller, PendingCaller, Role, Scope},
     db::{self, now, DbConnection},
     enrollments::{
         dto::{
@@ -146,22 +146,26 @@ fn learner_to_enroll(
 /// Enrolls a learner: a seat if one is free, else the end of the waitlist. The activity is
 /// locked first and read under the lock, so the capacity counted is the one in force; the
 /// learner named is read with it (see `store::lock_activity_with_learner`), and used only
-/// once the caller is known to be allowed.
+/// once the caller is known to be allowed. A caller still to be confirmed is confirmed first,
+/// or, on PostgreSQL, from the locking statement, which then reads their standing too: the
+/// same answers in the same order, a round trip fewer.
 pub fn enroll(
     conn: &mut DbConnection,
-    caller: &Caller,
+    caller: &PendingCaller,
     activity_id: &str,
     request: &EnrollRequest,
 ) -> ApiResult<Enrollment> {
-    let named = learner_named(caller, request);
-    let locked = match &named {
-        Ok(Some(learner)) => store::lock_activity_with_learner(conn, activity_id, *learner)?,
-        _ => store::lock_activity_with_seats(conn, activity_id)?
-            .map(|(activity, seats)| (activity, seats, None)),
+    let (caller, locked) = match caller.unchecked_person().filter(|_| request.email.is_none()) {
+        Some(person) => lock_confirming(conn, caller, person, activity_id, request)?,
+        None => {
+            let caller = caller.confirm(conn)?;
+            let locked = lock_with_learner_named(conn, &caller, activity_id, request)?;
+            (caller, locked)
+        }
     };
-    let (activity, seats_taken, found) = locked.ok_or(ApiError::NotFound)?;
-    let activity = activities::service::check_visible(conn, viewer(caller), activity)?;
-    let learner = learner_to_enroll(conn, caller, &activity, named, found)?;
+    let store::Locked { activity, seats_taken, learner: found, .. } = locked;
+    let activity = activities::service::check_visible(conn, viewer(&caller), activity)?;
+    let learner = learner_to_enroll(conn, &caller, &activity, learner_named(&caller, request), found)?;
     if let Some(existing) = learner.live_enrollment {
         return Err(ApiError::Conflict {
             kind: ProblemType::AlreadyEnrolled,
@@ -177,6 +181,49 @@ pub fn enroll(
         |conn| announced(conn, &row),
     )?;
     row.into_api(&activity, learner.profession.as_deref().and_then(Profession::parse))
+}
+
+/// The activity locked with the learner the confirmed `caller` names (none read when the
+/// request names someone a learner may not enroll: [`learner_to_enroll`] refuses it). 404 when
+/// there is no such activity.
+fn lock_with_learner_named(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    activity_id: &str,
+    request: &EnrollRequest,
+) -> ApiResult<store::Locked> {
+    let locked = match learner_named(caller, request) {
+        Ok(Some(learner)) => store::lock_activity_with_learner(conn, activity_id, learner, None)?,
+        _ => store::lock_activity_with_seats(conn, activity_id)?.map(|(activity, seats_taken)| {
+            store::Locked { activity, seats_taken, learner: None, caller_standing: None }
+        }),
+    };
+    locked.ok_or(ApiError::NotFound)
+}
+
+/// The activity locked with the learner named by id (or the caller, naming nobody), and the
+/// caller confirmed from the standing the same statement read. Whatever the caller's role,
+/// [`learner_named`] then names that same learner, or refuses the request. With no such
+/// activity, the caller is confirmed on its own first: a disabled account hears 401, not 404.
+fn lock_confirming(
+    conn: &mut DbConnection,
+    pending: &PendingCaller,
+    (person, session): (&str, Option<&str>),
+    activity_id: &str,
+    request: &EnrollRequest,
+) -> ApiResult<(Caller, store::Locked)> {
+    let learner = store::LearnerRef::Id(request.user_id.as_deref().unwrap_or(person));
+    let Some(mut locked) =
+        store::lock_activity_with_learner(conn, activity_id, learner, Some((person, session)))?
+    else {
+        pending.confirm(conn)?;
+        return Err(ApiError::NotFound);
+    };
+    let caller = match locked.caller_standing.take() {
+        Some(standing) => pending.confirm_with(standing)?,
+        None => pending.confirm(conn)?,
+    };
+    Ok((caller, locked))
 }
 
 fn page_of(
@@ -508,7 +555,7 @@ pub fn enroll_batch(
     }
     Ok(each_row(conn, &batch.rows, 201, |conn, row| {
         let request = batch_request(conn, caller, row)?;
-        enroll(conn, caller, &row.activity_id, &request)
+        enroll(conn, &caller.into(), &row.activity_id, &request)
     }))
 }
 

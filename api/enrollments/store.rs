@@ -13,7 +13,7 @@ use crate::{
     activities::ActivityRow,
     db::{
         cached, now,
-        schema::{activities, enrollments, session_attendance, users},
+        schema::{activities, enrollments, refresh_tokens, session_attendance, users},
         to_utc, DbConnection,
     },
     enrollments::{
@@ -187,23 +187,26 @@ pub fn lock_activity_with_seats(
 
 /// The activity locked (see [`lock_activity_with_seats`]) and the learner an enrollment names
 /// ([`learner_with_live_enrollment`]). On PostgreSQL a learner named by id is read by the
-/// locking statement itself: one round trip fewer for each enrollment, which counts most
-/// where enrollments queue on one activity and its queue's leader writes them one after the
-/// other. Elsewhere (SQLite, where the folded statement ran slower on its one writer, and a
-/// learner named by email) the two are read one after the other.
+/// locking statement itself, and so is the standing of `caller` (a person whose account is still
+/// to be checked: their id and login session, see `PendingCaller::unchecked_person`): two round
+/// trips fewer for each enrollment, which counts most where enrollments queue on one activity
+/// and its queue's leader writes them one after the other. Elsewhere (SQLite, where the folded
+/// statement ran slower on its one writer, and a learner named by email) the two are read one
+/// after the other, and the caller's standing is not read.
 pub fn lock_activity_with_learner(
     conn: &mut DbConnection,
     activity_id: &str,
     learner: LearnerRef,
-) -> ApiResult<Option<(ActivityRow, i64, Option<Learner>)>> {
+    caller: Option<(&str, Option<&str>)>,
+) -> ApiResult<Option<Locked>> {
     let (DbConnection::Postgres(pg), LearnerRef::Id(learner_id)) = (&mut *conn, &learner) else {
         let Some((activity, seats_taken)) = lock_activity_with_seats(conn, activity_id)? else {
             return Ok(None);
         };
         let learner = learner_with_live_enrollment(conn, activity_id, learner)?;
-        return Ok(Some((activity, seats_taken, learner)));
+        return Ok(Some(Locked { activity, seats_taken, learner, caller_standing: None }));
     };
-    let account = || users::table.filter(users::id.eq(learner_id.to_string()));
+    let account = |id: &str| users::table.filter(users::id.eq(id.to_string()));
     let live = enrollments::table
         .filter(enrollments::activity_id.eq(activity_id.to_string()))
         .filter(enrollments::user_id.eq(learner_id.to_string()))
@@ -212,22 +215,48 @@ pub fn lock_activity_with_learner(
         .limit(1)
         .single_value();
     let heard = crate::webhooks::service::may_be_heard(crate::webhooks::EventType::EnrollmentCreated);
-    type Found = (ActivityRow, i32, Option<String>, Option<bool>, Option<String>, Option<String>, bool);
+    // One statement shape whether or not a caller is to be checked (one prepared statement):
+    // with none, the learner's own account is read in their place and the answer set aside.
+    let (caller_id, session) = caller.unwrap_or((learner_id, None));
+    let session_stands = diesel::dsl::exists(
+        refresh_tokens::table
+            .filter(refresh_tokens::family_id.eq(session.unwrap_or_default().to_string()))
+            .filter(refresh_tokens::revoked_at.is_null()),
+    );
+    type Found = (
+        ActivityRow,
+        i32,
+        // The learner's role, active, profession, live enrollment here, and whether it is heard.
+        Option<String>,
+        Option<bool>,
+        Option<String>,
+        Option<String>,
+        bool,
+        // The caller's role and active, and whether their session stands.
+        Option<String>,
+        Option<bool>,
+        bool,
+    );
     let found: Option<Found> = activities::table
         .find(activity_id)
         .select((
             ActivityRow::as_select(),
             activities::seats_taken,
-            account().select(users::role).single_value(),
-            account().select(users::active).single_value(),
-            account().select(users::profession).single_value(),
+            account(learner_id).select(users::role).single_value(),
+            account(learner_id).select(users::active).single_value(),
+            account(learner_id).select(users::profession).single_value(),
             live,
             heard,
+            account(caller_id).select(users::role).single_value(),
+            account(caller_id).select(users::active).single_value(),
+            session_stands,
         ))
         .for_update()
         .first(pg)
         .optional()?;
-    Ok(found.map(|(activity, seats_taken, role, active, profession, live_enrollment, heard)| {
+    Ok(found.map(|found| {
+        let (activity, seats_taken, role, active, profession, live_enrollment, heard, ..) = found;
+        let (.., caller_role, caller_active, session_stood) = found;
         // Every account has a role: none read means no account has that id.
         let learner = role.map(|role| Learner {
             id: learner_id.to_string(),
@@ -237,8 +266,23 @@ pub fn lock_activity_with_learner(
             live_enrollment,
             enrollment_may_be_heard: heard,
         });
-        (activity, i64::from(seats_taken), learner)
+        let caller_standing = caller.map(|_| {
+            caller_role.map(|role| (role, caller_active.unwrap_or(false), session.is_none() || session_stood))
+        });
+        Locked { activity, seats_taken: i64::from(seats_taken), learner, caller_standing }
     }))
+}
+
+/// What [`lock_activity_with_learner`] read under the activity's lock.
+pub struct Locked {
+    pub activity: ActivityRow,
+    pub seats_taken: i64,
+    /// The learner named, if an account has that id or email.
+    pub learner: Option<Learner>,
+    /// The caller's standing when it was asked for and read (role and active, `None` for no
+    /// such account; whether the login session stands), as `PendingCaller::confirm_with` takes
+    /// it. `None` when it was not read: the caller is then still to be confirmed.
+    pub caller_standing: Option<Option<(String, bool, bool)>>,
 }
 
 /// How an enrollment names its learner.

@@ -730,6 +730,75 @@ async fn taking_a_seat_updates_the_activity_row_in_place_on_postgres() {
     server.stop(true).await;
 }
 
+/// On PostgreSQL, a person whose token this process verified before (their account still to be
+/// checked) has their standing read by the statement that locks the activity, a round trip
+/// fewer, and it decides as the check of its own would: an active administrator enrolls
+/// others; an ended login session, a disabled account and a demoted one are refused as before
+/// (401, 401, 403), a disabled account's 401 coming before a missing activity's 404.
+#[actix_web::test]
+async fn the_callers_standing_is_read_with_the_lock_on_postgres() {
+    use ce_api::{
+        auth::{
+            fixtures::unchecked,
+            jwt::{Claims, PrincipalKind},
+        },
+        config::AuthSettings,
+        db::{self, schema::users, DbConnection},
+        enrollments::{dto::EnrollRequest, service},
+    };
+    use diesel::prelude::*;
+
+    let Some(app) = TestApp::spawn(ce_api::config::Backend::Postgres).await else { return };
+    let server = app.handle();
+    let setup = activity_with_seats(&app, Some(5), course()).await;
+    let ids = learners(&app, 2);
+    let admin = app.admin_token().await;
+    let (person, _) = app.user_with_role(&admin, "admin").await;
+    let mut conn = app.database.connect();
+    let caller = |session: Option<&str>| {
+        let mut claims =
+            Claims::new(&AuthSettings::default(), &person, PrincipalKind::User, db::now_utc().timestamp());
+        claims.sid = session.map(str::to_string);
+        unchecked(claims)
+    };
+    let enroll = |conn: &mut DbConnection, session: Option<&str>, activity: &str, learner: &str| {
+        let request = EnrollRequest { user_id: Some(learner.to_string()), email: None };
+        db::write_transaction(conn, |conn| service::enroll(conn, &caller(session), activity, &request))
+    };
+    let refused = |outcome: ce_api::error::ApiResult<_>| format!("{:?}", outcome.unwrap_err());
+
+    assert_eq!(
+        enroll(&mut conn, None, &setup.activity, &ids[0]).unwrap().status,
+        ce_api::enrollments::dto::EnrollmentStatus::Registered
+    );
+    let ended = refused(enroll(&mut conn, Some("a-session-that-ended"), &setup.activity, &ids[1]));
+    assert!(ended.contains("Unauthorized") && ended.contains("session"), "{ended}");
+    let account = |role: &str, active: bool| {
+        diesel::update(users::table.find(&person))
+            .set((users::role.eq(role), users::active.eq(active)))
+            .execute(&mut app.database.connect())
+            .unwrap();
+    };
+    account("learner", true);
+    let demoted = refused(enroll(&mut conn, None, &setup.activity, &ids[1]));
+    assert!(
+        demoted.contains("Forbidden") && demoted.contains("learners enroll themselves only"),
+        "{demoted}"
+    );
+    account("admin", false);
+    let disabled = refused(enroll(&mut conn, None, &setup.activity, &ids[1]));
+    assert!(disabled.contains("Unauthorized") && disabled.contains("disabled"), "{disabled}");
+    // Each was decided by the locking statement: the account's check of its own was never sent.
+    let held = crate::support::plans::held_prepared(&mut conn).expect("PostgreSQL");
+    let standalone =
+        held.iter().filter(|sql| sql.starts_with("SELECT \"users\".\"role\", \"users\".\"active\""));
+    assert_eq!(standalone.count(), 0, "no check of the caller's account on its own: {held:#?}");
+    let nowhere = refused(enroll(&mut conn, None, "no-such-activity", &ids[1]));
+    assert!(nowhere.contains("Unauthorized"), "{nowhere}");
+    assert_eq!(roster(&app, &setup).await.len(), 1);
+    server.stop(true).await;
+}
+
 /// On PostgreSQL, an enrollment naming its learner by id reads the learner in the statement
 /// that locks the activity (one round trip fewer, paid one after another by the leader of a
 /// busy activity's queue), and that statement stays prepared.
@@ -749,7 +818,7 @@ async fn the_learner_is_read_with_the_lock_in_one_prepared_statement_on_postgres
     let mut conn = app.database.connect();
     let enroll = |conn: &mut DbConnection, user_id: &str| {
         let request = EnrollRequest { user_id: Some(user_id.to_string()), email: None };
-        db::write_transaction(conn, |conn| service::enroll(conn, &admin, &setup.activity, &request))
+        db::write_transaction(conn, |conn| service::enroll(conn, &(&admin).into(), &setup.activity, &request))
     };
     // What the folded read found decides as before: a seat, then the waitlist, then a refusal
     // for the learner already enrolled.

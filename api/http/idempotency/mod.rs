@@ -206,11 +206,18 @@ where
     T: Created,
     F: Fn(&mut DbConnection, &Caller, B) -> ApiResult<T> + Clone + Send + 'static,
 {
+    let work = move |conn: &mut DbConnection, caller: &PendingCaller, body: B| {
+        let caller = caller.confirm(conn)?;
+        work(conn, &caller, body)
+    };
     create_grouped(pool, req, caller, None, body, work).await
 }
 
 /// [`create`], for writes that all lock one row when `lock_key` names it (an activity, say):
-/// written together with the others queued for it (`db::write_grouped`).
+/// written together with the others queued for it (`db::write_grouped`). `work` is handed the
+/// caller unconfirmed (when no `Idempotency-Key` was claimed) and confirms it before anything
+/// else it answers: with [`PendingCaller::confirm`], or from its own first statement with
+/// [`PendingCaller::confirm_with`].
 pub async fn create_grouped<B, T, F>(
     pool: &DbPool,
     req: &HttpRequest,
@@ -222,7 +229,7 @@ pub async fn create_grouped<B, T, F>(
 where
     B: serde::Serialize + Clone + Send + 'static,
     T: Created,
-    F: Fn(&mut DbConnection, &Caller, B) -> ApiResult<T> + Clone + Send + 'static,
+    F: Fn(&mut DbConnection, &PendingCaller, B) -> ApiResult<T> + Clone + Send + 'static,
 {
     once(pool, req, caller.into(), lock_key, body, move |conn, caller, body| {
         Stored::fresh(&work(conn, caller, body)?)
@@ -245,14 +252,17 @@ where
     F: Fn(&mut DbConnection, &Caller, B) -> ApiResult<T> + Clone + Send + 'static,
 {
     once(pool, req, caller.into(), None, body, move |conn, caller, body| {
-        let body = serde_json::to_value(work(conn, caller, body)?).map_err(ApiError::internal)?;
+        let caller = caller.confirm(conn)?;
+        let body = serde_json::to_value(work(conn, &caller, body)?).map_err(ApiError::internal)?;
         Ok(Stored { status: 200, body, id: None, replayed: false })
     })
     .await
 }
 
 /// Runs `work` once per `Idempotency-Key` (see [`create`]), grouped with other writes of
-/// `lock_key` if given.
+/// `lock_key` if given. With a key, the caller is confirmed first (a disabled account is refused,
+/// not replayed to); without one, `work` confirms it as its first act, or reads its standing
+/// in its own first statement (`PendingCaller::confirm_with`).
 async fn once<B, F>(
     pool: &DbPool,
     req: &HttpRequest,
@@ -263,19 +273,23 @@ async fn once<B, F>(
 ) -> ApiResult<Stored>
 where
     B: serde::Serialize + Clone + Send + 'static,
-    F: Fn(&mut DbConnection, &Caller, B) -> ApiResult<Stored> + Clone + Send + 'static,
+    F: Fn(&mut DbConnection, &PendingCaller, B) -> ApiResult<Stored> + Clone + Send + 'static,
 {
     let key = key(req)?.map(|key| Request::new(&caller.actor(), key, req, &body));
     with_retry(|| {
         let (key, body, work, caller) = (key.clone(), body.clone(), work.clone(), caller.clone());
         let write = move |conn: &mut DbConnection| {
-            // First the caller's standing: a disabled account is refused, not replayed to.
-            let caller = caller.confirm(conn)?;
-            if let Some(key) = &key {
-                if let Some(replay) = claim(conn, key)? {
-                    return Ok(replay);
+            let caller = match &key {
+                Some(key) => {
+                    // First the caller's standing: a disabled account is refused, not replayed to.
+                    let caller = PendingCaller::from(&caller.confirm(conn)?);
+                    if let Some(replay) = claim(conn, key)? {
+                        return Ok(replay);
+                    }
+                    caller
                 }
-            }
+                None => caller,
+            };
             let answer = work(conn, &caller, body)?;
             if let Some(key) = &key {
                 record(conn, key, &answer)?;
