@@ -11,6 +11,13 @@ pub mod verified;
 
 pub use caller::{Caller, OptionalCaller, PendingCaller};
 
+/// Whether the login session `family_id` still stands, as an `EXISTS` for a query to carry (a
+/// write that reads its caller's standing in its own statement: see
+/// [`PendingCaller::confirm_with`]).
+pub fn session_stands(family_id: &str) -> store::session_stands {
+    store::session_stands(family_id.to_string())
+}
+
 /// Callers for tests and benchmarks that call use cases directly. Not for the service's own
 /// code, which takes them from requests.
 #[doc(hidden)]

@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::{
-    schema::{integration_clients, signing_keys, users},
+    schema::{integration_clients, refresh_tokens, signing_keys, users},
     DbConnection,
 };
 
@@ -35,13 +35,19 @@ pub(super) fn user_standing_in_session(
     id: &str,
     family_id: &str,
 ) -> QueryResult<Option<(String, bool, bool)>> {
-    use crate::db::schema::refresh_tokens;
-    let session_alive = diesel::dsl::exists(
-        refresh_tokens::table
-            .filter(refresh_tokens::family_id.eq(family_id.to_string()))
-            .filter(refresh_tokens::revoked_at.is_null()),
-    );
+    let session_alive = session_stands(family_id.to_string());
     users::table.find(id).select((users::role, users::active, session_alive)).first(conn).optional()
+}
+
+/// An `EXISTS` that is true while the login session (refresh-token family) `family_id` stands:
+/// logout and a revoked family mark every token of it revoked.
+#[diesel::dsl::auto_type]
+pub fn session_stands(family_id: String) -> _ {
+    diesel::dsl::exists(
+        refresh_tokens::table
+            .filter(refresh_tokens::family_id.eq(family_id))
+            .filter(refresh_tokens::revoked_at.is_null()),
+    )
 }
 
 /// A client's granted scopes (space-separated) and whether it is active.

@@ -13,7 +13,7 @@ use crate::{
     activities::ActivityRow,
     db::{
         cached, now,
-        schema::{activities, enrollments, refresh_tokens, session_attendance, users},
+        schema::{activities, enrollments, session_attendance, users},
         to_utc, DbConnection,
     },
     enrollments::{
@@ -218,11 +218,7 @@ pub fn lock_activity_with_learner(
     // One statement shape whether or not a caller is to be checked (one prepared statement):
     // with none, the learner's own account is read in their place and the answer set aside.
     let (caller_id, session) = caller.unwrap_or((learner_id, None));
-    let session_stands = diesel::dsl::exists(
-        refresh_tokens::table
-            .filter(refresh_tokens::family_id.eq(session.unwrap_or_default().to_string()))
-            .filter(refresh_tokens::revoked_at.is_null()),
-    );
+    let session_stands = crate::auth::session_stands(session.unwrap_or_default());
     type Found = (
         ActivityRow,
         i32,
