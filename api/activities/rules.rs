@@ -681,23 +681,36 @@ pub fn page_tag(
     items: &[PageItem<'_>],
     more: bool,
 ) -> String {
-    let mut parts = format!("{release}|{view:?}|{more}");
+    use std::fmt::Write;
+    // Written into one buffer, the instants as numbers: this runs for every page served.
+    let mut parts = String::with_capacity(32 + items.len() * 80);
+    let _ = write!(parts, "{release}|{view:?}|{more}");
     for item in items {
-        let seats = item.seats_left.map_or_else(|| "-".to_string(), |n| n.to_string());
-        parts.push_str(&format!("|{}:{}:{}:{}", item.id, item.version, seats, item.at));
+        let at = item.at.and_utc();
+        let _ = write!(parts, "|{}:{}:", item.id, item.version);
+        let _ = match item.seats_left {
+            Some(seats) => write!(parts, "{seats}"),
+            None => write!(parts, "-"),
+        };
+        let _ = write!(parts, ":{}.{}", at.timestamp(), at.timestamp_subsec_nanos());
     }
     crate::http::etag::of_bytes(parts.as_bytes())
 }
 
 /// A stored listing (a JSON object) with `seats_left` added: the summary as a page carries it,
-/// written without parsing the listing again.
-pub fn with_seats_left(listing_json: &str, seats_left: Option<i64>) -> String {
-    let seats = seats_left.map_or_else(|| "null".to_string(), |n| n.to_string());
-    match listing_json.trim_end().strip_suffix('}') {
-        Some(open) if open.trim_end().ends_with('{') => format!("{open}\"seats_left\":{seats}}}"),
-        Some(open) => format!("{open},\"seats_left\":{seats}}}"),
-        None => listing_json.to_string(),
-    }
+/// written into the listing's own buffer without parsing it again (this runs for every item of
+/// every page served).
+pub fn with_seats_left(mut listing_json: String, seats_left: Option<i64>) -> String {
+    use std::fmt::Write;
+    let Some(open) = listing_json.trim_end().strip_suffix('}') else { return listing_json };
+    let empty = open.trim_end().ends_with('{');
+    listing_json.truncate(open.len());
+    listing_json.push_str(if empty { "\"seats_left\":" } else { ",\"seats_left\":" });
+    let _ = match seats_left {
+        Some(seats) => write!(listing_json, "{seats}}}"),
+        None => write!(listing_json, "null}}"),
+    };
+    listing_json
 }
 
 #[cfg(test)]
@@ -753,11 +766,16 @@ mod tests {
 
     #[test]
     fn seats_left_is_added_to_the_stored_listing_as_valid_json() {
-        let added = with_seats_left(r#"{"id":"a","capacity":10}"#, Some(3));
+        let added = with_seats_left(r#"{"id":"a","capacity":10}"#.to_string(), Some(3));
         let parsed: serde_json::Value = serde_json::from_str(&added).unwrap();
         assert_eq!(parsed, serde_json::json!({"id": "a", "capacity": 10, "seats_left": 3}));
-        let unlimited: serde_json::Value = serde_json::from_str(&with_seats_left("{}", None)).unwrap();
+        let unlimited: serde_json::Value =
+            serde_json::from_str(&with_seats_left("{}".to_string(), None)).unwrap();
         assert_eq!(unlimited, serde_json::json!({"seats_left": null}));
+        let spaced: serde_json::Value =
+            serde_json::from_str(&with_seats_left("{ \"id\": \"b\" }\n".to_string(), Some(0))).unwrap();
+        assert_eq!(spaced, serde_json::json!({"id": "b", "seats_left": 0}));
+        assert_eq!(with_seats_left("[1]".to_string(), Some(1)), "[1]", "not an object: left as stored");
     }
 
     #[test]
@@ -797,6 +815,18 @@ mod tests {
             page_tag("1.0.0", ActivityView::Summary, &[PageItem { seats_left: Some(4), ..item }], false),
             page_tag("1.0.0", ActivityView::Summary, &[PageItem { seats_left: None, ..item }], false),
             page_tag("1.0.0", ActivityView::Summary, &[PageItem { id: "b", ..item }], false),
+            page_tag(
+                "1.0.0",
+                ActivityView::Summary,
+                &[PageItem { at: at + chrono::Duration::days(1), ..item }],
+                false,
+            ),
+            page_tag(
+                "1.0.0",
+                ActivityView::Summary,
+                &[PageItem { at: at + chrono::Duration::microseconds(1), ..item }],
+                false,
+            ),
         ];
         for other in others {
             assert_ne!(other, tag);

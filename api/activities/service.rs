@@ -258,7 +258,7 @@ fn listed_json(conn: &mut DbConnection, row: store::ListedRow, view: ActivityVie
     Ok(match view {
         ActivityView::Full => stored,
         ActivityView::Summary => {
-            rules::with_seats_left(&stored, rules::seats_left(row.capacity, row.seats_taken))
+            rules::with_seats_left(stored, rules::seats_left(row.capacity, row.seats_taken))
         }
     })
 }
