@@ -489,7 +489,9 @@ pub fn list(
             select = select.filter(keyset::after("activities", "sort_at", cursor.at, cursor.id));
         }
     }
-    Ok(select.limit(limit + 1).load(conn)?)
+    // The limit written into the statement (see `page_limit`): PostgreSQL plans this one once
+    // per connection instead of for every page.
+    Ok(crate::db::page_limit::at_least(select, limit + 1).load(conn)?)
 }
 
 pub fn specialties(conn: &mut DbConnection) -> ApiResult<Vec<(String, String, Option<String>)>> {

@@ -9,6 +9,7 @@ pub mod cached;
 pub mod condition;
 mod groups;
 pub mod keyset;
+pub mod page_limit;
 pub mod schema;
 pub mod stamp;
 mod writer;

@@ -409,6 +409,97 @@ db_test!(
 );
 
 db_test!(
+    /// A page is read with its limit rounded up to one of a few sizes (`db::page_limit`); the
+    /// rows past the page's own size are neither shown nor skipped, whatever the size.
+    async fn pages_of_any_size_walk_the_catalog_once_in_order(app: TestApp) {
+        let token = planner(&app).await;
+        let mut published = Vec::new();
+        for n in 0..8 {
+            let id = created_id(&app, &token, &variant(n * 2, &format!("Walked {n}"))).await;
+            app.publish(&token, &id).await.assert_status(200);
+            published.push(id);
+        }
+        for size in [1, 3, 7, 8, 9] {
+            let mut seen: Vec<String> = Vec::new();
+            let mut next = Some(format!("/v1/activities?limit={size}"));
+            while let Some(path) = next {
+                let page = app.get(&path).await;
+                page.assert_status(200);
+                let items = page.json()["data"].as_array().unwrap().clone();
+                assert!(items.len() <= size, "a page of {size} showed {}", items.len());
+                seen.extend(items.iter().map(|item| item["id"].as_str().unwrap().to_string()));
+                next = page
+                    .header("link")
+                    .map(|l| l.split('>').next().unwrap().trim_start_matches('<').to_string());
+            }
+            let ours: Vec<&String> = seen.iter().filter(|id| published.contains(id)).collect();
+            assert_eq!(ours, published.iter().collect::<Vec<_>>(), "pages of {size}: each once, in order");
+            let mut unique = seen.clone();
+            unique.sort();
+            unique.dedup();
+            assert_eq!(unique.len(), seen.len(), "pages of {size}: no activity twice");
+        }
+    }
+);
+
+/// On PostgreSQL a connection plans the catalog page's statement once and runs it on that
+/// generic plan, instead of planning it again for every page: its limit is written into the
+/// statement, so the generic plan is costed for the rows a page reads. With the limit bound
+/// as a parameter, PostgreSQL costs the generic plan for a tenth of the table and, once the
+/// catalog is large, plans every run anew.
+#[actix_web::test]
+async fn the_catalog_page_is_planned_once_per_connection_on_postgres() {
+    use ce_api::activities::{dto::ActivityListQuery, service};
+    use diesel::{connection::SimpleConnection, RunQueryDsl};
+
+    let Some(app) = TestApp::spawn(ce_api::config::Backend::Postgres).await else { return };
+    let server = app.handle();
+    let token = planner(&app).await;
+    let id = created_id(&app, &token, &variant(3, "Copied")).await;
+    app.publish(&token, &id).await.assert_status(200);
+    let mut conn = app.database.connect();
+    let ce_api::db::DbConnection::Postgres(pg) = &mut conn else { unreachable!("a PostgreSQL app") };
+    // A catalog of 1,000, analyzed: large enough that a tenth of it costs more than a page.
+    pg.batch_execute(&format!(
+        "CREATE TEMP TABLE copies AS SELECT a.*, n FROM activities a CROSS JOIN generate_series(1, 999) n \
+         WHERE a.id = '{id}'; \
+         UPDATE copies SET id = id || '-' || n; \
+         ALTER TABLE copies DROP COLUMN n; \
+         INSERT INTO activities SELECT * FROM copies; \
+         ANALYZE activities;"
+    ))
+    .unwrap();
+    let published: i64 = diesel::sql_query("SELECT count(*) AS n FROM activities WHERE status = 'published'")
+        .load::<Count>(pg)
+        .unwrap()[0]
+        .n;
+    assert_eq!(published, 1000);
+
+    let query = ActivityListQuery { limit: Some(50), ..Default::default() };
+    for _ in 0..8 {
+        let page = service::list(&mut conn, None, &query).unwrap();
+        assert_eq!(page.data.len(), 50);
+        assert!(page.next_cursor.is_some());
+    }
+    let counts = crate::support::plans::plan_counts(&mut conn).expect("PostgreSQL");
+    let (_, generic, custom) = counts
+        .iter()
+        .find(|(sql, ..)| sql.contains("\"summary_json\""))
+        .unwrap_or_else(|| panic!("the page statement is held prepared: {counts:#?}"));
+    assert!(
+        *generic >= 3,
+        "run on its generic plan after the first five: {generic} generic, {custom} custom"
+    );
+    server.stop(true).await;
+}
+
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+db_test!(
     async fn catalog_filters_combine(app: TestApp) {
         let token = planner(&app).await;
         let publish = |body: Value| {

@@ -79,3 +79,24 @@ pub fn held_prepared(conn: &mut DbConnection) -> Option<Vec<String>> {
         .unwrap();
     Some(held.into_iter().map(|row| row.statement).collect())
 }
+
+#[derive(QueryableByName)]
+struct PlanCount {
+    #[diesel(sql_type = Text)]
+    statement: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    generic_plans: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    custom_plans: i64,
+}
+
+/// On PostgreSQL, each statement `conn` holds prepared with how often it ran on its generic
+/// plan (planned once) and on a custom plan (planned again for that run); `None` on SQLite.
+pub fn plan_counts(conn: &mut DbConnection) -> Option<Vec<(String, i64, i64)>> {
+    let DbConnection::Postgres(pg) = conn else { return None };
+    let counts =
+        diesel::sql_query("SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements")
+            .load::<PlanCount>(pg)
+            .unwrap();
+    Some(counts.into_iter().map(|row| (row.statement, row.generic_plans, row.custom_plans)).collect())
+}
