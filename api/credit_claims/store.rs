@@ -288,7 +288,7 @@ pub fn list(
             select = select.filter(credit_claims::id.gt(cursor.id));
         }
     }
-    Ok(select.limit(limit + 1).load(conn)?)
+    Ok(crate::db::page_limit::at_least(select, limit + 1).load(conn)?)
 }
 
 /// One awarded claim with what a transcript line shows of its activity.

@@ -10,8 +10,10 @@
 //! would be worse for the values bound.
 //!
 //! Each written limit is another cached statement per connection, so limits are rounded up to
-//! a few sizes and the rows past the page's own limit are dropped by the caller (as
-//! `pagination::paginate` does).
+//! a few sizes and the rows past the page's own limit are dropped by the caller: every list
+//! that pages with `pagination::limit` and `pagination::paginate` reads through this. (The
+//! credit feed, whose pages go to 1,000 and whose rows are joined before they are cut, binds
+//! its limit still.)
 
 use diesel::{
     backend::Backend,

@@ -468,5 +468,5 @@ pub fn list(
             select = select.filter(enrollments::id.gt(cursor.id));
         }
     }
-    Ok(select.limit(limit + 1).load(conn)?)
+    Ok(crate::db::page_limit::at_least(select, limit + 1).load(conn)?)
 }

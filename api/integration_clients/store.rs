@@ -85,7 +85,7 @@ pub fn list(conn: &mut DbConnection, limit: i64, after: Option<String>) -> ApiRe
     if let Some(after) = after {
         query = query.filter(integration_clients::id.gt(after));
     }
-    Ok(query.limit(limit + 1).load(conn)?)
+    Ok(crate::db::page_limit::at_least(query, limit + 1).load(conn)?)
 }
 
 /// Deactivates a client; 404 when it is unknown or already deleted.

@@ -189,7 +189,11 @@ pub fn list(
                 .or(reporting_items::due_on.eq(due).and(reporting_items::id.gt(id))),
         );
     }
-    Ok(select.order((reporting_items::due_on, reporting_items::id)).limit(limit + 1).load(conn)?)
+    Ok(crate::db::page_limit::at_least(
+        select.order((reporting_items::due_on, reporting_items::id)),
+        limit + 1,
+    )
+    .load(conn)?)
 }
 
 /// Counts of open items (not accepted, not superseded) by destination, status, due date and

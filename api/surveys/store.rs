@@ -247,7 +247,7 @@ pub fn responses(
     if let Some(after) = after {
         select = select.filter(survey_responses::id.gt(after));
     }
-    Ok(select.limit(limit + 1).load(conn)?)
+    Ok(crate::db::page_limit::at_least(select, limit + 1).load(conn)?)
 }
 
 /// The latest scored answers of a learner's latest pre- or post-test in an activity, by item.

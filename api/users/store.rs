@@ -266,7 +266,7 @@ pub fn list(
             select = select.filter(users::id.gt(cursor.id));
         }
     }
-    Ok(select.limit(limit + 1).load(conn)?)
+    Ok(crate::db::page_limit::at_least(select, limit + 1).load(conn)?)
 }
 
 /// Applies a merge patch under optimistic concurrency: the update only lands if the version

@@ -87,7 +87,7 @@ pub fn endpoints(
     if let Some(after) = after {
         query = query.filter(webhook_endpoints::id.gt(after.to_string()));
     }
-    Ok(query.order(webhook_endpoints::id).limit(limit + 1).load(conn)?)
+    Ok(crate::db::page_limit::at_least(query.order(webhook_endpoints::id), limit + 1).load(conn)?)
 }
 
 /// Whether any enabled endpoint's subscriptions may include `event_type`: the same filter as
@@ -181,7 +181,7 @@ pub fn deliveries(
     if let Some(before) = before {
         query = query.filter(webhook_deliveries::id.lt(before.to_string()));
     }
-    Ok(query.order(webhook_deliveries::id.desc()).limit(limit + 1).load(conn)?)
+    Ok(crate::db::page_limit::at_least(query.order(webhook_deliveries::id.desc()), limit + 1).load(conn)?)
 }
 
 /// Sends a delivery again as new: pending, due now, attempts from zero.
