@@ -389,8 +389,7 @@ db_test!(
             for activity in page.json()["data"].as_array().unwrap() {
                 seen.push(activity["id"].as_str().unwrap().to_string());
             }
-            next =
-                page.header("link").map(|l| l.split('>').next().unwrap().trim_start_matches('<').to_string());
+            next = page.next_page();
             // New activities land before, between and after the walk's position.
             for days in [1 + inserted * 2, 30 + inserted] {
                 let id = created_id(&app, &token, &variant(days as i64, "Added during the walk")).await;
@@ -428,9 +427,7 @@ db_test!(
                 let items = page.json()["data"].as_array().unwrap().clone();
                 assert!(items.len() <= size, "a page of {size} showed {}", items.len());
                 seen.extend(items.iter().map(|item| item["id"].as_str().unwrap().to_string()));
-                next = page
-                    .header("link")
-                    .map(|l| l.split('>').next().unwrap().trim_start_matches('<').to_string());
+                next = page.next_page();
             }
             let ours: Vec<&String> = seen.iter().filter(|id| published.contains(id)).collect();
             assert_eq!(ours, published.iter().collect::<Vec<_>>(), "pages of {size}: each once, in order");

@@ -86,7 +86,7 @@ async fn roster(app: &TestApp, setup: &Setup) -> Vec<Value> {
         let page = app.request(Method::GET, &path).bearer(&setup.planner).send().await;
         page.assert_status(200);
         all.extend(page.json()["data"].as_array().unwrap().iter().cloned());
-        next = page.header("link").map(|l| l.split('>').next().unwrap().trim_start_matches('<').to_string());
+        next = page.next_page();
     }
     all
 }

@@ -565,9 +565,7 @@ db_test!(
                 assert_eq!(user["role"], "learner");
                 seen.push(user["email"].as_str().unwrap().to_string());
             }
-            next = page
-                .header("link")
-                .map(|link| link.split('>').next().unwrap().trim_start_matches('<').to_string());
+            next = page.next_page();
             assert_eq!(next.is_some(), !body["next_cursor"].is_null());
         }
         assert_eq!(

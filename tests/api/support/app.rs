@@ -214,6 +214,12 @@ impl TestResponse {
         self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
     }
 
+    /// The next page's path, from the `Link: <...>; rel="next"` header.
+    pub fn next_page(&self) -> Option<String> {
+        self.header("link")
+            .map(|link| link.split('>').next().unwrap_or_default().trim_start_matches('<').to_string())
+    }
+
     /// Asserts the status, printing the body when it differs.
     #[track_caller]
     pub fn assert_status(&self, expected: u16) -> &Self {
