@@ -44,6 +44,17 @@ async fn created_id(app: &TestApp, token: &str, body: &Value) -> String {
     response.json()["id"].as_str().unwrap().to_string()
 }
 
+/// `count` published activities starting every other day (see `variant`), in catalog order.
+async fn published_every_other_day(app: &TestApp, token: &str, count: i64, title: &str) -> Vec<String> {
+    let mut ids = Vec::new();
+    for n in 0..count {
+        let id = created_id(app, token, &variant(n * 2, &format!("{title} {n}"))).await;
+        app.publish(token, &id).await.assert_status(200);
+        ids.push(id);
+    }
+    ids
+}
+
 async fn action(app: &TestApp, token: &str, id: &str, verb: &str) -> TestResponse {
     app.request(Method::POST, &format!("/v1/activities/{id}/{verb}")).bearer(token).send().await
 }
@@ -374,12 +385,7 @@ db_test!(
 db_test!(
     async fn walking_the_catalog_while_activities_are_added_never_repeats_or_skips(app: TestApp) {
         let token = planner(&app).await;
-        let mut original = Vec::new();
-        for n in 0..12 {
-            let id = created_id(&app, &token, &variant(n * 2, &format!("Original {n}"))).await;
-            app.publish(&token, &id).await.assert_status(200);
-            original.push(id);
-        }
+        let original = published_every_other_day(&app, &token, 12, "Original").await;
         let mut seen: Vec<String> = Vec::new();
         let mut next = Some("/v1/activities?limit=5".to_string());
         let mut inserted = 0;
@@ -412,12 +418,7 @@ db_test!(
     /// rows past the page's own size are neither shown nor skipped, whatever the size.
     async fn pages_of_any_size_walk_the_catalog_once_in_order(app: TestApp) {
         let token = planner(&app).await;
-        let mut published = Vec::new();
-        for n in 0..8 {
-            let id = created_id(&app, &token, &variant(n * 2, &format!("Walked {n}"))).await;
-            app.publish(&token, &id).await.assert_status(200);
-            published.push(id);
-        }
+        let published = published_every_other_day(&app, &token, 8, "Walked").await;
         for size in [1, 3, 7, 8, 9] {
             let mut seen: Vec<String> = Vec::new();
             let mut next = Some(format!("/v1/activities?limit={size}"));
