@@ -2,9 +2,9 @@
 //!
 //! diesel binds `.limit(n)` as a parameter. PostgreSQL then plans the cached statement for an
 //! unknown limit (a tenth of the table), which makes its generic plan look dearer than the plan
-//! it makes for each execution's values, so it plans every execution again: a third of the
-//! database's work for a catalog page here (`pgbench -M prepared` on the page query: 6,600
-//! against 8,400-9,100 statements a second with the limit written in or a generic plan forced).
+//! it makes for each execution's values, so it plans every execution again (`pgbench -M
+//! prepared` on the catalog page query: 6,600 statements a second, against 8,400-9,100 with
+//! the limit written in or a generic plan forced).
 //! With the limit in the text, the generic plan is costed for the real limit and taken after
 //! the fifth execution, and PostgreSQL still keeps planning each time where its generic plan
 //! would be worse for the values bound.
