@@ -50,12 +50,6 @@ where
     }
 }
 
-#[derive(QueryableByName)]
-struct PreparedStatement {
-    #[diesel(sql_type = Text)]
-    statement: String,
-}
-
 /// On PostgreSQL, the statements a connection holds prepared after running `query` twice: a
 /// query diesel caches is among them (named, parsed and planned once per connection); one it
 /// does not cache is parsed and planned again on every run and is not. `None` on SQLite.
@@ -73,11 +67,7 @@ where
 
 /// On PostgreSQL, the statements `conn` holds prepared; `None` on SQLite.
 pub fn held_prepared(conn: &mut DbConnection) -> Option<Vec<String>> {
-    let DbConnection::Postgres(pg) = conn else { return None };
-    let held = diesel::sql_query("SELECT statement FROM pg_prepared_statements")
-        .load::<PreparedStatement>(pg)
-        .unwrap();
-    Some(held.into_iter().map(|row| row.statement).collect())
+    Some(plan_counts(conn)?.into_iter().map(|(statement, ..)| statement).collect())
 }
 
 #[derive(QueryableByName)]
