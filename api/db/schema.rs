@@ -296,6 +296,8 @@ diesel::table! {
         version -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        /// Kept by triggers on `session_attendance` (migration 000028); never written here.
+        attended_sessions -> Integer,
     }
 }
 
@@ -451,6 +453,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// Kept by triggers on enrollments, attendance and users (migration 000028).
+    participation_totals (activity_id, status) {
+        activity_id -> Text,
+        status -> Text,
+        enrollments -> Integer,
+        took_part -> Integer,
+        physicians_took_part -> Integer,
+        session_attendances -> Integer,
+    }
+}
+
+diesel::table! {
     survey_transition_totals (activity_id, question_id, transition) {
         activity_id -> Text,
         question_id -> Text,
@@ -596,6 +610,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     survey_score_pairs,
     survey_question_totals,
     survey_transition_totals,
+    participation_totals,
     survey_level_pairs,
     survey_level_pair_totals,
     survey_score_pair_totals,

@@ -315,7 +315,7 @@ fn paired(n: i64, pre: f64, post: f64) -> Value {
 
 fn participation() -> Value {
     json!({"enrolled": 112, "attended": 104, "completed": 97, "claimed": 95, "physicians": 61,
-           "other_learners": 36, "session_attendances": 104,
+           "other_learners": 43, "session_attendances": 104,
            "credits_awarded": [{"credit_type": "ama_pra_1", "amount": 91.5},
                                {"credit_type": "ancc", "amount": 48.0}]})
 }

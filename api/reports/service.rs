@@ -81,11 +81,10 @@ impl Aggregates {
 
     /// Adds the aggregates of some activities (each activity is read once, in one chunk).
     fn read(&mut self, conn: &mut DbConnection, ids: &[String]) -> ApiResult<()> {
-        for (id, status, n) in store::enrollment_counts(conn, ids)? {
-            self.entry(id).enrollments.push((status, n));
-        }
-        for (id, attended) in store::attended(conn, ids)? {
-            self.entry(id).attended = attended;
+        for row in store::participation(conn, ids)? {
+            let totals = self.entry(row.activity_id);
+            totals.enrollments.push((row.status, row.enrollments));
+            totals.attended += row.attended;
         }
         self.answered.extend(store::answered_surveys(conn, ids)?);
         let (claimed, credits) = store::awarded(conn, ids)?;

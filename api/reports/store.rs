@@ -13,9 +13,9 @@ use diesel::{
 use crate::{
     db::{
         schema::{
-            activities as activities_table, credit_claims, enrollments, session_attendance, survey_answers,
-            survey_level_pair_totals, survey_question_totals, survey_responses, survey_score_pair_totals,
-            survey_transition_totals, users,
+            activities as activities_table, credit_claims, enrollments, participation_totals,
+            session_attendance, survey_answers, survey_level_pair_totals, survey_question_totals,
+            survey_responses, survey_score_pair_totals, survey_transition_totals,
         },
         DbConnection,
     },
@@ -47,18 +47,6 @@ pub type LikertRow = (String, String, Option<f64>, i64);
 /// Free-text answers listed per question at most (the rest are counted, not listed).
 pub const TEXT_LIMIT: i64 = 1000;
 
-/// Per activity: enrollments by status.
-pub(super) fn enrollment_counts(
-    conn: &mut DbConnection,
-    ids: &[String],
-) -> ApiResult<Vec<(String, String, i64)>> {
-    Ok(enrollments::table
-        .filter(enrollments::activity_id.eq_any(ids))
-        .group_by((enrollments::activity_id, enrollments::status))
-        .select((enrollments::activity_id, enrollments::status, count_star()))
-        .load(conn)?)
-}
-
 /// Who took part in an activity.
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct Attended {
@@ -70,49 +58,52 @@ pub(super) struct Attended {
     pub session_attendances: i64,
 }
 
-/// Enrollments that completed or attended a session (a filter).
-#[diesel::dsl::auto_type]
-fn took_part() -> _ {
-    let completed: &'static str = "completed";
-    enrollments::status
-        .eq(completed)
-        .or(enrollments::id.eq_any(session_attendance::table.select(session_attendance::enrollment_id)))
+impl std::ops::AddAssign for Attended {
+    /// The learners of another enrollment status, added.
+    fn add_assign(&mut self, other: Attended) {
+        self.learners += other.learners;
+        self.physicians += other.physicians;
+        self.session_attendances += other.session_attendances;
+    }
 }
 
-/// Per activity: enrollments that attended a session or completed, the physicians among them,
-/// and attendances per session.
-pub(super) fn attended(conn: &mut DbConnection, ids: &[String]) -> ApiResult<HashMap<String, Attended>> {
-    let learners: Vec<(String, i64)> = enrollments::table
-        .filter(enrollments::activity_id.eq_any(ids))
-        .filter(took_part())
-        .group_by(enrollments::activity_id)
-        .select((enrollments::activity_id, count_star()))
+/// An activity's enrollments in one status, and who of them took part.
+#[derive(Debug, Clone)]
+pub(super) struct ParticipationRow {
+    pub activity_id: String,
+    pub status: String,
+    pub enrollments: i64,
+    pub attended: Attended,
+}
+
+/// Per activity and enrollment status: enrollments and who took part, from the totals the
+/// triggers of migration 000028 keep (a few rows per activity, however many enrollments).
+pub(super) fn participation(conn: &mut DbConnection, ids: &[String]) -> ApiResult<Vec<ParticipationRow>> {
+    let rows: Vec<(String, String, i32, i32, i32, i32)> = participation_totals::table
+        .filter(participation_totals::activity_id.eq_any(ids))
+        .filter(participation_totals::enrollments.gt(0))
+        .select((
+            participation_totals::activity_id,
+            participation_totals::status,
+            participation_totals::enrollments,
+            participation_totals::took_part,
+            participation_totals::physicians_took_part,
+            participation_totals::session_attendances,
+        ))
         .load(conn)?;
-    let physician_ids = users::table.filter(users::profession.eq("physician")).select(users::id);
-    let physicians: Vec<(String, i64)> = enrollments::table
-        .filter(enrollments::activity_id.eq_any(ids))
-        .filter(took_part())
-        .filter(enrollments::user_id.eq_any(physician_ids))
-        .group_by(enrollments::activity_id)
-        .select((enrollments::activity_id, count_star()))
-        .load(conn)?;
-    let sessions: Vec<(String, i64)> = session_attendance::table
-        .inner_join(enrollments::table)
-        .filter(enrollments::activity_id.eq_any(ids))
-        .group_by(enrollments::activity_id)
-        .select((enrollments::activity_id, count_star()))
-        .load(conn)?;
-    let mut by_activity: HashMap<String, Attended> = HashMap::new();
-    for (id, n) in learners {
-        by_activity.entry(id).or_default().learners = n;
-    }
-    for (id, n) in physicians {
-        by_activity.entry(id).or_default().physicians = n;
-    }
-    for (id, n) in sessions {
-        by_activity.entry(id).or_default().session_attendances = n;
-    }
-    Ok(by_activity)
+    Ok(rows
+        .into_iter()
+        .map(|(activity_id, status, enrollments, took_part, physicians, sessions)| ParticipationRow {
+            activity_id,
+            status,
+            enrollments: i64::from(enrollments),
+            attended: Attended {
+                learners: i64::from(took_part),
+                physicians: i64::from(physicians),
+                session_attendances: i64::from(sessions),
+            },
+        })
+        .collect())
 }
 
 /// The surveys of the activities that have at least one response (a level counts as measured

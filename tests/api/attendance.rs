@@ -366,3 +366,129 @@ db_test!(
         assert_eq!(recorded(), (1, 0));
     }
 );
+
+/// The activity report's participation: (enrolled, took part, physicians, other learners,
+/// session attendances).
+async fn participation(app: &TestApp, setup: &Setup) -> (i64, i64, i64, i64, i64) {
+    let report = app
+        .request(Method::GET, &format!("/v1/activities/{}/outcomes", setup.activity))
+        .bearer(&setup.planner)
+        .send()
+        .await;
+    report.assert_status(200);
+    let counts = &report.json()["participation"];
+    let count = |field: &str| counts[field].as_i64().unwrap();
+    (
+        count("enrolled"),
+        count("attended"),
+        count("physicians"),
+        count("other_learners"),
+        count("session_attendances"),
+    )
+}
+
+/// The participation totals (and each enrollment's sessions attended) are what counting the
+/// enrollment and attendance rows gives, for every activity.
+fn assert_participation_matches_rows(conn: &mut ce_api::db::DbConnection) {
+    use std::collections::BTreeMap;
+
+    use ce_api::db::schema::{enrollments, participation_totals as totals, session_attendance, users};
+    use diesel::prelude::*;
+
+    let mut attended: BTreeMap<String, i32> = BTreeMap::new();
+    for enrollment in
+        session_attendance::table.select(session_attendance::enrollment_id).load::<String>(conn).unwrap()
+    {
+        *attended.entry(enrollment).or_default() += 1;
+    }
+    type Row = (String, String, String, Option<String>, i32);
+    let rows: Vec<Row> = enrollments::table
+        .inner_join(users::table)
+        .select((
+            enrollments::id,
+            enrollments::activity_id,
+            enrollments::status,
+            users::profession,
+            enrollments::attended_sessions,
+        ))
+        .load(conn)
+        .unwrap();
+    let mut counted: BTreeMap<(String, String), [i32; 4]> = BTreeMap::new();
+    for (id, activity, status, profession, kept_sessions) in rows {
+        let sessions = attended.get(&id).copied().unwrap_or(0);
+        assert_eq!(kept_sessions, sessions, "sessions attended by enrollment {id}");
+        let took_part = status == "completed" || sessions > 0;
+        let total = counted.entry((activity, status)).or_default();
+        total[0] += 1;
+        total[1] += i32::from(took_part);
+        total[2] += i32::from(took_part && profession.as_deref() == Some("physician"));
+        total[3] += sessions;
+    }
+    let kept: BTreeMap<(String, String), [i32; 4]> = totals::table
+        .filter(totals::enrollments.gt(0))
+        .load::<(String, String, i32, i32, i32, i32)>(conn)
+        .unwrap()
+        .into_iter()
+        .map(|(activity, status, n, took_part, physicians, sessions)| {
+            ((activity, status), [n, took_part, physicians, sessions])
+        })
+        .collect();
+    assert!(!counted.is_empty());
+    assert_eq!(kept, counted);
+}
+
+db_test!(
+    settings = crate::support::tokens_outlive_the_scenario;
+    async fn reports_count_who_took_part_as_attendance_cancellations_and_professions_change(app: TestApp) {
+        // A series of two sessions whose credit needs all of its time: a check-in alone is
+        // taking part, not completing.
+        let series = live(&app, "rss", 100, json!({})).await;
+        let (first, first_in, _) = session(&app, &series, 60, 60).await;
+        let (second, second_in, _) = session(&app, &series, 180, 60).await;
+        open(&app, &series).await;
+        let doctor = enrolled_learner(&app, &series, physician()).await;
+        let nurse = enrolled_learner(&app, &series, json!({"profession": "nurse"})).await;
+        let absent = enrolled_learner(&app, &series, physician()).await;
+        assert_eq!(participation(&app, &series).await, (3, 0, 0, 0, 0));
+
+        app.clock.travel(Duration::minutes(55));
+        for learner in [&doctor, &nurse] {
+            send_code(&app, &learner.token, &first, "check-in", &first_in).await.assert_status(200);
+        }
+        assert_eq!(participation(&app, &series).await, (3, 2, 1, 1, 2));
+        // The doctor comes back for the second session; a walk-in with no profession on file
+        // is enrolled and attends in one request.
+        app.clock.travel(Duration::minutes(120));
+        send_code(&app, &doctor.token, &second, "check-in", &second_in).await.assert_status(200);
+        let (_, walk_in) = app.learner("walk-in@example.org").await;
+        send_code(&app, &walk_in, &second, "check-in", &second_in).await.assert_status(200);
+        assert_eq!(participation(&app, &series).await, (4, 3, 1, 2, 4), "the doctor counts once");
+
+        // A learner's profession counts as it is now, both ways.
+        let profession = |name: &str| {
+            app.request(Method::PATCH, "/v1/me").bearer(&nurse.token).json(&json!({"profession": name})).send()
+        };
+        profession("physician").await.assert_status(200);
+        assert_eq!(participation(&app, &series).await, (4, 3, 2, 1, 4));
+        profession("nurse").await.assert_status(200);
+        assert_eq!(participation(&app, &series).await, (4, 3, 1, 2, 4));
+
+        // Cancelled, the nurse holds no seat but did take part; the absent learner neither.
+        for learner in [&nurse, &absent] {
+            let cancel = format!("/v1/enrollments/{}/cancel", learner.enrollment);
+            post(&app, &series.planner, &cancel, json!({"reason": "Schedule conflict"})).await.assert_status(200);
+        }
+        assert_eq!(participation(&app, &series).await, (2, 3, 1, 2, 4));
+        // The planner's roster confirms the doctor's first session: the same attendance, timed.
+        app.record_attendance(&series.planner, &first, &doctor.id, 60).await.assert_status(200);
+        let counted = participation(&app, &series).await;
+        assert_eq!((counted.1, counted.4), (3, 4), "{counted:?}");
+
+        let mut conn = app.database.connect();
+        assert_participation_matches_rows(&mut conn);
+        // A database that already held these rows gets the same totals when it upgrades.
+        crate::support::database::remigrate_from(&mut conn, "000028");
+        assert_participation_matches_rows(&mut conn);
+        assert_eq!(participation(&app, &series).await, counted);
+    }
+);

@@ -835,28 +835,6 @@ fn assert_totals_match_rows(conn: &mut ce_api::db::DbConnection) {
     assert_eq!(kept, grouped, "score pair totals");
 }
 
-/// Reverts the migrations down to and including the outcome totals, then runs them again: the
-/// totals are rebuilt from the rows, as when a database that already holds responses upgrades.
-fn rebuild_outcome_totals(conn: &mut ce_api::db::DbConnection) {
-    use diesel_migrations::MigrationHarness;
-    loop {
-        let reverted = match conn {
-            ce_api::db::DbConnection::Postgres(pg) => {
-                pg.revert_last_migration(ce_api::db::POSTGRES_MIGRATIONS)
-            }
-            ce_api::db::DbConnection::Sqlite(sqlite) => {
-                sqlite.revert_last_migration(ce_api::db::SQLITE_MIGRATIONS)
-            }
-        }
-        .unwrap()
-        .to_string();
-        if reverted.ends_with("000021") {
-            break;
-        }
-    }
-    ce_api::db::run_migrations(conn).unwrap();
-}
-
 /// (q1 right, q2 right) in one attempt at a test.
 type Rights = (bool, bool);
 
@@ -959,7 +937,7 @@ db_test!(
         let mut conn = app.database.connect();
         assert_totals_match_rows(&mut conn);
         // A database that already held these responses gets the same totals when it upgrades.
-        rebuild_outcome_totals(&mut conn);
+        crate::support::database::remigrate_from(&mut conn, "000021");
         assert_totals_match_rows(&mut conn);
         assert_eq!(read().await, report);
     }

@@ -216,3 +216,22 @@ mod tests {
         );
     }
 }
+
+/// Reverts the migrations down to and including the one whose version ends with `version`,
+/// then runs them again: what a kept total is rebuilt from, as when a database that already
+/// holds rows upgrades.
+pub fn remigrate_from(conn: &mut db::DbConnection, version: &str) {
+    use diesel_migrations::MigrationHarness;
+    loop {
+        let reverted = match conn {
+            db::DbConnection::Postgres(pg) => pg.revert_last_migration(db::POSTGRES_MIGRATIONS),
+            db::DbConnection::Sqlite(sqlite) => sqlite.revert_last_migration(db::SQLITE_MIGRATIONS),
+        }
+        .unwrap()
+        .to_string();
+        if reverted.ends_with(version) {
+            break;
+        }
+    }
+    db::run_migrations(conn).unwrap();
+}

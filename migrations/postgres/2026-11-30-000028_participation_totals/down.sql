@@ -1,0 +1,11 @@
+DROP TRIGGER users_participation_profession ON users;
+DROP FUNCTION users_participation_profession();
+DROP TRIGGER session_attendance_count_update ON session_attendance;
+DROP TRIGGER session_attendance_count ON session_attendance;
+DROP FUNCTION session_attendance_count();
+DROP TRIGGER enrollments_participation_update ON enrollments;
+DROP TRIGGER enrollments_participation ON enrollments;
+DROP FUNCTION enrollments_count_participation();
+DROP FUNCTION participation_physician(boolean, TEXT);
+DROP TABLE participation_totals;
+ALTER TABLE enrollments DROP COLUMN attended_sessions;

@@ -1,0 +1,9 @@
+DROP TRIGGER users_participation_profession;
+DROP TRIGGER session_attendance_count_update;
+DROP TRIGGER session_attendance_count_delete;
+DROP TRIGGER session_attendance_count_insert;
+DROP TRIGGER enrollments_participation_update;
+DROP TRIGGER enrollments_participation_delete;
+DROP TRIGGER enrollments_participation_insert;
+DROP TABLE participation_totals;
+ALTER TABLE enrollments DROP COLUMN attended_sessions;
