@@ -7,7 +7,9 @@
 //! CE_BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres cargo bench --bench outcomes
 //!
 //! Environment: CE_BENCH_LEARNERS per activity (2000), CE_BENCH_SECONDS per scenario (10),
-//! CE_BENCH_CLIENTS concurrent clients (4).
+//! CE_BENCH_CLIENTS concurrent clients (4), CE_BENCH_COPIES (1; PostgreSQL only): seed
+//! CE_BENCH_LEARNERS / CE_BENCH_COPIES learners through the store code and copy them in SQL
+//! (see `copy_learners`).
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod support;
@@ -74,15 +76,21 @@ fn response(
     }
 }
 
-fn seed(url: &str, learners_per_activity: u64) -> Result<(), String> {
-    ce_api::startup::migrate(url).map_err(|e| e.to_string())?;
+/// Whether the database already holds the responses of that many learners per activity.
+fn seeded_enough(url: &str, learners_per_activity: u64) -> Result<bool, String> {
     let mut conn = db::establish(url).map_err(|e| e.to_string())?;
     let seeded: i64 = ce_api::db::schema::survey_responses::table
         .count()
         .get_result(&mut conn)
         .map_err(|e| e.to_string())?;
-    if seeded >= (ACTIVITIES * learners_per_activity * 2) as i64 {
-        println!("reusing {seeded} responses");
+    Ok(seeded >= (ACTIVITIES * learners_per_activity * 2) as i64)
+}
+
+fn seed(url: &str, learners_per_activity: u64) -> Result<(), String> {
+    ce_api::startup::migrate(url).map_err(|e| e.to_string())?;
+    let mut conn = db::establish(url).map_err(|e| e.to_string())?;
+    if seeded_enough(url, learners_per_activity)? {
+        println!("reusing the responses seeded before");
         return settle(&mut conn);
     }
     let started = Instant::now();
@@ -173,8 +181,93 @@ fn settle(conn: &mut db::DbConnection) -> Result<(), String> {
     Ok(())
 }
 
+/// What one copy of the seeded learners writes: new accounts, enrollments, responses, answers
+/// and pairs with the same answers, ids suffixed with the copy's number. Triggers (and foreign
+/// key checks) are off for the transaction: the totals are rebuilt from the rows afterwards.
+const COPY_LEARNERS: &str = r"
+SET LOCAL session_replication_role = replica;
+CREATE TEMP TABLE copies ON COMMIT DROP AS SELECT c::text AS c FROM generate_series(1, {extra}) c;
+CREATE TEMP TABLE learners ON COMMIT DROP AS
+SELECT id FROM users WHERE email LIKE 'outcomes-%' AND role = 'learner';
+INSERT INTO users (id, email, email_normalized, password_hash, role, active, first_name,
+    last_name, profession, degree, npi, nabp_eprofile_id, birth_mmdd, consent_to_report,
+    external_id, version, created_at, updated_at, email_verified_at)
+SELECT u.id || '-' || c, c || '.' || u.email, c || '.' || u.email_normalized, u.password_hash,
+    u.role, u.active, u.first_name, u.last_name, u.profession, u.degree, u.npi,
+    u.nabp_eprofile_id, u.birth_mmdd, u.consent_to_report, u.external_id, u.version,
+    u.created_at, u.updated_at, u.email_verified_at
+FROM users u JOIN learners l ON l.id = u.id CROSS JOIN copies;
+INSERT INTO enrollments (id, activity_id, user_id, status, waitlist_position, enrolled_by,
+    cancel_reason, cancelled_by, cancelled_at, minutes_spent, completed_at, completion_date,
+    version, created_at, updated_at, attended_sessions)
+SELECT e.id || '-' || c, e.activity_id, e.user_id || '-' || c, e.status, e.waitlist_position,
+    e.enrolled_by, e.cancel_reason, e.cancelled_by, e.cancelled_at, e.minutes_spent,
+    e.completed_at, e.completion_date, e.version, e.created_at, e.updated_at, e.attended_sessions
+FROM enrollments e JOIN learners l ON l.id = e.user_id CROSS JOIN copies;
+INSERT INTO survey_answers (response_id, question_id, survey_id, activity_id, kind,
+    question_type, moore_level, latest, option_ids, number_value, commit_value, text_value,
+    correct)
+SELECT a.response_id || '-' || c, a.question_id, a.survey_id, a.activity_id, a.kind,
+    a.question_type, a.moore_level, a.latest, a.option_ids, a.number_value, a.commit_value,
+    a.text_value, a.correct
+FROM survey_answers a JOIN survey_responses r ON r.id = a.response_id
+    JOIN learners l ON l.id = r.user_id CROSS JOIN copies;
+INSERT INTO survey_responses (id, survey_id, activity_id, enrollment_id, user_id, kind, attempt,
+    latest, score_hundredths, passed, submitted_at)
+SELECT r.id || '-' || c, r.survey_id, r.activity_id, r.enrollment_id || '-' || c,
+    r.user_id || '-' || c, r.kind, r.attempt, r.latest, r.score_hundredths, r.passed,
+    r.submitted_at
+FROM survey_responses r JOIN learners l ON l.id = r.user_id CROSS JOIN copies;
+INSERT INTO survey_item_pairs (activity_id, user_id, question_id, moore_level, transition)
+SELECT p.activity_id, p.user_id || '-' || c, p.question_id, p.moore_level, p.transition
+FROM survey_item_pairs p JOIN learners l ON l.id = p.user_id CROSS JOIN copies;
+INSERT INTO survey_level_pairs (activity_id, user_id, moore_level, items, right_before, right_after)
+SELECT p.activity_id, p.user_id || '-' || c, p.moore_level, p.items, p.right_before, p.right_after
+FROM survey_level_pairs p JOIN learners l ON l.id = p.user_id CROSS JOIN copies;
+INSERT INTO survey_score_pairs (activity_id, user_id, pre_score, post_score, change, change_squared)
+SELECT p.activity_id, p.user_id || '-' || c, p.pre_score, p.post_score, p.change, p.change_squared
+FROM survey_score_pairs p JOIN learners l ON l.id = p.user_id CROSS JOIN copies;
+UPDATE activities SET seats_taken = (
+    SELECT count(*) FROM enrollments e
+    WHERE e.activity_id = activities.id AND e.status IN ('registered', 'completed'));
+";
+
+/// PostgreSQL only: the learners seeded through the store code, copied in SQL `copies - 1`
+/// times (`COPY_LEARNERS`), then every kept total rebuilt from the rows by reverting and
+/// running again migrations 000021 onwards, as for a database that already holds rows.
+/// Seeding 1,000,000 responses through the store code takes over an hour on PostgreSQL here:
+/// each activity's learners are one transaction, which updates the same totals rows tens of
+/// thousands of times, and every update walks the row's versions that transaction left.
+fn copy_learners(url: &str, copies: u64) -> Result<(), String> {
+    use diesel::connection::SimpleConnection;
+    use diesel_migrations::MigrationHarness;
+    let started = Instant::now();
+    let mut conn = db::establish(url).map_err(|e| e.to_string())?;
+    let db::DbConnection::Postgres(pg) = &mut conn else {
+        return Err("copying learners is written for PostgreSQL".into());
+    };
+    let script = COPY_LEARNERS.replace("{extra}", &(copies - 1).to_string());
+    pg.batch_execute(&format!("BEGIN;{script}COMMIT;")).map_err(|e| e.to_string())?;
+    while !pg
+        .revert_last_migration(db::POSTGRES_MIGRATIONS)
+        .map_err(|e| e.to_string())?
+        .to_string()
+        .ends_with("000021")
+    {}
+    db::run_migrations(&mut conn).map_err(|e| e.to_string())?;
+    println!(
+        "copied the learners {copies} times and rebuilt the totals in {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
+    settle(&mut conn)
+}
+
 async fn bench(label: &str, url: &str, learners: u64, clients: u64, seconds: u64) -> Result<(), String> {
-    seed(url, learners)?;
+    let copies = if label == "PostgreSQL" { env_number("CE_BENCH_COPIES", 1).max(1) } else { 1 };
+    seed(url, learners / copies)?;
+    if copies > 1 && !seeded_enough(url, learners)? {
+        copy_learners(url, copies)?;
+    }
     let (base, handle) = start(url, clients)?;
     let mut conn = db::establish(url).map_err(|e| e.to_string())?;
     let token = admin_token(&mut conn, &base).await?;

@@ -492,3 +492,69 @@ db_test!(
         assert_eq!(participation(&app, &series).await, counted);
     }
 );
+
+/// A PostgreSQL connection of the test's database.
+fn postgres(app: &TestApp) -> diesel::PgConnection {
+    match app.database.connect() {
+        ce_api::db::DbConnection::Postgres(pg) => pg,
+        ce_api::db::DbConnection::Sqlite(_) => unreachable!("a PostgreSQL app"),
+    }
+}
+
+/// Runs `first` in a transaction left open, then `second` on another connection, and commits
+/// the first once the second has finished or waits for a lock: the two orders in which a
+/// concurrent pair of changes can meet.
+fn interleave(app: &TestApp, first: &str, second: &str) {
+    use diesel::{connection::SimpleConnection, sql_types::BigInt, QueryableByName, RunQueryDsl};
+
+    #[derive(QueryableByName)]
+    struct Waiting {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let mut holder = postgres(app);
+    holder.batch_execute(&format!("BEGIN; {first}")).unwrap();
+    let mut other = postgres(app);
+    let second = second.to_string();
+    let waiter = std::thread::spawn(move || other.batch_execute(&second).unwrap());
+    let mut watcher = postgres(app);
+    let waits = |conn: &mut diesel::PgConnection| {
+        diesel::sql_query(
+            "SELECT count(*) AS n FROM pg_stat_activity \
+             WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .get_result::<Waiting>(conn)
+        .unwrap()
+        .n > 0
+    };
+    // Polls the server's own record of who waits; nothing here is timed.
+    while !waiter.is_finished() && !waits(&mut watcher) {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    holder.batch_execute("COMMIT").unwrap();
+    waiter.join().unwrap();
+}
+
+/// A learner's profession changing while one of their enrollments completes, in either order:
+/// the physicians who took part stay what counting the rows gives (the enrollment's trigger
+/// reads the learner `FOR SHARE`, so the two changes are ordered).
+#[actix_web::test]
+async fn a_profession_change_during_a_completion_is_counted_on_postgres() {
+    let Some(app) = TestApp::spawn(ce_api::config::Backend::Postgres).await else { return };
+    let server = app.handle();
+    let setup = crate::credit::publish(&app, crate::credit::enduring(json!([ama(1.0)]), "automatic")).await;
+    let nurse = json!({"profession": "nurse"});
+    let (first, second) =
+        (enrolled_learner(&app, &setup, nurse.clone()).await, enrolled_learner(&app, &setup, nurse).await);
+    let complete = |learner: &Learner| {
+        format!("UPDATE enrollments SET status = 'completed' WHERE id = '{}';", learner.enrollment)
+    };
+    let to_physician =
+        |learner: &Learner| format!("UPDATE users SET profession = 'physician' WHERE id = '{}';", learner.id);
+    interleave(&app, &complete(&first), &to_physician(&first));
+    interleave(&app, &to_physician(&second), &complete(&second));
+    assert_eq!(participation(&app, &setup).await, (2, 2, 2, 0, 0));
+    assert_participation_matches_rows(&mut app.database.connect());
+    drop(app);
+    server.stop(true).await;
+}
