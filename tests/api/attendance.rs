@@ -7,7 +7,9 @@ use chrono::{Duration, SecondsFormat, Utc};
 use serde_json::{json, Value};
 
 use crate::{
-    credit::{ama, claim, claim_body, draft, enrolled_learner, physician, post, Learner, Setup},
+    credit::{
+        ama, claim, claim_body, draft, enrolled_learner, outcome_report, physician, post, Learner, Setup,
+    },
     db_test,
     support::{app::TestResponse, TestApp},
 };
@@ -230,13 +232,7 @@ db_test!(
             .iter()
             .all(|e| e["type"] == "credit.awarded" && e["claim"]["session_id"].is_string()));
         // The outcome report lists the series session by session, with dates and credit.
-        let report = app
-            .request(Method::GET, &format!("/v1/activities/{}/outcomes", series.activity))
-            .bearer(&series.planner)
-            .send()
-            .await;
-        report.assert_status(200);
-        let report = report.json();
+        let report = outcome_report(&app, &series).await;
         let by_session: Vec<(Value, Value, Value)> = report["sessions"]
             .as_array()
             .unwrap()
@@ -370,13 +366,8 @@ db_test!(
 /// The activity report's participation: (enrolled, took part, physicians, other learners,
 /// session attendances).
 async fn participation(app: &TestApp, setup: &Setup) -> (i64, i64, i64, i64, i64) {
-    let report = app
-        .request(Method::GET, &format!("/v1/activities/{}/outcomes", setup.activity))
-        .bearer(&setup.planner)
-        .send()
-        .await;
-    report.assert_status(200);
-    let counts = &report.json()["participation"];
+    let report = outcome_report(app, setup).await;
+    let counts = &report["participation"];
     let count = |field: &str| counts[field].as_i64().unwrap();
     (
         count("enrolled"),

@@ -101,6 +101,17 @@ pub(crate) async fn enroll(app: &TestApp, setup: &Setup, token: &str) -> String 
     enrolled.json()["id"].as_str().unwrap().to_string()
 }
 
+/// The activity's outcome report as its planner reads it.
+pub(crate) async fn outcome_report(app: &TestApp, setup: &Setup) -> Value {
+    let report = app
+        .request(Method::GET, &format!("/v1/activities/{}/outcomes", setup.activity))
+        .bearer(&setup.planner)
+        .send()
+        .await;
+    report.assert_status(200);
+    report.json()
+}
+
 pub(crate) fn physician() -> Value {
     json!({"profession": "physician"})
 }

@@ -8,7 +8,10 @@ use diesel::prelude::*;
 use serde_json::{json, Value};
 
 use crate::{
-    credit::{ama, claim, claim_body, enduring, enrolled_learner, physician, post, publish, Learner, Setup},
+    credit::{
+        ama, claim, claim_body, enduring, enrolled_learner, outcome_report, physician, post, publish,
+        Learner, Setup,
+    },
     db_test,
     support::TestApp,
 };
@@ -197,13 +200,7 @@ db_test!(
         assert!((sd - 56.4863).abs() < 1e-4);
         assert!((mean / sd - 0.5090).abs() < 1e-4);
 
-        let report = app
-            .request(Method::GET, &format!("/v1/activities/{}/outcomes", setup.activity))
-            .bearer(&setup.planner)
-            .send()
-            .await;
-        report.assert_status(200);
-        let report = report.json();
+        let report = outcome_report(&app, &setup).await;
         let k = &report["knowledge"];
         assert_eq!(k["pre_percent_correct"], 48.75, "(15 + 24) / 80");
         assert_eq!(k["post_percent_correct"], 77.5, "(32 + 30) / 80");
@@ -694,12 +691,7 @@ db_test!(
         create_survey(&app, &setup, json!({"kind": "follow_up", "title": "90 days on", "opens_after_days": 90,
             "questions": [{"id": "done", "type": "commitment_to_change", "text": "Did you implement it?", "moore_level": "5"}]}))
         .await;
-        let report = app
-            .request(Method::GET, &format!("/v1/activities/{}/outcomes", setup.activity))
-            .bearer(&setup.planner)
-            .send()
-            .await
-            .json();
+        let report = outcome_report(&app, &setup).await;
         let participation = &report["participation"];
         assert_eq!(participation["enrolled"], 1, "the waitlisted nurse holds no seat: {participation}");
         assert_eq!(
@@ -880,14 +872,7 @@ db_test!(
         // q2: before L2 L3 (2 of 4), after L0 L1 (2 of 3); b = L2, c = L0 L1.
         // Paired (L0 L1 L2): 0→100, 50→50, 50→0. Level 3a (q1): 0→100, 100→0, 0→0;
         // level 3b (q2): 0→100, 0→100, 100→0.
-        let read = || async {
-            app.request(Method::GET, &format!("/v1/activities/{}/outcomes", setup.activity))
-                .bearer(&setup.planner)
-                .send()
-                .await
-                .json()
-        };
-        let report = read().await;
+        let report = outcome_report(&app, &setup).await;
         let k = &report["knowledge"];
         assert_eq!(
             (k["pre_percent_correct"].as_f64(), k["post_percent_correct"].as_f64()),
@@ -939,6 +924,6 @@ db_test!(
         // A database that already held these responses gets the same totals when it upgrades.
         crate::support::database::remigrate_from(&mut conn, "000021");
         assert_totals_match_rows(&mut conn);
-        assert_eq!(read().await, report);
+        assert_eq!(outcome_report(&app, &setup).await, report);
     }
 );
