@@ -40,23 +40,26 @@ SELECT e.activity_id, e.status, count(*),
 FROM enrollments e JOIN users u ON u.id = e.user_id
 GROUP BY e.activity_id, e.status;
 
--- 1 when an enrollment that took part is a physician's, else 0. The learner's row is locked
--- (FOR SHARE) so that a concurrent profession change and this enrollment's change are ordered:
--- either the change waits and then counts this enrollment, or this reads the new profession.
-CREATE FUNCTION participation_physician(took_part boolean, learner TEXT) RETURNS integer AS $$
+-- 1 when the learner is a physician, else 0. The learner's row is locked (FOR SHARE) so that a
+-- concurrent profession change and this enrollment's change are ordered: either the change
+-- waits and then counts this enrollment, or this reads the new profession.
+CREATE FUNCTION participation_physician(learner TEXT) RETURNS integer AS $$
 DECLARE
     learner_profession TEXT;
 BEGIN
-    IF NOT took_part THEN
-        RETURN 0;
-    END IF;
     SELECT profession INTO learner_profession FROM users WHERE id = learner FOR SHARE;
     RETURN (learner_profession IS NOT DISTINCT FROM 'physician')::int;
 END
 $$ LANGUAGE plpgsql;
 
-CREATE FUNCTION enrollments_count_participation() RETURNS trigger AS $$
+-- Seats (migrations 000020 and 000027) and participation, kept by one function: one PL/pgSQL
+-- call per enrollment change rather than two (two cost about 5% of enrollments per second,
+-- measured against the build before; docs/BENCHMARKS.md).
+CREATE FUNCTION enrollments_count() RETURNS trigger AS $$
 DECLARE
+    old_seat boolean := TG_OP <> 'INSERT' AND OLD.status IN ('registered', 'completed');
+    new_seat boolean := TG_OP <> 'DELETE' AND NEW.status IN ('registered', 'completed');
+    moved boolean := TG_OP = 'UPDATE' AND OLD.activity_id IS DISTINCT FROM NEW.activity_id;
     old_took_part boolean := TG_OP <> 'INSERT' AND (OLD.status = 'completed' OR OLD.attended_sessions > 0);
     new_took_part boolean := TG_OP <> 'DELETE' AND (NEW.status = 'completed' OR NEW.attended_sessions > 0);
     old_physician integer := 0;
@@ -64,11 +67,22 @@ DECLARE
 BEGIN
     -- The learner's row is read (and locked) before any total is written, so that this never
     -- holds a totals row while it waits for a profession change that wants that row.
-    IF TG_OP <> 'INSERT' THEN
-        old_physician := participation_physician(old_took_part, OLD.user_id);
+    IF old_took_part THEN
+        old_physician := participation_physician(OLD.user_id);
     END IF;
-    IF TG_OP <> 'DELETE' THEN
-        new_physician := participation_physician(new_took_part, NEW.user_id);
+    IF new_took_part THEN
+        new_physician := participation_physician(NEW.user_id);
+    END IF;
+    -- A seat is taken or given back only where holding one changed, or the enrollment moved.
+    IF old_seat IS DISTINCT FROM new_seat OR moved THEN
+        IF old_seat THEN
+            UPDATE activities SET seats_taken = seats_taken - 1 WHERE id = OLD.activity_id;
+            UPDATE catalog_marks SET change_seq = nextval('catalog_changes') WHERE activity_id = OLD.activity_id;
+        END IF;
+        IF new_seat THEN
+            UPDATE activities SET seats_taken = seats_taken + 1 WHERE id = NEW.activity_id;
+            UPDATE catalog_marks SET change_seq = nextval('catalog_changes') WHERE activity_id = NEW.activity_id;
+        END IF;
     END IF;
     IF TG_OP <> 'INSERT' THEN
         UPDATE participation_totals SET
@@ -91,14 +105,20 @@ BEGIN
 END
 $$ LANGUAGE plpgsql;
 
-CREATE TRIGGER enrollments_participation AFTER INSERT OR DELETE ON enrollments
-FOR EACH ROW EXECUTE FUNCTION enrollments_count_participation();
+DROP TRIGGER enrollments_seats_insert ON enrollments;
+DROP TRIGGER enrollments_seats_delete ON enrollments;
+DROP TRIGGER enrollments_seats_update ON enrollments;
+DROP FUNCTION enrollments_count_seats();
 
-CREATE TRIGGER enrollments_participation_update
+CREATE TRIGGER enrollments_count AFTER INSERT OR DELETE ON enrollments
+FOR EACH ROW EXECUTE FUNCTION enrollments_count();
+
+-- Every change of a seat is a change of status or activity, so this also covers the seats.
+CREATE TRIGGER enrollments_count_update
 AFTER UPDATE OF status, activity_id, user_id, attended_sessions ON enrollments
 FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status OR OLD.activity_id IS DISTINCT FROM NEW.activity_id
     OR OLD.user_id IS DISTINCT FROM NEW.user_id OR OLD.attended_sessions IS DISTINCT FROM NEW.attended_sessions)
-EXECUTE FUNCTION enrollments_count_participation();
+EXECUTE FUNCTION enrollments_count();
 
 CREATE FUNCTION session_attendance_count() RETURNS trigger AS $$
 BEGIN
