@@ -459,6 +459,14 @@ impl From<diesel::result::Error> for ApiError {
                 kind: ProblemType::ConcurrentUpdate,
                 detail: "a concurrent change got there first; retry the request".into(),
             },
+            // PostgreSQL ends one of two transactions that wait on each other (40P01, which
+            // diesel leaves `Unknown`); the other one's change went through: a lost race.
+            Error::DatabaseError(_, info) if info.message().contains("deadlock detected") => {
+                ApiError::Conflict {
+                    kind: ProblemType::ConcurrentUpdate,
+                    detail: "a concurrent change got there first; retry the request".into(),
+                }
+            }
             // Last resort: NUL is refused at the edge, but text PostgreSQL cannot store is the
             // client's, never a 500.
             Error::DatabaseError(_, info) if info.message().contains("invalid byte sequence") => {
@@ -605,6 +613,17 @@ mod tests {
             );
             assert_eq!(ApiError::from(err).status_code(), 503, "{message}");
         }
+    }
+
+    #[test]
+    fn a_deadlock_is_a_lost_race_not_a_server_error() {
+        let err = diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::Unknown,
+            Box::new("deadlock detected".to_string()),
+        );
+        let error = ApiError::from(err);
+        assert_eq!(error.status_code(), 409);
+        assert!(error.problem().problem_type.ends_with(ProblemType::ConcurrentUpdate.slug()));
     }
 
     #[test]
