@@ -77,19 +77,16 @@ fn response(
 }
 
 /// Whether the database already holds the responses of that many learners per activity.
-fn seeded_enough(url: &str, learners_per_activity: u64) -> Result<bool, String> {
-    let mut conn = db::establish(url).map_err(|e| e.to_string())?;
-    let seeded: i64 = ce_api::db::schema::survey_responses::table
-        .count()
-        .get_result(&mut conn)
-        .map_err(|e| e.to_string())?;
+fn seeded_enough(conn: &mut db::DbConnection, learners_per_activity: u64) -> Result<bool, String> {
+    let seeded: i64 =
+        ce_api::db::schema::survey_responses::table.count().get_result(conn).map_err(|e| e.to_string())?;
     Ok(seeded >= (ACTIVITIES * learners_per_activity * 2) as i64)
 }
 
 fn seed(url: &str, learners_per_activity: u64) -> Result<(), String> {
     ce_api::startup::migrate(url).map_err(|e| e.to_string())?;
     let mut conn = db::establish(url).map_err(|e| e.to_string())?;
-    if seeded_enough(url, learners_per_activity)? {
+    if seeded_enough(&mut conn, learners_per_activity)? {
         println!("reusing the responses seeded before");
         return settle(&mut conn);
     }
@@ -238,12 +235,11 @@ UPDATE activities SET seats_taken = (
 /// Seeding 1,000,000 responses through the store code takes over an hour on PostgreSQL here:
 /// each activity's learners are one transaction, which updates the same totals rows tens of
 /// thousands of times, and every update walks the row's versions that transaction left.
-fn copy_learners(url: &str, copies: u64) -> Result<(), String> {
+fn copy_learners(conn: &mut db::DbConnection, copies: u64) -> Result<(), String> {
     use diesel::connection::SimpleConnection;
     use diesel_migrations::MigrationHarness;
     let started = Instant::now();
-    let mut conn = db::establish(url).map_err(|e| e.to_string())?;
-    let db::DbConnection::Postgres(pg) = &mut conn else {
+    let db::DbConnection::Postgres(pg) = &mut *conn else {
         return Err("copying learners is written for PostgreSQL".into());
     };
     let script = COPY_LEARNERS.replace("{extra}", &(copies - 1).to_string());
@@ -254,22 +250,22 @@ fn copy_learners(url: &str, copies: u64) -> Result<(), String> {
         .to_string()
         .ends_with("000021")
     {}
-    db::run_migrations(&mut conn).map_err(|e| e.to_string())?;
+    db::run_migrations(conn).map_err(|e| e.to_string())?;
     println!(
         "copied the learners {copies} times and rebuilt the totals in {:.0} s",
         started.elapsed().as_secs_f64()
     );
-    settle(&mut conn)
+    settle(conn)
 }
 
 async fn bench(label: &str, url: &str, learners: u64, clients: u64, seconds: u64) -> Result<(), String> {
     let copies = if label == "PostgreSQL" { env_number("CE_BENCH_COPIES", 1).max(1) } else { 1 };
     seed(url, learners / copies)?;
-    if copies > 1 && !seeded_enough(url, learners)? {
-        copy_learners(url, copies)?;
+    let mut conn = db::establish(url).map_err(|e| e.to_string())?;
+    if copies > 1 && !seeded_enough(&mut conn, learners)? {
+        copy_learners(&mut conn, copies)?;
     }
     let (base, handle) = start(url, clients)?;
-    let mut conn = db::establish(url).map_err(|e| e.to_string())?;
     let token = admin_token(&mut conn, &base).await?;
     let activity: String = activities::table
         .filter(activities::title.eq("Outcomes bench 0"))

@@ -478,7 +478,7 @@ db_test!(
         let mut conn = app.database.connect();
         assert_participation_matches_rows(&mut conn);
         // A database that already held these rows gets the same totals when it upgrades.
-        crate::support::database::remigrate_from(&mut conn, "000028");
+        crate::support::database::remigrate_from(&mut conn, "2026-11-30-000028");
         assert_participation_matches_rows(&mut conn);
         assert_eq!(participation(&app, &series).await, counted);
     }

@@ -1265,32 +1265,12 @@ db_test!(
     }
 );
 
-/// Reverts migrations down to and including `version` (named as its directory begins), then
-/// runs them all again: the upgrade from before `version` as a deployed database takes it.
-fn upgrade_again_from_before(app: &TestApp, version: &str) {
-    use ce_api::db::{DbConnection, POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS};
-    use diesel_migrations::MigrationHarness;
-    let wanted = version.replace('-', "");
-    let mut conn = app.database.connect();
-    loop {
-        let reverted = match &mut conn {
-            DbConnection::Postgres(pg) => pg.revert_last_migration(POSTGRES_MIGRATIONS),
-            DbConnection::Sqlite(sqlite) => sqlite.revert_last_migration(SQLITE_MIGRATIONS),
-        }
-        .unwrap();
-        if reverted.to_string().replace('-', "") == wanted {
-            break;
-        }
-    }
-    ce_api::db::run_migrations(&mut conn).unwrap();
-}
-
 db_test!(
     async fn claims_awarded_before_transcript_lines_were_kept_get_them_on_upgrade(app: TestApp) {
         let acpe = json!([{"credit_type": "acpe", "max_amount": 2.0, "acpe_uan": "0197-0000-26-001-H01-P"}]);
         let setup = publish(&app, enduring(acpe, "automatic")).await;
         let pharmacist = awarded_pharmacist(&app, &setup).await;
-        upgrade_again_from_before(&app, "2026-11-30-000024");
+        crate::support::database::remigrate_from(&mut app.database.connect(), "2026-11-30-000024");
         let line = &transcript(&app, &pharmacist.token).await["entries"][0];
         assert_eq!(line["activity_title"], "Opioid Prescribing <Safely>");
         assert_eq!(line["format"], "enduring");

@@ -922,7 +922,7 @@ db_test!(
         let mut conn = app.database.connect();
         assert_totals_match_rows(&mut conn);
         // A database that already held these responses gets the same totals when it upgrades.
-        crate::support::database::remigrate_from(&mut conn, "000021");
+        crate::support::database::remigrate_from(&mut conn, "2026-11-29-000021");
         assert_totals_match_rows(&mut conn);
         assert_eq!(outcome_report(&app, &setup).await, report);
     }

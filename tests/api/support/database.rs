@@ -217,19 +217,19 @@ mod tests {
     }
 }
 
-/// Reverts the migrations down to and including the one whose version ends with `version`,
-/// then runs them again: what a kept total is rebuilt from, as when a database that already
-/// holds rows upgrades.
+/// Reverts the migrations down to and including `version` (named as its directory begins,
+/// `2026-11-30-000024`), then runs them all again: the upgrade from before `version` as a
+/// deployed database that already holds rows takes it (what kept totals are rebuilt from).
 pub fn remigrate_from(conn: &mut db::DbConnection, version: &str) {
     use diesel_migrations::MigrationHarness;
+    let wanted = version.replace('-', "");
     loop {
         let reverted = match conn {
             db::DbConnection::Postgres(pg) => pg.revert_last_migration(db::POSTGRES_MIGRATIONS),
             db::DbConnection::Sqlite(sqlite) => sqlite.revert_last_migration(db::SQLITE_MIGRATIONS),
         }
-        .unwrap()
-        .to_string();
-        if reverted.ends_with(version) {
+        .unwrap();
+        if reverted.to_string().replace('-', "") == wanted {
             break;
         }
     }
