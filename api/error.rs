@@ -455,13 +455,13 @@ impl From<diesel::result::Error> for ApiError {
             Error::DatabaseError(_, info) if is_connection_lost(info.message()) => {
                 ApiError::Unavailable(error.to_string())
             }
-            Error::DatabaseError(Kind::SerializationFailure, _) => ApiError::Conflict {
-                kind: ProblemType::ConcurrentUpdate,
-                detail: "a concurrent change got there first; retry the request".into(),
-            },
-            // PostgreSQL ends one of two transactions that wait on each other (40P01, which
-            // diesel leaves `Unknown`); the other one's change went through: a lost race.
-            Error::DatabaseError(_, info) if info.message().contains("deadlock detected") => {
+            // A lost race: a serialization failure, or one of two transactions that waited on
+            // each other, which PostgreSQL ends (40P01, which diesel leaves `Unknown`); the
+            // other one's change went through.
+            Error::DatabaseError(kind, info)
+                if matches!(kind, Kind::SerializationFailure)
+                    || info.message().contains("deadlock detected") =>
+            {
                 ApiError::Conflict {
                     kind: ProblemType::ConcurrentUpdate,
                     detail: "a concurrent change got there first; retry the request".into(),
@@ -613,6 +613,17 @@ mod tests {
             );
             assert_eq!(ApiError::from(err).status_code(), 503, "{message}");
         }
+    }
+
+    #[test]
+    fn a_serialization_failure_is_a_lost_race() {
+        let err = diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::SerializationFailure,
+            Box::new("could not serialize access".to_string()),
+        );
+        let error = ApiError::from(err);
+        assert_eq!(error.status_code(), 409);
+        assert!(error.problem().problem_type.ends_with(ProblemType::ConcurrentUpdate.slug()));
     }
 
     #[test]
