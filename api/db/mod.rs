@@ -174,8 +174,18 @@ impl r2d2::ManageConnection for ConnectionManager {
         pooled.conn.batch_execute("SELECT 1").map_err(PoolConnectError::QueryError)
     }
 
-    fn has_broken(&self, _conn: &mut PoolEntry) -> bool {
-        false
+    /// A connection left inside a transaction, or whose transaction diesel no longer trusts
+    /// (a rollback failed), would fail every later request that got it: the pool drops it.
+    fn has_broken(&self, pooled: &mut PoolEntry) -> bool {
+        let depth = match &mut pooled.conn {
+            DbConnection::Postgres(pg) => {
+                AnsiTransactionManager::transaction_manager_status_mut(pg).transaction_depth()
+            }
+            DbConnection::Sqlite(sqlite) => {
+                AnsiTransactionManager::transaction_manager_status_mut(sqlite).transaction_depth()
+            }
+        };
+        !matches!(depth, Ok(None))
     }
 }
 
@@ -514,5 +524,22 @@ mod checkout_tests {
         assert!(pooled.needs_ping(start + TRUSTED_AFTER_SUCCESS), "idle for the window: pinged");
         pooled.worked(false, start);
         assert!(pooled.needs_ping(start), "its last work failed: pinged");
+    }
+
+    #[test]
+    fn a_connection_left_in_a_transaction_or_broken_is_not_pooled_again() {
+        use r2d2::ManageConnection;
+        let manager = ConnectionManager::new(":memory:");
+        let mut pooled = sqlite();
+        assert!(!manager.has_broken(&mut pooled), "idle outside a transaction: kept");
+        let DbConnection::Sqlite(conn) = &mut pooled.conn else { unreachable!() };
+        AnsiTransactionManager::begin_transaction(conn).unwrap();
+        assert!(manager.has_broken(&mut pooled), "left inside a transaction: dropped");
+        let DbConnection::Sqlite(conn) = &mut pooled.conn else { unreachable!() };
+        AnsiTransactionManager::rollback_transaction(conn).unwrap();
+        assert!(!manager.has_broken(&mut pooled));
+        let DbConnection::Sqlite(conn) = &mut pooled.conn else { unreachable!() };
+        AnsiTransactionManager::transaction_manager_status_mut(conn).set_in_error();
+        assert!(manager.has_broken(&mut pooled), "a transaction diesel no longer trusts: dropped");
     }
 }

@@ -139,21 +139,44 @@ pub fn live_enrollment(
         .optional()?)
 }
 
-/// The last place on the activity's waitlist (0 when nobody waits). Places run 1..n without
-/// gaps (cancellations and promotions renumber them), so a new place is the last plus one; the
-/// index on (activity, status, place) finds the last without counting a long waitlist. (An
-/// ordered `LIMIT 1`, not `max()`: PostgreSQL plans `max()` as a scan of every waitlisted entry
-/// when its statistics are stale.)
-fn last_waitlist_position(conn: &mut DbConnection, activity_id: &str) -> ApiResult<i64> {
-    let last: Option<Option<i32>> = enrollments::table
-        .filter(enrollments::activity_id.eq(activity_id))
+diesel::define_sql_function! {
+    /// SQL's `coalesce` of a nullable integer and a fallback.
+    fn coalesce(value: diesel::sql_types::Nullable<diesel::sql_types::Integer>, otherwise: diesel::sql_types::Integer) -> diesel::sql_types::Integer;
+}
+
+/// Inserts `row` at the end of its activity's waitlist (the activity is locked by the caller)
+/// and returns its place. Places run 1..n without gaps (cancellations and promotions renumber
+/// them), so a new place is the last plus one, found by the INSERT itself: one round trip, which
+/// counts where enrollments queue on one activity. The index on (activity, status, place) finds
+/// the last without counting a long waitlist. (An ordered `LIMIT 1`, not `max()`: PostgreSQL
+/// plans `max()` as a scan of every waitlisted entry when its statistics are stale.) The
+/// statement starts after the lock was taken, so it sees every place given before.
+fn insert_waitlisted(conn: &mut DbConnection, row: &EnrollmentRow) -> ApiResult<i32> {
+    let last_place = enrollments::table
+        .filter(enrollments::activity_id.eq(row.activity_id.clone()))
         .filter(enrollments::status.eq(status_str(EnrollmentStatus::Waitlisted)))
         .filter(enrollments::waitlist_position.is_not_null())
         .order(enrollments::waitlist_position.desc())
         .select(enrollments::waitlist_position)
-        .first(conn)
-        .optional()?;
-    Ok(last.flatten().map_or(0, i64::from))
+        .limit(1)
+        .single_value();
+    let next_place = coalesce(last_place, 0) + 1;
+    // The other columns start empty (NULL, or the table's default).
+    let place: Option<i32> = diesel::insert_into(enrollments::table)
+        .values((
+            enrollments::id.eq(&row.id),
+            enrollments::activity_id.eq(&row.activity_id),
+            enrollments::user_id.eq(&row.user_id),
+            enrollments::status.eq(&row.status),
+            enrollments::waitlist_position.eq(next_place.nullable()),
+            enrollments::enrolled_by.eq(&row.enrolled_by),
+            enrollments::version.eq(row.version),
+            enrollments::created_at.eq(row.created_at),
+            enrollments::updated_at.eq(row.updated_at),
+        ))
+        .returning(enrollments::waitlist_position)
+        .get_result(conn)?;
+    place.ok_or_else(|| ApiError::internal("a waitlisted enrollment was stored without a place"))
 }
 
 /// Seats held (registered and completed enrollments): the activity's counter, which triggers
@@ -336,15 +359,13 @@ pub fn enroll(
     enrolled_by: &str,
 ) -> ApiResult<EnrollmentRow> {
     let has_seat = activity.capacity.is_none_or(|capacity| seats_taken < i64::from(capacity));
-    let (status, position) = if has_seat {
-        (EnrollmentStatus::Registered, None)
-    } else {
-        let last = last_waitlist_position(conn, &activity.id)?;
-        (EnrollmentStatus::Waitlisted, Some(last as i32 + 1))
-    };
-    let mut row = EnrollmentRow::new(&activity.id, user_id, status, enrolled_by);
-    row.waitlist_position = position;
-    diesel::insert_into(enrollments::table).values(&row).execute(conn)?;
+    if has_seat {
+        let row = EnrollmentRow::new(&activity.id, user_id, EnrollmentStatus::Registered, enrolled_by);
+        diesel::insert_into(enrollments::table).values(&row).execute(conn)?;
+        return Ok(row);
+    }
+    let mut row = EnrollmentRow::new(&activity.id, user_id, EnrollmentStatus::Waitlisted, enrolled_by);
+    row.waitlist_position = Some(insert_waitlisted(conn, &row)?);
     Ok(row)
 }
 

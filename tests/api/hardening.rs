@@ -305,8 +305,9 @@ async fn a_sqlite_writer_that_waited_past_its_time_does_not_write() {
 }
 
 /// PostgreSQL writes of one lock key (`db::write_grouped`): those queued behind a slow one
-/// share its next transaction, one failing or panicking after writing is undone alone, and a
-/// write of another key is not held up.
+/// share its next transaction, one failing or panicking after writing is undone alone (also
+/// after a statement PostgreSQL refused, and with savepoints of its own), and a write of another
+/// key is not held up.
 #[actix_web::test]
 async fn postgres_writes_of_one_key_share_a_transaction_and_fail_alone() {
     use std::{
@@ -354,10 +355,20 @@ async fn postgres_writes_of_one_key_share_a_transaction_and_fail_alone() {
         async move {
             actix_web::rt::time::sleep(Duration::from_millis(100)).await;
             write_grouped(&pool, "k", move |conn| {
-                let txid = insert(conn, n)?;
+                let txid = match n {
+                    // A savepoint of its own inside the write's, kept, then the write fails.
+                    11 => ce_api::db::savepoint(conn, |conn| insert(conn, n))?,
+                    _ => insert(conn, n)?,
+                };
                 match n {
-                    7 => Err(DbError::Corrupt("refused".into())),
+                    7 | 11 => Err(DbError::Corrupt("refused".into())),
                     13 => panic!("a bug in one write"),
+                    // A statement PostgreSQL refuses, after a write: the transaction is aborted
+                    // until the write's savepoint is rolled back to.
+                    17 => {
+                        conn.batch_execute("SELECT no_such_column FROM grouped")?;
+                        Ok(txid)
+                    }
                     _ => Ok(txid),
                 }
             })
@@ -383,10 +394,10 @@ async fn postgres_writes_of_one_key_share_a_transaction_and_fail_alone() {
     assert!(other_done < slow_done, "another key's write did not wait for the slow one");
     let failed: Vec<usize> =
         queued.iter().enumerate().filter(|(_, q)| q.is_err()).map(|(i, _)| i + 1).collect();
-    assert_eq!(failed, [7, 13]);
+    assert_eq!(failed, [7, 11, 13, 17]);
     let txids: std::collections::BTreeSet<i64> =
         queued.iter().filter_map(|q| q.as_ref().ok().copied()).collect();
-    assert_eq!(txids.len(), 1, "the eighteen queued writes shared one transaction: {txids:?}");
+    assert_eq!(txids.len(), 1, "the sixteen queued writes shared one transaction: {txids:?}");
     assert!(!txids.contains(&slow), "after the slow one's");
     #[derive(diesel::QueryableByName)]
     struct Count {
@@ -395,7 +406,7 @@ async fn postgres_writes_of_one_key_share_a_transaction_and_fail_alone() {
     }
     let mut conn = database.connect();
     let mut count = |sql: &str| diesel::sql_query(sql).get_result::<Count>(&mut conn).unwrap().n;
-    let kept = count("SELECT count(*) AS n FROM grouped WHERE n NOT IN (7, 13)");
-    let undone = count("SELECT count(*) AS n FROM grouped WHERE n IN (7, 13)");
-    assert_eq!((kept, undone), (20, 0), "the slow one, eighteen queued and the other key's");
+    let kept = count("SELECT count(*) AS n FROM grouped WHERE n NOT IN (7, 11, 13, 17)");
+    let undone = count("SELECT count(*) AS n FROM grouped WHERE n IN (7, 11, 13, 17)");
+    assert_eq!((kept, undone), (18, 0), "the slow one, sixteen queued and the other key's");
 }
