@@ -227,27 +227,35 @@ pub(super) fn write_group(conn: &mut DbConnection, group: &mut [Box<dyn Job>]) -
 /// The savepoint each write of a group starts with (see [`in_own_savepoint`]).
 const WRITE_SAVEPOINT: &str = "SAVEPOINT group_write";
 const UNDO_WRITE: &str = "ROLLBACK TO SAVEPOINT group_write";
+const KEEP_WRITE: &str = "RELEASE SAVEPOINT group_write";
 
 /// Runs one write of a group after a savepoint of its own, and rolls back to it if the write
-/// fails: that write alone is undone, the group's transaction goes on. A write that succeeds
-/// leaves its savepoint in place instead of releasing it: the next write's savepoint of the
-/// same name hides it (a rollback goes to the newest) and the commit ends them all. That is a
-/// round trip fewer per write on PostgreSQL, where writes queued on one lock are written one
-/// after another by one leader (`db::groups`). The savepoints are plain statements beneath
-/// diesel's transaction depth; work that opens savepoints of its own (`db::savepoint`) nests
-/// them inside this one.
+/// fails: that write alone is undone, the group's transaction goes on.
+///
+/// On PostgreSQL a write that succeeds leaves its savepoint in place instead of releasing it:
+/// the next write's savepoint of the same name hides it (a rollback goes to the newest) and the
+/// commit ends them all. That is a round trip fewer per write, where writes queued on one lock
+/// are written one after another by one leader (`db::groups`). SQLite has no round trips and
+/// releases it: while any savepoint is open it keeps the pages' earlier contents in a
+/// statement journal, which spills to a file as it grows (nested through a group of 64, the
+/// SQLite writer ran a third slower). The savepoints are plain statements beneath diesel's
+/// transaction depth; work that opens savepoints of its own (`db::savepoint`) nests them inside.
 fn in_own_savepoint<T, E: From<DbError>>(
     conn: &mut DbConnection,
     work: impl FnOnce(&mut DbConnection) -> Result<T, E>,
 ) -> Result<T, E> {
     conn.batch_execute(WRITE_SAVEPOINT).map_err(|e| E::from(DbError::from(e)))?;
     let outcome = work(conn);
-    if outcome.is_err() {
-        if let Err(error) = conn.batch_execute(UNDO_WRITE) {
-            // The failed write may not be undone: nothing of the group may be committed.
-            tracing::warn!(%error, "rolling back a failed write of a group failed");
-            mark_transaction_broken(conn);
-        }
+    let ended = match (&outcome, &mut *conn) {
+        (Err(_), conn) => conn.batch_execute(UNDO_WRITE),
+        (Ok(_), DbConnection::Sqlite(sqlite)) => sqlite.batch_execute(KEEP_WRITE),
+        (Ok(_), DbConnection::Postgres(_)) => Ok(()),
+    };
+    if let Err(error) = ended {
+        // The write may be neither undone nor kept as it should: nothing of the group may be
+        // committed.
+        tracing::warn!(%error, "ending a write's savepoint in a group failed");
+        mark_transaction_broken(conn);
     }
     outcome
 }

@@ -304,6 +304,68 @@ async fn a_sqlite_writer_that_waited_past_its_time_does_not_write() {
     assert_eq!(tables, ["first_writer"]);
 }
 
+/// On SQLite the writes queued for the one writer while it works share its next transaction,
+/// and one failing after writing is undone alone: after an error of its own, a statement SQLite
+/// refused, a panic, or with a savepoint of its own inside.
+#[actix_web::test]
+async fn sqlite_writes_queued_for_the_writer_fail_alone() {
+    use std::time::Duration;
+
+    use ce_api::db::DbError;
+    use diesel::{connection::SimpleConnection, RunQueryDsl};
+
+    fn insert(conn: &mut ce_api::db::DbConnection, n: i64) -> Result<(), DbError> {
+        Ok(conn.batch_execute(&format!("INSERT INTO grouped (n) VALUES ({n})"))?)
+    }
+    let Some(database) = crate::support::database::TestDatabase::empty(Backend::Sqlite) else { return };
+    let timeout = Duration::from_secs(20);
+    let pool = ce_api::db::pool(&database.url, 4, timeout, timeout, ce_api::clock::Clock::system());
+    ce_api::db::write(&pool, |conn| {
+        conn.batch_execute("CREATE TABLE grouped (n INTEGER)").map_err(DbError::from)
+    })
+    .await
+    .unwrap();
+    let slow = ce_api::db::write(&pool, |conn| {
+        insert(conn, 0)?;
+        std::thread::sleep(Duration::from_millis(500));
+        Ok::<_, DbError>(())
+    });
+    let queued = (1..=20).map(|n| {
+        let pool = pool.clone();
+        async move {
+            actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+            ce_api::db::write(&pool, move |conn| {
+                match n {
+                    11 => ce_api::db::savepoint(conn, |conn| insert(conn, n))?,
+                    _ => insert(conn, n)?,
+                }
+                match n {
+                    7 | 11 => Err(DbError::Corrupt("refused".into())),
+                    13 => panic!("a bug in one write"),
+                    17 => Ok(conn.batch_execute("SELECT no_such_column FROM grouped")?),
+                    _ => Ok(()),
+                }
+            })
+            .await
+        }
+    });
+    let (slow, queued) = futures_util::future::join(slow, futures_util::future::join_all(queued)).await;
+    slow.unwrap();
+    let failed: Vec<usize> =
+        queued.iter().enumerate().filter(|(_, q)| q.is_err()).map(|(i, _)| i + 1).collect();
+    assert_eq!(failed, [7, 11, 13, 17]);
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut conn = database.connect();
+    let mut count = |sql: &str| diesel::sql_query(sql).get_result::<Count>(&mut conn).unwrap().n;
+    let kept = count("SELECT count(*) AS n FROM grouped WHERE n NOT IN (7, 11, 13, 17)");
+    let undone = count("SELECT count(*) AS n FROM grouped WHERE n IN (7, 11, 13, 17)");
+    assert_eq!((kept, undone), (17, 0), "the slow one and sixteen queued");
+}
+
 /// PostgreSQL writes of one lock key (`db::write_grouped`): those queued behind a slow one
 /// share its next transaction, one failing or panicking after writing is undone alone (also
 /// after a statement PostgreSQL refused, and with savepoints of its own), and a write of another
