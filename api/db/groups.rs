@@ -110,14 +110,7 @@ impl Drop for Abandoned<'_> {
 fn lead(pool: &DbPool, key: &str) {
     let _clock = ClockScope::enter(pool.clock.clone());
     let _abandoned = Abandoned { pool, key };
-    let mut pooled = match pool.get() {
-        Ok(pooled) => pooled,
-        Err(error) => {
-            // No connection: every waiting write hears why, and the key is released.
-            pool.groups.fail_waiting(key, &DbError::from(error).to_string());
-            return;
-        }
-    };
+    let Some(mut pooled) = checkout(pool, key) else { return };
     loop {
         let mut group = pool.groups.next_group(key);
         if group.is_empty() {
@@ -126,6 +119,25 @@ fn lead(pool: &DbPool, key: &str) {
         let committed = write_group(&mut pooled.conn, &mut group);
         pooled.worked(committed.is_ok(), std::time::Instant::now());
         answer_all(group, &committed);
+        if committed.is_err() {
+            // A transaction that could not end may still be open on its connection: the next
+            // group gets another (the pool drops this one if it is left so, `has_broken`).
+            drop(pooled);
+            let Some(next) = checkout(pool, key) else { return };
+            pooled = next;
+        }
+    }
+}
+
+/// A connection for the leader of `key`; without one, every waiting write hears why and the
+/// key is released.
+fn checkout(pool: &DbPool, key: &str) -> Option<r2d2::PooledConnection<super::ConnectionManager>> {
+    match pool.get() {
+        Ok(pooled) => Some(pooled),
+        Err(error) => {
+            pool.groups.fail_waiting(key, &DbError::from(error).to_string());
+            None
+        }
     }
 }
 
@@ -138,7 +150,7 @@ mod tests {
     struct Noop;
 
     impl Job for Noop {
-        fn run(&mut self, _conn: &mut DbConnection, _alone: bool) -> bool {
+        fn run(&mut self, _conn: &mut DbConnection, _savepoint: Option<&str>) -> bool {
             true
         }
         fn answer(self: Box<Self>, _committed: Result<(), &str>) {}

@@ -39,10 +39,11 @@ pub(super) const WRITES_PER_CHECKPOINT: u64 = 100;
 /// One caller's write, as a group's writer handles it.
 pub(super) trait Job: Send {
     /// Runs the work in the group's transaction, unless its caller gave up: after a savepoint
-    /// of its own ([`in_own_savepoint`]), or, `alone` in its group, in the transaction itself
+    /// of its own, named `savepoint` ([`in_own_savepoint`]), or, alone in its group (`None`), in
+    /// the transaction itself
     /// (which is then rolled back if it fails: a savepoint would cost PostgreSQL a round trip
     /// for nothing). True when it succeeded.
-    fn run(&mut self, conn: &mut DbConnection, alone: bool) -> bool;
+    fn run(&mut self, conn: &mut DbConnection, savepoint: Option<&str>) -> bool;
     /// Tells the caller the outcome: the work's own, or the commit's failure.
     fn answer(self: Box<Self>, committed: Result<(), &str>);
 }
@@ -61,7 +62,7 @@ where
     E: From<DbError> + Send,
     F: FnOnce(&mut DbConnection) -> Result<T, E> + Send,
 {
-    fn run(&mut self, conn: &mut DbConnection, alone: bool) -> bool {
+    fn run(&mut self, conn: &mut DbConnection, savepoint: Option<&str>) -> bool {
         let Some(work) = self.work.take() else { return false };
         // A request answered 503 while it waited in line must not write afterwards.
         if Instant::now() >= self.deadline || self.reply.is_closed() {
@@ -73,7 +74,10 @@ where
             std::panic::catch_unwind(AssertUnwindSafe(|| work(conn)))
                 .unwrap_or_else(|_| Err(E::from(DbError::Blocking("the write panicked".into()))))
         };
-        let outcome = if alone { guarded(conn) } else { in_own_savepoint(conn, guarded) };
+        let outcome = match savepoint {
+            None => guarded(conn),
+            Some(name) => in_own_savepoint(conn, name, guarded),
+        };
         let succeeded = outcome.is_ok();
         self.outcome = Some(outcome);
         succeeded
@@ -211,8 +215,9 @@ pub(super) fn write_group(conn: &mut DbConnection, group: &mut [Box<dyn Job>]) -
     .map_err(|e| e.to_string())?;
     let alone = group.len() == 1;
     let mut succeeded = false;
-    for job in group.iter_mut() {
-        succeeded |= job.run(conn, alone);
+    for (place, job) in group.iter_mut().enumerate() {
+        let savepoint = (!alone).then(|| format!("group_write_{place}"));
+        succeeded |= job.run(conn, savepoint.as_deref());
     }
     // Nothing to keep (a lone write failed, or every write did): their errors answer.
     let ended = match (succeeded, conn) {
@@ -224,17 +229,13 @@ pub(super) fn write_group(conn: &mut DbConnection, group: &mut [Box<dyn Job>]) -
     ended.map_err(|e| e.to_string())
 }
 
-/// The savepoint each write of a group starts with (see [`in_own_savepoint`]).
-const WRITE_SAVEPOINT: &str = "SAVEPOINT group_write";
-const UNDO_WRITE: &str = "ROLLBACK TO SAVEPOINT group_write";
-const KEEP_WRITE: &str = "RELEASE SAVEPOINT group_write";
-
-/// Runs one write of a group after a savepoint of its own, and rolls back to it if the write
-/// fails: that write alone is undone, the group's transaction goes on.
+/// Runs one write of a group after a savepoint of its own (`name`, its place in the group), and
+/// rolls back to it if the write fails: that write alone is undone, the group's transaction goes
+/// on.
 ///
 /// On PostgreSQL a write that succeeds leaves its savepoint in place instead of releasing it:
-/// the next write's savepoint of the same name hides it (a rollback goes to the newest) and the
-/// commit ends them all. That is a round trip fewer per write, where writes queued on one lock
+/// the next write's savepoint nests inside it and the commit ends them all. Each has a name of
+/// its own, so a rollback reaches its own write's savepoint or fails, never an earlier write's. That is a round trip fewer per write, where writes queued on one lock
 /// are written one after another by one leader (`db::groups`). SQLite has no round trips and
 /// releases it: while any savepoint is open it keeps the pages' earlier contents in a
 /// statement journal, which spills to a file as it grows (nested through a group of 64, the
@@ -242,13 +243,14 @@ const KEEP_WRITE: &str = "RELEASE SAVEPOINT group_write";
 /// transaction depth; work that opens savepoints of its own (`db::savepoint`) nests them inside.
 fn in_own_savepoint<T, E: From<DbError>>(
     conn: &mut DbConnection,
+    name: &str,
     work: impl FnOnce(&mut DbConnection) -> Result<T, E>,
 ) -> Result<T, E> {
-    conn.batch_execute(WRITE_SAVEPOINT).map_err(|e| E::from(DbError::from(e)))?;
+    conn.batch_execute(&format!("SAVEPOINT {name}")).map_err(|e| E::from(DbError::from(e)))?;
     let outcome = work(conn);
     let ended = match (&outcome, &mut *conn) {
-        (Err(_), conn) => conn.batch_execute(UNDO_WRITE),
-        (Ok(_), DbConnection::Sqlite(sqlite)) => sqlite.batch_execute(KEEP_WRITE),
+        (Err(_), conn) => conn.batch_execute(&format!("ROLLBACK TO SAVEPOINT {name}")),
+        (Ok(_), DbConnection::Sqlite(sqlite)) => sqlite.batch_execute(&format!("RELEASE SAVEPOINT {name}")),
         (Ok(_), DbConnection::Postgres(_)) => Ok(()),
     };
     if let Err(error) = ended {
@@ -363,8 +365,9 @@ mod tests {
         ))?)
     }
 
-    /// Writes queued behind a slow one share its next transaction; the one that fails and the
-    /// one that panics, both after inserting, are undone alone.
+    /// Writes queued behind a slow one share its next transaction; the ones that fail after
+    /// inserting are undone alone: by an error of their own, a panic, a statement SQLite
+    /// refused, or with a savepoint of their own inside.
     #[actix_web::test]
     async fn a_failing_write_is_undone_alone_and_the_rest_of_its_group_commits() {
         let scratch = Scratch::new();
@@ -380,10 +383,14 @@ mod tests {
             async move {
                 actix_web::rt::time::sleep(Duration::from_millis(50)).await;
                 crate::db::write(&pool, move |conn| {
-                    insert(conn, n)?;
                     match n {
-                        7 => Err(DbError::Corrupt("refused".into())),
+                        11 => crate::db::savepoint(conn, |conn| insert(conn, n))?,
+                        _ => insert(conn, n)?,
+                    }
+                    match n {
+                        7 | 11 => Err(DbError::Corrupt("refused".into())),
                         13 => panic!("a bug in one write"),
+                        17 => Ok(conn.batch_execute("SELECT no_such_column FROM writes").map(|()| n)?),
                         _ => Ok(n),
                     }
                 })
@@ -394,10 +401,51 @@ mod tests {
         slow.expect("the slow write");
         let failed: Vec<usize> =
             queued.iter().enumerate().filter(|(_, q)| q.is_err()).map(|(i, _)| i + 1).collect();
-        assert_eq!(failed, [7, 13]);
-        let kept = count(&pool, "SELECT count(*) AS n FROM writes WHERE n NOT IN (7, 13)").await;
-        let undone = count(&pool, "SELECT count(*) AS n FROM writes WHERE n IN (7, 13)").await;
-        assert_eq!((kept, undone), (19, 0));
+        assert_eq!(failed, [7, 11, 13, 17]);
+        let kept = count(&pool, "SELECT count(*) AS n FROM writes WHERE n NOT IN (7, 11, 13, 17)").await;
+        let undone = count(&pool, "SELECT count(*) AS n FROM writes WHERE n IN (7, 11, 13, 17)").await;
+        assert_eq!((kept, undone), (17, 0));
+    }
+
+    /// A failed write whose savepoint is gone cannot be undone alone: nothing of its group is
+    /// committed, every write of it hears so, and the connection is not trusted again.
+    #[test]
+    fn a_group_whose_failed_write_cannot_be_undone_commits_nothing() {
+        let scratch = Scratch::new();
+        let mut conn = establish(&scratch.url()).expect("SQLite");
+        insert(&mut conn, 0).expect("the table");
+        let write = |n: i64, release_first: bool| {
+            job(
+                move |conn: &mut DbConnection| {
+                    if release_first {
+                        // Work that ends its group's savepoint itself (a bug): no rollback can
+                        // reach back to before its insert.
+                        conn.batch_execute("RELEASE SAVEPOINT group_write_1")?;
+                    }
+                    insert(conn, n)?;
+                    if release_first {
+                        return Err(DbError::Corrupt("refused".into()));
+                    }
+                    Ok(n)
+                },
+                Duration::from_secs(10),
+            )
+        };
+        let (first, first_answer) = write(1, false);
+        let (broken, broken_answer) = write(2, true);
+        let (last, last_answer) = write(3, false);
+        let mut group = vec![first, broken, last];
+        let committed = write_group(&mut conn, &mut group);
+        assert!(committed.is_err(), "the group was committed: {committed:?}");
+        answer_all(group, &committed);
+        for mut answer in [first_answer, last_answer] {
+            assert!(matches!(answer.try_recv(), Ok(Err(DbError::NotWritten(_)))));
+        }
+        let mut broken_answer = broken_answer;
+        assert!(matches!(broken_answer.try_recv(), Ok(Err(DbError::Corrupt(_)))));
+        let mut reader = establish(&scratch.url()).expect("SQLite");
+        let rows = diesel::sql_query("SELECT count(*) AS n FROM writes").get_result::<Count>(&mut reader);
+        assert_eq!(rows.expect("count").n, 1, "only the row written before the group");
     }
 
     /// A write alone in its transaction needs no savepoint: when it fails, the transaction is
