@@ -40,9 +40,8 @@ pub(super) const WRITES_PER_CHECKPOINT: u64 = 100;
 pub(super) trait Job: Send {
     /// Runs the work in the group's transaction, unless its caller gave up: after a savepoint
     /// of its own, named `savepoint` ([`in_own_savepoint`]), or, alone in its group (`None`), in
-    /// the transaction itself
-    /// (which is then rolled back if it fails: a savepoint would cost PostgreSQL a round trip
-    /// for nothing). True when it succeeded.
+    /// the transaction itself (which is then rolled back if it fails: a savepoint would cost
+    /// PostgreSQL a round trip for nothing). True when it succeeded.
     fn run(&mut self, conn: &mut DbConnection, savepoint: Option<&str>) -> bool;
     /// Tells the caller the outcome: the work's own, or the commit's failure.
     fn answer(self: Box<Self>, committed: Result<(), &str>);
@@ -234,9 +233,10 @@ pub(super) fn write_group(conn: &mut DbConnection, group: &mut [Box<dyn Job>]) -
 /// on.
 ///
 /// On PostgreSQL a write that succeeds leaves its savepoint in place instead of releasing it:
-/// the next write's savepoint nests inside it and the commit ends them all. Each has a name of
-/// its own, so a rollback reaches its own write's savepoint or fails, never an earlier write's. That is a round trip fewer per write, where writes queued on one lock
-/// are written one after another by one leader (`db::groups`). SQLite has no round trips and
+/// the next write's savepoint nests inside it and the commit ends them all. That is a round
+/// trip fewer per write, where writes queued on one lock are written one after another by one
+/// leader (`db::groups`). Each savepoint has a name of its own, so a rollback reaches its own
+/// write's savepoint or fails, never an earlier write's. SQLite has no round trips and
 /// releases it: while any savepoint is open it keeps the pages' earlier contents in a
 /// statement journal, which spills to a file as it grows (nested through a group of 64, the
 /// SQLite writer ran a third slower). The savepoints are plain statements beneath diesel's
@@ -263,8 +263,9 @@ fn in_own_savepoint<T, E: From<DbError>>(
 }
 
 /// Marks the connection's transaction as one that must not commit: diesel then refuses the
-/// commit (every write of the group hears that nothing was written) and the pool drops the
-/// connection ([`super::ConnectionManager`]'s `has_broken`).
+/// commit (every write of the group hears that nothing was written), and the connection is not
+/// used again (the SQLite writer opens another after a failed commit; PostgreSQL's leader takes
+/// another, and the pool drops this one: [`super::ConnectionManager`]'s `has_broken`).
 fn mark_transaction_broken(conn: &mut DbConnection) {
     match conn {
         DbConnection::Postgres(pg) => {
@@ -390,7 +391,10 @@ mod tests {
                     match n {
                         7 | 11 => Err(DbError::Corrupt("refused".into())),
                         13 => panic!("a bug in one write"),
-                        17 => Ok(conn.batch_execute("SELECT no_such_column FROM writes").map(|()| n)?),
+                        17 => {
+                            conn.batch_execute("SELECT no_such_column FROM writes")?;
+                            Ok(n)
+                        }
                         _ => Ok(n),
                     }
                 })

@@ -141,7 +141,10 @@ pub fn live_enrollment(
 
 diesel::define_sql_function! {
     /// SQL's `coalesce` of a nullable integer and a fallback.
-    fn coalesce(value: diesel::sql_types::Nullable<diesel::sql_types::Integer>, otherwise: diesel::sql_types::Integer) -> diesel::sql_types::Integer;
+    fn coalesce(
+        value: diesel::sql_types::Nullable<diesel::sql_types::Integer>,
+        otherwise: diesel::sql_types::Integer,
+    ) -> diesel::sql_types::Integer;
 }
 
 /// Inserts `row` at the end of its activity's waitlist (the activity is locked by the caller)

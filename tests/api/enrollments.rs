@@ -800,8 +800,9 @@ async fn the_callers_standing_is_read_with_the_lock_on_postgres() {
 }
 
 /// On PostgreSQL, an enrollment naming its learner by id reads the learner in the statement
-/// that locks the activity (one round trip fewer, paid one after another by the leader of a
-/// busy activity's queue), and that statement stays prepared.
+/// that locks the activity, and a waitlisted one finds its place in its INSERT (a round trip
+/// fewer each, paid one after another by the leader of a busy activity's queue); both
+/// statements stay prepared.
 #[actix_web::test]
 async fn the_learner_is_read_with_the_lock_in_one_prepared_statement_on_postgres() {
     use ce_api::{
@@ -826,10 +827,10 @@ async fn the_learner_is_read_with_the_lock_in_one_prepared_statement_on_postgres
         enroll(&mut conn, &ids[0]).unwrap().status,
         ce_api::enrollments::dto::EnrollmentStatus::Registered
     );
-    assert_eq!(
-        enroll(&mut conn, &ids[1]).unwrap().status,
-        ce_api::enrollments::dto::EnrollmentStatus::Waitlisted
-    );
+    let waitlisted = enroll(&mut conn, &ids[1]).unwrap();
+    assert_eq!(waitlisted.status, ce_api::enrollments::dto::EnrollmentStatus::Waitlisted);
+    assert_eq!(waitlisted.waitlist_position, Some(1));
+    assert_eq!(enroll(&mut conn, &ids[2]).unwrap().waitlist_position, Some(2));
     let again = enroll(&mut conn, &ids[0]).unwrap_err();
     assert!(format!("{again:?}").contains("already enrolled"), "{again:?}");
     let unknown = enroll(&mut conn, "nobody").unwrap_err();
@@ -839,5 +840,15 @@ async fn the_learner_is_read_with_the_lock_in_one_prepared_statement_on_postgres
     let folded: Vec<&String> =
         held.iter().filter(|sql| sql.contains("FOR UPDATE") && sql.contains("\"users\".\"role\"")).collect();
     assert_eq!(folded.len(), 1, "one prepared statement locks the activity and reads the learner: {held:#?}");
+    // A waitlisted enrollment's place is found by its INSERT, itself prepared: no read of the
+    // last place on its own.
+    let placed = held.iter().filter(|sql| {
+        sql.starts_with("INSERT INTO \"enrollments\"")
+            && sql.contains("RETURNING \"enrollments\".\"waitlist_position\"")
+    });
+    assert_eq!(placed.count(), 1, "{held:#?}");
+    let last_place =
+        held.iter().filter(|sql| sql.starts_with("SELECT \"enrollments\".\"waitlist_position\""));
+    assert_eq!(last_place.count(), 0, "{held:#?}");
     server.stop(true).await;
 }
