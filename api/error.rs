@@ -615,26 +615,21 @@ mod tests {
         }
     }
 
+    /// A serialization failure and a deadlock PostgreSQL ended are lost races, not server errors.
     #[test]
-    fn a_serialization_failure_is_a_lost_race() {
-        let err = diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::SerializationFailure,
-            Box::new("could not serialize access".to_string()),
-        );
-        let error = ApiError::from(err);
-        assert_eq!(error.status_code(), 409);
-        assert!(error.problem().problem_type.ends_with(ProblemType::ConcurrentUpdate.slug()));
-    }
-
-    #[test]
-    fn a_deadlock_is_a_lost_race_not_a_server_error() {
-        let err = diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::Unknown,
-            Box::new("deadlock detected".to_string()),
-        );
-        let error = ApiError::from(err);
-        assert_eq!(error.status_code(), 409);
-        assert!(error.problem().problem_type.ends_with(ProblemType::ConcurrentUpdate.slug()));
+    fn serialization_failures_and_deadlocks_are_lost_races() {
+        use diesel::result::DatabaseErrorKind as Kind;
+        for (kind, message) in
+            [(Kind::SerializationFailure, "could not serialize access"), (Kind::Unknown, "deadlock detected")]
+        {
+            let err = diesel::result::Error::DatabaseError(kind, Box::new(message.to_string()));
+            let error = ApiError::from(err);
+            assert_eq!(error.status_code(), 409, "{message}");
+            assert!(
+                error.problem().problem_type.ends_with(ProblemType::ConcurrentUpdate.slug()),
+                "{message}"
+            );
+        }
     }
 
     #[test]

@@ -20,7 +20,7 @@ use std::{cell::RefCell, time::Duration};
 
 use actix_web::web;
 use diesel::{
-    connection::{AnsiTransactionManager, SimpleConnection, TransactionManager},
+    connection::{AnsiTransactionManager, SimpleConnection, TransactionManager, TransactionManagerStatus},
     pg::PgConnection,
     r2d2::Error as PoolConnectError,
     sqlite::SqliteConnection,
@@ -177,15 +177,15 @@ impl r2d2::ManageConnection for ConnectionManager {
     /// A connection left inside a transaction, or whose transaction diesel no longer trusts
     /// (a rollback failed), would fail every later request that got it: the pool drops it.
     fn has_broken(&self, pooled: &mut PoolEntry) -> bool {
-        let depth = match &mut pooled.conn {
-            DbConnection::Postgres(pg) => {
-                AnsiTransactionManager::transaction_manager_status_mut(pg).transaction_depth()
-            }
-            DbConnection::Sqlite(sqlite) => {
-                AnsiTransactionManager::transaction_manager_status_mut(sqlite).transaction_depth()
-            }
-        };
-        !matches!(depth, Ok(None))
+        !matches!(transaction_status(&mut pooled.conn).transaction_depth(), Ok(None))
+    }
+}
+
+/// What diesel knows of the connection's transaction: its depth, or that it is not trusted.
+pub(crate) fn transaction_status(conn: &mut DbConnection) -> &mut TransactionManagerStatus {
+    match conn {
+        DbConnection::Postgres(pg) => AnsiTransactionManager::transaction_manager_status_mut(pg),
+        DbConnection::Sqlite(sqlite) => AnsiTransactionManager::transaction_manager_status_mut(sqlite),
     }
 }
 
@@ -538,8 +538,7 @@ mod checkout_tests {
         let DbConnection::Sqlite(conn) = &mut pooled.conn else { unreachable!() };
         AnsiTransactionManager::rollback_transaction(conn).unwrap();
         assert!(!manager.has_broken(&mut pooled));
-        let DbConnection::Sqlite(conn) = &mut pooled.conn else { unreachable!() };
-        AnsiTransactionManager::transaction_manager_status_mut(conn).set_in_error();
+        transaction_status(&mut pooled.conn).set_in_error();
         assert!(manager.has_broken(&mut pooled), "a transaction diesel no longer trusts: dropped");
     }
 }

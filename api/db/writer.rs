@@ -267,14 +267,7 @@ fn in_own_savepoint<T, E: From<DbError>>(
 /// used again (the SQLite writer opens another after a failed commit; PostgreSQL's leader takes
 /// another, and the pool drops this one: [`super::ConnectionManager`]'s `has_broken`).
 fn mark_transaction_broken(conn: &mut DbConnection) {
-    match conn {
-        DbConnection::Postgres(pg) => {
-            AnsiTransactionManager::transaction_manager_status_mut(pg).set_in_error()
-        }
-        DbConnection::Sqlite(sqlite) => {
-            AnsiTransactionManager::transaction_manager_status_mut(sqlite).set_in_error()
-        }
-    }
+    super::transaction_status(conn).set_in_error();
 }
 
 /// Tells each job of a group how its transaction ended.
