@@ -123,12 +123,48 @@ pub fn establish(url: &str) -> Result<DbConnection, PoolConnectError> {
             .map(DbConnection::Postgres)
             .map_err(PoolConnectError::ConnectionError),
         Backend::Sqlite => {
+            configure_sqlite();
             let mut conn =
                 SqliteConnection::establish(sqlite_path(url)).map_err(PoolConnectError::ConnectionError)?;
             conn.batch_execute(SQLITE_PRAGMAS).map_err(PoolConnectError::QueryError)?;
             Ok(DbConnection::Sqlite(conn))
         }
     }
+}
+
+/// SQLite's process-wide settings, made once before its first connection (SQLite takes them
+/// only then). Its defaults guard every call into a connection with a mutex, and every
+/// allocation with another for its memory statistics. Neither guard is needed here: no
+/// connection is ever used by two threads at once (r2d2 lends each to one thread at a time; the
+/// writer and the checkpointer own theirs), and nothing reads those statistics. Without them
+/// the one writer thread does about a tenth less work per enrollment (docs/BENCHMARKS.md, "a
+/// ninth session"). True when SQLite took both; should it have started already (a connection
+/// opened elsewhere first) it refuses them and keeps its defaults, which are correct, only
+/// slower.
+fn configure_sqlite() -> bool {
+    static CONFIGURED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *CONFIGURED.get_or_init(|| {
+        use libsqlite3_sys::{sqlite3_config, SQLITE_CONFIG_MEMSTATUS, SQLITE_CONFIG_MULTITHREAD, SQLITE_OK};
+        // SAFETY: `sqlite3_config` may be called while SQLite is not yet initialized (otherwise it
+        // returns SQLITE_MISUSE and changes nothing) and while no other thread calls into SQLite:
+        // the OnceLock runs this once, before the first connection any thread opens through
+        // `establish`. Each option gets the arguments SQLite documents for it: none, and an int.
+        #[allow(unsafe_code)]
+        let answers = unsafe {
+            [
+                sqlite3_config(SQLITE_CONFIG_MULTITHREAD),
+                sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0 as std::ffi::c_int),
+            ]
+        };
+        let took_both = answers.iter().all(|&answer| answer == SQLITE_OK);
+        if !took_both {
+            tracing::warn!(
+                ?answers,
+                "SQLite kept its default locking (it had started before it was configured)"
+            );
+        }
+        took_both
+    })
 }
 
 /// How long after work on a connection succeeded a checkout takes it without a ping.
@@ -512,6 +548,17 @@ mod checkout_tests {
 
     fn sqlite() -> PoolEntry {
         PoolEntry { conn: establish(":memory:").expect("in-memory SQLite"), trusted_until: None }
+    }
+
+    #[test]
+    #[allow(unsafe_code)]
+    fn sqlite_keeps_neither_per_call_locks_nor_memory_statistics() {
+        let mut pooled = sqlite();
+        pooled.conn.batch_execute("CREATE TABLE t (x TEXT); INSERT INTO t VALUES ('allocates')").unwrap();
+        assert!(configure_sqlite(), "SQLite took its settings before its first connection");
+        // SAFETY: reads a counter; takes no arguments.
+        let counted = unsafe { libsqlite3_sys::sqlite3_memory_used() };
+        assert_eq!(counted, 0, "with memory statistics on, SQLite counts what it allocated");
     }
 
     #[test]
