@@ -90,12 +90,24 @@ pub fn endpoints(
     Ok(crate::db::page_limit::at_least(query.order(webhook_endpoints::id), limit + 1).load(conn)?)
 }
 
+/// The `LIKE` pattern that finds `event_type` among an endpoint's subscriptions, as an
+/// expression rather than a bare parameter. SQLite looks at a parameter on the right of `LIKE`
+/// when it plans (to use an index for a fixed prefix) and so marks the statement to be planned
+/// again whenever that parameter is bound: every run. Concatenated, the pattern is a value it
+/// does not plan around, and the statement is prepared once (PostgreSQL plans both alike).
+#[diesel::dsl::auto_type]
+fn subscription_pattern(event_type: String) -> _ {
+    let pattern: String = format!("%{event_type}%");
+    let nothing: &'static str = "";
+    pattern.into_sql::<diesel::sql_types::Text>().concat(nothing)
+}
+
 /// Whether any enabled endpoint's subscriptions may include `event_type`: the same filter as
 /// [`subscribed`], as an `EXISTS` another query can carry (one round trip fewer for a write
 /// that reads something anyway).
 #[diesel::dsl::auto_type]
 pub fn may_be_heard(event_type: String) -> _ {
-    let pattern: String = format!("%{event_type}%");
+    let pattern: subscription_pattern = subscription_pattern(event_type);
     diesel::dsl::exists(
         webhook_endpoints::table
             .filter(webhook_endpoints::enabled.eq(true))
@@ -108,7 +120,7 @@ pub fn may_be_heard(event_type: String) -> _ {
 pub fn subscribed(conn: &mut DbConnection, event_type: &str) -> ApiResult<Vec<EndpointRow>> {
     Ok(webhook_endpoints::table
         .filter(webhook_endpoints::enabled.eq(true))
-        .filter(webhook_endpoints::event_types.like(format!("%{event_type}%")))
+        .filter(webhook_endpoints::event_types.like(subscription_pattern(event_type.to_string())))
         .select(EndpointRow::as_select())
         .load(conn)?)
 }

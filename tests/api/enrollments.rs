@@ -799,6 +799,41 @@ async fn the_callers_standing_is_read_with_the_lock_on_postgres() {
     server.stop(true).await;
 }
 
+db_test!(
+    async fn the_statements_of_an_enrollment_are_planned_once(app: TestApp) {
+        // Each enrollment runs the same statements with new values. They are prepared once per
+        // connection; on SQLite none may be planned again on every run (a `LIKE` whose pattern is
+        // a bare parameter was: SQLite planned the learner's read anew for each enrollment, a
+        // quarter of its one writer's time).
+        use ce_api::{
+            auth::Caller,
+            db::{self, DbConnection},
+            enrollments::{dto::EnrollRequest, service},
+        };
+        let setup = activity_with_seats(&app, Some(2), course()).await;
+        let ids = learners(&app, 4);
+        let admin = Caller::User { id: "admin".into(), role: Role::Admin };
+        let mut conn = app.database.connect();
+        let enroll = |conn: &mut DbConnection, user_id: &str| {
+            let request = EnrollRequest { user_id: Some(user_id.to_string()), email: None };
+            db::write_transaction(conn, |conn| {
+                service::enroll(conn, &(&admin).into(), &setup.activity, &request)
+            })
+        };
+        for id in &ids {
+            enroll(&mut conn, id).unwrap();
+        }
+        if let Some(held) = crate::support::plans::sqlite_reprepared(&mut conn) {
+            assert!(held.iter().any(|(sql, _)| sql.contains("webhook_endpoints")), "{held:#?}");
+            let replanned: Vec<_> = held.iter().filter(|(_, reprepared)| *reprepared > 0).collect();
+            assert!(replanned.is_empty(), "planned again while running: {replanned:#?}");
+        }
+        if let Some(held) = crate::support::plans::held_prepared(&mut conn) {
+            assert!(held.iter().any(|sql| sql.contains("webhook_endpoints")), "{held:#?}");
+        }
+    }
+);
+
 /// On PostgreSQL, an enrollment naming its learner by id reads the learner in the statement
 /// that locks the activity, and a waitlisted one finds its place in its INSERT (a round trip
 /// fewer each, paid one after another by the leader of a busy activity's queue); both

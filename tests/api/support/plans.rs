@@ -90,3 +90,22 @@ pub fn plan_counts(conn: &mut DbConnection) -> Option<Vec<(String, i64, i64)>> {
             .unwrap();
     Some(counts.into_iter().map(|row| (row.statement, row.generic_plans, row.custom_plans)).collect())
 }
+
+#[derive(QueryableByName)]
+struct SqliteStatement {
+    #[diesel(sql_type = Text)]
+    sql: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    reprep: i64,
+}
+
+/// On SQLite, each statement `conn` holds prepared with how often SQLite prepared it again on
+/// its own (after a schema change, or because a parameter it planned around was bound anew);
+/// `None` on PostgreSQL. Read from the `sqlite_stmt` table, which the system's SQLite has.
+pub fn sqlite_reprepared(conn: &mut DbConnection) -> Option<Vec<(String, i64)>> {
+    let DbConnection::Sqlite(sqlite) = conn else { return None };
+    let held = diesel::sql_query("SELECT sql, reprep FROM sqlite_stmt WHERE sql NOT LIKE '%sqlite_stmt%'")
+        .load::<SqliteStatement>(sqlite)
+        .expect("SQLite built with its sqlite_stmt table (SQLITE_ENABLE_STMTVTAB)");
+    Some(held.into_iter().map(|statement| (statement.sql, statement.reprep)).collect())
+}
