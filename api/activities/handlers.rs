@@ -91,7 +91,14 @@ async fn list_activities(req: HttpRequest, state: web::Data<AppState>) -> ApiRes
     let app = state.clone();
     let listing = db::run(&state.pool, move |conn| {
         let remembered = key.as_deref().map(|key| service::Remembered { memory: &app.catalog, key, now });
-        service::list_unless_current(conn, caller.0.as_ref(), &query, if_none_match.as_deref(), remembered)
+        service::list_unless_current(
+            conn,
+            caller.0.as_ref(),
+            &query,
+            if_none_match.as_deref(),
+            remembered,
+            &app.documents,
+        )
     })
     .await?;
     Ok(match listing {

@@ -12,6 +12,7 @@ use crate::webhooks::EventType;
 use crate::{
     access::{self, Relation},
     activities::{
+        documents::Documents,
         dto::{
             Activity, ActivityInput, ActivityListQuery, ActivityStatus, ActivityView, DisclosedPerson,
             DisclosureSummary, Term,
@@ -121,16 +122,51 @@ pub fn list(
     conn: &mut DbConnection,
     caller: Option<&Caller>,
     query: &ActivityListQuery,
+    documents: &Documents,
 ) -> ApiResult<pagination::RawPage> {
-    let (rows, limit) = listed_rows(conn, caller, query, true)?;
-    let by_change = query.updated_since.is_some();
     let view = query.view.unwrap_or_default();
-    let tag = page_tag(&rows, limit, by_change, view);
+    // Whole documents come from this replica's memory when it holds each at its version: the
+    // page's query then reads no document (see `documents`).
+    if view == ActivityView::Full {
+        let (rows, limit) = listed_rows(conn, caller, query, false)?;
+        let shown = rows.iter().take(limit.max(0) as usize);
+        let held: Option<Vec<_>> = shown.map(|row| documents.get(&row.id, row.version)).collect();
+        if let Some(held) = held {
+            // `paginate` turns the rows shown into items in order: the same rows, one by one.
+            let mut held = held.into_iter();
+            return page_of(rows, limit, query, |_| {
+                held.next()
+                    .map(|text| text.to_string())
+                    .ok_or_else(|| ApiError::internal("a held document is missing"))
+            });
+        }
+    }
+    let (rows, limit) = listed_rows(conn, caller, query, true)?;
+    page_of(rows, limit, query, |row| {
+        let (id, version) = (row.id.clone(), row.version);
+        let json = listed_json(conn, row, view)?;
+        if view == ActivityView::Full {
+            documents.keep(&id, version, &json);
+        }
+        Ok(json)
+    })
+}
+
+/// The page of `rows` (one more than `limit` when another page follows), each shown row made
+/// an item by `item`, with its tag and cursor.
+fn page_of(
+    rows: Vec<store::ListedRow>,
+    limit: i64,
+    query: &ActivityListQuery,
+    item: impl FnMut(store::ListedRow) -> ApiResult<String>,
+) -> ApiResult<pagination::RawPage> {
+    let by_change = query.updated_since.is_some();
+    let tag = page_tag(&rows, limit, by_change, query.view.unwrap_or_default());
     let key = |row: &store::ListedRow| store::ActivityCursor {
         at: if by_change { row.updated_at } else { row.sort_at },
         id: row.id.clone(),
     };
-    let page = pagination::paginate(rows, limit, key, |row| listed_json(conn, row, view));
+    let page = pagination::paginate(rows, limit, key, item);
     let data = page.data.into_iter().collect::<ApiResult<Vec<String>>>()?;
     Ok(pagination::RawPage { data, next_cursor: page.next_cursor, tag })
 }
@@ -155,6 +191,7 @@ pub fn list_unless_current(
     query: &ActivityListQuery,
     if_none_match: Option<&str>,
     remembered: Option<Remembered<'_>>,
+    documents: &Documents,
 ) -> ApiResult<Result<pagination::RawPage, String>> {
     let mark = match &remembered {
         Some(page) => Some(known_mark(conn, page)?),
@@ -171,10 +208,10 @@ pub fn list_unless_current(
             if etag::names(candidates, &tag) {
                 Err(tag)
             } else {
-                Ok(list(conn, caller, query)?)
+                Ok(list(conn, caller, query, documents)?)
             }
         }
-        None => Ok(list(conn, caller, query)?),
+        None => Ok(list(conn, caller, query, documents)?),
     };
     if let (Some(page), Some(mark)) = (remembered, mark) {
         let tag = match &answer {

@@ -475,7 +475,7 @@ async fn the_catalog_page_is_planned_once_per_connection_on_postgres() {
 
     let query = ActivityListQuery { limit: Some(50), ..Default::default() };
     for _ in 0..8 {
-        let page = service::list(&mut conn, None, &query).unwrap();
+        let page = service::list(&mut conn, None, &query, &Default::default()).unwrap();
         assert_eq!(page.data.len(), 50);
         assert!(page.next_cursor.is_some());
     }
@@ -999,6 +999,52 @@ db_test!(
 );
 
 db_test!(
+    async fn pages_of_whole_documents_are_copied_from_memory_at_unchanged_versions(app: TestApp) {
+        use crate::credit::publish;
+        use ce_api::db::schema::activities;
+        use diesel::prelude::*;
+        let first = publish(&app, examples::create_activity(today())).await;
+        let second = publish(&app, examples::create_activity(today())).await;
+        let read = app.get("/v1/activities?limit=100&view=full").await;
+        read.assert_status(200);
+        // Documents changed under unchanged versions, as the service never writes them: a page
+        // read again shows what this replica read before, so the documents were not read.
+        let mut conn = app.database.connect();
+        let stored: Vec<(String, Option<String>)> =
+            activities::table.select((activities::id, activities::document_json)).load(&mut conn).unwrap();
+        diesel::update(activities::table)
+            .set(activities::document_json.eq("{\"tampered\":true}"))
+            .execute(&mut conn)
+            .unwrap();
+        let again = app.get("/v1/activities?limit=100&view=full").await;
+        assert_eq!(again.header("etag"), read.header("etag"));
+        assert_eq!(again.json(), read.json(), "the same page, from memory");
+        for (id, document) in stored {
+            diesel::update(activities::table.find(id))
+                .set(activities::document_json.eq(document))
+                .execute(&mut conn)
+                .unwrap();
+        }
+        // A new version is read from the database, and only that one.
+        let path = format!("/v1/activities/{}", second.activity);
+        app.request(Method::PATCH, &path)
+            .bearer(&second.planner)
+            .header("if-match", "*")
+            .json(&json!({"title": "Sepsis, revisited"}))
+            .send()
+            .await
+            .assert_status(200);
+        let changed = app.get("/v1/activities?limit=100&view=full").await.json();
+        let item = |page: &Value, id: &str| {
+            page["data"].as_array().unwrap().iter().find(|item| item["id"] == id).cloned().unwrap()
+        };
+        assert_eq!(item(&changed, &second.activity), app.get(&path).await.json());
+        assert_eq!(item(&changed, &second.activity)["title"], "Sepsis, revisited");
+        assert_eq!(item(&changed, &first.activity), item(&read.json(), &first.activity));
+    }
+);
+
+db_test!(
     async fn the_catalog_lists_summaries_and_whole_documents_on_request(app: TestApp) {
         use crate::credit::{enrolled_learner, publish};
         let mut body = examples::create_activity(today());
@@ -1136,11 +1182,11 @@ db_test!(
         }
         let mut conn = app.database.connect();
         let first = ActivityListQuery { limit: Some(1), ..Default::default() };
-        let first = service::list(&mut conn, None, &first).unwrap();
+        let first = service::list(&mut conn, None, &first, &Default::default()).unwrap();
         let cursor = first.next_cursor.expect("a second page");
         let second = ActivityListQuery { limit: Some(1), cursor: Some(cursor), ..Default::default() };
         for _ in 0..2 {
-            let page = service::list(&mut conn, None, &second).unwrap();
+            let page = service::list(&mut conn, None, &second, &Default::default()).unwrap();
             assert_eq!(page.data.len(), 1);
             assert_ne!(page.data, first.data, "the second page follows the first");
         }
