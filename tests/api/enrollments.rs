@@ -63,6 +63,21 @@ fn enroll_path(setup: &Setup) -> String {
     format!("/v1/activities/{}/enrollments", setup.activity)
 }
 
+/// An administrator enrolls `user_id` through the service on `conn`, in a transaction of its
+/// own (what the handler runs, on a connection the test holds).
+fn enroll_on(
+    conn: &mut ce_api::db::DbConnection,
+    activity_id: &str,
+    user_id: &str,
+) -> ce_api::error::ApiResult<ce_api::enrollments::dto::Enrollment> {
+    use ce_api::{auth::Caller, enrollments::dto::EnrollRequest};
+    let admin = Caller::User { id: "admin".into(), role: Role::Admin };
+    let request = EnrollRequest { user_id: Some(user_id.to_string()), email: None };
+    ce_api::db::write_transaction(conn, |conn| {
+        ce_api::enrollments::service::enroll(conn, &(&admin).into(), activity_id, &request)
+    })
+}
+
 /// The planner enrolls each learner, in order; returns the enrollment ids.
 async fn enroll_each(app: &TestApp, setup: &Setup, learner_ids: &[String]) -> Vec<String> {
     let mut enrollment_ids = Vec::new();
@@ -805,23 +820,11 @@ db_test!(
         // connection, and none may be planned again on every run. On SQLite one was: a `LIKE`
         // whose pattern was a bare parameter made SQLite plan the learner's read anew for each
         // enrollment (a quarter of its one writer's time).
-        use ce_api::{
-            auth::Caller,
-            db::{self, DbConnection},
-            enrollments::{dto::EnrollRequest, service},
-        };
         let setup = activity_with_seats(&app, Some(2), course()).await;
         let ids = learners(&app, 12);
-        let admin = Caller::User { id: "admin".into(), role: Role::Admin };
         let mut conn = app.database.connect();
-        let enroll = |conn: &mut DbConnection, user_id: &str| {
-            let request = EnrollRequest { user_id: Some(user_id.to_string()), email: None };
-            db::write_transaction(conn, |conn| {
-                service::enroll(conn, &(&admin).into(), &setup.activity, &request)
-            })
-        };
         for id in &ids {
-            enroll(&mut conn, id).unwrap();
+            enroll_on(&mut conn, &setup.activity, id).unwrap();
         }
         if let Some(held) = crate::support::plans::sqlite_reprepared(&mut conn) {
             assert!(held.iter().any(|(sql, _)| sql.contains("webhook_endpoints")), "{held:#?}");
@@ -847,22 +850,13 @@ db_test!(
 /// statements stay prepared.
 #[actix_web::test]
 async fn the_learner_is_read_with_the_lock_in_one_prepared_statement_on_postgres() {
-    use ce_api::{
-        auth::Caller,
-        db::{self, DbConnection},
-        enrollments::{dto::EnrollRequest, service},
-    };
-
     let Some(app) = TestApp::spawn(ce_api::config::Backend::Postgres).await else { return };
     let server = app.handle();
     let setup = activity_with_seats(&app, Some(1), course()).await;
     let ids = learners(&app, 3);
-    let admin = Caller::User { id: "admin".into(), role: Role::Admin };
     let mut conn = app.database.connect();
-    let enroll = |conn: &mut DbConnection, user_id: &str| {
-        let request = EnrollRequest { user_id: Some(user_id.to_string()), email: None };
-        db::write_transaction(conn, |conn| service::enroll(conn, &(&admin).into(), &setup.activity, &request))
-    };
+    let enroll =
+        |conn: &mut ce_api::db::DbConnection, user_id: &str| enroll_on(conn, &setup.activity, user_id);
     // What the folded read found decides as before: a seat, then the waitlist, then a refusal
     // for the learner already enrolled.
     assert_eq!(
