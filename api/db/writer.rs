@@ -166,9 +166,6 @@ pub(super) async fn answered<T, E: From<DbError>>(answer: Answer<T, E>, timeout:
     }
 }
 
-/// The writer thread: takes what is queued (up to [`MAX_GROUP`]), writes it in one
-/// transaction, answers every caller, and asks for a checkpoint every
-/// [`WRITES_PER_CHECKPOINT`] writes.
 /// The writer's connection: a pool connection's settings, and its savepoints' journals in
 /// memory. Each write of a group runs in a savepoint, and SQLite keeps the pages a savepoint
 /// changes, as they were before, in a journal of its own to roll it back alone; this build's
@@ -181,6 +178,9 @@ fn establish_writer(url: &str) -> Result<DbConnection, super::PoolConnectError> 
     Ok(conn)
 }
 
+/// The writer thread: takes what is queued (up to [`MAX_GROUP`]), writes it in one
+/// transaction, answers every caller, and asks for a checkpoint every
+/// [`WRITES_PER_CHECKPOINT`] writes.
 fn write_queued(
     url: &str,
     clock: Clock,
