@@ -329,6 +329,11 @@ mod tests {
             self.path.display().to_string()
         }
 
+        /// A pool of two on this file, with its writer, waiting and working up to ten seconds.
+        fn pool(&self) -> crate::db::DbPool {
+            pool(&self.url(), 2, Duration::from_secs(10), Duration::from_secs(10), Clock::default())
+        }
+
         /// Rows of `writes` as a copy of the database file alone (without its WAL) holds them:
         /// what checkpoints have copied.
         fn rows_in_the_file_alone(&self) -> i64 {
@@ -382,8 +387,7 @@ mod tests {
     #[actix_web::test]
     async fn the_writer_keeps_its_savepoint_journals_in_memory() {
         let scratch = Scratch::new();
-        let pool =
-            pool(&scratch.url(), 2, Duration::from_secs(10), Duration::from_secs(10), Clock::default());
+        let pool = scratch.pool();
         let setting = crate::db::write(&pool, |conn| {
             diesel::sql_query("PRAGMA temp_store").get_result::<TempStore>(conn).map_err(DbError::from)
         })
@@ -398,8 +402,7 @@ mod tests {
     #[actix_web::test]
     async fn a_failing_write_is_undone_alone_and_the_rest_of_its_group_commits() {
         let scratch = Scratch::new();
-        let pool =
-            pool(&scratch.url(), 2, Duration::from_secs(10), Duration::from_secs(10), Clock::default());
+        let pool = scratch.pool();
         let slow = crate::db::write(&pool, |conn| {
             insert(conn, 0)?;
             std::thread::sleep(Duration::from_millis(200));
@@ -483,8 +486,7 @@ mod tests {
     #[actix_web::test]
     async fn a_lone_failing_write_leaves_nothing() {
         let scratch = Scratch::new();
-        let pool =
-            pool(&scratch.url(), 2, Duration::from_secs(10), Duration::from_secs(10), Clock::default());
+        let pool = scratch.pool();
         crate::db::write(&pool, |conn| insert(conn, 1)).await.expect("write");
         let failed = crate::db::write(&pool, |conn| {
             insert(conn, 2)?;
@@ -512,8 +514,7 @@ mod tests {
     #[actix_web::test]
     async fn writes_reach_the_database_file_every_hundred_writes() {
         let scratch = Scratch::new();
-        let pool =
-            pool(&scratch.url(), 2, Duration::from_secs(10), Duration::from_secs(10), Clock::default());
+        let pool = scratch.pool();
         for n in 1..WRITES_PER_CHECKPOINT as i64 {
             crate::db::write(&pool, move |conn| insert(conn, n)).await.expect("write");
         }

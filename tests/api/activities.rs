@@ -1034,13 +1034,12 @@ db_test!(
             .send()
             .await
             .assert_status(200);
-        let changed = app.get("/v1/activities?limit=100&view=full").await.json();
-        let item = |page: &Value, id: &str| {
-            page["data"].as_array().unwrap().iter().find(|item| item["id"] == id).cloned().unwrap()
-        };
-        assert_eq!(item(&changed, &second.activity), app.get(&path).await.json());
-        assert_eq!(item(&changed, &second.activity)["title"], "Sepsis, revisited");
-        assert_eq!(item(&changed, &first.activity), item(&read.json(), &first.activity));
+        let changed = app.catalog_item(&second.activity, "full").await;
+        assert_eq!(changed, app.get(&path).await.json());
+        assert_eq!(changed["title"], "Sepsis, revisited");
+        let first_as_read =
+            read.json()["data"].as_array().unwrap().iter().find(|item| item["id"] == first.activity).cloned();
+        assert_eq!(Some(app.catalog_item(&first.activity, "full").await), first_as_read);
     }
 );
 
