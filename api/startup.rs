@@ -112,7 +112,7 @@ impl Application {
             keys: KeyCache::default(),
             tokens: Default::default(),
             mailer,
-            documents: Default::default(),
+            views: Default::default(),
         });
         let metrics = match metrics_bind {
             Some(address) => {

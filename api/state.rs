@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use crate::{
-    activities::{documents::Documents, revalidation::Revalidation},
+    activities::{held_views::HeldViews, revalidation::Revalidation},
     auth::{keys::KeyCache, verified::VerifiedTokens},
     config::Settings,
     db::DbPool,
@@ -26,7 +26,7 @@ pub struct AppState {
     /// The catalog pages this replica answered anonymously, and the change mark it read last:
     /// a cache that answers revalidations without a query (see `activities::revalidation`).
     pub catalog: Revalidation,
-    /// Whole activity documents this replica read, by id and version: a cache that spares
-    /// pages of the full view their documents' read (see `activities::documents`).
-    pub documents: Documents,
+    /// The catalog views (summaries, whole documents) this replica read, by id and version: a
+    /// cache that spares pages their views' read (see `activities::held_views`).
+    pub views: HeldViews,
 }

@@ -97,7 +97,7 @@ async fn list_activities(req: HttpRequest, state: web::Data<AppState>) -> ApiRes
             &query,
             if_none_match.as_deref(),
             remembered,
-            &app.documents,
+            &app.views,
         )
     })
     .await?;

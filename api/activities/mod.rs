@@ -4,12 +4,12 @@
 //! `handlers.rs` (HTTP), `service.rs` (use cases), `store.rs` (queries), `rules.rs` (pure
 //! accreditation rules), `sessions.rs` (sessions of series and multi-session courses),
 //! `revalidation.rs` (anonymous `If-None-Match` answered from the catalog's change mark),
-//! `documents.rs` (whole documents this replica read, by version, for pages of the full view).
+//! `held_views.rs` (summaries and whole documents this replica read, by version, for pages).
 
-pub mod documents;
 pub mod dto;
 pub mod examples;
 mod handlers;
+pub mod held_views;
 pub mod revalidation;
 pub mod rules;
 pub mod service;

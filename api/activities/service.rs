@@ -12,11 +12,11 @@ use crate::webhooks::EventType;
 use crate::{
     access::{self, Relation},
     activities::{
-        documents::Documents,
         dto::{
             Activity, ActivityInput, ActivityListQuery, ActivityStatus, ActivityView, DisclosedPerson,
             DisclosureSummary, Term,
         },
+        held_views::HeldViews,
         revalidation::{CatalogMark, Revalidation},
         rules, sessions,
         store::{self, ActivityRow},
@@ -122,33 +122,28 @@ pub fn list(
     conn: &mut DbConnection,
     caller: Option<&Caller>,
     query: &ActivityListQuery,
-    documents: &Documents,
+    views: &HeldViews,
 ) -> ApiResult<pagination::RawPage> {
     let view = query.view.unwrap_or_default();
-    // Whole documents come from this replica's memory when it holds each at its version: the
-    // page's query then reads no document (see `documents`).
-    if view == ActivityView::Full {
-        let (rows, limit) = listed_rows(conn, caller, query, false)?;
-        let shown = rows.iter().take(limit.max(0) as usize);
-        let held: Option<Vec<_>> = shown.map(|row| documents.get(&row.id, row.version)).collect();
-        if let Some(held) = held {
-            // `paginate` turns the rows shown into items in order: the same rows, one by one.
-            let mut held = held.into_iter();
-            return page_of(rows, limit, query, |_| {
-                held.next()
-                    .map(|text| text.to_string())
-                    .ok_or_else(|| ApiError::internal("a held document is missing"))
-            });
-        }
+    // The views come from this replica's memory when it holds each at its version: the page's
+    // query then reads no view (see `held_views`).
+    let (rows, limit) = listed_rows(conn, caller, query, false)?;
+    let shown = rows.iter().take(limit.max(0) as usize);
+    let held: Option<Vec<_>> = shown.map(|row| views.get(view, &row.id, row.version)).collect();
+    if let Some(held) = held {
+        // `paginate` turns the rows shown into items in order: the same rows, one by one.
+        let mut held = held.into_iter();
+        return page_of(rows, limit, query, |row| {
+            let text = held.next().ok_or_else(|| ApiError::internal("a held view is missing"))?;
+            Ok(served(text.to_string(), &row, view))
+        });
     }
     let (rows, limit) = listed_rows(conn, caller, query, true)?;
     page_of(rows, limit, query, |row| {
         let (id, version) = (row.id.clone(), row.version);
-        let json = listed_json(conn, row, view)?;
-        if view == ActivityView::Full {
-            documents.keep(&id, version, &json);
-        }
-        Ok(json)
+        let stored = stored_json(conn, &row, view)?;
+        views.keep(view, &id, version, &stored);
+        Ok(served(stored, &row, view))
     })
 }
 
@@ -191,7 +186,7 @@ pub fn list_unless_current(
     query: &ActivityListQuery,
     if_none_match: Option<&str>,
     remembered: Option<Remembered<'_>>,
-    documents: &Documents,
+    views: &HeldViews,
 ) -> ApiResult<Result<pagination::RawPage, String>> {
     let mark = match &remembered {
         Some(page) => Some(known_mark(conn, page)?),
@@ -208,10 +203,10 @@ pub fn list_unless_current(
             if etag::names(candidates, &tag) {
                 Err(tag)
             } else {
-                Ok(list(conn, caller, query, documents)?)
+                Ok(list(conn, caller, query, views)?)
             }
         }
-        None => Ok(list(conn, caller, query, documents)?),
+        None => Ok(list(conn, caller, query, views)?),
     };
     if let (Some(page), Some(mark)) = (remembered, mark) {
         let tag = match &answer {
@@ -277,27 +272,28 @@ fn page_tag(rows: &[store::ListedRow], limit: i64, by_change: bool, view: Activi
     rules::page_tag(env!("CARGO_PKG_VERSION"), view, &items, rows.len() as i64 > limit)
 }
 
-/// One catalog item as JSON text: the stored view, rendered now only for a row stored before
+/// One catalog item's stored view as JSON text, rendered now only for a row stored before
 /// views were (until `render_missing_views` reaches it).
-fn listed_json(conn: &mut DbConnection, row: store::ListedRow, view: ActivityView) -> ApiResult<String> {
-    let stored = match row.view_json {
-        Some(json) => json,
-        None => {
-            let activity = store::find(conn, &row.id)?.ok_or(ApiError::NotFound)?;
-            let (listing, document) = store::rendered_views(&activity)?;
-            if view == ActivityView::Full {
-                document
-            } else {
-                listing
-            }
-        }
-    };
+fn stored_json(conn: &mut DbConnection, row: &store::ListedRow, view: ActivityView) -> ApiResult<String> {
+    if let Some(json) = &row.view_json {
+        return Ok(json.clone());
+    }
+    let activity = store::find(conn, &row.id)?.ok_or(ApiError::NotFound)?;
+    let (listing, document) = store::rendered_views(&activity)?;
     Ok(match view {
+        ActivityView::Full => document,
+        ActivityView::Summary => listing,
+    })
+}
+
+/// A stored view as a page serves it: a summary with the row's seats left added.
+fn served(stored: String, row: &store::ListedRow, view: ActivityView) -> String {
+    match view {
         ActivityView::Full => stored,
         ActivityView::Summary => {
             rules::with_seats_left(stored, rules::seats_left(row.capacity, row.seats_taken))
         }
-    })
+    }
 }
 
 /// Renders the catalog views of activities stored before views were, a batch at a time (run

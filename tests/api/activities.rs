@@ -999,29 +999,45 @@ db_test!(
 );
 
 db_test!(
-    async fn pages_of_whole_documents_are_copied_from_memory_at_unchanged_versions(app: TestApp) {
-        use crate::credit::publish;
+    async fn pages_are_copied_from_memory_at_unchanged_versions(app: TestApp) {
+        use crate::credit::{enroll, publish};
         use ce_api::db::schema::activities;
         use diesel::prelude::*;
-        let first = publish(&app, examples::create_activity(today())).await;
+        let mut body = examples::create_activity(today());
+        body["capacity"] = json!(40);
+        let first = publish(&app, body).await;
         let second = publish(&app, examples::create_activity(today())).await;
-        let read = app.get("/v1/activities?limit=100&view=full").await;
-        read.assert_status(200);
-        // Documents changed under unchanged versions, as the service never writes them: a page
-        // read again shows what this replica read before, so the documents were not read.
+        let pages = ["/v1/activities?limit=100", "/v1/activities?limit=100&view=full"];
+        let mut read = Vec::new();
+        for page in pages {
+            read.push(app.get(page).await.json());
+        }
+        // Views changed under unchanged versions, as the service never writes them: a page
+        // read again shows what this replica read before, so no view was read.
         let mut conn = app.database.connect();
-        let stored: Vec<(String, Option<String>)> =
-            activities::table.select((activities::id, activities::document_json)).load(&mut conn).unwrap();
+        let stored: Vec<(String, Option<String>, Option<String>)> = activities::table
+            .select((activities::id, activities::summary_json, activities::document_json))
+            .load(&mut conn)
+            .unwrap();
         diesel::update(activities::table)
-            .set(activities::document_json.eq("{\"tampered\":true}"))
+            .set((
+                activities::summary_json.eq("{\"tampered\":true}"),
+                activities::document_json.eq("{\"tampered\":true}"),
+            ))
             .execute(&mut conn)
             .unwrap();
-        let again = app.get("/v1/activities?limit=100&view=full").await;
-        assert_eq!(again.header("etag"), read.header("etag"));
-        assert_eq!(again.json(), read.json(), "the same page, from memory");
-        for (id, document) in stored {
+        for (page, as_read) in pages.iter().zip(&read) {
+            assert_eq!(&app.get(page).await.json(), as_read, "the same page, from memory: {page}");
+        }
+        // Seats left are not part of a stored summary: a page from memory shows them as they
+        // stand.
+        let (_, learner) = app.learner("seated@example.org").await;
+        enroll(&app, &first, &learner).await;
+        let seated = app.catalog_item(&first.activity, "summary").await;
+        assert_eq!((&seated["title"], &seated["seats_left"]), (&read[0]["data"][0]["title"], &json!(39)));
+        for (id, summary, document) in stored {
             diesel::update(activities::table.find(id))
-                .set(activities::document_json.eq(document))
+                .set((activities::summary_json.eq(summary), activities::document_json.eq(document)))
                 .execute(&mut conn)
                 .unwrap();
         }
@@ -1037,9 +1053,14 @@ db_test!(
         let changed = app.catalog_item(&second.activity, "full").await;
         assert_eq!(changed, app.get(&path).await.json());
         assert_eq!(changed["title"], "Sepsis, revisited");
-        let first_as_read =
-            read.json()["data"].as_array().unwrap().iter().find(|item| item["id"] == first.activity).cloned();
-        assert_eq!(Some(app.catalog_item(&first.activity, "full").await), first_as_read);
+        assert_eq!(app.catalog_item(&second.activity, "summary").await["title"], "Sepsis, revisited");
+        let first_as_read = |page: &Value| {
+            page["data"].as_array().unwrap().iter().find(|item| item["id"] == first.activity).cloned()
+        };
+        assert_eq!(Some(app.catalog_item(&first.activity, "full").await), first_as_read(&read[1]));
+        let mut summary_as_read = first_as_read(&read[0]).unwrap();
+        summary_as_read["seats_left"] = json!(39);
+        assert_eq!(app.catalog_item(&first.activity, "summary").await, summary_as_read);
     }
 );
 
