@@ -124,10 +124,21 @@ pub fn list(
     query: &ActivityListQuery,
     views: &HeldViews,
 ) -> ApiResult<pagination::RawPage> {
-    let view = query.view.unwrap_or_default();
-    // The views come from this replica's memory when it holds each at its version: the page's
-    // query then reads no view (see `held_views`).
     let (rows, limit) = listed_rows(conn, caller, query, false)?;
+    page_from(conn, caller, query, views, (rows, limit))
+}
+
+/// The page of `listed` (its rows read without views). The views come from this replica's
+/// memory when it holds each at its version, so that the page's query read no view (see
+/// `held_views`); otherwise the page is read again with its views, and they are kept.
+fn page_from(
+    conn: &mut DbConnection,
+    caller: Option<&Caller>,
+    query: &ActivityListQuery,
+    views: &HeldViews,
+    (rows, limit): (Vec<store::ListedRow>, i64),
+) -> ApiResult<pagination::RawPage> {
+    let view = query.view.unwrap_or_default();
     let shown = rows.iter().take(limit.max(0) as usize);
     let held: Option<Vec<_>> = shown.map(|row| views.get(view, &row.id, row.version)).collect();
     if let Some(held) = held {
@@ -177,7 +188,7 @@ pub struct Remembered<'a> {
 /// A catalog page, or `Err(tag)` when `if_none_match` names the page as it stands (304).
 ///
 /// A revalidation first reads only the page's ids, versions and seats, and the views when the
-/// page changed. For a remembered anonymous page, the catalog's change mark comes first: an
+/// page changed and this replica does not hold them. For a remembered anonymous page, the catalog's change mark comes first: an
 /// unchanged mark confirms the page without reading it, and the answer is remembered at the
 /// mark seen before it was read.
 pub fn list_unless_current(
@@ -199,11 +210,12 @@ pub fn list_unless_current(
     }
     let answer = match if_none_match {
         Some(candidates) => {
-            let tag = list_tag(conn, caller, query)?;
+            let (rows, limit) = listed_rows(conn, caller, query, false)?;
+            let tag = page_tag(&rows, limit, query.updated_since.is_some(), query.view.unwrap_or_default());
             if etag::names(candidates, &tag) {
                 Err(tag)
             } else {
-                Ok(list(conn, caller, query, views)?)
+                Ok(page_from(conn, caller, query, views, (rows, limit))?)
             }
         }
         None => Ok(list(conn, caller, query, views)?),
@@ -232,16 +244,6 @@ fn known_mark(conn: &mut DbConnection, page: &Remembered<'_>) -> ApiResult<Catal
 /// its seats included (see `store::catalog_mark`).
 pub fn catalog_mark(conn: &mut DbConnection) -> ApiResult<CatalogMark> {
     store::catalog_mark(conn)
-}
-
-/// The `ETag` the page would have, from its rows' ids, versions and seats only (no JSON read).
-fn list_tag(
-    conn: &mut DbConnection,
-    caller: Option<&Caller>,
-    query: &ActivityListQuery,
-) -> ApiResult<String> {
-    let (rows, limit) = listed_rows(conn, caller, query, false)?;
-    Ok(page_tag(&rows, limit, query.updated_since.is_some(), query.view.unwrap_or_default()))
 }
 
 fn listed_rows(
