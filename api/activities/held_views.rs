@@ -22,7 +22,7 @@ use std::{
 
 use crate::activities::dto::ActivityView;
 
-/// Text held at most for each view: the documents of about 20,000 activities of 3 KB.
+/// Text held at most for each view: about 20,000 documents of 3 KB, or 70,000 summaries.
 pub const MAX_BYTES: usize = 64 << 20;
 
 #[derive(Debug, Default)]

@@ -150,10 +150,9 @@ fn page_from(
         });
     }
     let (rows, limit) = listed_rows(conn, caller, query, true)?;
-    page_of(rows, limit, query, |row| {
-        let (id, version) = (row.id.clone(), row.version);
-        let stored = stored_json(conn, &row, view)?;
-        views.keep(view, &id, version, &stored);
+    page_of(rows, limit, query, |mut row| {
+        let stored = stored_json(conn, &mut row, view)?;
+        views.keep(view, &row.id, row.version, &stored);
         Ok(served(stored, &row, view))
     })
 }
@@ -188,9 +187,9 @@ pub struct Remembered<'a> {
 /// A catalog page, or `Err(tag)` when `if_none_match` names the page as it stands (304).
 ///
 /// A revalidation first reads only the page's ids, versions and seats, and the views when the
-/// page changed and this replica does not hold them. For a remembered anonymous page, the catalog's change mark comes first: an
-/// unchanged mark confirms the page without reading it, and the answer is remembered at the
-/// mark seen before it was read.
+/// page changed and this replica does not hold them. For a remembered anonymous page, the
+/// catalog's change mark comes first: an unchanged mark confirms the page without reading it,
+/// and the answer is remembered at the mark seen before it was read.
 pub fn list_unless_current(
     conn: &mut DbConnection,
     caller: Option<&Caller>,
@@ -276,9 +275,9 @@ fn page_tag(rows: &[store::ListedRow], limit: i64, by_change: bool, view: Activi
 
 /// One catalog item's stored view as JSON text, rendered now only for a row stored before
 /// views were (until `render_missing_views` reaches it).
-fn stored_json(conn: &mut DbConnection, row: &store::ListedRow, view: ActivityView) -> ApiResult<String> {
-    if let Some(json) = &row.view_json {
-        return Ok(json.clone());
+fn stored_json(conn: &mut DbConnection, row: &mut store::ListedRow, view: ActivityView) -> ApiResult<String> {
+    if let Some(json) = row.view_json.take() {
+        return Ok(json);
     }
     let activity = store::find(conn, &row.id)?.ok_or(ApiError::NotFound)?;
     let (listing, document) = store::rendered_views(&activity)?;
