@@ -329,11 +329,7 @@ db_test!(
         let other = created_id(&app, &token, &examples::create_activity(today())).await;
         let cancelled = action(&app, &token, &other, "cancel").await;
         assert_eq!(cancelled.json()["status"], "cancelled");
-        app.request(Method::PATCH, &format!("/v1/activities/{other}"))
-            .bearer(&token)
-            .header("if-match", "*")
-            .json(&json!({"title": "Too late"}))
-            .send()
+        app.amend_activity(&token, &other, json!({"title": "Too late"}))
             .await
             .assert_problem(409, "activity-finished");
     }
@@ -356,11 +352,7 @@ db_test!(
         app.publish(&planner_token, &draft).await.assert_status(200);
         app.request(Method::GET, &path).bearer(&learner).send().await.assert_status(200);
         // Another planner can see the published activity but not change it.
-        app.request(Method::PATCH, &path)
-            .bearer(&other_planner)
-            .header("if-match", "*")
-            .json(&json!({"title": "Hijacked"}))
-            .send()
+        app.amend_activity(&other_planner, &draft, json!({"title": "Hijacked"}))
             .await
             .assert_problem(403, "forbidden");
         // A learner asking for drafts still gets only published ones.
@@ -1043,11 +1035,7 @@ db_test!(
         }
         // A new version is read from the database, and only that one.
         let path = format!("/v1/activities/{}", second.activity);
-        app.request(Method::PATCH, &path)
-            .bearer(&second.planner)
-            .header("if-match", "*")
-            .json(&json!({"title": "Sepsis, revisited"}))
-            .send()
+        app.amend_activity(&second.planner, &second.activity, json!({"title": "Sepsis, revisited"}))
             .await
             .assert_status(200);
         let changed = app.catalog_item(&second.activity, "full").await;
@@ -1111,11 +1099,7 @@ db_test!(
         app.get("/v1/activities?view=everything").await.assert_problem(400, "malformed-request");
 
         // Both views follow each change, in the same transaction as the change.
-        app.request(Method::PATCH, &path)
-            .bearer(&setup.planner)
-            .header("if-match", "*")
-            .json(&json!({"title": "Sepsis, revisited"}))
-            .send()
+        app.amend_activity(&setup.planner, &setup.activity, json!({"title": "Sepsis, revisited"}))
             .await
             .assert_status(200);
         let summary = app.catalog_item(&setup.activity, "summary").await;

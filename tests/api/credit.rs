@@ -252,11 +252,7 @@ db_test!(
         assert_eq!(verified.json()["amount"], 1.5);
         app.get("/v1/credit-verifications/not-a-code").await.assert_problem(404, "not-found");
         // The transcript names the activity as it is now called.
-        app.request(Method::PATCH, &format!("/v1/activities/{}", setup.activity))
-            .bearer(&setup.admin)
-            .header("if-match", "*")
-            .json(&json!({"title": "Safer Opioid Prescribing"}))
-            .send()
+        app.amend_activity(&setup.admin, &setup.activity, json!({"title": "Safer Opioid Prescribing"}))
             .await
             .assert_status(200);
         let renamed = self::transcript(&app, &learner.token).await;

@@ -189,13 +189,7 @@ db_test!(
         assert_seats(&live, 2, 1);
         assert_eq!(seats_left().await, 0, "the freed seat went to the waitlist");
         // More seats: the waitlist is promoted at once.
-        app.request(Method::PATCH, &format!("/v1/activities/{}", setup.activity))
-            .bearer(&setup.planner)
-            .header("if-match", "*")
-            .json(&json!({"capacity": 10}))
-            .send()
-            .await
-            .assert_status(200);
+        app.amend_activity(&setup.planner, &setup.activity, json!({"capacity": 10})).await.assert_status(200);
         let live: Vec<Value> =
             roster(&app, &setup).await.into_iter().filter(|e| e["status"] != "cancelled").collect();
         assert_seats(&live, 3, 0);

@@ -457,11 +457,11 @@ db_test!(
             .assert_problem(403, "insufficient_scope");
         // The activity's numbers are checked for shape, naming the field.
         let bad = app
-            .request(Method::PATCH, &format!("/v1/activities/{}", setup.activity))
-            .bearer(&setup.planner)
-            .header("if-match", "*")
-            .json(&json!({"reporting": {"accme_activity_id": "12-34"}}))
-            .send()
+            .amend_activity(
+                &setup.planner,
+                &setup.activity,
+                json!({"reporting": {"accme_activity_id": "12-34"}}),
+            )
             .await;
         let problem = bad.assert_problem(422, "validation");
         assert_eq!(problem["errors"][0]["field"], "reporting.accme_activity_id", "{problem}");

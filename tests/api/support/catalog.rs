@@ -72,6 +72,17 @@ impl TestApp {
 }
 
 impl TestApp {
+    /// `PATCH /v1/activities/{activity_id}` with `changes`, whatever the activity's version
+    /// (`If-Match: *`).
+    pub async fn amend_activity(&self, token: &str, activity_id: &str, changes: Value) -> TestResponse {
+        self.request(Method::PATCH, &format!("/v1/activities/{activity_id}"))
+            .bearer(token)
+            .header("if-match", "*")
+            .json(&changes)
+            .send()
+            .await
+    }
+
     /// The activity as the anonymous catalog lists it (`view` `summary` or `full`).
     pub async fn catalog_item(&self, activity_id: &str, view: &str) -> Value {
         let page = self.get(&format!("/v1/activities?limit=100&view={view}")).await;
